@@ -1,0 +1,85 @@
+import { Duration } from 'aws-cdk-lib';
+import { HardenedWebhookEndpointProps, SignatureScheme, WebhookSourceOptions } from '../lib';
+
+/** One environment of the example app, as written in cdk.json under "hardened-webhook:environments". */
+export interface EnvironmentConfig {
+  readonly account?: string;
+  readonly region?: string;
+  readonly allowedSourceCidrs?: string[];
+  readonly allowAnySourceIp?: boolean;
+  readonly alarmEmail?: string;
+  readonly rateLimit?: number;
+  readonly sources: Record<string, SourceConfig>;
+}
+
+export interface SourceConfig {
+  /** "standard-webhooks" or "svix". */
+  readonly scheme: string;
+  readonly allowedSourceCidrs?: string[];
+  readonly toleranceSeconds?: number;
+  readonly rotationDays?: number;
+  readonly graceHours?: number;
+}
+
+export const ENVIRONMENTS_CONTEXT_KEY = 'hardened-webhook:environments';
+export const DEFAULT_ENVIRONMENT = 'dev';
+
+const SCHEMES: Record<string, () => SignatureScheme> = {
+  'standard-webhooks': () => SignatureScheme.standardWebhooks(),
+  svix: () => SignatureScheme.svix(),
+};
+const ENV_KEYS = ['account', 'region', 'allowedSourceCidrs', 'allowAnySourceIp', 'alarmEmail', 'rateLimit', 'sources'];
+const SOURCE_KEYS = ['scheme', 'allowedSourceCidrs', 'toleranceSeconds', 'rotationDays', 'graceHours'];
+
+/**
+ * Picks the environment named by `-c env=<name>` (default dev) from the config and turns it into
+ * endpoint props. Shape errors (unknown environment, unknown key, unknown scheme) are reported here;
+ * value errors (a CIDR that does not parse, a rate limit under 10, ...) by the construct itself.
+ */
+export function resolveEnvironment(
+  environments: unknown,
+  requested: unknown,
+): { name: string; config: EnvironmentConfig; props: HardenedWebhookEndpointProps } {
+  if (typeof environments !== 'object' || environments === null) {
+    throw new Error(`cdk.json has no "${ENVIRONMENTS_CONTEXT_KEY}" object; add one with an entry per environment (dev, staging, prod)`);
+  }
+  const all = environments as Record<string, EnvironmentConfig>;
+  const name = requested === undefined ? DEFAULT_ENVIRONMENT : String(requested);
+  const config = all[name];
+  if (!config) {
+    throw new Error(`Unknown environment "${name}"; pass -c env=<one of ${Object.keys(all).join(', ')}> or add "${name}" to "${ENVIRONMENTS_CONTEXT_KEY}" in cdk.json`);
+  }
+  const problems: string[] = [];
+  for (const key of Object.keys(config)) if (!ENV_KEYS.includes(key)) problems.push(`environment "${name}" has unknown key "${key}"; known keys: ${ENV_KEYS.join(', ')}`);
+  const sources: Record<string, WebhookSourceOptions> = {};
+  for (const [sourceName, source] of Object.entries(config.sources ?? {})) {
+    for (const key of Object.keys(source)) {
+      if (!SOURCE_KEYS.includes(key)) problems.push(`source "${sourceName}" in "${name}" has unknown key "${key}"; known keys: ${SOURCE_KEYS.join(', ')}`);
+    }
+    const scheme = SCHEMES[source.scheme];
+    if (!scheme) {
+      problems.push(`source "${sourceName}" in "${name}" has scheme "${source.scheme}"; use one of ${Object.keys(SCHEMES).join(', ')}`);
+      continue;
+    }
+    sources[sourceName] = {
+      scheme: scheme(),
+      allowedSourceCidrs: source.allowedSourceCidrs,
+      timestampTolerance: source.toleranceSeconds === undefined ? undefined : Duration.seconds(source.toleranceSeconds),
+      rotationInterval: source.rotationDays === undefined ? undefined : Duration.days(source.rotationDays),
+      gracePeriod: source.graceHours === undefined ? undefined : Duration.hours(source.graceHours),
+    };
+  }
+  if (problems.length > 0) throw new Error(`Invalid example app config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  return {
+    name,
+    config,
+    props: {
+      environment: name,
+      allowedSourceCidrs: config.allowedSourceCidrs,
+      allowAnySourceIp: config.allowAnySourceIp,
+      alarmEmail: config.alarmEmail,
+      rateLimit: config.rateLimit,
+      sources,
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * One structured JSON line per request that is both the audit record and, through CloudWatch's
+ * Embedded Metric Format, the metrics. Written to stdout as-is so CloudWatch keeps it as JSON.
+ * Only the fields named here are ever written: callers cannot pass headers, bodies or secrets.
+ *
+ * Powertools Logger + Metrics do this too, but add ~34 KB minified to a handler whose whole budget is
+ * 25 KB; this is the part of them the verifier needs.
+ */
+import { METRIC_NAMESPACE, Outcome } from '../../metrics-contract';
+
+export { Outcome };
+
+export interface AuditRecord {
+  readonly requestId: string;
+  readonly outcome: Outcome;
+  readonly status: number;
+  readonly reason?: string;
+  readonly eventId?: string;
+  readonly payloadSha256?: string;
+  readonly size?: number;
+  readonly sourceIp?: string;
+  readonly latencyMs: number;
+  readonly error?: string;
+}
+
+export type LineWriter = (line: string) => void;
+
+export const stdoutWriter: LineWriter = (line) => {
+  process.stdout.write(line + '\n');
+};
+
+export class Telemetry {
+  constructor(
+    private readonly endpoint: string,
+    private readonly source: string,
+    private readonly write: LineWriter = stdoutWriter,
+  ) {}
+
+  record(record: AuditRecord): void {
+    const level = record.status >= 500 ? 'ERROR' : record.outcome === 'Accepted' || record.outcome === 'Duplicate' ? 'INFO' : 'WARN';
+    this.write(
+      JSON.stringify({
+        level,
+        message: 'webhook',
+        timestamp: new Date().toISOString(),
+        Endpoint: this.endpoint,
+        Source: this.source,
+        ...record,
+        [record.outcome]: 1,
+        _aws: {
+          Timestamp: Date.now(),
+          CloudWatchMetrics: [
+            {
+              Namespace: METRIC_NAMESPACE,
+              Dimensions: [['Endpoint', 'Source']],
+              Metrics: [{ Name: record.outcome, Unit: 'Count' }],
+            },
+          ],
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,174 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { Headers, RejectionReason, SchemeConfig, schemeFor } from '../../runtime';
+import { KeyCache } from '../shared/key-cache';
+import { LineWriter, Outcome, Telemetry } from '../shared/telemetry';
+
+export interface VerifierConfig {
+  readonly endpoint: string;
+  readonly source: string;
+  readonly scheme: SchemeConfig;
+  readonly secretId: string;
+  readonly queueUrl: string;
+  readonly toleranceSeconds?: number;
+  readonly maxBodyBytes: number;
+  readonly cacheTtlMs: number;
+  readonly missRefreshIntervalMs: number;
+  readonly maxStaleMs: number;
+}
+
+export interface VerifierDeps {
+  readonly sqs: SQSClient;
+  readonly secrets: SecretsManagerClient;
+  readonly now?: () => number;
+  readonly write?: LineWriter;
+}
+
+/** Reads the verifier's configuration from its environment. No secret is ever in it. */
+export function configFromEnv(env: NodeJS.ProcessEnv): VerifierConfig {
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new Error(`Environment variable ${name} is not set`);
+    return value;
+  };
+  const seconds = (name: string, fallback: number): number => (env[name] ? Number(env[name]) : fallback);
+  return {
+    endpoint: required('WEBHOOK_ENDPOINT'),
+    source: required('WEBHOOK_SOURCE'),
+    scheme: JSON.parse(required('WEBHOOK_SCHEME')) as SchemeConfig,
+    secretId: required('WEBHOOK_SECRET_ARN'),
+    queueUrl: required('WEBHOOK_QUEUE_URL'),
+    toleranceSeconds: env.WEBHOOK_TOLERANCE_SECONDS ? Number(env.WEBHOOK_TOLERANCE_SECONDS) : undefined,
+    maxBodyBytes: Number(required('WEBHOOK_MAX_BODY_BYTES')),
+    cacheTtlMs: seconds('WEBHOOK_SECRET_CACHE_SECONDS', 300) * 1000,
+    missRefreshIntervalMs: seconds('WEBHOOK_SECRET_MISS_REFRESH_SECONDS', 30) * 1000,
+    maxStaleMs: seconds('WEBHOOK_SECRET_MAX_STALE_SECONDS', 3600) * 1000,
+  };
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  200: 'Received',
+  400: 'Bad request',
+  401: 'Unauthorized',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  500: 'Internal error',
+  503: 'Service unavailable; retry later',
+};
+
+const REJECTIONS: Record<RejectionReason, { status: number; outcome: Outcome }> = {
+  missing_header: { status: 400, outcome: 'Malformed' },
+  duplicate_header: { status: 400, outcome: 'Malformed' },
+  malformed_header: { status: 400, outcome: 'Malformed' },
+  malformed_timestamp: { status: 400, outcome: 'Malformed' },
+  signature_invalid: { status: 401, outcome: 'SignatureInvalid' },
+  timestamp_out_of_tolerance: { status: 401, outcome: 'TimestampOutOfTolerance' },
+  no_active_key: { status: 500, outcome: 'SecretUnavailable' },
+};
+
+// Characters SQS accepts in a message body; anything else travels base64-encoded.
+const SQS_UNSAFE = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+export type VerifierHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps): VerifierHandler {
+  const scheme = schemeFor(config.scheme);
+  const now = deps.now ?? Date.now;
+  const telemetry = new Telemetry(config.endpoint, config.source, deps.write);
+  const cache = new KeyCache({
+    load: async () => {
+      const out = await deps.secrets.send(new GetSecretValueCommand({ SecretId: config.secretId }));
+      if (!out.SecretString) throw new Error('The signing secret has no string value');
+      return out.SecretString;
+    },
+    decode: (secret) => scheme.decodeKey(secret),
+    ttlMs: config.cacheTtlMs,
+    missRefreshIntervalMs: config.missRefreshIntervalMs,
+    maxStaleMs: config.maxStaleMs,
+    now,
+  });
+
+  return async (event) => {
+    const started = now();
+    const requestId = event.requestContext?.requestId ?? randomUUID();
+    const sourceIp = event.requestContext?.identity?.sourceIp;
+    const finish = (status: number, outcome: Outcome, extra: { reason?: string; eventId?: string; payloadSha256?: string; size?: number; error?: string } = {}) => {
+      telemetry.record({ requestId, outcome, status, sourceIp, latencyMs: now() - started, ...extra });
+      return respond(status, requestId);
+    };
+
+    const headers = new Headers(event.multiValueHeaders ?? event.headers ?? {});
+    const contentType = headers.get('content-type');
+    const mediaType = typeof contentType === 'string' ? contentType.split(';', 1)[0].trim().toLowerCase() : undefined;
+    if (!mediaType || !scheme.contentTypes.includes(mediaType)) return finish(415, 'Malformed', { reason: 'unsupported_media_type' });
+    if (!event.body) return finish(400, 'Malformed', { reason: 'empty_body' });
+
+    const body: string | Buffer = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
+    const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+    if (size > config.maxBodyBytes) return finish(413, 'Malformed', { reason: 'body_too_large', size });
+
+    let keys;
+    try {
+      keys = await cache.get();
+    } catch (error) {
+      return finish(503, 'SecretUnavailable', { reason: 'secret_unavailable', size, error: errorName(error) });
+    }
+    const input = { headers, body, keys, nowMs: now(), toleranceSeconds: config.toleranceSeconds ?? scheme.defaultToleranceSeconds ?? 0 };
+    let result = scheme.verify(input);
+    if (!result.ok && result.reason === 'signature_invalid') {
+      const fresh = await cache.refreshAfterMiss();
+      if (fresh) result = scheme.verify({ ...input, keys: fresh });
+    }
+    if (!result.ok) {
+      const { status, outcome } = REJECTIONS[result.reason];
+      return finish(status, outcome, { reason: result.reason, size });
+    }
+
+    const payloadSha256 = createHash('sha256').update(body).digest('hex');
+    const asText = typeof body === 'string' && !SQS_UNSAFE.test(body);
+    const attributes: Record<string, MessageAttributeValue> = {
+      source: text(config.source),
+      receivedAt: text(new Date(started).toISOString()),
+      payloadSha256: text(payloadSha256),
+      contentType: text(mediaType),
+      bodyEncoding: text(asText ? 'utf8' : 'base64'),
+      requestId: text(requestId),
+    };
+    if (result.eventId) attributes.eventId = text(result.eventId);
+    try {
+      await deps.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: config.queueUrl,
+          MessageBody: asText ? (body as string) : Buffer.from(body).toString('base64'),
+          MessageAttributes: attributes,
+        }),
+      );
+    } catch (error) {
+      // Not acknowledged: the sender gets a 5xx and retries, so nothing is lost.
+      return finish(503, 'EnqueueFailed', { reason: 'enqueue_failed', eventId: result.eventId, payloadSha256, size, error: errorName(error) });
+    }
+    return finish(200, 'Accepted', { eventId: result.eventId, payloadSha256, size });
+  };
+}
+
+function text(value: string): MessageAttributeValue {
+  return { DataType: 'String', StringValue: value };
+}
+
+function respond(status: number, requestId: string): APIGatewayProxyResult {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  };
+  if (status === 503) headers['retry-after'] = '5';
+  const body = status === 200 ? { received: true, requestId } : { error: STATUS_TEXT[status], requestId };
+  return { statusCode: status, headers, body: JSON.stringify(body) };
+}
+
+/** The error's class name only: messages can echo request data, so they are never logged. */
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'UnknownError';
+}

@@ -1,0 +1,92 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { handlerCode } from './handler-code';
+
+/** The newest Node.js runtime aws-cdk-lib knows. */
+export const DEFAULT_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+export interface HardenedFunctionProps {
+  readonly handler: 'verifier' | 'rotation';
+  readonly description: string;
+  readonly environment: Record<string, string>;
+  readonly runtime: lambda.Runtime;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly reservedConcurrentExecutions: number;
+  readonly encryptionKey: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  /** Why this function needs no dead-letter queue (its invoker handles failures). */
+  readonly noDlqReason: string;
+}
+
+const NO_VPC_REASON =
+  'The function reaches only AWS service APIs (Secrets Manager, SQS) over TLS with SigV4; a VPC would add NAT or endpoints and cold-start latency without narrowing what it can reach.';
+
+/**
+ * A Lambda function the way this library runs them: arm64, its own role whose only permissions are
+ * one customer-managed policy we write out statement by statement (its own KMS-encrypted log group,
+ * X-Ray, and what `allow()` adds), reserved concurrency, X-Ray tracing. CDK cannot slip extra
+ * statements into the role: the function gets it without policy updates.
+ */
+export class HardenedFunction extends Construct {
+  public readonly function: lambda.Function;
+  public readonly role: iam.Role;
+  public readonly policy: iam.ManagedPolicy;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: HardenedFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      encryptionKey: props.encryptionKey,
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.description} (writes only to its own log group)`,
+    });
+    this.policy = new iam.ManagedPolicy(this, 'Policy', {
+      description: `Everything ${props.description.toLowerCase()} may do`,
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
+        new iam.PolicyStatement({ actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] }),
+      ],
+    });
+    this.function = new lambda.Function(this, 'Resource', {
+      description: props.description,
+      runtime: props.runtime,
+      architecture: lambda.Architecture.ARM_64,
+      code: handlerCode(props.handler),
+      handler: 'index.handler',
+      role: this.role.withoutPolicyUpdates(),
+      logGroup: this.logGroup,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+    });
+    // The function must not start before it may write its logs.
+    this.function.node.addDependency(this.policy);
+
+    Validations.of(this.policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; every other statement of this role names its resource.',
+    });
+    Validations.of(this.function).acknowledge(
+      ...['Serverless-LambdaDLQ', 'NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'].map((id) => ({ id, reason: props.noDlqReason })),
+      ...['NIST.800.53.R5-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC'].map((id) => ({ id, reason: NO_VPC_REASON })),
+    );
+  }
+
+  /** Adds a permission to the function's policy. */
+  public allow(statement: iam.PolicyStatement): void {
+    this.policy.addStatements(statement);
+  }
+}

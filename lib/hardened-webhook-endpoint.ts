@@ -1,0 +1,439 @@
+import { Duration, Names, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { allowServicesToUseKey, createEndpointKey } from './encryption-key';
+import { DEFAULT_RUNTIME } from './hardened-function';
+import { Outcome } from './metrics-contract';
+import { CustomDomainOptions, DEFAULT_TLS_POLICY, TLS12_OR_NEWER_POLICIES, WebhookApi } from './webhook-api';
+import { WebhookFirewall } from './webhook-firewall';
+import { WebhookQueue } from './webhook-queue';
+import { checkSourceOptions, WebhookSource, WebhookSourceOptions } from './webhook-source';
+import { checkCidrs, isConcrete, Problems } from './validation';
+
+/** Environment names treated as production: stricter checks, longer retention, resources retained. */
+export const PRODUCTION_ENVIRONMENTS = ['prod', 'production'];
+
+export interface HardenedWebhookEndpointProps {
+  /**
+   * The deployment environment. `prod`/`production` require an allowlist (or an explicit
+   * `allowAnySourceIp`) and an alarm destination, keep logs a year and retain data on delete.
+   * @default 'prod' (the strict one: relaxing is a decision to write down)
+   */
+  readonly environment?: string;
+  /**
+   * Names the API, the web ACL, log groups, secrets and metrics. Unique per account and region.
+   * @default - derived from the construct path
+   */
+  readonly endpointName?: string;
+  /**
+   * Source addresses allowed to post to any route (a source may carry its own list instead).
+   * @default - no endpoint-wide allowlist (refused in production unless allowAnySourceIp is set)
+   */
+  readonly allowedSourceCidrs?: string[];
+  /**
+   * Accept deliveries from any address, relying on signatures, the rate limit and managed rules.
+   * For senders that publish no address ranges.
+   * @default false
+   */
+  readonly allowAnySourceIp?: boolean;
+  /**
+   * An address subscribed to the alarm topic.
+   * @default - no subscription (refused in production unless alarmTopic is given)
+   */
+  readonly alarmEmail?: string;
+  /**
+   * The topic alarms go to.
+   * @default - a new topic encrypted with the endpoint's key, TLS-only
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * The key for the queue, secrets, logs and alarm topic. A key you bring must allow CloudWatch Logs
+   * (`logs.<region>.amazonaws.com`) and CloudWatch alarms (`cloudwatch.amazonaws.com`) to use it.
+   * @default - a new key with rotation on
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Where verified webhooks go.
+   * @default - a new queue and dead-letter queue, encrypted with the endpoint's key
+   */
+  readonly queue?: sqs.IQueue;
+  /**
+   * Your function that processes verified webhooks from the queue, with partial batch failures.
+   * @default - none; use grantConsumeMessages() for your own consumer
+   */
+  readonly processor?: lambda.IFunction;
+  /**
+   * The processor's timeout, to size the queue's visibility timeout (6×).
+   * @default - the processor's own timeout when it is a lambda.Function, else 15 minutes
+   */
+  readonly processorTimeout?: Duration;
+  /** @default 10 */
+  readonly processorBatchSize?: number;
+  /**
+   * Deliveries to a processor before a message moves to the dead-letter queue.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * How long verified webhooks wait on the queue. Up to 14 days.
+   * @default Duration.days(4)
+   */
+  readonly queueRetentionPeriod?: Duration;
+  /**
+   * Requests per source IP per window before WAF blocks that IP. WAF's minimum is 10.
+   * @default 3000
+   */
+  readonly rateLimit?: number;
+  /**
+   * The rate limit's window: 1, 2, 5 or 10 minutes.
+   * @default Duration.minutes(5)
+   */
+  readonly rateLimitWindow?: Duration;
+  /** Stage-wide steady requests per second. @default 100 */
+  readonly throttlingRateLimit?: number;
+  /** Stage-wide burst. @default 200 */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * TLS policy of the execute-api endpoint; only TLS 1.2+ enhanced policies are accepted.
+   * @default 'SecurityPolicy_TLS13_1_2_2021_06' (TLS 1.3 and 1.2)
+   */
+  readonly securityPolicy?: string;
+  /**
+   * A custom domain (TLS 1.2+). When set, the execute-api endpoint is disabled.
+   * @default - senders use the execute-api URL
+   */
+  readonly customDomain?: CustomDomainOptions;
+  /** @default 'v1' */
+  readonly stageName?: string;
+  /**
+   * Set the account's API Gateway CloudWatch role (needed once per account and region for logging).
+   * Turn off when the account is already configured centrally.
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
+  /**
+   * Runtime of the verifier and rotation functions (Node.js only).
+   * @default lambda.Runtime.NODEJS_24_X
+   */
+  readonly runtime?: lambda.Runtime;
+  /**
+   * Retention of every log group (access, execution, WAF, functions).
+   * @default - one year in production, one month elsewhere
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to queues, secrets and logs when removed from the stack.
+   * @default - RETAIN in production, DESTROY elsewhere
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Senders, by name (the route's last segment). More can be added with addSource().
+   * @default - none yet
+   */
+  readonly sources?: Record<string, WebhookSourceOptions>;
+}
+
+/**
+ * A hardened inbound webhook endpoint: WAF (allowlist, rate limit, managed rules) → Regional REST API
+ * (TLS 1.2+) → a verifier Lambda per source (HMAC over the raw body, timestamp tolerance) → SQS with
+ * a DLQ, signing secrets in Secrets Manager under a customer-managed key with scheduled rotation, and
+ * alarms to an encrypted topic. Every cdk-nag finding it leaves is acknowledged next to its resource.
+ */
+export class HardenedWebhookEndpoint extends Construct {
+  public readonly environment: string;
+  public readonly production: boolean;
+  public readonly endpointName: string;
+  public readonly encryptionKey: kms.IKey;
+  public readonly queue: sqs.IQueue;
+  /** The dead-letter queue, when the endpoint created the queue. */
+  public readonly deadLetterQueue?: sqs.IQueue;
+  public readonly api: apigw.RestApi;
+  public readonly webAcl: wafv2.CfnWebACL;
+  public readonly alarmTopic: sns.ITopic;
+  /** The custom domain, when one was given. */
+  public readonly domain?: apigw.DomainName;
+  private readonly webhookApi: WebhookApi;
+  private readonly firewall: WebhookFirewall;
+  private readonly runtime: lambda.Runtime;
+  private readonly logRetention: logs.RetentionDays;
+  private readonly removalPolicy: RemovalPolicy;
+  private readonly hasEndpointAllowlist: boolean;
+  private readonly allowAnySourceIp: boolean;
+  private readonly sourcesByName = new Map<string, WebhookSource>();
+
+  constructor(scope: Construct, id: string, props: HardenedWebhookEndpointProps = {}) {
+    super(scope, id);
+    const problems = new Problems();
+    this.environment = props.environment ?? 'prod';
+    this.production = PRODUCTION_ENVIRONMENTS.includes(this.environment);
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(this.environment)) {
+      problems.add(`environment "${this.environment}" must be 1-32 characters of a-z, 0-9 and "-" (e.g. "dev", "staging", "prod")`);
+    }
+    this.endpointName = props.endpointName ?? Names.uniqueResourceName(this, { maxLength: 48, separator: '-' });
+    if (!Token.isUnresolved(this.endpointName) && !/^[A-Za-z0-9][A-Za-z0-9-]{0,47}$/.test(this.endpointName)) {
+      problems.add(`endpointName "${this.endpointName}" must be 1-48 characters of letters, digits and "-"`);
+    }
+    const allowlist = props.allowedSourceCidrs ? checkCidrs(problems, 'allowedSourceCidrs', props.allowedSourceCidrs) : undefined;
+    if (props.allowedSourceCidrs && props.allowedSourceCidrs.length === 0) {
+      problems.add('allowedSourceCidrs is empty, which would block every sender; list the senders\' CIDRs or omit it');
+    }
+    if (props.allowedSourceCidrs && props.allowAnySourceIp) {
+      problems.add('allowedSourceCidrs and allowAnySourceIp: true contradict each other; keep one');
+    }
+    if (props.alarmEmail !== undefined && !Token.isUnresolved(props.alarmEmail) && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(props.alarmEmail)) {
+      problems.add(`alarmEmail "${props.alarmEmail}" is not an email address`);
+    }
+    if (this.production && !props.alarmEmail && !props.alarmTopic) {
+      problems.add(`environment "${this.environment}" is production but has no alarm destination; set alarmEmail or alarmTopic so auth anomalies reach on-call`);
+    }
+    const rateLimit = props.rateLimit ?? 3000;
+    if (isConcrete(rateLimit) && (!Number.isInteger(rateLimit) || rateLimit < 10 || rateLimit > 2_000_000_000)) {
+      problems.add(`rateLimit ${rateLimit} is outside WAF's 10..2,000,000,000 requests per IP per window`);
+    }
+    const rateLimitWindow = props.rateLimitWindow ?? Duration.minutes(5);
+    if (!Token.isUnresolved(rateLimitWindow.toSeconds()) && ![60, 120, 300, 600].includes(rateLimitWindow.toSeconds())) {
+      problems.add(`rateLimitWindow ${rateLimitWindow.toSeconds()}s is not one WAF supports; use 1, 2, 5 or 10 minutes`);
+    }
+    const throttlingRateLimit = props.throttlingRateLimit ?? 100;
+    const throttlingBurstLimit = props.throttlingBurstLimit ?? 200;
+    if (isConcrete(throttlingRateLimit) && !(throttlingRateLimit > 0)) problems.add(`throttlingRateLimit ${throttlingRateLimit} must be above 0`);
+    if (isConcrete(throttlingBurstLimit) && (!Number.isInteger(throttlingBurstLimit) || throttlingBurstLimit < 1)) {
+      problems.add(`throttlingBurstLimit ${throttlingBurstLimit} must be a whole number of at least 1`);
+    }
+    const securityPolicy = props.securityPolicy ?? DEFAULT_TLS_POLICY;
+    if (!Token.isUnresolved(securityPolicy) && !TLS12_OR_NEWER_POLICIES.includes(securityPolicy)) {
+      problems.add(`securityPolicy "${securityPolicy}" is not a TLS 1.2+ enhanced policy; use one of ${TLS12_OR_NEWER_POLICIES.join(', ')}`);
+    }
+    if (props.customDomain?.securityPolicy === apigw.SecurityPolicy.TLS_1_0) {
+      problems.add('customDomain.securityPolicy TLS_1_0 allows TLS 1.0; use apigw.SecurityPolicy.TLS_1_2 or a TLS13 policy');
+    }
+    const stageName = props.stageName ?? 'v1';
+    if (!/^[A-Za-z0-9_]{1,128}$/.test(stageName)) problems.add(`stageName "${stageName}" must be letters, digits and "_"`);
+    const maxReceiveCount = props.maxReceiveCount ?? 5;
+    if (isConcrete(maxReceiveCount) && (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000)) {
+      problems.add(`maxReceiveCount ${maxReceiveCount} must be a whole number from 1 to 1000`);
+    }
+    const retention = (props.queueRetentionPeriod ?? Duration.days(4)).toSeconds();
+    if (isConcrete(retention) && (retention < 60 || retention > 14 * 86400)) {
+      problems.add(`queueRetentionPeriod ${retention}s is outside SQS's 1 minute..14 days`);
+    }
+    const batchSize = props.processorBatchSize ?? 10;
+    if (isConcrete(batchSize) && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10000)) {
+      problems.add(`processorBatchSize ${batchSize} must be a whole number from 1 to 10000`);
+    }
+    if (props.processorBatchSize !== undefined && !props.processor) problems.add('processorBatchSize is set but there is no processor');
+    const processorTimeout = props.processorTimeout ?? (props.processor instanceof lambda.Function ? props.processor.timeout : undefined) ?? Duration.minutes(15);
+    this.runtime = props.runtime ?? DEFAULT_RUNTIME;
+    if (this.runtime.family !== lambda.RuntimeFamily.NODEJS) {
+      problems.add(`runtime ${this.runtime.name} is not Node.js; the verifier and rotation handlers are Node.js bundles`);
+    }
+    const sourceProblems = new Problems();
+    for (const [name, options] of Object.entries(props.sources ?? {})) checkSourceOptions(sourceProblems, name, options);
+    problems.throwIfAny(`HardenedWebhookEndpoint props (${this.node.path})`);
+    sourceProblems.throwIfAny(`HardenedWebhookEndpoint sources (${this.node.path})`);
+
+    this.logRetention = props.logRetention ?? (this.production ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH);
+    this.removalPolicy = props.removalPolicy ?? (this.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+    this.hasEndpointAllowlist = allowlist !== undefined;
+    this.allowAnySourceIp = props.allowAnySourceIp ?? false;
+
+    if (props.encryptionKey) {
+      this.encryptionKey = props.encryptionKey;
+      allowServicesToUseKey(props.encryptionKey);
+    } else {
+      this.encryptionKey = createEndpointKey(this, 'Key', `Webhook endpoint ${this.endpointName}: queue, secrets, logs, alarm topic`);
+    }
+
+    if (props.queue) {
+      this.queue = props.queue;
+    } else {
+      const visibilityTimeout = Duration.seconds(Math.min(processorTimeout.toSeconds() * 6, 12 * 3600));
+      const queue = new WebhookQueue(this, 'Queue', {
+        encryptionKey: this.encryptionKey,
+        maxReceiveCount,
+        visibilityTimeout: props.processor || props.processorTimeout ? visibilityTimeout : Duration.minutes(5),
+        retentionPeriod: props.queueRetentionPeriod ?? Duration.days(4),
+        removalPolicy: this.removalPolicy,
+      });
+      this.queue = queue.queue;
+      this.deadLetterQueue = queue.deadLetterQueue;
+    }
+    if (props.processor) {
+      props.processor.addEventSource(new SqsEventSource(this.queue, { batchSize, reportBatchItemFailures: true }));
+    }
+
+    this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
+    if (props.alarmEmail) {
+      const subscription = this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      Validations.of(subscription).acknowledge({
+        id: 'Serverless-SNSRedrivePolicy',
+        reason: 'An email subscription to alarms: SNS retries delivery and counts failures (NumberOfNotificationsFailed); a dead-letter queue of undelivered alarm emails would be read by no one.',
+      });
+    }
+
+    this.webhookApi = new WebhookApi(this, 'Api', {
+      name: this.endpointName,
+      stageName,
+      securityPolicy,
+      throttlingRateLimit,
+      throttlingBurstLimit,
+      customDomain: props.customDomain,
+      cloudWatchRole: props.cloudWatchRole ?? true,
+      encryptionKey: this.encryptionKey,
+      logRetention: this.logRetention,
+      removalPolicy: this.removalPolicy,
+    });
+    this.api = this.webhookApi.api;
+    this.domain = this.webhookApi.domain;
+
+    this.firewall = new WebhookFirewall(this, 'Firewall', {
+      name: this.endpointName,
+      allowedCidrs: allowlist,
+      rateLimit,
+      rateLimitWindow,
+      encryptionKey: this.encryptionKey,
+      logRetention: this.logRetention,
+      removalPolicy: this.removalPolicy,
+    });
+    this.webAcl = this.firewall.webAcl;
+    this.firewall.associate('StageAssociation', this.api.deploymentStage.stageArn).node.addDependency(this.api.deploymentStage);
+
+    this.createEndpointAlarms();
+    for (const [name, options] of Object.entries(props.sources ?? {})) this.addSource(name, options);
+
+    this.node.addValidation({ validate: () => this.validateSources() });
+  }
+
+  /** The sources added so far. */
+  public get sources(): WebhookSource[] {
+    return [...this.sourcesByName.values()];
+  }
+
+  /** Adds a sender: `POST /webhooks/<name>` with its own verifier, signing secret and alarms. */
+  public addSource(name: string, options: WebhookSourceOptions): WebhookSource {
+    const problems = new Problems();
+    checkSourceOptions(problems, name, options);
+    if (this.sourcesByName.has(name)) problems.add(`source "${name}" already exists on this endpoint; give each sender its own name`);
+    const ownAllowlist = options.allowedSourceCidrs ? checkCidrs(problems, `source "${name}" allowedSourceCidrs`, options.allowedSourceCidrs) : undefined;
+    if (options.allowedSourceCidrs?.length === 0) problems.add(`source "${name}" allowedSourceCidrs is empty, which would block the sender; list its CIDRs or omit it`);
+    problems.throwIfAny(`source "${name}" of HardenedWebhookEndpoint (${this.node.path})`);
+
+    const source = new WebhookSource(this, `Source-${name}`, {
+      ...options,
+      name,
+      endpointName: this.endpointName,
+      queue: this.queue,
+      encryptionKey: this.encryptionKey,
+      runtime: this.runtime,
+      logRetention: this.logRetention,
+      removalPolicy: this.removalPolicy,
+    });
+    source.method = this.webhookApi.addRoute(name, source.verifier, options.scheme);
+    if (ownAllowlist) this.firewall.addSourceAllowlist(name, ownAllowlist);
+    for (const header of options.scheme.requiredHeaders.filter((h) => h.endsWith('signature'))) this.firewall.redactHeader(header);
+    this.sourcesByName.set(name, source);
+    this.createSourceAlarms(source, options);
+    return source;
+  }
+
+  /** Lets a consumer receive, delete and decrypt verified webhooks. */
+  public grantConsumeMessages(grantee: iam.IGrantable): iam.Grant {
+    return this.queue.grantConsumeMessages(grantee);
+  }
+
+  /** The URL a source's sender posts to. */
+  public urlForSource(name: string): string {
+    if (!this.sourcesByName.has(name)) throw new Error(`No source "${name}" on ${this.node.path}; add it with addSource("${name}", ...) first`);
+    return this.webhookApi.urlFor(name);
+  }
+
+  /** One verifier outcome summed over every source. */
+  public metricOutcome(outcome: Outcome, props?: cloudwatch.MetricOptions): cloudwatch.IMetric {
+    const metrics: Record<string, cloudwatch.IMetric> = {};
+    this.sources.forEach((s, i) => (metrics[`m${i}`] = s.metricOutcome(outcome, props)));
+    return new cloudwatch.MathExpression({
+      expression: this.sources.length ? Object.keys(metrics).join(' + ') : '0',
+      usingMetrics: metrics,
+      label: outcome,
+      period: props?.period ?? Duration.minutes(5),
+    });
+  }
+
+  private validateSources(): string[] {
+    const errors: string[] = [];
+    if (this.sourcesByName.size === 0) {
+      errors.push('the endpoint has no source; add one with addSource("<name>", { scheme: SignatureScheme.standardWebhooks() })');
+    }
+    if (this.production && !this.hasEndpointAllowlist && !this.allowAnySourceIp) {
+      const open = this.sources.filter((s) => !this.firewall.hasSourceAllowlist(s.sourceName)).map((s) => s.sourceName);
+      if (open.length > 0) {
+        errors.push(
+          `environment "${this.environment}" is production but source(s) ${open.join(', ')} accept any IP; set allowedSourceCidrs (on the endpoint or the source) to the senders' published ranges, or allowAnySourceIp: true if a sender publishes none`,
+        );
+      }
+    }
+    return errors;
+  }
+
+  private createAlarmTopic(): sns.Topic {
+    return new sns.Topic(this, 'AlarmTopic', {
+      displayName: `Webhook endpoint ${this.endpointName} alarms`,
+      masterKey: this.encryptionKey,
+      enforceSSL: true,
+    });
+  }
+
+  private alarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...props });
+    alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+    return alarm;
+  }
+
+  private createEndpointAlarms(): void {
+    this.alarm('Api5xxAlarm', {
+      alarmDescription: `${this.endpointName}: API Gateway answered 5xx (senders will retry; check verifier errors, SQS and Secrets Manager)`,
+      metric: this.api.deploymentStage.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    if (this.deadLetterQueue) {
+      this.alarm('DeadLetterQueueAlarm', {
+        alarmDescription: `${this.endpointName}: verified webhooks failed processing and sit in the dead-letter queue (inspect, fix, redrive)`,
+        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+    }
+  }
+
+  private createSourceAlarms(source: WebhookSource, options: WebhookSourceOptions): void {
+    const name = source.sourceName;
+    this.alarm(`SignatureFailuresAlarm-${name}`, {
+      alarmDescription: `${this.endpointName}/${name}: deliveries with invalid signatures (forgery attempts, or the sender signs with a key we do not hold)`,
+      metric: source.metricOutcome('SignatureInvalid'),
+      threshold: options.signatureFailureThreshold ?? 10,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    this.alarm(`VerifierErrorsAlarm-${name}`, {
+      alarmDescription: `${this.endpointName}/${name}: the verifier function failed (crash or timeout)`,
+      metric: source.verifier.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+  }
+}

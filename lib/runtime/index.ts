@@ -1,0 +1,8 @@
+// The pure verification core: no aws-cdk-lib, no AWS SDK. The verifier Lambda uses exactly this, and
+// so can a user's own code: `import { verifyWebhook } from 'cdk-hardened-webhook/runtime'`.
+export * from './types';
+export { Headers, DUPLICATE } from './headers';
+export * from './key-set';
+export { Scheme, SchemeInput } from './schemes/scheme';
+export { StandardWebhooksScheme } from './schemes/standard-webhooks';
+export { schemeFor, verifyWebhook, verifyWithKeys, VerifyOptions } from './verify';

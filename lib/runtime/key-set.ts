@@ -1,0 +1,74 @@
+/**
+ * The signing secret's value in Secrets Manager: the current key plus earlier keys that stay valid
+ * until their not-after time (the rotation grace window).
+ *
+ * ```json
+ * { "current": "whsec_...", "previous": [{ "key": "whsec_...", "notAfter": "2026-11-23T17:00:00.000Z" }] }
+ * ```
+ */
+export interface KeySetDocument {
+  readonly current: string;
+  readonly previous?: readonly PreviousKey[];
+}
+
+export interface PreviousKey {
+  readonly key: string;
+  /** ISO-8601 instant after which the key no longer verifies anything. */
+  readonly notAfter: string;
+}
+
+/** Thrown when a secret value is not a key set. The message never contains the value. */
+export class InvalidKeySetError extends Error {
+  constructor(problem: string) {
+    super(`The signing secret is not a valid key set: ${problem}`);
+    this.name = 'InvalidKeySetError';
+  }
+}
+
+export function parseKeySet(secretString: string): KeySetDocument {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(secretString);
+  } catch {
+    throw new InvalidKeySetError('it is not JSON');
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new InvalidKeySetError('it is not a JSON object');
+  const { current, previous } = doc as Record<string, unknown>;
+  if (typeof current !== 'string' || current.length === 0) throw new InvalidKeySetError('"current" must be a non-empty string');
+  if (previous === undefined) return { current };
+  if (!Array.isArray(previous)) throw new InvalidKeySetError('"previous" must be an array');
+  const checked = previous.map((entry, i) => {
+    const { key, notAfter } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof key !== 'string' || key.length === 0) throw new InvalidKeySetError(`previous[${i}].key must be a non-empty string`);
+    if (typeof notAfter !== 'string' || Number.isNaN(Date.parse(notAfter))) {
+      throw new InvalidKeySetError(`previous[${i}].notAfter must be an ISO-8601 instant`);
+    }
+    return { key, notAfter };
+  });
+  return { current, previous: checked };
+}
+
+/** The keys that verify at `nowMs`, current first, each with its not-after time (current: never). */
+export function activeKeyStrings(doc: KeySetDocument, nowMs: number): { key: string; notAfterMs: number }[] {
+  const keys = [{ key: doc.current, notAfterMs: Number.POSITIVE_INFINITY }];
+  for (const p of doc.previous ?? []) {
+    const notAfterMs = Date.parse(p.notAfter);
+    if (notAfterMs > nowMs) keys.push({ key: p.key, notAfterMs });
+  }
+  return keys;
+}
+
+/**
+ * The key set after a rotation to `newKey`: the old current key stays valid for `graceMs`
+ * (0 revokes it at once), earlier keys keep their own not-after, expired keys are pruned.
+ */
+export function rotateKeySet(doc: KeySetDocument, newKey: string, nowMs: number, graceMs: number): KeySetDocument {
+  const previous: PreviousKey[] = [];
+  if (graceMs > 0) previous.push({ key: doc.current, notAfter: new Date(nowMs + graceMs).toISOString() });
+  for (const p of doc.previous ?? []) {
+    const notAfterMs = Date.parse(p.notAfter);
+    // A revoke (grace 0) ends every earlier key too: the point is that nothing old verifies any more.
+    if (graceMs > 0 && notAfterMs > nowMs && p.key !== newKey) previous.push(p);
+  }
+  return { current: newKey, previous };
+}

@@ -1,0 +1,221 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { SignatureScheme } from './signature-scheme';
+
+/** Enhanced TLS policies for the execute-api endpoint: all TLS 1.2 or newer. */
+export const TLS12_OR_NEWER_POLICIES = [
+  'SecurityPolicy_TLS13_1_2_2021_06',
+  'SecurityPolicy_TLS13_1_2_PQ_2025_09',
+  'SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09',
+  'SecurityPolicy_TLS13_1_3_2025_09',
+  'SecurityPolicy_TLS13_1_3_FIPS_2025_09',
+];
+export const DEFAULT_TLS_POLICY = 'SecurityPolicy_TLS13_1_2_2021_06';
+
+export interface CustomDomainOptions {
+  /** The domain senders post to, e.g. `hooks.example.com`. */
+  readonly domainName: string;
+  /** A certificate for `domainName` in this stack's region. */
+  readonly certificate: acm.ICertificate;
+  /**
+   * TLS policy of the domain; TLS 1.0 is refused.
+   * @default apigw.SecurityPolicy.TLS_1_2
+   */
+  readonly securityPolicy?: apigw.SecurityPolicy;
+  /**
+   * Base path the API is mapped under (e.g. `v1`).
+   * @default - mapped at the domain's root: https://<domainName>/webhooks/<source>
+   */
+  readonly basePath?: string;
+}
+
+export interface WebhookApiProps {
+  readonly name: string;
+  readonly stageName: string;
+  readonly securityPolicy: string;
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
+  readonly customDomain?: CustomDomainOptions;
+  readonly cloudWatchRole: boolean;
+  readonly encryptionKey: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+// JSON access log line. Deliberately no headers and no body: they carry signatures and payloads.
+const ACCESS_LOG_FORMAT = {
+  requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
+  requestTime: '$context.requestTimeEpoch',
+  ip: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  domainName: '$context.domainName',
+  httpMethod: '$context.httpMethod',
+  resourcePath: '$context.resourcePath',
+  protocol: '$context.protocol',
+  tlsVersion: '$context.tlsVersion',
+  status: '$context.status',
+  errorType: '$context.error.responseType',
+  wafStatus: '$context.waf.status',
+  wafResponseCode: '$context.wafResponseCode',
+  integrationStatus: '$context.integration.status',
+  integrationLatency: '$context.integration.latency',
+  responseLatency: '$context.responseLatency',
+  responseLength: '$context.responseLength',
+};
+
+// Every error API Gateway answers itself (WAF block, throttle, validation, unknown route) is the same
+// generic JSON with the request id: nothing about which check failed or how the API is built.
+const GENERIC_ERROR_TEMPLATE = '{"error":"Request rejected","requestId":"$context.requestId"}';
+
+/**
+ * The Regional REST API senders post to: `POST /webhooks/{source}`, TLS 1.2+ on the execute-api
+ * endpoint (enhanced security policy, STRICT endpoint access) and on the optional custom domain (which
+ * then becomes the only way in), request validation, JSON access logs with the TLS version, execution
+ * logs at ERROR, X-Ray, stage throttling, and no CORS (senders are servers, not browsers).
+ */
+export class WebhookApi extends Construct {
+  public readonly api: apigw.RestApi;
+  public readonly accessLogGroup: logs.LogGroup;
+  public readonly domain?: apigw.DomainName;
+  private readonly webhooks: apigw.Resource;
+  private readonly validator: apigw.RequestValidator;
+  private jsonObjectModel?: apigw.Model;
+  private readonly basePath?: string;
+
+  constructor(scope: Construct, id: string, props: WebhookApiProps) {
+    super(scope, id);
+    this.basePath = props.customDomain?.basePath;
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      encryptionKey: props.encryptionKey,
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+
+    this.api = new apigw.RestApi(this, 'Resource', {
+      restApiName: props.name,
+      description: 'Inbound webhooks: WAF, TLS 1.2+, HMAC-verified by a Lambda per source',
+      endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      disableExecuteApiEndpoint: props.customDomain !== undefined,
+      cloudWatchRole: props.cloudWatchRole,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: props.stageName,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: apigw.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FORMAT)),
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        tracingEnabled: true,
+        throttlingRateLimit: props.throttlingRateLimit,
+        throttlingBurstLimit: props.throttlingBurstLimit,
+      },
+    });
+    const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (cloudWatchRole) {
+      Validations.of(cloudWatchRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason: 'API Gateway has one CloudWatch role per account and region, shared by every API there; AWS documents this managed policy for exactly that role. Turn it off with cloudWatchRole: false where the account is configured centrally.',
+      });
+    }
+    const cfnApi = this.api.node.defaultChild as apigw.CfnRestApi;
+    cfnApi.securityPolicy = props.securityPolicy;
+    cfnApi.endpointAccessMode = 'STRICT';
+
+    // API Gateway would create the execution log group itself, unencrypted and kept forever.
+    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${props.stageName}`,
+      encryptionKey: props.encryptionKey,
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.api.deploymentStage.node.addDependency(executionLogs);
+
+    for (const [id, type] of [
+      ['Default4xx', apigw.ResponseType.DEFAULT_4XX],
+      ['Default5xx', apigw.ResponseType.DEFAULT_5XX],
+    ] as const) {
+      this.api.addGatewayResponse(id, {
+        type,
+        templates: { 'application/json': GENERIC_ERROR_TEMPLATE },
+        responseHeaders: { 'Cache-Control': "'no-store'", 'X-Content-Type-Options': "'nosniff'" },
+      });
+    }
+
+    this.validator = this.api.addRequestValidator('RequestValidator', {
+      requestValidatorName: 'body-and-signature-headers',
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    this.webhooks = this.api.root.addResource('webhooks');
+
+    if (props.customDomain) {
+      this.domain = new apigw.DomainName(this, 'Domain', {
+        domainName: props.customDomain.domainName,
+        certificate: props.customDomain.certificate,
+        endpointType: apigw.EndpointType.REGIONAL,
+        securityPolicy: props.customDomain.securityPolicy ?? apigw.SecurityPolicy.TLS_1_2,
+      });
+      this.domain.addBasePathMapping(this.api, { basePath: props.customDomain.basePath, stage: this.api.deploymentStage });
+    }
+
+    Validations.of(this.api).acknowledge(
+      {
+        id: 'AwsSolutions-APIG4',
+        reason: 'Webhook senders (Stripe, GitHub, Svix, ...) cannot sign requests with SigV4 or present tokens; every request is authenticated by its HMAC signature in the verifier, behind a WAF allowlist and rate limit.',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason: 'Webhook senders cannot obtain Cognito tokens; every request is authenticated by its HMAC signature in the verifier, behind a WAF allowlist and rate limit.',
+      },
+    );
+    for (const id of ['NIST.800.53.R5-APIGWCacheEnabledAndEncrypted', 'PCI.DSS.321-APIGWCacheEnabledAndEncrypted', 'HIPAA.Security-APIGWCacheEnabledAndEncrypted']) {
+      Validations.of(this.api.deploymentStage).acknowledge({
+        id,
+        reason: 'Webhooks are unique POST deliveries; a response cache would serve one delivery\'s answer to another and must stay off. No cache, so nothing to encrypt.',
+      });
+    }
+    for (const id of ['NIST.800.53.R5-APIGWSSLEnabled', 'PCI.DSS.321-APIGWSSLEnabled', 'HIPAA.Security-APIGWSSLEnabled']) {
+      Validations.of(this.api.deploymentStage).acknowledge({
+        id,
+        reason: 'Backend client certificates authenticate API Gateway to HTTP backends; every integration here is a Lambda function invoked over AWS\'s signed API, which a client certificate does not apply to.',
+      });
+    }
+  }
+
+  /** Adds `POST /webhooks/<source>` → the source's verifier, requiring the scheme's headers and a body. */
+  public addRoute(source: string, handler: lambda.IFunction, scheme: SignatureScheme): apigw.Method {
+    const resource = this.webhooks.addResource(source);
+    const requestParameters: Record<string, boolean> = {};
+    for (const header of scheme.requiredHeaders) requestParameters[`method.request.header.${header}`] = true;
+    return resource.addMethod('POST', new apigw.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false }), {
+      requestValidator: this.validator,
+      requestParameters,
+      requestModels: scheme.jsonBody ? { 'application/json': this.jsonObject() } : undefined,
+      operationName: `receive-${source}`,
+    });
+  }
+
+  /** The URL senders post to for a source. */
+  public urlFor(source: string): string {
+    if (this.domain) {
+      const base = this.basePath ? `/${this.basePath}` : '';
+      return `https://${this.domain.domainName}${base}/webhooks/${source}`;
+    }
+    return this.api.urlForPath(`/webhooks/${source}`);
+  }
+
+  private jsonObject(): apigw.Model {
+    this.jsonObjectModel ??= this.api.addModel('JsonObjectBody', {
+      contentType: 'application/json',
+      description: 'A webhook body: any JSON object (the verifier authenticates it; the consumer validates its schema)',
+      schema: { schema: apigw.JsonSchemaVersion.DRAFT4, type: apigw.JsonSchemaType.OBJECT },
+    });
+    return this.jsonObjectModel;
+  }
+}

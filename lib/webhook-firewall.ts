@@ -1,0 +1,214 @@
+import { ArnFormat, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { IpVersion } from './validation';
+
+export type CidrsByVersion = Record<IpVersion, string[]>;
+
+export interface WebhookFirewallProps {
+  /** Unique per account and region; names the web ACL and its aws-waf-logs-* log group. */
+  readonly name: string;
+  /** The endpoint-wide allowlist; undefined allows any source address (other rules still apply). */
+  readonly allowedCidrs?: CidrsByVersion;
+  readonly rateLimit: number;
+  readonly rateLimitWindow: Duration;
+  readonly encryptionKey: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * AWS managed rules that inspect the body and would block real webhooks. The body is authenticated by
+ * HMAC before anything reads it and the verifier never interprets it, while senders legitimately post
+ * bodies over 8 KB (SizeRestrictions_BODY) and bodies holding HTML, markdown, paths or URLs that users
+ * typed (Shopify product descriptions, GitHub issue text): those rules only count.
+ */
+export const COUNTED_COMMON_RULES = [
+  'SizeRestrictions_BODY',
+  'CrossSiteScripting_BODY',
+  'GenericLFI_BODY',
+  'GenericRFI_BODY',
+  'EC2MetaDataSSRF_BODY',
+  // Generic HMAC senders (and some SDKs) send no User-Agent; the signature, not the header, proves origin.
+  'NoUserAgent_HEADER',
+];
+
+/** Stripe, Shopify, Twilio and most webhook senders post from cloud providers' address space. */
+export const COUNTED_ANONYMOUS_IP_RULES = ['HostingProviderIPList'];
+
+interface SourceAllowlist {
+  readonly source: string;
+  readonly pathPattern: string;
+  readonly ipSetArns: string[];
+}
+
+/**
+ * The REGIONAL web ACL in front of the API stage: source allowlists (endpoint-wide, or per source,
+ * where a source's own list replaces the endpoint's for that source), a per-IP rate limit, and AWS
+ * managed rule groups tuned for webhook senders. Logs go to an encrypted aws-waf-logs-* group with
+ * the signature headers redacted.
+ */
+export class WebhookFirewall extends Construct {
+  public readonly webAcl: wafv2.CfnWebACL;
+  public readonly logGroup: logs.LogGroup;
+  private readonly sourceAllowlists: SourceAllowlist[] = [];
+  private readonly redactedHeaders = new Set<string>();
+  private readonly endpointIpSetArns: string[];
+
+  constructor(scope: Construct, id: string, private readonly props: WebhookFirewallProps) {
+    super(scope, id);
+    this.endpointIpSetArns = props.allowedCidrs ? this.ipSets('EndpointAllowlist', props.allowedCidrs) : [];
+
+    this.webAcl = new wafv2.CfnWebACL(this, 'Resource', {
+      name: props.name,
+      scope: 'REGIONAL',
+      description: 'Webhook endpoint: source allowlist, per-IP rate limit, AWS managed rules tuned for webhook senders',
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility(props.name),
+      rules: Lazy.any({ produce: () => this.renderRules() }),
+    });
+
+    const logGroupName = `aws-waf-logs-${props.name}`;
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName,
+      encryptionKey: props.encryptionKey,
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    const logging = new wafv2.CfnLoggingConfiguration(this, 'Logging', {
+      resourceArn: this.webAcl.attrArn,
+      // WAF wants the log group ARN without the trailing ":*" that LogGroup.logGroupArn carries.
+      logDestinationConfigs: [
+        Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      ],
+      redactedFields: Lazy.any({ produce: () => [...this.redactedHeaders].sort().map((name) => ({ singleHeader: { Name: name } })) }),
+    });
+    logging.node.addDependency(this.logGroup);
+  }
+
+  /** Restricts one source's route to its own allowlist (replacing the endpoint's for that route). */
+  public addSourceAllowlist(source: string, cidrs: CidrsByVersion): void {
+    this.sourceAllowlists.push({
+      source,
+      // Matches the route with or without a stage or base-path prefix and a trailing slash.
+      pathPattern: `/webhooks/${source}/?$`,
+      ipSetArns: this.ipSets(`SourceAllowlist-${source}`, cidrs),
+    });
+  }
+
+  public hasSourceAllowlist(source: string): boolean {
+    return this.sourceAllowlists.some((a) => a.source === source);
+  }
+
+  /** Keeps a header's value out of the WAF logs (signatures are credentials-adjacent). */
+  public redactHeader(name: string): void {
+    this.redactedHeaders.add(name.toLowerCase());
+  }
+
+  /** Associates the web ACL with a resource (an API Gateway stage ARN). */
+  public associate(id: string, resourceArn: string): wafv2.CfnWebACLAssociation {
+    return new wafv2.CfnWebACLAssociation(this, id, { resourceArn, webAclArn: this.webAcl.attrArn });
+  }
+
+  private ipSets(id: string, cidrs: CidrsByVersion): string[] {
+    return (['IPV4', 'IPV6'] as const)
+      .filter((version) => cidrs[version].length > 0)
+      .map(
+        (version) =>
+          new wafv2.CfnIPSet(this, `${id}${version === 'IPV4' ? 'V4' : 'V6'}`, {
+            scope: 'REGIONAL',
+            ipAddressVersion: version,
+            addresses: cidrs[version],
+            description: `${id} ${version}`,
+          }).attrArn,
+      );
+  }
+
+  private renderRules(): wafv2.CfnWebACL.RuleProperty[] {
+    const rules: Omit<wafv2.CfnWebACL.RuleProperty, 'priority'>[] = [];
+    for (const allowlist of this.sourceAllowlists) {
+      rules.push({
+        name: `SourceAllowlist-${allowlist.source}`,
+        action: { block: {} },
+        statement: { andStatement: { statements: [pathMatches(allowlist.pathPattern), not(inIpSets(allowlist.ipSetArns))] } },
+        visibilityConfig: visibility(`${this.props.name}-SourceAllowlist-${allowlist.source}`),
+      });
+    }
+    if (this.endpointIpSetArns.length > 0) {
+      const outsideList = not(inIpSets(this.endpointIpSetArns));
+      const ownListRoutes = this.sourceAllowlists.map((a) => pathMatches(a.pathPattern));
+      rules.push({
+        name: 'EndpointAllowlist',
+        action: { block: {} },
+        statement:
+          ownListRoutes.length === 0 ? outsideList : { andStatement: { statements: [outsideList, not(anyOf(ownListRoutes))] } },
+        visibilityConfig: visibility(`${this.props.name}-EndpointAllowlist`),
+      });
+    }
+    rules.push({
+      name: 'RateLimitPerIp',
+      action: { block: {} },
+      statement: {
+        rateBasedStatement: {
+          limit: this.props.rateLimit,
+          evaluationWindowSec: this.props.rateLimitWindow.toSeconds(),
+          aggregateKeyType: 'IP',
+        },
+      },
+      visibilityConfig: visibility(`${this.props.name}-RateLimitPerIp`),
+    });
+    rules.push(managedGroup(this.props.name, 'AWSManagedRulesAmazonIpReputationList', []));
+    rules.push(managedGroup(this.props.name, 'AWSManagedRulesCommonRuleSet', COUNTED_COMMON_RULES));
+    rules.push(managedGroup(this.props.name, 'AWSManagedRulesKnownBadInputsRuleSet', []));
+    rules.push(managedGroup(this.props.name, 'AWSManagedRulesAnonymousIpList', COUNTED_ANONYMOUS_IP_RULES));
+    return rules.map((rule, priority) => ({ ...rule, priority }));
+  }
+}
+
+function visibility(metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty {
+  return { cloudWatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: metricName.slice(0, 128) };
+}
+
+function managedGroup(aclName: string, name: string, countedRules: string[]): Omit<wafv2.CfnWebACL.RuleProperty, 'priority'> {
+  return {
+    name,
+    overrideAction: { none: {} },
+    statement: {
+      managedRuleGroupStatement: {
+        vendorName: 'AWS',
+        name,
+        ruleActionOverrides: countedRules.length > 0 ? countedRules.map((rule) => ({ name: rule, actionToUse: { count: {} } })) : undefined,
+      },
+    },
+    visibilityConfig: visibility(`${aclName}-${name}`),
+  };
+}
+
+function pathMatches(pattern: string): wafv2.CfnWebACL.StatementProperty {
+  return {
+    regexMatchStatement: {
+      regexString: pattern,
+      fieldToMatch: { uriPath: {} },
+      // Decode first so /webhooks/%62illing cannot slip past a rule written for /webhooks/billing.
+      textTransformations: [
+        { priority: 0, type: 'URL_DECODE' },
+        { priority: 1, type: 'LOWERCASE' },
+      ],
+    },
+  };
+}
+
+function inIpSets(arns: string[]): wafv2.CfnWebACL.StatementProperty {
+  const refs = arns.map((arn) => ({ ipSetReferenceStatement: { arn } }));
+  return refs.length === 1 ? refs[0] : { orStatement: { statements: refs } };
+}
+
+function anyOf(statements: wafv2.CfnWebACL.StatementProperty[]): wafv2.CfnWebACL.StatementProperty {
+  return statements.length === 1 ? statements[0] : { orStatement: { statements } };
+}
+
+function not(statement: wafv2.CfnWebACL.StatementProperty): wafv2.CfnWebACL.StatementProperty {
+  return { notStatement: { statement } };
+}

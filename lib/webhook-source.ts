@@ -1,0 +1,230 @@
+import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRIC_NAMESPACE, Outcome } from './metrics-contract';
+import { HardenedFunction } from './hardened-function';
+import { SignatureScheme } from './signature-scheme';
+import { SigningSecret } from './signing-secret';
+import { Problems, isConcrete } from './validation';
+
+/** Options of one sender. */
+export interface WebhookSourceOptions {
+  /** How this sender signs its webhooks. */
+  readonly scheme: SignatureScheme;
+  /**
+   * This sender's published source addresses. They replace the endpoint's allowlist for this route.
+   * @default - the endpoint's allowlist applies
+   */
+  readonly allowedSourceCidrs?: string[];
+  /**
+   * How far a signed timestamp may be from now, either way, before the delivery counts as a replay.
+   * Between 1 second and 1 hour.
+   * @default - the scheme's own (5 minutes for Standard Webhooks)
+   */
+  readonly timestampTolerance?: Duration;
+  /**
+   * Bodies larger than this are refused with 413 before any other work. At most 700 KiB, so the
+   * message (base64-encoded if it must be) always fits SQS's 1 MiB.
+   * @default Size.kibibytes(256)
+   */
+  readonly maxBodySize?: Size;
+  /**
+   * Reserved concurrency of this source's verifier: a ceiling on what a flood can cost, and a floor
+   * other functions cannot take away.
+   * @default 10
+   */
+  readonly reservedConcurrency?: number;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /**
+   * The verifier's timeout. Between 3 and 28 seconds (API Gateway waits at most 29).
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+  /**
+   * How often the signing key is rotated. Between 4 hours and 1000 days.
+   * @default Duration.days(30)
+   */
+  readonly rotationInterval?: Duration;
+  /**
+   * How long a replaced key still verifies after a rotation, for the sender to switch over. Shorter
+   * than the rotation interval.
+   * @default Duration.hours(24)
+   */
+  readonly gracePeriod?: Duration;
+  /**
+   * How long the verifier keeps the keys in memory before reading Secrets Manager again. Between 1
+   * second and 1 hour. A delivery signed with a key the cache does not hold triggers one early read
+   * (at most one per 30 s per container), so a rotation is picked up at once anyway.
+   * @default Duration.minutes(5)
+   */
+  readonly secretCacheTtl?: Duration;
+  /**
+   * Signature failures within 5 minutes that raise the alarm.
+   * @default 10
+   */
+  readonly signatureFailureThreshold?: number;
+}
+
+export interface WebhookSourceProps extends WebhookSourceOptions {
+  readonly name: string;
+  readonly endpointName: string;
+  readonly queue: sqs.IQueue;
+  readonly encryptionKey: kms.IKey;
+  readonly runtime: lambda.Runtime;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+const SOURCE_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+const MAX_BODY = Size.kibibytes(700);
+
+/** Checks one source's options; returns nothing, adds problems. */
+export function checkSourceOptions(problems: Problems, name: string, options: WebhookSourceOptions): void {
+  if (!SOURCE_NAME.test(name)) {
+    problems.add(`source name "${name}" must be 1-40 characters of a-z, 0-9 and "-", starting with a letter or digit (it becomes /webhooks/${name})`);
+  }
+  const label = `source "${name}"`;
+  if (!options.scheme) problems.add(`${label} has no scheme; set scheme: SignatureScheme.standardWebhooks() (or another preset)`);
+  const tolerance = options.timestampTolerance?.toSeconds();
+  if (isConcrete(tolerance) && (tolerance < 1 || tolerance > 3600)) {
+    problems.add(`${label}: timestampTolerance ${tolerance}s is outside 1s..3600s; senders' own defaults are 300s (Duration.minutes(5))`);
+  }
+  const maxBody = options.maxBodySize?.toBytes();
+  if (isConcrete(maxBody) && (maxBody < 1 || maxBody > MAX_BODY.toBytes())) {
+    problems.add(`${label}: maxBodySize ${maxBody} bytes is outside 1..${MAX_BODY.toBytes()} (700 KiB keeps a base64 body within SQS's 1 MiB)`);
+  }
+  if (isConcrete(options.reservedConcurrency) && (!Number.isInteger(options.reservedConcurrency) || options.reservedConcurrency < 1)) {
+    problems.add(`${label}: reservedConcurrency ${options.reservedConcurrency} must be a whole number of at least 1`);
+  }
+  if (isConcrete(options.memorySize) && (options.memorySize < 128 || options.memorySize > 10240)) {
+    problems.add(`${label}: memorySize ${options.memorySize} MB is outside Lambda's 128..10240`);
+  }
+  const timeout = options.timeout?.toSeconds();
+  if (isConcrete(timeout) && (timeout < 3 || timeout > 28)) {
+    problems.add(`${label}: timeout ${timeout}s is outside 3s..28s (API Gateway gives up after 29s)`);
+  }
+  const rotationHours = options.rotationInterval?.toHours({ integral: false });
+  if (isConcrete(rotationHours) && (rotationHours < 4 || rotationHours > 24000)) {
+    problems.add(`${label}: rotationInterval ${rotationHours}h is outside Secrets Manager's 4 hours..1000 days`);
+  }
+  const graceSeconds = options.gracePeriod?.toSeconds();
+  const rotationSeconds = (options.rotationInterval ?? Duration.days(30)).toSeconds();
+  if (isConcrete(graceSeconds) && isConcrete(rotationSeconds) && graceSeconds >= rotationSeconds) {
+    problems.add(`${label}: gracePeriod (${graceSeconds}s) must be shorter than rotationInterval (${rotationSeconds}s), or keys would pile up`);
+  }
+  const ttl = options.secretCacheTtl?.toSeconds();
+  if (isConcrete(ttl) && (ttl < 1 || ttl > 3600)) {
+    problems.add(`${label}: secretCacheTtl ${ttl}s is outside 1s..3600s (it bounds how long a revoked key keeps working)`);
+  }
+  if (isConcrete(options.signatureFailureThreshold) && options.signatureFailureThreshold < 1) {
+    problems.add(`${label}: signatureFailureThreshold ${options.signatureFailureThreshold} must be at least 1`);
+  }
+}
+
+/**
+ * One sender: its own signing secret (with rotation) and its own verifier function, so a flood or a
+ * leaked key at one sender touches nothing of another's.
+ */
+export class WebhookSource extends Construct {
+  /** The source's name, the last segment of its route. */
+  public readonly sourceName: string;
+  public readonly scheme: SignatureScheme;
+  /** The signing key set. Read its `current` key to configure the sender. */
+  public readonly secret: secretsmanager.ISecret;
+  public readonly rotationFunction: lambda.IFunction;
+  public readonly verifier: lambda.IFunction;
+  public readonly verifierLogGroup: logs.ILogGroup;
+  /** Set by the endpoint once the route exists. */
+  public method?: apigw.Method;
+  private readonly endpointName: string;
+
+  constructor(scope: Construct, id: string, props: WebhookSourceProps) {
+    super(scope, id);
+    this.sourceName = props.name;
+    this.scheme = props.scheme;
+    this.endpointName = props.endpointName;
+    const stack = Stack.of(this);
+
+    const signing = new SigningSecret(this, 'SigningSecret', {
+      secretName: `webhooks/${props.endpointName}/${props.name}`,
+      scheme: props.scheme,
+      encryptionKey: props.encryptionKey,
+      rotationInterval: props.rotationInterval ?? Duration.days(30),
+      gracePeriod: props.gracePeriod ?? Duration.hours(24),
+      runtime: props.runtime,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    this.secret = signing.secret;
+    this.rotationFunction = signing.rotationFunction;
+
+    const environment: Record<string, string> = {
+      WEBHOOK_ENDPOINT: props.endpointName,
+      WEBHOOK_SOURCE: props.name,
+      WEBHOOK_SCHEME: JSON.stringify(props.scheme.config),
+      WEBHOOK_SECRET_ARN: signing.secret.secretArn,
+      WEBHOOK_QUEUE_URL: props.queue.queueUrl,
+      WEBHOOK_MAX_BODY_BYTES: String((props.maxBodySize ?? Size.kibibytes(256)).toBytes()),
+      WEBHOOK_SECRET_CACHE_SECONDS: String((props.secretCacheTtl ?? Duration.minutes(5)).toSeconds()),
+    };
+    const tolerance = props.timestampTolerance ?? props.scheme.defaultTolerance;
+    if (tolerance) environment.WEBHOOK_TOLERANCE_SECONDS = String(tolerance.toSeconds());
+
+    const fn = new HardenedFunction(this, 'Verifier', {
+      handler: 'verifier',
+      description: `Verifies ${props.name} webhooks (signature, timestamp) and queues them`,
+      environment,
+      runtime: props.runtime,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrency ?? 10,
+      encryptionKey: props.encryptionKey,
+      logRetention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+      noDlqReason: 'API Gateway invokes the verifier synchronously: a failure is answered with a 5xx and the sender retries, so there is no event to dead-letter.',
+    });
+    this.verifier = fn.function;
+    this.verifierLogGroup = fn.logGroup;
+
+    // Exactly what the verifier does: read its own secret, send to its queue. Written out because the
+    // grantXxx helpers add kms:ReEncrypt*/GenerateDataKey* and queue reads it never uses.
+    fn.allow(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [signing.secret.secretArn] }));
+    fn.allow(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [props.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
+      }),
+    );
+    fn.allow(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.queue.queueArn] }));
+    if (props.queue.encryptionMasterKey) {
+      fn.allow(
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [props.queue.encryptionMasterKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${stack.region}.amazonaws.com` } },
+        }),
+      );
+    }
+  }
+
+  /** A per-source verifier outcome (Accepted, SignatureInvalid, ...), from the verifier's EMF logs. */
+  public metricOutcome(outcome: Outcome, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName: outcome,
+      dimensionsMap: { Endpoint: this.endpointName, Source: this.sourceName },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+}
