@@ -1,0 +1,133 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerRotationEvent } from 'aws-lambda';
+import { Webhook } from 'standardwebhooks';
+import { createRotationHandler } from '../../lib/handlers/rotation/rotation';
+import { parseKeySet, verifyWebhook } from '../../lib/runtime';
+import { FakeAws, useFakeAwsEnvironment } from '../support/fake-aws';
+
+const OLD_KEY = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const HOUR = 3_600_000;
+
+let aws: FakeAws;
+let clock: number;
+beforeAll(async () => {
+  aws = new FakeAws();
+  useFakeAwsEnvironment(await aws.start());
+});
+afterAll(() => aws.stop());
+
+function setup(initial: object = { current: OLD_KEY, previous: [] }, graceMs = 24 * HOUR) {
+  aws.reset();
+  clock = Date.UTC(2026, 10, 22, 12);
+  const arn = aws.putSecret(`webhooks/rot/${Math.random()}`, JSON.stringify(initial));
+  const rotate = createRotationHandler({ scheme: { type: 'standard-webhooks' }, graceMs }, { secrets: new SecretsManagerClient({}), now: () => clock });
+  const token = 'rotation-token-0001';
+  const begin = () => aws.beginRotation(arn, token);
+  const step = (Step: SecretsManagerRotationEvent['Step']) => rotate({ SecretId: arn, ClientRequestToken: token, Step });
+  return { arn, token, begin, step };
+}
+
+async function fullRotation(ctx: ReturnType<typeof setup>) {
+  ctx.begin();
+  for (const s of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) await ctx.step(s);
+}
+
+describe('rotation handler', () => {
+  test('four steps: new key current, old key kept for the grace window, old version AWSPREVIOUS', async () => {
+    const ctx = setup();
+    const before = aws.stage(ctx.arn, 'AWSCURRENT')!;
+    await fullRotation(ctx);
+
+    const current = aws.stage(ctx.arn, 'AWSCURRENT')!;
+    expect(current.versionId).toBe(ctx.token);
+    expect(aws.stage(ctx.arn, 'AWSPREVIOUS')!.versionId).toBe(before.versionId);
+    const doc = parseKeySet(current.value!);
+    expect(doc.current).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(doc.current).not.toBe(OLD_KEY);
+    expect(doc.previous).toEqual([{ key: OLD_KEY, notAfter: new Date(clock + 24 * HOUR).toISOString() }]);
+  });
+
+  test('a sender signing with either key inside the window verifies; the old key fails after it', async () => {
+    const ctx = setup();
+    await fullRotation(ctx);
+    const doc = parseKeySet(aws.stage(ctx.arn, 'AWSCURRENT')!.value!);
+    const body = '{"type":"ping"}';
+    const verifyAt = (key: string, at: number) => {
+      const secrets = [doc.current, ...(doc.previous ?? []).filter((p) => Date.parse(p.notAfter) > at).map((p) => p.key)];
+      const sig = new Webhook(key).sign('msg_1', new Date(at), body);
+      return verifyWebhook({ body, headers: { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(at / 1000)), 'webhook-signature': sig } }, { scheme: { type: 'standard-webhooks' }, secrets, now: at });
+    };
+    expect(verifyAt(OLD_KEY, clock + 23 * HOUR).ok).toBe(true);
+    expect(verifyAt(doc.current, clock + 1).ok).toBe(true);
+    expect(verifyAt(OLD_KEY, clock + 24 * HOUR + 1).ok).toBe(false);
+  });
+
+  test('every step is idempotent: running each twice gives the same result', async () => {
+    const ctx = setup();
+    ctx.begin();
+    await ctx.step('createSecret');
+    const pending = aws.stage(ctx.arn, 'AWSPENDING')!.value;
+    await ctx.step('createSecret');
+    expect(aws.stage(ctx.arn, 'AWSPENDING')!.value).toBe(pending);
+    await ctx.step('setSecret');
+    await ctx.step('setSecret');
+    await ctx.step('testSecret');
+    await ctx.step('testSecret');
+    await ctx.step('finishSecret');
+    await ctx.step('finishSecret');
+    expect(aws.stage(ctx.arn, 'AWSCURRENT')!.value).toBe(pending);
+    expect(aws.callCount('UpdateSecretVersionStage')).toBe(1);
+  });
+
+  test('a failure in any step leaves AWSCURRENT untouched, and a retry completes', async () => {
+    for (const [failing, operation] of [
+      ['createSecret', 'PutSecretValue'],
+      ['testSecret', 'GetSecretValue'],
+      ['finishSecret', 'UpdateSecretVersionStage'],
+    ] as const) {
+      const ctx = setup();
+      const before = aws.stage(ctx.arn, 'AWSCURRENT')!;
+      ctx.begin();
+      const steps = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+      for (const s of steps) {
+        if (s === failing) {
+          aws.fail(operation, 2);
+          await expect(ctx.step(s)).rejects.toThrow();
+          expect(aws.stage(ctx.arn, 'AWSCURRENT')).toEqual(before);
+        }
+        await ctx.step(s);
+      }
+      expect(aws.stage(ctx.arn, 'AWSCURRENT')!.versionId).toBe(ctx.token);
+    }
+  });
+
+  test('testSecret refuses a pending key set that would break verification', async () => {
+    const ctx = setup();
+    ctx.begin();
+    aws.secrets.get(ctx.arn)!.versions.set(ctx.token, { value: JSON.stringify({ current: 'not base64 !!' }), stages: new Set(['AWSPENDING']) });
+    await expect(ctx.step('testSecret')).rejects.toThrow(/Standard Webhooks secret/);
+    expect(aws.stage(ctx.arn, 'AWSCURRENT')!.value).toContain(OLD_KEY);
+  });
+
+  test('prunes keys whose grace window has passed', async () => {
+    const expired = { key: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD', notAfter: new Date(Date.UTC(2026, 10, 22, 11)).toISOString() };
+    const ctx = setup({ current: OLD_KEY, previous: [expired] });
+    await fullRotation(ctx);
+    const doc = parseKeySet(aws.stage(ctx.arn, 'AWSCURRENT')!.value!);
+    expect(doc.previous!.map((p) => p.key)).toEqual([OLD_KEY]);
+  });
+
+  test('rotates the bootstrap value CloudFormation generated (44 alphanumerics, no previous keys)', async () => {
+    const ctx = setup({ previous: [], current: 'Ab3dEf6hIj9lMn2pQr5tUv8xYz1bCd4fGh7jKl0nOp3r' });
+    await fullRotation(ctx);
+    expect(parseKeySet(aws.stage(ctx.arn, 'AWSCURRENT')!.value!).current).toMatch(/^whsec_/);
+  });
+
+  test('refuses a token that is not AWSPENDING, and a secret whose rotation is off', async () => {
+    const ctx = setup();
+    await expect(ctx.step('createSecret')).rejects.toThrow(/no stage/);
+    ctx.begin();
+    aws.secrets.get(ctx.arn)!.rotationEnabled = false;
+    await expect(ctx.step('createSecret')).rejects.toThrow(/not enabled/);
+  });
+});

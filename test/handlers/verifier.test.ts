@@ -1,0 +1,201 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createHash } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { createVerifierHandler, VerifierConfig } from '../../lib/handlers/verifier/verifier';
+import { apiEvent } from '../support/events';
+import { FakeAws, useFakeAwsEnvironment } from '../support/fake-aws';
+
+const KEY_A = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const KEY_B = 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD';
+const BODY = '{"type":"invoice.paid","data":{"id":"in_1","amount":4200,"note":"caf\u00e9 \ud83d\ude80"}}';
+
+let aws: FakeAws;
+let url: string;
+// The SQS client sends to the queue URL's host, so the queue lives on the fake server too.
+let QUEUE_URL: string;
+let lines: string[];
+let clock: number;
+
+beforeAll(async () => {
+  aws = new FakeAws();
+  url = await aws.start();
+  QUEUE_URL = `${url}/123456789012/webhooks`;
+  useFakeAwsEnvironment(url);
+});
+afterAll(() => aws.stop());
+
+function setup(secret: object, overrides: Partial<VerifierConfig> = {}) {
+  aws.reset();
+  lines = [];
+  clock = Date.UTC(2026, 10, 22, 12, 0, 0);
+  const secretId = aws.putSecret(`webhooks/test/${Math.random()}`, JSON.stringify(secret));
+  const handler = createVerifierHandler(
+    {
+      endpoint: 'test-endpoint',
+      source: 'billing',
+      scheme: { type: 'standard-webhooks' },
+      secretId,
+      queueUrl: QUEUE_URL,
+      maxBodyBytes: 1024,
+      cacheTtlMs: 300_000,
+      missRefreshIntervalMs: 30_000,
+      maxStaleMs: 3_600_000,
+      ...overrides,
+    },
+    { sqs: new SQSClient({}), secrets: new SecretsManagerClient({}), now: () => clock, write: (line) => lines.push(line) },
+  );
+  return { handler, secretId };
+}
+
+function signed(key: string, body = BODY, id = 'msg_2Lk', at = new Date(clock)) {
+  const headers = new Webhook(key).sign(id, at, body);
+  return { 'Content-Type': 'application/json', 'webhook-id': headers ? id : id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': headers };
+}
+
+function lastLog(): Record<string, unknown> {
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+describe('verifier handler', () => {
+  test('accepts a delivery signed by the sender library and queues the raw body with its metadata', async () => {
+    // GIVEN
+    const { handler } = setup({ current: KEY_A });
+    // WHEN
+    const res = await handler(apiEvent({ body: BODY, headers: signed(KEY_A) }));
+    // THEN
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ received: true, requestId: 'req-123' });
+    expect(aws.queue).toHaveLength(1);
+    const [message] = aws.queue;
+    expect(message.queueUrl).toBe(QUEUE_URL);
+    expect(message.body).toBe(BODY);
+    const attr = (name: string) => message.attributes[name]?.StringValue;
+    expect(attr('source')).toBe('billing');
+    expect(attr('eventId')).toBe('msg_2Lk');
+    expect(attr('payloadSha256')).toBe(createHash('sha256').update(BODY, 'utf8').digest('hex'));
+    expect(attr('receivedAt')).toBe('2026-11-22T12:00:00.000Z');
+    expect(attr('bodyEncoding')).toBe('utf8');
+    expect(lastLog()).toMatchObject({ outcome: 'Accepted', Source: 'billing', Endpoint: 'test-endpoint', eventId: 'msg_2Lk', Accepted: 1 });
+  });
+
+  test('accepts a key still in its grace window and rejects one past it', async () => {
+    const notAfter = new Date(Date.UTC(2026, 10, 22, 13, 0, 0)).toISOString();
+    const { handler } = setup({ current: KEY_A, previous: [{ key: KEY_B, notAfter }] });
+    expect((await handler(apiEvent({ body: BODY, headers: signed(KEY_B) }))).statusCode).toBe(200);
+    clock = Date.UTC(2026, 10, 22, 13, 0, 1);
+    expect((await handler(apiEvent({ body: BODY, headers: signed(KEY_B) }))).statusCode).toBe(401);
+    expect(lastLog()).toMatchObject({ outcome: 'SignatureInvalid', reason: 'signature_invalid' });
+  });
+
+  test.each([
+    ['tampered body', (h: Record<string, string>) => ({ headers: h, body: BODY.replace('4200', '4201') }), 401, 'signature_invalid'],
+    ['missing signature header', (h: Record<string, string>) => ({ headers: { ...h, 'webhook-signature': '' }, body: BODY }), 400, 'missing_header'],
+    ['garbage signature list', (h: Record<string, string>) => ({ headers: { ...h, 'webhook-signature': 'v1,@@@' }, body: BODY }), 400, 'malformed_header'],
+    ['non-numeric timestamp', (h: Record<string, string>) => ({ headers: { ...h, 'webhook-timestamp': '12e9' }, body: BODY }), 400, 'malformed_timestamp'],
+    ['wrong content type', (h: Record<string, string>) => ({ headers: { ...h, 'Content-Type': 'text/plain' }, body: BODY }), 415, 'unsupported_media_type'],
+    ['empty body', (h: Record<string, string>) => ({ headers: h, body: '' }), 400, 'empty_body'],
+    ['oversized body', (h: Record<string, string>) => ({ headers: h, body: 'x'.repeat(1025) }), 413, 'body_too_large'],
+  ])('rejects a %s with %d and queues nothing', async (_name, mutate, status, reason) => {
+    const { handler } = setup({ current: KEY_A });
+    const { headers, body } = mutate(signed(KEY_A));
+    const res = await handler(apiEvent({ body, headers }));
+    expect(res.statusCode).toBe(status);
+    expect(JSON.parse(res.body)).toEqual({ error: expect.any(String), requestId: 'req-123' });
+    expect(res.body).not.toMatch(/signature|timestamp|header|secret/i);
+    expect(aws.queue).toHaveLength(0);
+    expect(lastLog()).toMatchObject({ reason, status });
+  });
+
+  test('rejects a signature header sent twice', async () => {
+    const { handler } = setup({ current: KEY_A });
+    const headers = signed(KEY_A);
+    const res = await handler(apiEvent({ body: BODY, headers: { ...headers, 'webhook-signature': [headers['webhook-signature'], 'v1,AAAA'] } }));
+    expect(res.statusCode).toBe(400);
+    expect(lastLog()).toMatchObject({ reason: 'duplicate_header' });
+  });
+
+  test('rejects a validly signed but stale delivery as a replay', async () => {
+    const { handler } = setup({ current: KEY_A });
+    const headers = signed(KEY_A, BODY, 'msg_old', new Date(clock - 301_000));
+    const res = await handler(apiEvent({ body: BODY, headers }));
+    expect(res.statusCode).toBe(401);
+    expect(lastLog()).toMatchObject({ outcome: 'TimestampOutOfTolerance', TimestampOutOfTolerance: 1 });
+  });
+
+  test('answers 503 and acknowledges nothing when SQS fails, so the sender retries', async () => {
+    const { handler } = setup({ current: KEY_A });
+    aws.fail('SendMessage', 2); // AWS_MAX_ATTEMPTS=2: the SDK's retry fails too
+    const res = await handler(apiEvent({ body: BODY, headers: signed(KEY_A) }));
+    expect(res.statusCode).toBe(503);
+    expect(res.headers).toMatchObject({ 'retry-after': '5' });
+    expect(aws.queue).toHaveLength(0);
+    expect(lastLog()).toMatchObject({ outcome: 'EnqueueFailed', error: 'InternalFailure', level: 'ERROR' });
+    // The retry gets through once SQS is back.
+    expect((await handler(apiEvent({ body: BODY, headers: signed(KEY_A) }))).statusCode).toBe(200);
+    expect(aws.queue).toHaveLength(1);
+  });
+
+  test('answers 503 when Secrets Manager is down and nothing is cached', async () => {
+    const { handler } = setup({ current: KEY_A });
+    aws.fail('GetSecretValue', 5, 'ThrottlingException', 400);
+    const res = await handler(apiEvent({ body: BODY, headers: signed(KEY_A) }));
+    expect(res.statusCode).toBe(503);
+    expect(aws.queue).toHaveLength(0);
+  });
+
+  test('keeps verifying from cached keys while Secrets Manager is down, until they go stale', async () => {
+    const { handler } = setup({ current: KEY_A });
+    expect((await handler(apiEvent({ body: BODY, headers: signed(KEY_A) }))).statusCode).toBe(200);
+    aws.fail('GetSecretValue', 1000, 'InternalServiceError', 500);
+    clock += 600_000; // past the TTL: a read is attempted and fails
+    expect((await handler(apiEvent({ body: BODY, headers: signed(KEY_A) }))).statusCode).toBe(200);
+    clock += 3_600_000; // past max staleness
+    expect((await handler(apiEvent({ body: BODY, headers: signed(KEY_A) }))).statusCode).toBe(503);
+  });
+
+  test('reads the secret once per TTL, and once more on a key miss at most once per interval', async () => {
+    const { handler, secretId } = setup({ current: KEY_A });
+    for (let i = 0; i < 3; i++) expect((await handler(apiEvent({ body: BODY, headers: signed(KEY_A) }))).statusCode).toBe(200);
+    expect(aws.callCount('GetSecretValue')).toBe(1);
+
+    // The secret rotates; the sender switches to the new key at once.
+    aws.secrets.get(secretId)!.versions.forEach((v) => (v.value = JSON.stringify({ current: KEY_B })));
+    expect((await handler(apiEvent({ body: BODY, headers: signed(KEY_B) }))).statusCode).toBe(200);
+    expect(aws.callCount('GetSecretValue')).toBe(2);
+
+    // An attacker's junk signatures cannot force a read per request.
+    for (let i = 0; i < 20; i++) expect((await handler(apiEvent({ body: BODY, headers: signed(KEY_A.replace('M', 'N')) }))).statusCode).toBe(401);
+    expect(aws.callCount('GetSecretValue')).toBe(2);
+    clock += 30_000;
+    await handler(apiEvent({ body: BODY, headers: signed(KEY_A.replace('M', 'N')) }));
+    expect(aws.callCount('GetSecretValue')).toBe(3);
+  });
+
+  test('sends a body SQS cannot carry as text base64-encoded, byte for byte', async () => {
+    const { handler } = setup({ current: KEY_A });
+    const body = '{"a":"\u0001\u0002"}';
+    const res = await handler(apiEvent({ body, headers: signed(KEY_A, body) }));
+    expect(res.statusCode).toBe(200);
+    expect(aws.queue[0].attributes.bodyEncoding.StringValue).toBe('base64');
+    expect(Buffer.from(aws.queue[0].body, 'base64').toString('utf8')).toBe(body);
+  });
+
+  test('verifies base64-encoded (binary) bodies over their bytes', async () => {
+    const { handler } = setup({ current: KEY_A });
+    const res = await handler(apiEvent({ body: Buffer.from(BODY).toString('base64'), isBase64Encoded: true, headers: signed(KEY_A) }));
+    expect(res.statusCode).toBe(200);
+  });
+
+  test('never writes the secret, the signature or the body to its logs', async () => {
+    const { handler } = setup({ current: KEY_A });
+    const headers = signed(KEY_A);
+    await handler(apiEvent({ body: BODY, headers }));
+    await handler(apiEvent({ body: BODY.replace('4200', '1'), headers }));
+    aws.fail('SendMessage', 5);
+    await handler(apiEvent({ body: BODY, headers }));
+    const all = lines.join('\n');
+    expect(lines.length).toBe(3);
+    for (const needle of [KEY_A, KEY_A.slice(6), headers['webhook-signature'].slice(3), 'invoice.paid', '4200']) expect(all).not.toContain(needle);
+  });
+});

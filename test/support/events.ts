@@ -1,0 +1,29 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+
+/** An API Gateway REST proxy event as the verifier receives it. */
+export function apiEvent(options: { body: string | null; headers: Record<string, string | string[]>; isBase64Encoded?: boolean; requestId?: string }): APIGatewayProxyEvent {
+  const multiValueHeaders: Record<string, string[]> = {};
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.headers)) {
+    const values = Array.isArray(value) ? value : [value];
+    multiValueHeaders[name] = values;
+    headers[name] = values[values.length - 1];
+  }
+  return {
+    body: options.body,
+    headers,
+    multiValueHeaders,
+    httpMethod: 'POST',
+    isBase64Encoded: options.isBase64Encoded ?? false,
+    path: '/webhooks/billing',
+    pathParameters: null,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    resource: '/webhooks/billing',
+    requestContext: {
+      requestId: options.requestId ?? 'req-123',
+      identity: { sourceIp: '203.0.113.7' },
+    } as APIGatewayProxyEvent['requestContext'],
+  };
+}

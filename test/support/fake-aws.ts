@@ -1,0 +1,239 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+
+/**
+ * An in-process server that speaks the AWS JSON protocol (the one SDK v3 uses for SQS and Secrets
+ * Manager), so handler tests run the real SDK clients end to end through AWS_ENDPOINT_URL_*. It keeps
+ * SQS messages (with the MD5s the SDK checks) and Secrets Manager's version-stage semantics, and can
+ * be told to fail the next calls of an operation.
+ */
+export class FakeAws {
+  public readonly queue: SentMessage[] = [];
+  public readonly calls: string[] = [];
+  public readonly secrets = new Map<string, FakeSecret>();
+  private readonly faults = new Map<string, { remaining: number; type: string; status: number }>();
+  private server?: Server;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  /** Forgets messages, calls and pending faults (secrets stay). */
+  reset(): void {
+    this.queue.length = 0;
+    this.calls.length = 0;
+    this.faults.clear();
+  }
+
+  /** The next `count` calls of `operation` (e.g. "SendMessage") fail with this AWS error. */
+  fail(operation: string, count: number, type = 'InternalFailure', status = 500): void {
+    this.faults.set(operation, { remaining: count, type, status });
+  }
+
+  callCount(operation: string): number {
+    return this.calls.filter((c) => c === operation).length;
+  }
+
+  /** What RotateSecret does before it invokes the function: a version with no value, labelled AWSPENDING. */
+  beginRotation(arn: string, token: string): void {
+    const secret = this.secrets.get(arn)!;
+    for (const v of secret.versions.values()) v.stages.delete('AWSPENDING');
+    secret.versions.set(token, { stages: new Set(['AWSPENDING']) });
+  }
+
+  /** Creates a secret whose AWSCURRENT version holds `value`. */
+  putSecret(name: string, value: string): string {
+    const arn = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-AbCdEf`;
+    const versionId = randomUUID();
+    this.secrets.set(arn, { arn, name, rotationEnabled: true, versions: new Map([[versionId, { value, stages: new Set(['AWSCURRENT']) }]]) });
+    return arn;
+  }
+
+  /** The version id holding a stage, and its value. */
+  stage(arn: string, stage: string): { versionId: string; value?: string } | undefined {
+    for (const [versionId, v] of this.secrets.get(arn)?.versions ?? []) if (v.stages.has(stage)) return { versionId, value: v.value };
+    return undefined;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = target.slice(target.indexOf('.') + 1);
+    this.calls.push(operation);
+    const version = String(req.headers['content-type']).includes('1.1') ? '1.1' : '1.0';
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': `application/x-amz-json-${version}`, 'x-amzn-requestid': randomUUID() });
+      res.end(JSON.stringify(body));
+    };
+    const fault = this.faults.get(operation);
+    if (fault && fault.remaining > 0) {
+      fault.remaining--;
+      return send(fault.status, { __type: fault.type, message: `injected ${fault.type}` });
+    }
+    try {
+      const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+      const handler = (this as unknown as Record<string, (i: any) => unknown>)[`op${operation}`];
+      if (!handler) return send(400, { __type: 'UnknownOperationException', message: operation });
+      send(200, handler.call(this, input));
+    } catch (error) {
+      const e = error as AwsError;
+      send(e.status ?? 500, { __type: e.type ?? 'InternalFailure', message: e.message });
+    }
+  }
+
+  // --- SQS ---
+  protected opSendMessage(input: { QueueUrl: string; MessageBody: string; MessageAttributes?: Record<string, Attr> }) {
+    const messageId = randomUUID();
+    this.queue.push({ queueUrl: input.QueueUrl, body: input.MessageBody, attributes: input.MessageAttributes ?? {}, messageId });
+    return {
+      MessageId: messageId,
+      MD5OfMessageBody: md5(Buffer.from(input.MessageBody, 'utf8')),
+      MD5OfMessageAttributes: input.MessageAttributes ? md5OfAttributes(input.MessageAttributes) : undefined,
+    };
+  }
+
+  // --- Secrets Manager ---
+  private secret(id: string): FakeSecret {
+    for (const s of this.secrets.values()) if (s.arn === id || s.name === id) return s;
+    throw awsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.", 400);
+  }
+
+  protected opGetSecretValue(input: { SecretId: string; VersionId?: string; VersionStage?: string }) {
+    const secret = this.secret(input.SecretId);
+    let found: [string, FakeVersion] | undefined;
+    if (input.VersionId) {
+      const v = secret.versions.get(input.VersionId);
+      if (v && (!input.VersionStage || v.stages.has(input.VersionStage))) found = [input.VersionId, v];
+    } else {
+      const stage = input.VersionStage ?? 'AWSCURRENT';
+      found = [...secret.versions].find(([, v]) => v.stages.has(stage));
+    }
+    if (!found || found[1].value === undefined) throw awsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value.", 400);
+    return { ARN: secret.arn, Name: secret.name, VersionId: found[0], SecretString: found[1].value, VersionStages: [...found[1].stages] };
+  }
+
+  protected opDescribeSecret(input: { SecretId: string }) {
+    const secret = this.secret(input.SecretId);
+    const stages: Record<string, string[]> = {};
+    for (const [id, v] of secret.versions) if (v.stages.size > 0) stages[id] = [...v.stages];
+    return { ARN: secret.arn, Name: secret.name, RotationEnabled: secret.rotationEnabled, VersionIdsToStages: stages };
+  }
+
+  protected opPutSecretValue(input: { SecretId: string; ClientRequestToken: string; SecretString: string; VersionStages?: string[] }) {
+    const secret = this.secret(input.SecretId);
+    const existing = secret.versions.get(input.ClientRequestToken);
+    if (existing && existing.value === undefined) {
+      existing.value = input.SecretString;
+      for (const stage of input.VersionStages ?? []) {
+        for (const v of secret.versions.values()) v.stages.delete(stage);
+        existing.stages.add(stage);
+      }
+      return { ARN: secret.arn, Name: secret.name, VersionId: input.ClientRequestToken, VersionStages: [...existing.stages] };
+    }
+    if (existing) {
+      if (existing.value !== input.SecretString) throw awsError('ResourceExistsException', 'A version with this token already exists with different contents.', 400);
+      return { ARN: secret.arn, Name: secret.name, VersionId: input.ClientRequestToken, VersionStages: [...existing.stages] };
+    }
+    const stages = input.VersionStages ?? ['AWSCURRENT'];
+    for (const stage of stages) for (const v of secret.versions.values()) v.stages.delete(stage);
+    secret.versions.set(input.ClientRequestToken, { value: input.SecretString, stages: new Set(stages) });
+    return { ARN: secret.arn, Name: secret.name, VersionId: input.ClientRequestToken, VersionStages: stages };
+  }
+
+  protected opUpdateSecretVersionStage(input: { SecretId: string; VersionStage: string; MoveToVersionId?: string; RemoveFromVersionId?: string }) {
+    const secret = this.secret(input.SecretId);
+    const holder = [...secret.versions].find(([, v]) => v.stages.has(input.VersionStage))?.[0];
+    if (holder && input.MoveToVersionId && holder !== input.RemoveFromVersionId && holder !== input.MoveToVersionId) {
+      throw awsError('InvalidParameterException', `The staging label ${input.VersionStage} is currently attached to version ${holder}; specify it in RemoveFromVersionId.`, 400);
+    }
+    if (input.RemoveFromVersionId) secret.versions.get(input.RemoveFromVersionId)?.stages.delete(input.VersionStage);
+    if (input.MoveToVersionId) {
+      const target = secret.versions.get(input.MoveToVersionId);
+      if (!target) throw awsError('ResourceNotFoundException', 'No such version.', 400);
+      target.stages.add(input.VersionStage);
+      // Secrets Manager's own rule: the version that loses AWSCURRENT becomes AWSPREVIOUS.
+      if (input.VersionStage === 'AWSCURRENT' && input.RemoveFromVersionId) {
+        for (const v of secret.versions.values()) v.stages.delete('AWSPREVIOUS');
+        secret.versions.get(input.RemoveFromVersionId)?.stages.add('AWSPREVIOUS');
+      }
+    }
+    return { ARN: secret.arn, Name: secret.name };
+  }
+}
+
+export interface SentMessage {
+  readonly queueUrl: string;
+  readonly body: string;
+  readonly attributes: Record<string, Attr>;
+  readonly messageId: string;
+}
+
+interface Attr {
+  DataType: string;
+  StringValue?: string;
+  BinaryValue?: string;
+}
+
+interface FakeVersion {
+  /** Undefined for the version RotateSecret labels AWSPENDING before createSecret stores a value. */
+  value?: string;
+  stages: Set<string>;
+}
+
+export interface FakeSecret {
+  arn: string;
+  name: string;
+  rotationEnabled: boolean;
+  versions: Map<string, FakeVersion>;
+}
+
+interface AwsError extends Error {
+  type?: string;
+  status?: number;
+}
+
+function awsError(type: string, message: string, status: number): AwsError {
+  return Object.assign(new Error(message), { type, status });
+}
+
+function md5(data: Buffer): string {
+  return createHash('md5').update(data).digest('hex');
+}
+
+/** SQS's documented MD5 of message attributes, which the SDK checks on every SendMessage. */
+function md5OfAttributes(attributes: Record<string, Attr>): string {
+  const parts: Buffer[] = [];
+  const withLength = (data: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    parts.push(length, data);
+  };
+  for (const name of Object.keys(attributes).sort()) {
+    const attr = attributes[name];
+    withLength(Buffer.from(name, 'utf8'));
+    withLength(Buffer.from(attr.DataType, 'utf8'));
+    const binary = attr.DataType.startsWith('Binary');
+    parts.push(Buffer.from([binary ? 2 : 1]));
+    withLength(binary ? Buffer.from(attr.BinaryValue ?? '', 'base64') : Buffer.from(attr.StringValue ?? '', 'utf8'));
+  }
+  return md5(Buffer.concat(parts));
+}
+
+/** Points the SDK at the fake and gives it dummy credentials and a region. */
+export function useFakeAwsEnvironment(url: string): void {
+  process.env.AWS_ENDPOINT_URL_SQS = url;
+  process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = url;
+  process.env.AWS_REGION = 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+  process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret-key-for-tests';
+  process.env.AWS_MAX_ATTEMPTS = '2';
+  delete process.env.AWS_PROFILE;
+}
