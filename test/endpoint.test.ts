@@ -1,0 +1,346 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { HardenedWebhookEndpoint, SignatureScheme } from '../lib';
+import { defaultEndpoint, newStack } from './support/stacks';
+
+function only(template: Template, type: string, props: object = {}) {
+  const found = template.findResources(type, props);
+  const values = Object.values(found);
+  expect(values).toHaveLength(1);
+  return values[0] as { Properties: Record<string, any> };
+}
+
+describe('REST API', () => {
+  const t = defaultEndpoint().template();
+
+  test('is Regional, TLS 1.2+ via an enhanced security policy with STRICT endpoint access', () => {
+    t.hasResourceProperties('AWS::ApiGateway::RestApi', {
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+      SecurityPolicy: 'SecurityPolicy_TLS13_1_2_2021_06',
+      EndpointAccessMode: 'STRICT',
+    });
+  });
+
+  test('stage: JSON access logs with the TLS version and no headers, execution logs at ERROR, X-Ray, throttling', () => {
+    const stage = only(t, 'AWS::ApiGateway::Stage').Properties;
+    const format = JSON.parse(stage.AccessLogSetting.Format);
+    expect(format).toMatchObject({ tlsVersion: '$context.tlsVersion', requestId: '$context.requestId', ip: '$context.identity.sourceIp', status: '$context.status' });
+    expect(stage.AccessLogSetting.Format).not.toMatch(/\$input|header/i);
+    expect(stage.TracingEnabled).toBe(true);
+    expect(stage.StageName).toBe('v1');
+    expect(stage.MethodSettings).toEqual([
+      expect.objectContaining({ LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: true, ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 }),
+    ]);
+  });
+
+  test('pre-creates the execution log group so it is encrypted and expires', () => {
+    t.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: { 'Fn::Join': ['', ['API-Gateway-Execution-Logs_', { Ref: Match.anyValue() }, '/v1']] },
+      KmsKeyId: Match.anyValue(),
+      RetentionInDays: 365,
+    });
+  });
+
+  test('POST /webhooks/billing requires the body and the scheme\'s signature headers; no CORS', () => {
+    t.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'billing' });
+    const method = only(t, 'AWS::ApiGateway::Method').Properties;
+    expect(method.HttpMethod).toBe('POST');
+    expect(method.AuthorizationType).toBe('NONE');
+    expect(method.RequestParameters).toEqual({
+      'method.request.header.webhook-id': true,
+      'method.request.header.webhook-timestamp': true,
+      'method.request.header.webhook-signature': true,
+    });
+    expect(method.RequestModels).toEqual({ 'application/json': { Ref: expect.stringMatching('JsonObjectBody') } });
+    expect(method.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
+    t.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestBody: true, ValidateRequestParameters: true });
+  });
+
+  test('answers its own errors with generic JSON carrying only the request id', () => {
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      t.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseTemplates: { 'application/json': '{"error":"Request rejected","requestId":"$context.requestId"}' },
+      });
+    }
+  });
+
+  test('a custom domain gets a TLS 1.2 policy and becomes the only way in', () => {
+    const stack = newStack();
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc');
+    const { endpoint, template } = defaultEndpoint({ customDomain: { domainName: 'hooks.example.com', certificate, basePath: 'in' } }, stack);
+    const tt = template();
+    tt.hasResourceProperties('AWS::ApiGateway::DomainName', { DomainName: 'hooks.example.com', SecurityPolicy: 'TLS_1_2', EndpointConfiguration: { Types: ['REGIONAL'] } });
+    tt.hasResourceProperties('AWS::ApiGateway::RestApi', { DisableExecuteApiEndpoint: true, SecurityPolicy: 'SecurityPolicy_TLS13_1_2_2021_06' });
+    tt.hasResourceProperties('AWS::ApiGateway::BasePathMapping', { BasePath: 'in' });
+    expect(stack.resolve(endpoint.urlForSource('billing'))).toEqual({ 'Fn::Join': ['', ['https://', { Ref: expect.stringMatching('Domain') }, '/in/webhooks/billing']] });
+  });
+});
+
+describe('WAF', () => {
+  const t = defaultEndpoint().template();
+  const acl = only(t, 'AWS::WAFv2::WebACL').Properties;
+  const rule = (name: string) => acl.Rules.find((r: { Name: string }) => r.Name === name);
+
+  test('a REGIONAL web ACL is associated with the stage', () => {
+    expect(acl.Scope).toBe('REGIONAL');
+    expect(acl.DefaultAction).toEqual({ Allow: {} });
+    const association = only(t, 'AWS::WAFv2::WebACLAssociation').Properties;
+    expect(JSON.stringify(association.ResourceArn)).toContain('/stages/');
+  });
+
+  test('blocks addresses outside the allowlist IP set', () => {
+    t.hasResourceProperties('AWS::WAFv2::IPSet', { Scope: 'REGIONAL', IPAddressVersion: 'IPV4', Addresses: ['203.0.113.0/24'] });
+    expect(rule('EndpointAllowlist')).toMatchObject({ Action: { Block: {} }, Statement: { NotStatement: { Statement: { IPSetReferenceStatement: expect.anything() } } } });
+  });
+
+  test('rate-limits per IP (default 3000 per 5 minutes)', () => {
+    expect(rule('RateLimitPerIp')).toMatchObject({ Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 3000, EvaluationWindowSec: 300, AggregateKeyType: 'IP' } } });
+  });
+
+  test('managed rules that would block real senders only count', () => {
+    const crs = rule('AWSManagedRulesCommonRuleSet');
+    const counted = crs.Statement.ManagedRuleGroupStatement.RuleActionOverrides.map((o: { Name: string; ActionToUse: object }) => {
+      expect(o.ActionToUse).toEqual({ Count: {} });
+      return o.Name;
+    });
+    expect(counted).toEqual(expect.arrayContaining(['SizeRestrictions_BODY', 'CrossSiteScripting_BODY', 'GenericLFI_BODY']));
+    expect(rule('AWSManagedRulesAnonymousIpList').Statement.ManagedRuleGroupStatement.RuleActionOverrides).toEqual([
+      { Name: 'HostingProviderIPList', ActionToUse: { Count: {} } },
+    ]);
+    expect(rule('AWSManagedRulesKnownBadInputsRuleSet')).toBeDefined();
+    expect(rule('AWSManagedRulesAmazonIpReputationList')).toBeDefined();
+  });
+
+  test('logs to an encrypted aws-waf-logs-* group with signature headers redacted', () => {
+    t.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('^aws-waf-logs-'), KmsKeyId: Match.anyValue() });
+    t.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', { RedactedFields: [{ SingleHeader: { Name: 'webhook-signature' } }] });
+  });
+
+  test('a source with its own allowlist is held to it, and exempt from the endpoint\'s', () => {
+    const { endpoint, template } = defaultEndpoint({ allowedSourceCidrs: ['203.0.113.0/24', '2001:db8::/32'] });
+    endpoint.addSource('github', { scheme: SignatureScheme.standardWebhooks(), allowedSourceCidrs: ['192.30.252.0/22'] });
+    const rules = only(template(), 'AWS::WAFv2::WebACL').Properties.Rules;
+    const own = rules.find((r: { Name: string }) => r.Name === 'SourceAllowlist-github');
+    expect(own.Priority).toBe(0);
+    expect(own.Statement.AndStatement.Statements[0].RegexMatchStatement).toMatchObject({
+      RegexString: '/webhooks/github/?$',
+      TextTransformations: [{ Priority: 0, Type: 'URL_DECODE' }, { Priority: 1, Type: 'LOWERCASE' }],
+    });
+    const endpointRule = rules.find((r: { Name: string }) => r.Name === 'EndpointAllowlist');
+    expect(endpointRule.Statement.AndStatement.Statements[0].NotStatement.Statement.OrStatement.Statements).toHaveLength(2); // v4 + v6 sets
+    expect(endpointRule.Statement.AndStatement.Statements[1].NotStatement.Statement.RegexMatchStatement.RegexString).toBe('/webhooks/github/?$');
+  });
+
+  test('no allowlist rule at all when any source IP is allowed', () => {
+    const { template } = defaultEndpoint({ allowedSourceCidrs: undefined, allowAnySourceIp: true });
+    const names = only(template(), 'AWS::WAFv2::WebACL').Properties.Rules.map((r: { Name: string }) => r.Name);
+    expect(names).not.toContain('EndpointAllowlist');
+    expect(names[0]).toBe('RateLimitPerIp');
+  });
+});
+
+describe('verifier function', () => {
+  const { template } = defaultEndpoint();
+  const t = template();
+  const verifier = () => only(t, 'AWS::Lambda::Function', { Properties: { Handler: 'index.handler', Environment: { Variables: { WEBHOOK_SOURCE: 'billing' } } } }).Properties;
+
+  test('arm64, newest Node runtime, reserved concurrency, sized, traced, with its own log group', () => {
+    expect(verifier()).toMatchObject({
+      Architectures: ['arm64'],
+      Runtime: 'nodejs24.x',
+      ReservedConcurrentExecutions: 10,
+      MemorySize: 256,
+      Timeout: 10,
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: { LogGroup: { Ref: expect.stringMatching('VerifierLogGroup') } },
+    });
+  });
+
+  test('its environment names the secret and queue but holds no key material', () => {
+    const env = verifier().Environment.Variables;
+    expect(env).toMatchObject({ WEBHOOK_SCHEME: '{"type":"standard-webhooks","headerPrefix":"webhook"}', WEBHOOK_MAX_BODY_BYTES: '262144', WEBHOOK_TOLERANCE_SECONDS: '300' });
+    expect(JSON.stringify(t.toJSON())).not.toMatch(/whsec_/);
+    expect(Object.keys(env).some((k) => /KEY|PASSWORD/.test(k) && !/SECRET_ARN/.test(k))).toBe(false);
+  });
+
+  test('its only permissions: its log group, X-Ray, its own secret, its queue, KMS via those services', () => {
+    const policies = t.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('SourcebillingVerifierRole') }] } });
+    const statements = (Object.values(policies)[0] as any).Properties.PolicyDocument.Statement;
+    expect(statements.map((s: { Action: string | string[] }) => s.Action)).toEqual([
+      ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+      'secretsmanager:GetSecretValue',
+      'kms:Decrypt',
+      'sqs:SendMessage',
+      ['kms:GenerateDataKey', 'kms:Decrypt'],
+    ]);
+    expect(JSON.stringify(statements)).not.toMatch(/"Action":"[^"]*\*"/);
+    t.resourceCountIs('AWS::IAM::Policy', 0);
+  });
+});
+
+describe('queue', () => {
+  test('CMK-encrypted, TLS-only, redrive to a 14-day DLQ after 5 receives', () => {
+    const t = defaultEndpoint().template();
+    t.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: Match.anyValue(),
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+      VisibilityTimeout: 300,
+    });
+    t.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue(), MessageRetentionPeriod: 1209600 });
+    const policies = t.findResources('AWS::SQS::QueuePolicy');
+    expect(Object.keys(policies)).toHaveLength(2);
+    for (const p of Object.values(policies) as any[]) {
+      expect(p.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    }
+  });
+
+  test('a processor gets partial batch failures, and the visibility timeout is 6× its timeout', () => {
+    const stack = newStack();
+    const processor = new lambda.Function(stack, 'Processor', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] })'),
+      timeout: Duration.seconds(45),
+    });
+    const { template } = defaultEndpoint({ processor }, stack);
+    const t = template();
+    t.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 270, RedrivePolicy: Match.anyValue() });
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 10 });
+  });
+
+  test('bring your own queue: the verifier sends there and no queue is created', () => {
+    const stack = newStack();
+    const queue = sqs.Queue.fromQueueArn(stack, 'Existing', 'arn:aws:sqs:us-east-1:123456789012:existing');
+    const { endpoint, template } = defaultEndpoint({ queue }, stack);
+    const t = template();
+    t.resourceCountIs('AWS::SQS::Queue', 0);
+    expect(endpoint.deadLetterQueue).toBeUndefined();
+    expect(JSON.stringify(t.findResources('AWS::IAM::ManagedPolicy'))).toContain('arn:aws:sqs:us-east-1:123456789012:existing');
+  });
+
+  test('grantConsumeMessages lets a consumer receive, delete and decrypt', () => {
+    const stack = newStack();
+    const { endpoint, template } = defaultEndpoint({}, stack);
+    const role = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    endpoint.grantConsumeMessages(role);
+    const doc = JSON.stringify(template().findResources('AWS::IAM::Policy'));
+    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'kms:Decrypt']) expect(doc).toContain(action);
+  });
+});
+
+describe('signing secret and rotation', () => {
+  const t = defaultEndpoint().template();
+
+  test('CMK-encrypted, generated as a key set, named per endpoint and source, retained in prod', () => {
+    t.hasResource('AWS::SecretsManager::Secret', {
+      Properties: {
+        KmsKeyId: Match.anyValue(),
+        Name: Match.stringLikeRegexp('^webhooks/.+/billing$'),
+        GenerateSecretString: { SecretStringTemplate: '{"previous":[]}', GenerateStringKey: 'current', PasswordLength: 44, ExcludePunctuation: true },
+      },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  test('rotates every 30 days and at once on creation, keeping the old key 24 h', () => {
+    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(30 days)' }, RotateImmediatelyOnUpdate: true });
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { WEBHOOK_GRACE_SECONDS: '86400' } }, ReservedConcurrentExecutions: 1 });
+  });
+
+  test('only Secrets Manager, for this secret, may invoke the rotation function', () => {
+    t.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'secretsmanager.amazonaws.com',
+      SourceArn: { Ref: Match.stringLikeRegexp('SigningSecret') },
+      SourceAccount: '123456789012',
+    });
+  });
+
+  test('rotation role touches only its secret, and the key only through Secrets Manager', () => {
+    const policies = t.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('RotationFunctionRole') }] } });
+    const statements = (Object.values(policies)[0] as any).Properties.PolicyDocument.Statement;
+    expect(statements[2]).toMatchObject({
+      Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+      Resource: { Ref: expect.stringMatching('SigningSecret') },
+    });
+    expect(statements[3]).toMatchObject({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } } });
+    expect(JSON.stringify(statements)).not.toContain('GetRandomPassword');
+  });
+});
+
+describe('alarms, key and logs', () => {
+  const t = defaultEndpoint().template();
+
+  test('signature failures per source, verifier errors, API 5xx and DLQ depth, all to the encrypted topic', () => {
+    const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm')) as any[];
+    expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual(['5XXError', 'ApproximateNumberOfMessagesVisible', 'Errors', 'SignatureInvalid']);
+    for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching('AlarmTopic') }]);
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'HardenedWebhook',
+      MetricName: 'SignatureInvalid',
+      Dimensions: Match.arrayWith([{ Name: 'Source', Value: 'billing' }]),
+      Threshold: 10,
+      Statistic: 'Sum',
+      Period: 300,
+    });
+    t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+  });
+
+  test('one key with rotation on, usable by CloudWatch Logs and alarms', () => {
+    t.resourceCountIs('AWS::KMS::Key', 1);
+    const key = only(t, 'AWS::KMS::Key').Properties;
+    expect(key.EnableKeyRotation).toBe(true);
+    const principals = JSON.stringify(key.KeyPolicy.Statement.map((s: { Principal: unknown }) => s.Principal));
+    expect(principals).toContain('logs.us-east-1.amazonaws.com');
+    expect(principals).toContain('cloudwatch.amazonaws.com');
+  });
+
+  test('every log group is encrypted and expires (a year in prod, a month in dev)', () => {
+    for (const [env, days] of [['prod', 365], ['dev', 30]] as const) {
+      const groups = Object.values(defaultEndpoint({ environment: env }).template().findResources('AWS::Logs::LogGroup')) as any[];
+      expect(groups.length).toBe(5); // access, execution, WAF, verifier, rotation
+      for (const g of groups) expect(g.Properties).toMatchObject({ KmsKeyId: expect.anything(), RetentionInDays: days });
+    }
+  });
+
+  test('bring your own key and topic', () => {
+    const stack = newStack();
+    const encryptionKey = kms.Key.fromKeyArn(stack, 'K', 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555');
+    const alarmTopic = sns.Topic.fromTopicArn(stack, 'T', 'arn:aws:sns:us-east-1:123456789012:pager');
+    const t2 = defaultEndpoint({ encryptionKey, alarmTopic, alarmEmail: undefined }, stack).template();
+    t2.resourceCountIs('AWS::KMS::Key', 0);
+    t2.resourceCountIs('AWS::SNS::Topic', 0);
+    t2.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:123456789012:pager'] });
+  });
+
+  test('dev destroys what it created on delete; prod retains', () => {
+    defaultEndpoint({ environment: 'dev' }).template().hasResource('AWS::SQS::Queue', { DeletionPolicy: 'Delete' });
+    defaultEndpoint({ environment: 'dev', removalPolicy: RemovalPolicy.RETAIN }).template().hasResource('AWS::SQS::Queue', { DeletionPolicy: 'Retain' });
+  });
+});
+
+describe('composition', () => {
+  test('sources can be given as props, each with its own function, secret and route', () => {
+    const stack = newStack();
+    const endpoint = new HardenedWebhookEndpoint(stack, 'Hooks', {
+      environment: 'staging',
+      sources: { billing: { scheme: SignatureScheme.standardWebhooks() }, notify: { scheme: SignatureScheme.svix() } },
+    });
+    expect(endpoint.sources.map((s) => s.sourceName)).toEqual(['billing', 'notify']);
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    t.resourceCountIs('AWS::ApiGateway::Method', 2);
+    t.hasResourceProperties('AWS::ApiGateway::Method', { RequestParameters: Match.objectLike({ 'method.request.header.svix-signature': true }) });
+    expect(endpoint.metricOutcome('Accepted')).toBeDefined();
+    expect(apigw.RestApi).toBeDefined();
+  });
+});
