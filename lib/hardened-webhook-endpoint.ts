@@ -78,7 +78,10 @@ export interface HardenedWebhookEndpointProps {
    * @default - the processor's own timeout when it is a lambda.Function, else 15 minutes
    */
   readonly processorTimeout?: Duration;
-  /** @default 10 */
+  /**
+   * Messages per processor invocation, 1 to 10.
+   * @default 10
+   */
   readonly processorBatchSize?: number;
   /**
    * Deliveries to a processor before a message moves to the dead-letter queue.
@@ -229,8 +232,8 @@ export class HardenedWebhookEndpoint extends Construct {
       problems.add(`queueRetentionPeriod ${retention}s is outside SQS's 1 minute..14 days`);
     }
     const batchSize = props.processorBatchSize ?? 10;
-    if (isConcrete(batchSize) && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10000)) {
-      problems.add(`processorBatchSize ${batchSize} must be a whole number from 1 to 10000`);
+    if (isConcrete(batchSize) && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10)) {
+      problems.add(`processorBatchSize ${batchSize} must be a whole number from 1 to 10 (SQS's limit without a batching window)`);
     }
     if (props.processorBatchSize !== undefined && !props.processor) problems.add('processorBatchSize is set but there is no processor');
     const processorTimeout = props.processorTimeout ?? (props.processor instanceof lambda.Function ? props.processor.timeout : undefined) ?? Duration.minutes(15);

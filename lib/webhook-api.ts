@@ -103,7 +103,7 @@ export class WebhookApi extends Construct {
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       disableExecuteApiEndpoint: props.customDomain !== undefined,
       cloudWatchRole: props.cloudWatchRole,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      cloudWatchRoleRemovalPolicy: props.cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
       deployOptions: {
         stageName: props.stageName,
         accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),

@@ -1,0 +1,54 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ENVIRONMENTS_CONTEXT_KEY, resolveEnvironment } from '../bin/config';
+import { WebhookStack } from '../bin/stack';
+
+const environments = JSON.parse(readFileSync(join(__dirname, '..', 'cdk.json'), 'utf8')).context[ENVIRONMENTS_CONTEXT_KEY];
+
+/** The template with asset hashes replaced, so a rebuilt bundle does not break the snapshot. */
+function normalised(template: Template): unknown {
+  return JSON.parse(JSON.stringify(template.toJSON()).replace(/[0-9a-f]{64}(\.zip)?/g, 'ASSET-HASH$1'));
+}
+
+describe('example app', () => {
+  test.each(['dev', 'staging', 'prod'])('%s environment matches its snapshot', (name) => {
+    const { props } = resolveEnvironment(environments, name);
+    const stack = new WebhookStack(new App({ builtinCloudFormationValidation: false }), `HardenedWebhook-${name}`, props);
+    expect(normalised(Template.fromStack(stack))).toMatchSnapshot();
+  });
+
+  test('environments are separate: own secrets, keys, allowlists and names', () => {
+    const names = ['dev', 'staging', 'prod'].map((name) => {
+      const { props } = resolveEnvironment(environments, name);
+      const stack = new WebhookStack(new App({ builtinCloudFormationValidation: false }), `HardenedWebhook-${name}`, props);
+      const t = Template.fromStack(stack);
+      t.resourceCountIs('AWS::KMS::Key', 1);
+      return Object.values(t.findResources('AWS::SecretsManager::Secret')).map((s: any) => s.Properties.Name as string);
+    });
+    const all = names.flat();
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  test('defaults to dev; -c env=prod selects prod', () => {
+    expect(resolveEnvironment(environments, undefined).name).toBe('dev');
+    expect(resolveEnvironment(environments, 'prod').props.alarmEmail).toBe('oncall@example.com');
+  });
+
+  test('fails for an unknown environment, naming the known ones', () => {
+    expect(() => resolveEnvironment(environments, 'qa')).toThrow(/Unknown environment "qa"; pass -c env=<one of dev, staging, prod>/);
+  });
+
+  test('fails for unknown keys and schemes, naming them and the known ones', () => {
+    const bad = { dev: { alarmMail: 'x', sources: { a: { scheme: 'stripe-ish', tolerance: 5 } } } };
+    expect(() => resolveEnvironment(bad, 'dev')).toThrow(/unknown key "alarmMail"[\s\S]*unknown key "tolerance"[\s\S]*scheme "stripe-ish"; use one of standard-webhooks, svix/);
+  });
+
+  test('invalid values fail at synth through the construct, e.g. prod without an allowlist', () => {
+    const prodWithout = { prod: { alarmEmail: 'a@example.com', sources: { billing: { scheme: 'standard-webhooks' } } } };
+    const { props } = resolveEnvironment(prodWithout, 'prod');
+    const stack = new WebhookStack(new App({ builtinCloudFormationValidation: false }), 'X', props);
+    expect(() => Template.fromStack(stack)).toThrow(/accept any IP; set allowedSourceCidrs/);
+  });
+});

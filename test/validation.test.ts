@@ -1,0 +1,121 @@
+import { Duration, Size } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { HardenedWebhookEndpoint, HardenedWebhookEndpointProps, SignatureScheme, WebhookSourceOptions } from '../lib';
+import { checkCidr } from '../lib/validation';
+import { newStack } from './support/stacks';
+
+const scheme = SignatureScheme.standardWebhooks();
+const ok: HardenedWebhookEndpointProps = { environment: 'prod', allowedSourceCidrs: ['203.0.113.0/24'], alarmEmail: 'oncall@example.com' };
+
+function build(props: HardenedWebhookEndpointProps, source: Partial<WebhookSourceOptions> = {}) {
+  const stack = newStack();
+  const endpoint = new HardenedWebhookEndpoint(stack, 'Webhooks', props);
+  endpoint.addSource('billing', { scheme, ...source });
+  return () => Template.fromStack(stack);
+}
+
+describe('endpoint props', () => {
+  test.each<[string, HardenedWebhookEndpointProps, RegExp]>([
+    ['a CIDR does not parse', { ...ok, allowedSourceCidrs: ['203.0.113.300/24'] }, /"203\.0\.113\.300\/24" is not an IPv4 or IPv6 CIDR/],
+    ['a CIDR has no prefix', { ...ok, allowedSourceCidrs: ['203.0.113.7'] }, /write "203\.0\.113\.7\/32"/],
+    ['a CIDR has host bits', { ...ok, allowedSourceCidrs: ['203.0.113.7/24'] }, /the network address is "203\.0\.113\.0\/24"/],
+    ['a CIDR is /0', { ...ok, allowedSourceCidrs: ['0.0.0.0/0'] }, /allowAnySourceIp: true/],
+    ['an IPv6 CIDR has host bits', { ...ok, allowedSourceCidrs: ['2001:db8::1/64'] }, /"2001:db8::\/64"/],
+    ['the allowlist is empty', { ...ok, allowedSourceCidrs: [] }, /allowedSourceCidrs is empty/],
+    ['allowlist and allow-any are both set', { ...ok, allowAnySourceIp: true }, /contradict/],
+    ['prod has no alarm destination', { ...ok, alarmEmail: undefined }, /production but has no alarm destination; set alarmEmail or alarmTopic/],
+    ['the alarm email is not an address', { ...ok, alarmEmail: 'oncall' }, /alarmEmail "oncall" is not an email address/],
+    ['the rate limit is under WAF\'s minimum of 10', { ...ok, rateLimit: 5 }, /rateLimit 5 is outside WAF's 10/],
+    ['the rate window is not one WAF supports', { ...ok, rateLimitWindow: Duration.minutes(3) }, /rateLimitWindow 180s .* use 1, 2, 5 or 10 minutes/],
+    ['the TLS policy allows TLS 1.0', { ...ok, securityPolicy: 'TLS_1_0' }, /securityPolicy "TLS_1_0" is not a TLS 1\.2\+ enhanced policy/],
+    ['the environment name is not a name', { ...ok, environment: 'Prod Env' }, /environment "Prod Env" must be/],
+    ['maxReceiveCount is 0', { ...ok, maxReceiveCount: 0 }, /maxReceiveCount 0/],
+    ['the runtime is not Node.js', { ...ok, runtime: lambda.Runtime.PYTHON_3_13 }, /runtime python3\.13 is not Node\.js/],
+    ['the batch size exceeds SQS\'s 10', { ...ok, processorBatchSize: 25, processor: lambda.Function.fromFunctionName(newStack(), 'P', 'p') }, /processorBatchSize 25 must be a whole number from 1 to 10/],
+    ['a batch size is set without a processor', { ...ok, processorBatchSize: 5 }, /processorBatchSize is set but there is no processor/],
+  ])('fails if %s, naming the value and the fix', (_name, props, message) => {
+    expect(() => build(props)).toThrow(message);
+  });
+
+  test('fails if a custom domain allows TLS 1.0', () => {
+    const stack = newStack();
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'C', 'arn:aws:acm:us-east-1:123456789012:certificate/x');
+    expect(() => new HardenedWebhookEndpoint(stack, 'W', { ...ok, customDomain: { domainName: 'h.example.com', certificate, securityPolicy: apigw.SecurityPolicy.TLS_1_0 } })).toThrow(
+      /customDomain\.securityPolicy TLS_1_0 allows TLS 1\.0/,
+    );
+  });
+
+  test('reports every problem at once', () => {
+    expect(() => build({ environment: 'prod', allowedSourceCidrs: ['nope'], rateLimit: 1 })).toThrow(
+      /not an IPv4[\s\S]*no alarm destination[\s\S]*rateLimit 1/,
+    );
+  });
+
+  test('fails at synth if prod lets any IP reach a source', () => {
+    const synth = build({ environment: 'prod', alarmEmail: 'oncall@example.com' });
+    expect(synth).toThrow(/source\(s\) billing accept any IP; set allowedSourceCidrs .* or allowAnySourceIp: true/);
+  });
+
+  test('prod is fine when every source has its own allowlist, or allow-any is explicit', () => {
+    expect(() => build({ environment: 'prod', alarmEmail: 'a@example.com' }, { allowedSourceCidrs: ['192.0.2.0/24'] })()).not.toThrow();
+    expect(() => build({ environment: 'prod', alarmEmail: 'a@example.com', allowAnySourceIp: true })()).not.toThrow();
+  });
+
+  test('the default environment is prod: its checks apply unless relaxed on purpose', () => {
+    expect(() => new HardenedWebhookEndpoint(newStack(), 'W')).toThrow(/"prod" is production but has no alarm destination/);
+    expect(() => build({ environment: 'dev' })()).not.toThrow();
+  });
+
+  test('fails at synth if the endpoint has no source', () => {
+    const stack = newStack();
+    new HardenedWebhookEndpoint(stack, 'W', { environment: 'dev' });
+    expect(() => Template.fromStack(stack)).toThrow(/no source; add one with addSource/);
+  });
+});
+
+describe('source options', () => {
+  const dev: HardenedWebhookEndpointProps = { environment: 'dev' };
+  test.each<[string, Partial<WebhookSourceOptions>, RegExp]>([
+    ['the tolerance is 0', { timestampTolerance: Duration.seconds(0) }, /timestampTolerance 0s is outside 1s\.\.3600s/],
+    ['the tolerance is 2 hours', { timestampTolerance: Duration.hours(2) }, /timestampTolerance 7200s/],
+    ['the body cap exceeds what SQS carries', { maxBodySize: Size.mebibytes(1) }, /maxBodySize 1048576 bytes is outside 1\.\.716800/],
+    ['the grace period is not shorter than the rotation interval', { rotationInterval: Duration.days(1), gracePeriod: Duration.days(1) }, /gracePeriod \(86400s\) must be shorter than rotationInterval/],
+    ['rotation is more often than every 4 hours', { rotationInterval: Duration.hours(1), gracePeriod: Duration.minutes(10) }, /rotationInterval 1h is outside/],
+    ['reserved concurrency is 0', { reservedConcurrency: 0 }, /reservedConcurrency 0/],
+    ['the timeout exceeds API Gateway\'s', { timeout: Duration.seconds(30) }, /timeout 30s is outside 3s\.\.28s/],
+    ['the cache TTL is 0', { secretCacheTtl: Duration.seconds(0) }, /secretCacheTtl 0s/],
+    ['a source CIDR does not parse', { allowedSourceCidrs: ['github'] }, /source "billing" allowedSourceCidrs: "github" is not an IPv4/],
+  ])('fails if %s', (_name, source, message) => {
+    expect(() => build(dev, source)).toThrow(message);
+  });
+
+  test('fails if the name cannot be a route, or is taken', () => {
+    const stack = newStack();
+    const endpoint = new HardenedWebhookEndpoint(stack, 'W', dev);
+    expect(() => endpoint.addSource('Billing/../x', { scheme })).toThrow(/source name "Billing\/\.\.\/x" must be 1-40 characters/);
+    endpoint.addSource('billing', { scheme });
+    expect(() => endpoint.addSource('billing', { scheme })).toThrow(/source "billing" already exists/);
+  });
+
+  test('checks sources given as props too', () => {
+    expect(() => new HardenedWebhookEndpoint(newStack(), 'W', { ...dev, sources: { x: { scheme, maxBodySize: Size.bytes(0) } } })).toThrow(/maxBodySize 0 bytes/);
+  });
+});
+
+describe('checkCidr', () => {
+  test.each([
+    ['10.0.0.0/8', 'IPV4'],
+    ['203.0.113.7/32', 'IPV4'],
+    ['2001:db8::/32', 'IPV6'],
+    ['::ffff:203.0.113.0/120', 'IPV6'],
+    ['2001:db8:1234::/48', 'IPV6'],
+  ])('accepts %s', (cidr, version) => {
+    expect(checkCidr(cidr)).toEqual({ version });
+  });
+  test.each(['', '/24', '10.0.0.0/33', '10.0.0.0/x', '2001:db8::/129', 'fe80::1%eth0/64', ' 10.0.0.0/8'])('rejects %p', (cidr) => {
+    expect(checkCidr(cidr)).toHaveProperty('problem');
+  });
+});
