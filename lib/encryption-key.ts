@@ -34,7 +34,8 @@ export function allowServicesToUseKey(key: kms.IKey): void {
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      // No source condition: CloudWatch's calls for alarm notifications do not reliably carry one, and a
+      // condition that fails would drop every alarm silently. Only this account can publish to the topic.
     }),
   );
 }
