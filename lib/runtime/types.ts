@@ -1,5 +1,12 @@
 /** Which signature scheme a source uses, as plain data so it can cross from synth time to the handler. */
-export type SchemeConfig = StandardWebhooksSchemeConfig;
+export type SchemeConfig =
+  | StandardWebhooksSchemeConfig
+  | { readonly type: 'stripe' }
+  | { readonly type: 'github' }
+  | { readonly type: 'slack' }
+  | { readonly type: 'shopify' }
+  | { readonly type: 'twilio' }
+  | GenericHmacSchemeConfig;
 
 /**
  * Standard Webhooks (https://www.standardwebhooks.com): `webhook-id`, `webhook-timestamp`,
@@ -10,6 +17,27 @@ export interface StandardWebhooksSchemeConfig {
   readonly type: 'standard-webhooks';
   /** @default 'webhook' */
   readonly headerPrefix?: 'webhook' | 'svix';
+}
+
+/** Any sender that signs with an HMAC in a header. */
+export interface GenericHmacSchemeConfig {
+  readonly type: 'hmac';
+  readonly algorithm: 'sha256' | 'sha512' | 'sha1';
+  /** The header carrying the signature, e.g. `X-Signature`. */
+  readonly signatureHeader: string;
+  /** Text before the signature in the header, e.g. `sha256=`. @default '' */
+  readonly prefix?: string;
+  readonly encoding: 'hex' | 'base64';
+  /** `body`, or `timestamp-body`: `<timestamp><separator><body>`. */
+  readonly signedContent: 'body' | 'timestamp-body';
+  /** @default '.' */
+  readonly separator?: string;
+  /** Required with `timestamp-body`: the header with the unix-seconds timestamp. */
+  readonly timestampHeader?: string;
+  /** The header with the sender's event id, used for dedupe. */
+  readonly eventIdHeader?: string;
+  /** @default ['application/json'] */
+  readonly contentTypes?: readonly string[];
 }
 
 /** Header values as API Gateway, Node's http module or a framework hands them over. */

@@ -1,6 +1,12 @@
 import { Headers } from './headers';
 import { Scheme } from './schemes/scheme';
+import { GenericHmacScheme } from './schemes/hmac';
+import { GitHubScheme } from './schemes/github';
+import { ShopifyScheme } from './schemes/shopify';
+import { SlackScheme } from './schemes/slack';
 import { StandardWebhooksScheme } from './schemes/standard-webhooks';
+import { StripeScheme } from './schemes/stripe';
+import { TwilioScheme } from './schemes/twilio';
 import { ActiveKey, SchemeConfig, VerifyResult, WebhookRequest } from './types';
 
 /** Builds the scheme implementation for a scheme config. Do it once and keep it. */
@@ -8,6 +14,18 @@ export function schemeFor(config: SchemeConfig): Scheme {
   switch (config.type) {
     case 'standard-webhooks':
       return new StandardWebhooksScheme(config);
+    case 'stripe':
+      return new StripeScheme();
+    case 'github':
+      return new GitHubScheme();
+    case 'slack':
+      return new SlackScheme();
+    case 'shopify':
+      return new ShopifyScheme();
+    case 'twilio':
+      return new TwilioScheme();
+    case 'hmac':
+      return new GenericHmacScheme(config);
     default:
       throw new Error(`Unknown signature scheme type: ${JSON.stringify((config as { type?: unknown }).type)}`);
   }
@@ -17,7 +35,7 @@ export interface VerifyOptions {
   readonly scheme: SchemeConfig | Scheme;
   /** The secrets that are valid now, as the sender knows them (e.g. `whsec_...`). Current first. */
   readonly secrets: readonly string[];
-  /** Replay tolerance in seconds, both directions. @default the scheme's (300 s for Standard Webhooks) */
+  /** Replay tolerance in seconds, both directions. @default the scheme's (300 s where a timestamp is signed) */
   readonly toleranceSeconds?: number;
   /** The time to check timestamps against. @default Date.now() */
   readonly now?: number | Date;

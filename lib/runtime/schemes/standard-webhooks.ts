@@ -1,33 +1,36 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DUPLICATE } from '../headers';
-import { StandardWebhooksSchemeConfig, VerifyResult } from '../types';
-import { Scheme, SchemeInput } from './scheme';
+import { randomBytes } from 'node:crypto';
+import { Headers } from '../headers';
+import { RejectionReason, StandardWebhooksSchemeConfig } from '../types';
+import { decodeSignature, eventIdHeader, isReason, one, Parsed, parseTimestamp } from './common';
+import { HmacScheme } from './scheme';
 
 const SECRET_PREFIX = 'whsec_';
 const MAX_SIGNATURE_HEADER = 4096;
 const MAX_SIGNATURES = 16;
-const MAX_ID_LENGTH = 256;
-// Printable ASCII without space: what msg_... / evt_... / UUID ids are made of.
-const ID_PATTERN = /^[\x21-\x7e]+$/;
-const TIMESTAMP_PATTERN = /^[0-9]{1,12}$/;
-// Exactly one canonical base64 encoding of 32 bytes.
-const SIGNATURE_PATTERN = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
 
-export class StandardWebhooksScheme implements Scheme {
+/**
+ * Standard Webhooks (and Svix, under svix-* names): `id.timestamp.body`, HMAC-SHA256, base64, a
+ * space-separated list of `v1,<sig>` entries; the key is the base64 after `whsec_`.
+ */
+export class StandardWebhooksScheme extends HmacScheme {
   readonly requiredHeaders: readonly string[];
+  readonly signatureHeaders: readonly string[];
   readonly contentTypes = ['application/json'];
   readonly defaultToleranceSeconds = 300;
+  protected readonly algorithm = 'sha256';
   private readonly idHeader: string;
   private readonly timestampHeader: string;
   private readonly signatureHeader: string;
 
   constructor(config: StandardWebhooksSchemeConfig) {
+    super();
     const prefix = config.headerPrefix ?? 'webhook';
     this.idHeader = `${prefix}-id`;
     this.timestampHeader = `${prefix}-timestamp`;
     this.signatureHeader = `${prefix}-signature`;
     this.requiredHeaders = [this.idHeader, this.timestampHeader, this.signatureHeader];
+    this.signatureHeaders = [this.signatureHeader];
   }
 
   decodeKey(secret: string): Buffer {
@@ -42,39 +45,23 @@ export class StandardWebhooksScheme implements Scheme {
     return SECRET_PREFIX + randomBytes(32).toString('base64');
   }
 
-  verify({ headers, body, keys, nowMs, toleranceSeconds }: SchemeInput): VerifyResult {
-    const id = headers.get(this.idHeader);
-    const timestamp = headers.get(this.timestampHeader);
-    const signature = headers.get(this.signatureHeader);
-    if (id === DUPLICATE || timestamp === DUPLICATE || signature === DUPLICATE) return { ok: false, reason: 'duplicate_header' };
-    if (!id || !timestamp || !signature) return { ok: false, reason: 'missing_header' };
-    if (id.length > MAX_ID_LENGTH || !ID_PATTERN.test(id)) return { ok: false, reason: 'malformed_header' };
-    if (!TIMESTAMP_PATTERN.test(timestamp)) return { ok: false, reason: 'malformed_timestamp' };
-
-    const candidates = parseSignatures(signature);
-    if (candidates === undefined) return { ok: false, reason: 'malformed_header' };
-    if (keys.length === 0) return { ok: false, reason: 'no_active_key' };
-
-    const signedPrefix = `${id}.${timestamp}.`;
-    let matched = false;
-    for (const { key, notAfterMs } of keys) {
-      if (notAfterMs <= nowMs) continue;
-      const hmac = createHmac('sha256', key).update(signedPrefix);
-      const expected = (typeof body === 'string' ? hmac.update(body, 'utf8') : hmac.update(body)).digest();
-      // Compare against every candidate (no early exit) so timing does not reveal which one matched.
-      for (const candidate of candidates) matched = timingSafeEqual(expected, candidate) || matched;
-      if (matched) break;
-    }
-    if (!matched) return { ok: false, reason: 'signature_invalid' };
-
-    const sentAt = Number(timestamp);
-    if (Math.abs(nowMs / 1000 - sentAt) > toleranceSeconds) return { ok: false, reason: 'timestamp_out_of_tolerance' };
-    return { ok: true, eventId: id, timestamp: sentAt };
+  protected parse(headers: Headers): Parsed | RejectionReason {
+    const id = eventIdHeader(headers, this.idHeader);
+    const timestamp = one(headers, this.timestampHeader);
+    const signature = one(headers, this.signatureHeader);
+    for (const value of [id, timestamp, signature]) if (value === 'duplicate_header') return value;
+    for (const value of [id, timestamp, signature]) if (value === 'missing_header') return value;
+    if (isReason(id)) return id;
+    const sentAt = parseTimestamp(timestamp);
+    if (isReason(sentAt)) return sentAt;
+    const candidates = parseSignatureList(signature);
+    if (!candidates) return 'malformed_header';
+    return { candidates, prefixes: [`${id}.${timestamp}.`], includeBody: true, timestamp: sentAt, eventId: id };
   }
 }
 
-/** `v1,<b64> v1,<b64> v2,...` → the v1 signatures as bytes; undefined when the list is malformed. */
-function parseSignatures(header: string): Buffer[] | undefined {
+/** `v1,<b64> v1,<b64> v1a,...` → the v1 signatures; undefined when the list is malformed. */
+function parseSignatureList(header: string): Buffer[] | undefined {
   if (header.length > MAX_SIGNATURE_HEADER) return undefined;
   const out: Buffer[] = [];
   let entries = 0;
@@ -85,9 +72,9 @@ function parseSignatures(header: string): Buffer[] | undefined {
     if (comma <= 0) return undefined;
     // Other versions (e.g. v1a asymmetric signatures) are not ours to check; skip them.
     if (entry.slice(0, comma) !== 'v1') continue;
-    const encoded = entry.slice(comma + 1);
-    if (!SIGNATURE_PATTERN.test(encoded)) return undefined;
-    out.push(Buffer.from(encoded, 'base64'));
+    const decoded = decodeSignature(entry.slice(comma + 1), 'base64', 32);
+    if (!decoded) return undefined;
+    out.push(decoded);
   }
   return out.length > 0 ? out : undefined;
 }

@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import { Headers } from '../headers';
+import { RejectionReason } from '../types';
+import { decodeSignature, isReason, one, Parsed, parseTimestamp } from './common';
+import { HmacScheme } from './scheme';
+
+const MAX_HEADER = 4096;
+const MAX_ENTRIES = 32;
+
+/**
+ * Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>...]` (several v1 while the endpoint secret
+ * rolls; v0 and other schemes ignored), HMAC-SHA256 over `t.body`, the whsec_ secret used as-is.
+ * Stripe sends no event id header: duplicates are recognised by the payload's SHA-256 (a retry
+ * resends the same event body).
+ */
+export class StripeScheme extends HmacScheme {
+  readonly requiredHeaders = ['stripe-signature'];
+  readonly signatureHeaders = ['stripe-signature'];
+  readonly contentTypes = ['application/json'];
+  readonly defaultToleranceSeconds = 300;
+  protected readonly algorithm = 'sha256';
+
+  generateKey(): string {
+    return 'whsec_' + randomBytes(24).toString('base64url');
+  }
+
+  protected parse(headers: Headers): Parsed | RejectionReason {
+    const header = one(headers, 'stripe-signature');
+    if (isReason(header)) return header;
+    if (header.length > MAX_HEADER) return 'malformed_header';
+    let timestamp: string | undefined;
+    const candidates: Buffer[] = [];
+    const entries = header.split(',');
+    if (entries.length > MAX_ENTRIES) return 'malformed_header';
+    for (const entry of entries) {
+      const eq = entry.indexOf('=');
+      if (eq <= 0) return 'malformed_header';
+      const key = entry.slice(0, eq).trim();
+      const value = entry.slice(eq + 1).trim();
+      if (key === 't') {
+        if (timestamp !== undefined) return 'malformed_header';
+        timestamp = value;
+      } else if (key === 'v1') {
+        const decoded = decodeSignature(value, 'hex', 32);
+        if (!decoded) return 'malformed_header';
+        candidates.push(decoded);
+      }
+    }
+    if (timestamp === undefined) return 'malformed_timestamp';
+    const sentAt = parseTimestamp(timestamp);
+    if (isReason(sentAt)) return sentAt;
+    if (candidates.length === 0) return 'malformed_header';
+    return { candidates, prefixes: [`${timestamp}.`], includeBody: true, timestamp: sentAt };
+  }
+}
