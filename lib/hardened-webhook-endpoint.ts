@@ -1,4 +1,4 @@
-import { Duration, Names, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -74,8 +74,10 @@ export interface HardenedWebhookEndpointProps {
    */
   readonly processor?: lambda.IFunction;
   /**
-   * The processor's timeout, to size the queue's visibility timeout (6×).
-   * @default - the processor's own timeout when it is a lambda.Function, else 15 minutes
+   * Your consumer's timeout, to size the queue's visibility timeout (6×, at most 12 hours). Set it
+   * when you consume with grantConsumeMessages() or an IFunction whose timeout CDK cannot see.
+   * @default - with a processor: its own timeout when it is a lambda.Function, else 15 minutes;
+   * without one: a 5 minute visibility timeout
    */
   readonly processorTimeout?: Duration;
   /**
@@ -172,6 +174,7 @@ export class HardenedWebhookEndpoint extends Construct {
   private readonly logRetention: logs.RetentionDays;
   private readonly removalPolicy: RemovalPolicy;
   private readonly hasEndpointAllowlist: boolean;
+  private readonly allowedSourceCidrs?: string[];
   private readonly allowAnySourceIp: boolean;
   private readonly sourcesByName = new Map<string, WebhookSource>();
 
@@ -249,6 +252,7 @@ export class HardenedWebhookEndpoint extends Construct {
     this.logRetention = props.logRetention ?? (this.production ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH);
     this.removalPolicy = props.removalPolicy ?? (this.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
     this.hasEndpointAllowlist = allowlist !== undefined;
+    this.allowedSourceCidrs = props.allowedSourceCidrs;
     this.allowAnySourceIp = props.allowAnySourceIp ?? false;
 
     if (props.encryptionKey) {
@@ -344,7 +348,9 @@ export class HardenedWebhookEndpoint extends Construct {
     });
     source.method = this.webhookApi.addRoute(name, source.verifier, options.scheme);
     if (ownAllowlist) this.firewall.addSourceAllowlist(name, ownAllowlist);
-    for (const header of options.scheme.requiredHeaders.filter((h) => h.endsWith('signature'))) this.firewall.redactHeader(header);
+    const routeCidrs = options.allowedSourceCidrs ?? this.allowedSourceCidrs;
+    if (routeCidrs) this.webhookApi.restrictRoute(name, routeCidrs);
+    for (const header of options.scheme.signatureHeaders) this.firewall.redactHeader(header);
     this.sourcesByName.set(name, source);
     this.createSourceAlarms(source, options);
     return source;
@@ -390,11 +396,27 @@ export class HardenedWebhookEndpoint extends Construct {
   }
 
   private createAlarmTopic(): sns.Topic {
-    return new sns.Topic(this, 'AlarmTopic', {
+    const topic = new sns.Topic(this, 'AlarmTopic', {
       displayName: `Webhook endpoint ${this.endpointName} alarms`,
       masterKey: this.encryptionKey,
       enforceSSL: true,
     });
+    // enforceSSL replaces SNS's default topic policy, so CloudWatch must be allowed explicitly, and
+    // only for this account's alarms.
+    const stack = Stack.of(this);
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisAccountsAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+        },
+      }),
+    );
+    return topic;
   }
 
   private alarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {

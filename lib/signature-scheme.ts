@@ -1,5 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
-import { SchemeConfig, schemeFor } from './runtime';
+import { GenericHmacSchemeConfig, SchemeConfig, schemeFor } from './runtime';
+
+/** A generic HMAC sender (see GenericHmacSchemeConfig for each field). */
+export type GenericHmacOptions = Omit<GenericHmacSchemeConfig, 'type'>;
 
 export interface StandardWebhooksOptions {
   /**
@@ -25,8 +28,56 @@ export class SignatureScheme {
     return SignatureScheme.standardWebhooks({ headerPrefix: 'svix' });
   }
 
+  /**
+   * Stripe: `Stripe-Signature: t=...,v1=...` over `t.body`, HMAC-SHA256 hex, the `whsec_` endpoint
+   * secret used as-is, 5 minute tolerance. Stripe issues the secret: import it (see README).
+   * Duplicates are recognised by the payload's SHA-256.
+   */
+  public static stripe(): SignatureScheme {
+    return new SignatureScheme({ type: 'stripe' });
+  }
+
+  /**
+   * GitHub: `X-Hub-Signature-256: sha256=<hex>` over the body; `X-GitHub-Delivery` is the event id.
+   * GitHub signs no timestamp, so the dedupe store is the only replay control.
+   */
+  public static github(): SignatureScheme {
+    return new SignatureScheme({ type: 'github' });
+  }
+
+  /**
+   * Slack: `X-Slack-Signature: v0=<hex>` over `v0:timestamp:body`, 5 minute tolerance; answers the
+   * Events API `url_verification` challenge itself, after verifying it.
+   */
+  public static slack(): SignatureScheme {
+    return new SignatureScheme({ type: 'slack' });
+  }
+
+  /** Shopify: `X-Shopify-Hmac-SHA256` base64 over the body; `X-Shopify-Webhook-Id` is the event id. */
+  public static shopify(): SignatureScheme {
+    return new SignatureScheme({ type: 'shopify' });
+  }
+
+  /**
+   * Twilio: `X-Twilio-Signature`, HMAC-SHA1 over the exact public URL and the sorted form
+   * parameters (or the URL's `bodySHA256` for JSON). The verifier is told the route's public URL,
+   * custom domain and base path included.
+   */
+  public static twilio(): SignatureScheme {
+    return new SignatureScheme({ type: 'twilio' });
+  }
+
+  /** Any HMAC sender, described by its algorithm, header, encoding and signed content. */
+  public static hmac(options: GenericHmacOptions): SignatureScheme {
+    return new SignatureScheme({ type: 'hmac', ...options });
+  }
+
   /** Lower-case names of the headers a request cannot be verified without. */
   public readonly requiredHeaders: readonly string[];
+  /** Lower-case names of the headers carrying signatures (redacted from WAF logs). */
+  public readonly signatureHeaders: readonly string[];
+  /** Whether the signature covers the public URL. */
+  public readonly signsUrl: boolean;
   /** Media types the sender posts; others are refused with 415. */
   public readonly contentTypes: readonly string[];
   /** The scheme's own replay tolerance, when it signs a timestamp. */
@@ -38,6 +89,8 @@ export class SignatureScheme {
   ) {
     const scheme = schemeFor(config);
     this.requiredHeaders = scheme.requiredHeaders;
+    this.signatureHeaders = scheme.signatureHeaders;
+    this.signsUrl = scheme.signsUrl;
     this.contentTypes = scheme.contentTypes;
     this.defaultTolerance = scheme.defaultToleranceSeconds === undefined ? undefined : Duration.seconds(scheme.defaultToleranceSeconds);
   }

@@ -1,5 +1,6 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -87,6 +88,7 @@ export class WebhookApi extends Construct {
   private readonly validator: apigw.RequestValidator;
   private jsonObjectModel?: apigw.Model;
   private readonly basePath?: string;
+  private resourcePolicyStarted = false;
 
   constructor(scope: Construct, id: string, props: WebhookApiProps) {
     super(scope, id);
@@ -199,6 +201,31 @@ export class WebhookApi extends Construct {
       requestModels: scheme.jsonBody ? { 'application/json': this.jsonObject() } : undefined,
       operationName: `receive-${source}`,
     });
+  }
+
+  /**
+   * Refuses a route to addresses outside `cidrs` in the API's resource policy too: evaluated after
+   * API Gateway has routed the request, so no spelling of the path gets around it (WAF, which sees
+   * the raw path, is the first line).
+   */
+  public restrictRoute(source: string, cidrs: readonly string[]): void {
+    if (!this.resourcePolicyStarted) {
+      this.resourcePolicyStarted = true;
+      this.api.addToResourcePolicy(
+        new iam.PolicyStatement({ principals: [new iam.AnyPrincipal()], actions: ['execute-api:Invoke'], resources: ['execute-api:/*'] }),
+      );
+    }
+    this.api.addToResourcePolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: [`execute-api:/*/POST/webhooks/${source}`],
+        conditions: { NotIpAddress: { 'aws:SourceIp': [...cidrs] } },
+      }),
+    );
+    // A resource policy takes effect only with a new deployment.
+    this.api.latestDeployment?.addToLogicalId({ source, cidrs });
   }
 
   /** The URL senders post to for a source. */

@@ -92,8 +92,9 @@ export class WebhookFirewall extends Construct {
   public addSourceAllowlist(source: string, cidrs: CidrsByVersion): void {
     this.sourceAllowlists.push({
       source,
-      // Matches the route with or without a stage or base-path prefix and a trailing slash.
-      pathPattern: `/webhooks/${source}/?$`,
+      // Matches the route with or without a stage or base-path prefix, after the path is decoded and
+      // normalised (NORMALIZE_PATH folds //, /./ and /../), with any number of trailing slashes.
+      pathPattern: `/webhooks/+${source}/*$`,
       ipSetArns: this.ipSets(`SourceAllowlist-${source}`, cidrs),
     });
   }
@@ -191,10 +192,12 @@ function pathMatches(pattern: string): wafv2.CfnWebACL.StatementProperty {
     regexMatchStatement: {
       regexString: pattern,
       fieldToMatch: { uriPath: {} },
-      // Decode first so /webhooks/%62illing cannot slip past a rule written for /webhooks/billing.
+      // Decode and normalise first so /webhooks/%62illing or /webhooks//./billing cannot slip past a
+      // rule written for /webhooks/billing.
       textTransformations: [
         { priority: 0, type: 'URL_DECODE' },
-        { priority: 1, type: 'LOWERCASE' },
+        { priority: 1, type: 'NORMALIZE_PATH' },
+        { priority: 2, type: 'LOWERCASE' },
       ],
     },
   };

@@ -112,8 +112,8 @@ export function checkSourceOptions(problems: Problems, name: string, options: We
     problems.add(`${label}: timeout ${timeout}s is outside 3s..28s (API Gateway gives up after 29s)`);
   }
   const rotationHours = options.rotationInterval?.toHours({ integral: false });
-  if (isConcrete(rotationHours) && (rotationHours < 4 || rotationHours > 24000)) {
-    problems.add(`${label}: rotationInterval ${rotationHours}h is outside Secrets Manager's 4 hours..1000 days`);
+  if (isConcrete(rotationHours) && (rotationHours < 4 || rotationHours > 24000 || !Number.isInteger(rotationHours))) {
+    problems.add(`${label}: rotationInterval ${rotationHours}h must be a whole number of hours from 4 hours to 1000 days (Secrets Manager's rate() takes hours or days)`);
   }
   const graceSeconds = options.gracePeriod?.toSeconds();
   const rotationSeconds = (options.rotationInterval ?? Duration.days(30)).toSeconds();

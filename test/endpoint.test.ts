@@ -1,6 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -131,12 +130,29 @@ describe('WAF', () => {
     const own = rules.find((r: { Name: string }) => r.Name === 'SourceAllowlist-github');
     expect(own.Priority).toBe(0);
     expect(own.Statement.AndStatement.Statements[0].RegexMatchStatement).toMatchObject({
-      RegexString: '/webhooks/github/?$',
-      TextTransformations: [{ Priority: 0, Type: 'URL_DECODE' }, { Priority: 1, Type: 'LOWERCASE' }],
+      RegexString: '/webhooks/+github/*$',
+      TextTransformations: [{ Priority: 0, Type: 'URL_DECODE' }, { Priority: 1, Type: 'NORMALIZE_PATH' }, { Priority: 2, Type: 'LOWERCASE' }],
     });
     const endpointRule = rules.find((r: { Name: string }) => r.Name === 'EndpointAllowlist');
     expect(endpointRule.Statement.AndStatement.Statements[0].NotStatement.Statement.OrStatement.Statements).toHaveLength(2); // v4 + v6 sets
-    expect(endpointRule.Statement.AndStatement.Statements[1].NotStatement.Statement.RegexMatchStatement.RegexString).toBe('/webhooks/github/?$');
+    expect(endpointRule.Statement.AndStatement.Statements[1].NotStatement.Statement.RegexMatchStatement.RegexString).toBe('/webhooks/+github/*$');
+  });
+
+  test('the API resource policy enforces each route\'s allowlist again, after routing', () => {
+    const { endpoint, template } = defaultEndpoint();
+    endpoint.addSource('github', { scheme: SignatureScheme.github(), allowedSourceCidrs: ['192.30.252.0/22'] });
+    const policy = only(template(), 'AWS::ApiGateway::RestApi').Properties.Policy;
+    expect(policy.Statement).toEqual([
+      { Action: 'execute-api:Invoke', Effect: 'Allow', Principal: { AWS: '*' }, Resource: 'execute-api:/*' },
+      { Action: 'execute-api:Invoke', Effect: 'Deny', Principal: { AWS: '*' }, Resource: 'execute-api:/*/POST/webhooks/billing', Condition: { NotIpAddress: { 'aws:SourceIp': ['203.0.113.0/24'] } } },
+      { Action: 'execute-api:Invoke', Effect: 'Deny', Principal: { AWS: '*' }, Resource: 'execute-api:/*/POST/webhooks/github', Condition: { NotIpAddress: { 'aws:SourceIp': ['192.30.252.0/22'] } } },
+    ]);
+  });
+
+  test('the path regex matches the route however it is spelled, and only that route', () => {
+    const regex = new RegExp('/webhooks/+billing/*$');
+    for (const path of ['/v1/webhooks/billing', '/webhooks/billing/', '/v1/webhooks//billing//', '/in/v2/webhooks/billing']) expect(regex.test(path)).toBe(true);
+    for (const path of ['/v1/webhooks/billing2', '/v1/webhooks/xbilling', '/v1/webhooks/billing/x']) expect(regex.test(path)).toBe(false);
   });
 
   test('no allowlist rule at all when any source IP is allowed', () => {
@@ -292,6 +308,19 @@ describe('alarms, key and logs', () => {
       Period: 300,
     });
     t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    // enforceSSL replaces the default topic policy: CloudWatch must be let in explicitly.
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:us-east-1:123456789012:alarm:*']] } } },
+          }),
+        ]),
+      },
+    });
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
   });
 
@@ -336,11 +365,10 @@ describe('composition', () => {
       sources: { billing: { scheme: SignatureScheme.standardWebhooks() }, notify: { scheme: SignatureScheme.svix() } },
     });
     expect(endpoint.sources.map((s) => s.sourceName)).toEqual(['billing', 'notify']);
+    expect(stack.resolve(endpoint.metricOutcome('Accepted').toMetricConfig().mathExpression?.expression)).toBe('m0 + m1');
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::SecretsManager::Secret', 2);
     t.resourceCountIs('AWS::ApiGateway::Method', 2);
     t.hasResourceProperties('AWS::ApiGateway::Method', { RequestParameters: Match.objectLike({ 'method.request.header.svix-signature': true }) });
-    expect(endpoint.metricOutcome('Accepted')).toBeDefined();
-    expect(apigw.RestApi).toBeDefined();
   });
 });

@@ -50,7 +50,7 @@ function setup(secret: object, overrides: Partial<VerifierConfig> = {}) {
 
 function signed(key: string, body = BODY, id = 'msg_2Lk', at = new Date(clock)) {
   const headers = new Webhook(key).sign(id, at, body);
-  return { 'Content-Type': 'application/json', 'webhook-id': headers ? id : id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': headers };
+  return { 'Content-Type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': headers };
 }
 
 function lastLog(): Record<string, unknown> {
