@@ -2,6 +2,7 @@ import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-c
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,6 +13,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { DedupeTable } from './dedupe-table';
 import { allowServicesToUseKey, createEndpointKey } from './encryption-key';
 import { DEFAULT_RUNTIME } from './hardened-function';
 import { Outcome } from './metrics-contract';
@@ -143,6 +145,11 @@ export interface HardenedWebhookEndpointProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
+   * Refuse redeliveries of an event already queued (DynamoDB table keyed by source and event id).
+   * @default true
+   */
+  readonly deduplication?: boolean;
+  /**
    * Senders, by name (the route's last segment). More can be added with addSource().
    * @default - none yet
    */
@@ -168,6 +175,8 @@ export class HardenedWebhookEndpoint extends Construct {
   public readonly alarmTopic: sns.ITopic;
   /** The custom domain, when one was given. */
   public readonly domain?: apigw.DomainName;
+  /** The dedupe table, unless deduplication is off. */
+  public readonly dedupeTable?: dynamodb.ITable;
   private readonly webhookApi: WebhookApi;
   private readonly firewall: WebhookFirewall;
   private readonly runtime: lambda.Runtime;
@@ -280,6 +289,14 @@ export class HardenedWebhookEndpoint extends Construct {
       props.processor.addEventSource(new SqsEventSource(this.queue, { batchSize, reportBatchItemFailures: true }));
     }
 
+    if (props.deduplication ?? true) {
+      this.dedupeTable = new DedupeTable(this, 'DedupeTable', {
+        encryptionKey: this.encryptionKey,
+        removalPolicy: this.removalPolicy,
+        deletionProtection: this.production,
+      }).table;
+    }
+
     this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
     if (props.alarmEmail) {
       const subscription = this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
@@ -345,6 +362,8 @@ export class HardenedWebhookEndpoint extends Construct {
       runtime: this.runtime,
       logRetention: this.logRetention,
       removalPolicy: this.removalPolicy,
+      dedupeTable: this.dedupeTable,
+      publicUrl: this.webhookApi.publicUrlFor(name),
     });
     source.method = this.webhookApi.addRoute(name, source.verifier, options.scheme);
     if (ownAllowlist) this.firewall.addSourceAllowlist(name, ownAllowlist);

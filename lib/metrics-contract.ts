@@ -11,4 +11,5 @@ export type Outcome =
   | 'TimestampOutOfTolerance'
   | 'Malformed'
   | 'EnqueueFailed'
-  | 'SecretUnavailable';
+  | 'SecretUnavailable'
+  | 'DedupeUnavailable';

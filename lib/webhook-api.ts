@@ -1,4 +1,4 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -89,10 +89,12 @@ export class WebhookApi extends Construct {
   private jsonObjectModel?: apigw.Model;
   private readonly basePath?: string;
   private resourcePolicyStarted = false;
+  private readonly stageName: string;
 
   constructor(scope: Construct, id: string, props: WebhookApiProps) {
     super(scope, id);
     this.basePath = props.customDomain?.basePath;
+    this.stageName = props.stageName;
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       encryptionKey: props.encryptionKey,
       retention: props.logRetention,
@@ -226,6 +228,16 @@ export class WebhookApi extends Construct {
     );
     // A resource policy takes effect only with a new deployment.
     this.api.latestDeployment?.addToLogicalId({ source, cidrs });
+  }
+
+  /**
+   * The URL a source's sender posts to, built from the API id rather than the stage's URL so a
+   * verifier can be told it without a dependency cycle (stage → deployment → method → function).
+   */
+  public publicUrlFor(source: string): string {
+    if (this.domain) return this.urlFor(source);
+    const stack = Stack.of(this);
+    return `https://${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${this.stageName}/webhooks/${source}`;
   }
 
   /** The URL senders post to for a source. */

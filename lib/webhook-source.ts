@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -67,6 +68,13 @@ export interface WebhookSourceOptions {
    */
   readonly secretCacheTtl?: Duration;
   /**
+   * How long a queued event's id is remembered, refusing redeliveries as duplicates. For senders
+   * that sign no timestamp (GitHub, Shopify, Twilio) this is the replay window; it must be at least
+   * twice the timestamp tolerance.
+   * @default Duration.days(7)
+   */
+  readonly dedupeWindow?: Duration;
+  /**
    * Signature failures within 5 minutes that raise the alarm.
    * @default 10
    */
@@ -81,6 +89,10 @@ export interface WebhookSourceProps extends WebhookSourceOptions {
   readonly runtime: lambda.Runtime;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** The dedupe table; undefined when deduplication is off. */
+  readonly dedupeTable?: dynamodb.ITable;
+  /** The route's public URL, for schemes that sign it. */
+  readonly publicUrl: string;
 }
 
 const SOURCE_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -123,6 +135,11 @@ export function checkSourceOptions(problems: Problems, name: string, options: We
   const ttl = options.secretCacheTtl?.toSeconds();
   if (isConcrete(ttl) && (ttl < 1 || ttl > 3600)) {
     problems.add(`${label}: secretCacheTtl ${ttl}s is outside 1s..3600s (it bounds how long a revoked key keeps working)`);
+  }
+  const dedupeSeconds = options.dedupeWindow?.toSeconds();
+  const toleranceSeconds = (options.timestampTolerance ?? options.scheme?.defaultTolerance)?.toSeconds() ?? 0;
+  if (isConcrete(dedupeSeconds) && isConcrete(toleranceSeconds) && (dedupeSeconds < Math.max(2 * toleranceSeconds, 60) || dedupeSeconds > 365 * 86400)) {
+    problems.add(`${label}: dedupeWindow ${dedupeSeconds}s must be from twice the timestamp tolerance (${2 * toleranceSeconds}s, at least 60s) to 365 days, or a replay could outlive its record`);
   }
   if (isConcrete(options.signatureFailureThreshold) && options.signatureFailureThreshold < 1) {
     problems.add(`${label}: signatureFailureThreshold ${options.signatureFailureThreshold} must be at least 1`);
@@ -177,6 +194,14 @@ export class WebhookSource extends Construct {
     };
     const tolerance = props.timestampTolerance ?? props.scheme.defaultTolerance;
     if (tolerance) environment.WEBHOOK_TOLERANCE_SECONDS = String(tolerance.toSeconds());
+    if (props.scheme.signsUrl) environment.WEBHOOK_PUBLIC_URL = props.publicUrl;
+    const timeout = props.timeout ?? Duration.seconds(10);
+    if (props.dedupeTable) {
+      environment.WEBHOOK_DEDUPE_TABLE = props.dedupeTable.tableName;
+      // A claim outlives any one run of the verifier, so a crashed run's claim is always stale by the time it is checked.
+      environment.WEBHOOK_DEDUPE_LOCK_SECONDS = String(timeout.toSeconds() + 5);
+      environment.WEBHOOK_DEDUPE_RETENTION_SECONDS = String((props.dedupeWindow ?? Duration.days(7)).toSeconds());
+    }
 
     const fn = new HardenedFunction(this, 'Verifier', {
       handler: 'verifier',
@@ -184,7 +209,7 @@ export class WebhookSource extends Construct {
       environment,
       runtime: props.runtime,
       memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(10),
+      timeout,
       reservedConcurrentExecutions: props.reservedConcurrency ?? 10,
       encryptionKey: props.encryptionKey,
       logRetention: props.logRetention,
@@ -205,6 +230,25 @@ export class WebhookSource extends Construct {
       }),
     );
     fn.allow(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.queue.queueArn] }));
+    if (props.dedupeTable) {
+      fn.allow(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          resources: [props.dedupeTable.tableArn],
+          // Each source's verifier reads and writes only its own records in the shared table.
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${props.name}#*`] } },
+        }),
+      );
+      if (props.dedupeTable.encryptionKey) {
+        fn.allow(
+          new iam.PolicyStatement({
+            actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            resources: [props.dedupeTable.encryptionKey.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
+          }),
+        );
+      }
+    }
     if (props.queue.encryptionMasterKey) {
       fn.allow(
         new iam.PolicyStatement({

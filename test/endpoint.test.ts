@@ -196,8 +196,11 @@ describe('verifier function', () => {
       'secretsmanager:GetSecretValue',
       'kms:Decrypt',
       'sqs:SendMessage',
+      ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      ['kms:Decrypt', 'kms:GenerateDataKey'],
       ['kms:GenerateDataKey', 'kms:Decrypt'],
     ]);
+    expect(statements[5].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['billing#*'] } });
     expect(JSON.stringify(statements)).not.toMatch(/"Action":"[^"]*\*"/);
     t.resourceCountIs('AWS::IAM::Policy', 0);
   });
@@ -370,5 +373,65 @@ describe('composition', () => {
     t.resourceCountIs('AWS::SecretsManager::Secret', 2);
     t.resourceCountIs('AWS::ApiGateway::Method', 2);
     t.hasResourceProperties('AWS::ApiGateway::Method', { RequestParameters: Match.objectLike({ 'method.request.header.svix-signature': true }) });
+  });
+});
+
+describe('dedupe table and sender presets', () => {
+  test('on-demand, CMK, TTL, point-in-time recovery, deletion protection in prod', () => {
+    const t = defaultEndpoint().template();
+    t.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      },
+      DeletionPolicy: 'Retain',
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ WEBHOOK_DEDUPE_LOCK_SECONDS: '15', WEBHOOK_DEDUPE_RETENTION_SECONDS: '604800' }) },
+    });
+  });
+
+  test('deduplication: false creates no table and grants nothing on one', () => {
+    const t = defaultEndpoint({ deduplication: false }).template();
+    t.resourceCountIs('AWS::DynamoDB::Table', 0);
+    expect(JSON.stringify(t.toJSON())).not.toContain('dynamodb:');
+  });
+
+  test.each([
+    ['stripe', SignatureScheme.stripe(), ['stripe-signature'], true],
+    ['github', SignatureScheme.github(), ['x-hub-signature-256', 'x-github-delivery'], false],
+    ['slack', SignatureScheme.slack(), ['x-slack-signature', 'x-slack-request-timestamp'], false],
+    ['shopify', SignatureScheme.shopify(), ['x-shopify-hmac-sha256', 'x-shopify-webhook-id'], true],
+    ['twilio', SignatureScheme.twilio(), ['x-twilio-signature'], false],
+    ['hmac', SignatureScheme.hmac({ algorithm: 'sha512', signatureHeader: 'X-Sig', encoding: 'base64', signedContent: 'timestamp-body', timestampHeader: 'X-Ts' }), ['x-sig', 'x-ts'], true],
+  ])('%s: the route requires its headers (and a JSON object body only for JSON-only senders)', (name, scheme, headers, jsonOnly) => {
+    const stack = newStack();
+    const endpoint = new HardenedWebhookEndpoint(stack, 'W', { environment: 'dev' });
+    endpoint.addSource(name, { scheme });
+    const method = only(Template.fromStack(stack), 'AWS::ApiGateway::Method').Properties;
+    expect(Object.keys(method.RequestParameters)).toEqual(headers.map((h) => `method.request.header.${h}`));
+    expect(method.RequestModels !== undefined).toBe(jsonOnly);
+  });
+
+  test('Twilio\'s verifier is told the public URL, custom domain and base path included', () => {
+    const stack = newStack();
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc');
+    const endpoint = new HardenedWebhookEndpoint(stack, 'W', { environment: 'dev', customDomain: { domainName: 'hooks.example.com', certificate, basePath: 'in' } });
+    endpoint.addSource('sms', { scheme: SignatureScheme.twilio() });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ WEBHOOK_PUBLIC_URL: { 'Fn::Join': ['', ['https://', { Ref: Match.anyValue() }, '/in/webhooks/sms']] } }) },
+    });
+  });
+
+  test('Twilio on the execute-api URL: built from the API id and stage, without a dependency cycle', () => {
+    const stack = newStack();
+    const endpoint = new HardenedWebhookEndpoint(stack, 'W', { environment: 'dev' });
+    endpoint.addSource('sms', { scheme: SignatureScheme.twilio() });
+    const fn = only(Template.fromStack(stack), 'AWS::Lambda::Function', { Properties: { Environment: { Variables: { WEBHOOK_SOURCE: 'sms' } } } }).Properties;
+    expect(JSON.stringify(fn.Environment.Variables.WEBHOOK_PUBLIC_URL)).toMatch(/execute-api\.us-east-1\..*\/v1\/webhooks\/sms/);
   });
 });

@@ -88,6 +88,7 @@ describe('source options', () => {
     ['reserved concurrency is 0', { reservedConcurrency: 0 }, /reservedConcurrency 0/],
     ['the timeout exceeds API Gateway\'s', { timeout: Duration.seconds(30) }, /timeout 30s is outside 3s\.\.28s/],
     ['the cache TTL is 0', { secretCacheTtl: Duration.seconds(0) }, /secretCacheTtl 0s/],
+    ['the dedupe window is shorter than twice the tolerance', { dedupeWindow: Duration.minutes(5) }, /dedupeWindow 300s must be from twice the timestamp tolerance \(600s/],
     ['a source CIDR does not parse', { allowedSourceCidrs: ['github'] }, /source "billing" allowedSourceCidrs: "github" is not an IPv4/],
   ])('fails if %s', (_name, source, message) => {
     expect(() => build(dev, source)).toThrow(message);
@@ -99,6 +100,10 @@ describe('source options', () => {
     expect(() => endpoint.addSource('Billing/../x', { scheme })).toThrow(/source name "Billing\/\.\.\/x" must be 1-40 characters/);
     endpoint.addSource('billing', { scheme });
     expect(() => endpoint.addSource('billing', { scheme })).toThrow(/source "billing" already exists/);
+  });
+
+  test('fails if a generic HMAC scheme would check a timestamp its signature does not cover', () => {
+    expect(() => SignatureScheme.hmac({ algorithm: 'sha256', signatureHeader: 'X-Sig', encoding: 'hex', signedContent: 'body', timestampHeader: 'X-Ts' })).toThrow(/does not cover/);
   });
 
   test('checks sources given as props too', () => {

@@ -150,6 +150,10 @@ describe('verifier handler', () => {
     aws.fail('GetSecretValue', 1000, 'InternalServiceError', 500);
     clock += 600_000; // past the TTL: a read is attempted and fails
     expect((await handler(apiEvent({ body: BODY, headers: signed(KEY_A) }))).statusCode).toBe(200);
+    const readsAfterFailure = aws.callCount('GetSecretValue');
+    // Within the retry interval, requests are served from the cache without another doomed call.
+    for (let i = 0; i < 5; i++) expect((await handler(apiEvent({ body: BODY, headers: signed(KEY_A) }))).statusCode).toBe(200);
+    expect(aws.callCount('GetSecretValue')).toBe(readsAfterFailure);
     clock += 3_600_000; // past max staleness
     expect((await handler(apiEvent({ body: BODY, headers: signed(KEY_A) }))).statusCode).toBe(503);
   });

@@ -11,6 +11,8 @@ export interface KeyCacheOptions {
   readonly missRefreshIntervalMs: number;
   /** When reads fail, cached keys keep verifying for this long after they were loaded. */
   readonly maxStaleMs: number;
+  /** After a failed read, how long to serve cached keys before trying again. */
+  readonly retryAfterFailureMs: number;
   readonly now?: () => number;
 }
 
@@ -24,6 +26,7 @@ export class KeyCache {
   private keys?: ActiveKey[];
   private loadedAt = 0;
   private lastMissRefresh = Number.NEGATIVE_INFINITY;
+  private nextAttemptAt = Number.NEGATIVE_INFINITY;
   private inflight?: Promise<ActiveKey[]>;
   private readonly now: () => number;
 
@@ -35,10 +38,14 @@ export class KeyCache {
   async get(): Promise<readonly ActiveKey[]> {
     const now = this.now();
     if (this.keys && now - this.loadedAt < this.options.ttlMs) return this.keys;
+    const usable = this.keys && now - this.loadedAt < this.options.maxStaleMs;
+    // A read failed a moment ago: do not queue every request behind another doomed call.
+    if (usable && now < this.nextAttemptAt) return this.keys!;
     try {
       return await this.refresh();
     } catch (error) {
-      if (this.keys && now - this.loadedAt < this.options.maxStaleMs) return this.keys;
+      this.nextAttemptAt = now + this.options.retryAfterFailureMs;
+      if (usable) return this.keys!;
       throw error;
     }
   }

@@ -2,6 +2,7 @@ import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -52,9 +53,16 @@ export class DedupeStore {
       );
       return 'claimed';
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return error.Item?.status?.S === 'COMPLETED' ? 'duplicate' : 'in_progress';
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // DynamoDB returns the existing record with the failure; an implementation that does not gets read.
+      const status = error.Item ? error.Item.status?.S : await this.status(key);
+      return status === 'COMPLETED' ? 'duplicate' : 'in_progress';
     }
+  }
+
+  private async status(key: string): Promise<string | undefined> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.options.tableName, Key: { pk: { S: key } }, ConsistentRead: true }));
+    return out.Item?.status?.S;
   }
 
   async complete(key: string, messageId: string | undefined): Promise<void> {

@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { Headers, RejectionReason, SchemeConfig, schemeFor } from '../../runtime';
 import { KeyCache } from '../shared/key-cache';
+import { DedupeOptions, DedupeStore } from './dedupe';
 import { LineWriter, Outcome, Telemetry } from '../shared/telemetry';
 
 export interface VerifierConfig {
@@ -17,11 +19,16 @@ export interface VerifierConfig {
   readonly cacheTtlMs: number;
   readonly missRefreshIntervalMs: number;
   readonly maxStaleMs: number;
+  /** The route's public URL, for schemes that sign it (Twilio). */
+  readonly publicUrl?: string;
+  /** The dedupe table; undefined turns duplicate detection off. */
+  readonly dedupe?: DedupeOptions;
 }
 
 export interface VerifierDeps {
   readonly sqs: SQSClient;
   readonly secrets: SecretsManagerClient;
+  readonly dynamodb?: DynamoDBClient;
   readonly now?: () => number;
   readonly write?: LineWriter;
 }
@@ -45,6 +52,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv): VerifierConfig {
     cacheTtlMs: seconds('WEBHOOK_SECRET_CACHE_SECONDS', 300) * 1000,
     missRefreshIntervalMs: seconds('WEBHOOK_SECRET_MISS_REFRESH_SECONDS', 30) * 1000,
     maxStaleMs: seconds('WEBHOOK_SECRET_MAX_STALE_SECONDS', 3600) * 1000,
+    publicUrl: env.WEBHOOK_PUBLIC_URL || undefined,
+    dedupe: env.WEBHOOK_DEDUPE_TABLE
+      ? {
+          tableName: env.WEBHOOK_DEDUPE_TABLE,
+          lockSeconds: seconds('WEBHOOK_DEDUPE_LOCK_SECONDS', 30),
+          retentionSeconds: seconds('WEBHOOK_DEDUPE_RETENTION_SECONDS', 7 * 86400),
+        }
+      : undefined,
   };
 }
 
@@ -52,6 +67,7 @@ const STATUS_TEXT: Record<number, string> = {
   200: 'Received',
   400: 'Bad request',
   401: 'Unauthorized',
+  409: 'Already being processed; retry later',
   413: 'Payload too large',
   415: 'Unsupported media type',
   500: 'Internal error',
@@ -77,6 +93,8 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
   const scheme = schemeFor(config.scheme);
   const now = deps.now ?? Date.now;
   const telemetry = new Telemetry(config.endpoint, config.source, deps.write);
+  if (config.dedupe && !deps.dynamodb) throw new Error('A dedupe table is configured but no DynamoDB client was given');
+  const dedupe = config.dedupe && deps.dynamodb ? new DedupeStore(deps.dynamodb, config.dedupe) : undefined;
   const cache = new KeyCache({
     load: async () => {
       const out = await deps.secrets.send(new GetSecretValueCommand({ SecretId: config.secretId }));
@@ -87,6 +105,7 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
     ttlMs: config.cacheTtlMs,
     missRefreshIntervalMs: config.missRefreshIntervalMs,
     maxStaleMs: config.maxStaleMs,
+    retryAfterFailureMs: config.missRefreshIntervalMs,
     now,
   });
 
@@ -94,9 +113,9 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
     const started = now();
     const requestId = event.requestContext?.requestId ?? randomUUID();
     const sourceIp = event.requestContext?.identity?.sourceIp;
-    const finish = (status: number, outcome: Outcome, extra: { reason?: string; eventId?: string; payloadSha256?: string; size?: number; error?: string } = {}) => {
+    const finish = (status: number, outcome: Outcome, extra: Extra = {}, answer?: string) => {
       telemetry.record({ requestId, outcome, status, sourceIp, latencyMs: now() - started, ...extra });
-      return respond(status, requestId);
+      return respond(status, requestId, answer ?? (extra.reason === 'duplicate' ? { duplicate: true } : undefined));
     };
 
     const headers = new Headers(event.multiValueHeaders ?? event.headers ?? {});
@@ -115,7 +134,8 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
     } catch (error) {
       return finish(503, 'SecretUnavailable', { reason: 'secret_unavailable', size, error: errorName(error) });
     }
-    const input = { headers, body, keys, nowMs: now(), toleranceSeconds: config.toleranceSeconds ?? scheme.defaultToleranceSeconds ?? 0 };
+    const url = scheme.signsUrl ? publicUrl(config.publicUrl, event) : undefined;
+    const input = { headers, body, url, keys, nowMs: now(), toleranceSeconds: config.toleranceSeconds ?? scheme.defaultToleranceSeconds ?? 0 };
     let result = scheme.verify(input);
     if (!result.ok && result.reason === 'signature_invalid') {
       const fresh = await cache.refreshAfterMiss();
@@ -126,7 +146,23 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
       return finish(status, outcome, { reason: result.reason, size });
     }
 
+    const immediate = scheme.immediateResponse?.(body);
+    if (immediate) return finish(200, 'Accepted', { reason: 'answered_directly', size }, immediate.body);
+
     const payloadSha256 = createHash('sha256').update(body).digest('hex');
+    const eventId = result.eventId;
+    // Senders without an event id header (Stripe, Slack) resend the same body: its hash is the id.
+    const dedupeKey = `${config.source}#${eventId ?? `sha256:${payloadSha256}`}`;
+    if (dedupe) {
+      let claim;
+      try {
+        claim = await dedupe.claim(dedupeKey, now());
+      } catch (error) {
+        return finish(503, 'DedupeUnavailable', { reason: 'dedupe_unavailable', eventId, payloadSha256, size, error: errorName(error) });
+      }
+      if (claim === 'duplicate') return finish(200, 'Duplicate', { reason: 'duplicate', eventId, payloadSha256, size });
+      if (claim === 'in_progress') return finish(409, 'Duplicate', { reason: 'in_progress', eventId, payloadSha256, size });
+    }
     const asText = typeof body === 'string' && !SQS_UNSAFE.test(body);
     const attributes: Record<string, MessageAttributeValue> = {
       source: text(config.source),
@@ -136,20 +172,33 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
       bodyEncoding: text(asText ? 'utf8' : 'base64'),
       requestId: text(requestId),
     };
-    if (result.eventId) attributes.eventId = text(result.eventId);
+    if (eventId) attributes.eventId = text(eventId);
+    let messageId: string | undefined;
     try {
-      await deps.sqs.send(
+      const sent = await deps.sqs.send(
         new SendMessageCommand({
           QueueUrl: config.queueUrl,
           MessageBody: asText ? (body as string) : Buffer.from(body).toString('base64'),
           MessageAttributes: attributes,
         }),
       );
+      messageId = sent.MessageId;
     } catch (error) {
-      // Not acknowledged: the sender gets a 5xx and retries, so nothing is lost.
-      return finish(503, 'EnqueueFailed', { reason: 'enqueue_failed', eventId: result.eventId, payloadSha256, size, error: errorName(error) });
+      // Not acknowledged: the sender gets a 5xx and retries, so nothing is lost. Releasing the claim
+      // lets the retry through at once; if the release fails too, the claim's lock runs out.
+      await dedupe?.release(dedupeKey).catch(() => undefined);
+      return finish(503, 'EnqueueFailed', { reason: 'enqueue_failed', eventId, payloadSha256, size, error: errorName(error) });
     }
-    return finish(200, 'Accepted', { eventId: result.eventId, payloadSha256, size });
+    if (dedupe) {
+      try {
+        await dedupe.complete(dedupeKey, messageId);
+      } catch (error) {
+        // Queued, so acknowledged; a retry while the lock holds gets 409, after it a second copy
+        // (SQS is at-least-once anyway: consumers dedupe on eventId/payloadSha256).
+        return finish(200, 'Accepted', { eventId, payloadSha256, size, error: `dedupe_complete_failed:${errorName(error)}` });
+      }
+    }
+    return finish(200, 'Accepted', { eventId, payloadSha256, size });
   };
 }
 
@@ -157,15 +206,39 @@ function text(value: string): MessageAttributeValue {
   return { DataType: 'String', StringValue: value };
 }
 
-function respond(status: number, requestId: string): APIGatewayProxyResult {
+interface Extra {
+  reason?: string;
+  eventId?: string;
+  payloadSha256?: string;
+  size?: number;
+  error?: string;
+}
+
+function respond(status: number, requestId: string, answer?: string | object): APIGatewayProxyResult {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
   };
-  if (status === 503) headers['retry-after'] = '5';
-  const body = status === 200 ? { received: true, requestId } : { error: STATUS_TEXT[status], requestId };
+  if (status === 503 || status === 409) headers['retry-after'] = '5';
+  if (typeof answer === 'string') return { statusCode: status, headers, body: answer };
+  const body = status === 200 ? { received: true, ...answer, requestId } : { error: STATUS_TEXT[status], requestId };
   return { statusCode: status, headers, body: JSON.stringify(body) };
+}
+
+/**
+ * The URL the sender posted to, for URL-signing schemes: the configured public URL of the route
+ * (custom domain and base path included) plus the query string; without one, rebuilt from what API
+ * Gateway saw (domain and full path, stage or base path included).
+ */
+function publicUrl(configured: string | undefined, event: APIGatewayProxyEvent): string {
+  const base = configured ?? `https://${event.requestContext?.domainName ?? event.headers?.Host ?? ''}${event.requestContext?.path ?? event.path}`;
+  const params = event.multiValueQueryStringParameters;
+  if (!params) return base;
+  const query = Object.entries(params)
+    .flatMap(([name, values]) => (values ?? []).map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(v)}`))
+    .join('&');
+  return query ? `${base}?${query}` : base;
 }
 
 /** The error's class name only: messages can echo request data, so they are never logged. */

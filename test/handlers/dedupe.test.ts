@@ -1,0 +1,130 @@
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createHmac } from 'node:crypto';
+import Stripe from 'stripe';
+import { createVerifierHandler, VerifierConfig } from '../../lib/handlers/verifier/verifier';
+import { SchemeConfig } from '../../lib/runtime';
+import { startDynalite } from '../support/dynalite';
+import { apiEvent } from '../support/events';
+import { FakeAws, useFakeAwsEnvironment } from '../support/fake-aws';
+
+const GITHUB_SECRET = 'github-secret-0123456789abcdef';
+const STRIPE_SECRET = 'whsec_stripe_secret_0123456789';
+const BODY = '{"action":"opened","number":7}';
+const NOW = Date.UTC(2026, 10, 22, 12);
+
+let aws: FakeAws;
+let ddb: Awaited<ReturnType<typeof startDynalite>>;
+let queueUrl: string;
+let table = 0;
+
+beforeAll(async () => {
+  aws = new FakeAws();
+  const url = await aws.start();
+  useFakeAwsEnvironment(url);
+  queueUrl = `${url}/123456789012/webhooks`;
+  ddb = await startDynalite();
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = ddb.url;
+});
+afterAll(async () => {
+  await aws.stop();
+  await ddb.stop();
+});
+
+async function setup(scheme: SchemeConfig, secret: string, source = 'gh') {
+  aws.reset();
+  const tableName = `dedupe-${++table}`;
+  await ddb.createTable(tableName);
+  let clock = NOW;
+  const config: VerifierConfig = {
+    endpoint: 'e',
+    source,
+    scheme,
+    secretId: aws.putSecret(`s/${table}`, JSON.stringify({ current: secret })),
+    queueUrl,
+    maxBodyBytes: 10_000,
+    cacheTtlMs: 60_000,
+    missRefreshIntervalMs: 30_000,
+    maxStaleMs: 3_600_000,
+    dedupe: { tableName, lockSeconds: 30, retentionSeconds: 7 * 86400 },
+  };
+  const dynamodb = new DynamoDBClient({});
+  const handler = createVerifierHandler(config, { sqs: new SQSClient({}), secrets: new SecretsManagerClient({}), dynamodb, now: () => clock, write: () => undefined });
+  return { handler, tableName, dynamodb, tick: (ms: number) => (clock += ms) };
+}
+
+const github = (delivery: string, body = BODY) => ({
+  'Content-Type': 'application/json',
+  'X-Hub-Signature-256': 'sha256=' + createHmac('sha256', GITHUB_SECRET).update(body).digest('hex'),
+  'X-GitHub-Delivery': delivery,
+});
+
+describe('duplicate and replay rejection (DynamoDB via dynalite)', () => {
+  test('a redelivered event id gets 200 and is not queued again; a new id is', async () => {
+    const { handler } = await setup({ type: 'github' }, GITHUB_SECRET);
+    expect((await handler(apiEvent({ body: BODY, headers: github('d-1') }))).statusCode).toBe(200);
+    const again = await handler(apiEvent({ body: BODY, headers: github('d-1') }));
+    expect(again.statusCode).toBe(200);
+    expect(JSON.parse(again.body)).toMatchObject({ received: true, duplicate: true });
+    expect((await handler(apiEvent({ body: BODY, headers: github('d-2') }))).statusCode).toBe(200);
+    expect(aws.queue.map((m) => m.attributes.eventId.StringValue)).toEqual(['d-1', 'd-2']);
+  });
+
+  test('Stripe retries (new timestamp and signature, same body) are recognised by the payload hash', async () => {
+    const { handler, tick } = await setup({ type: 'stripe' }, STRIPE_SECRET, 'stripe');
+    const stripe = new Stripe('sk_test_x');
+    const deliver = () =>
+      handler(apiEvent({ body: BODY, headers: { 'Content-Type': 'application/json', 'Stripe-Signature': stripe.webhooks.generateTestHeaderString({ payload: BODY, secret: STRIPE_SECRET, timestamp: Math.floor((NOW + elapsed) / 1000) }) } }));
+    let elapsed = 0;
+    expect((await deliver()).statusCode).toBe(200);
+    elapsed = tick(60_000) - NOW;
+    const retry = await deliver();
+    expect(JSON.parse(retry.body)).toMatchObject({ duplicate: true });
+    expect(aws.queue).toHaveLength(1);
+  });
+
+  test('if SQS fails, the claim is released and the sender\'s retry gets through', async () => {
+    const { handler } = await setup({ type: 'github' }, GITHUB_SECRET);
+    aws.fail('SendMessage', 2);
+    expect((await handler(apiEvent({ body: BODY, headers: github('d-9') }))).statusCode).toBe(503);
+    expect((await handler(apiEvent({ body: BODY, headers: github('d-9') }))).statusCode).toBe(200);
+    expect(aws.queue).toHaveLength(1);
+  });
+
+  test('a verifier that died between claim and send leaves a lock that expires: retry refused (409) until then, accepted after', async () => {
+    const { handler, tableName, dynamodb, tick } = await setup({ type: 'github' }, GITHUB_SECRET);
+    const now = Math.floor(NOW / 1000);
+    await dynamodb.send(new PutItemCommand({ TableName: tableName, Item: { pk: { S: 'gh#d-crash' }, status: { S: 'IN_PROGRESS' }, lockExpiresAt: { N: String(now + 30) }, expiresAt: { N: String(now + 86400) } } }));
+    const early = await handler(apiEvent({ body: BODY, headers: github('d-crash') }));
+    expect(early.statusCode).toBe(409);
+    expect(early.headers).toMatchObject({ 'retry-after': '5' });
+    expect(aws.queue).toHaveLength(0);
+    tick(31_000);
+    expect((await handler(apiEvent({ body: BODY, headers: github('d-crash') }))).statusCode).toBe(200);
+    expect(aws.queue).toHaveLength(1);
+    const item = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: 'gh#d-crash' } } }));
+    expect(item.Item?.status.S).toBe('COMPLETED');
+    expect(item.Item?.messageId.S).toBe(aws.queue[0].messageId);
+  });
+
+  test('a record past its retention counts as absent even before TTL deletes it', async () => {
+    const { handler, tick } = await setup({ type: 'github' }, GITHUB_SECRET);
+    expect((await handler(apiEvent({ body: BODY, headers: github('d-old') }))).statusCode).toBe(200);
+    tick(7 * 86400_000 + 1000);
+    expect(JSON.parse((await handler(apiEvent({ body: BODY, headers: github('d-old') }))).body)).not.toHaveProperty('duplicate');
+    expect(aws.queue).toHaveLength(2);
+  });
+
+  test('DynamoDB throttling answers 503 and queues nothing', async () => {
+    const { handler } = await setup({ type: 'github' }, GITHUB_SECRET);
+    const broken = new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
+    const h2 = createVerifierHandler(
+      { endpoint: 'e', source: 'gh', scheme: { type: 'github' }, secretId: aws.putSecret('s/broken', JSON.stringify({ current: GITHUB_SECRET })), queueUrl, maxBodyBytes: 10_000, cacheTtlMs: 1, missRefreshIntervalMs: 1, maxStaleMs: 1, dedupe: { tableName: 'x', lockSeconds: 30, retentionSeconds: 60 } },
+      { sqs: new SQSClient({}), secrets: new SecretsManagerClient({}), dynamodb: broken, now: () => NOW, write: () => undefined },
+    );
+    expect((await h2(apiEvent({ body: BODY, headers: github('d-t') }))).statusCode).toBe(503);
+    expect(aws.queue).toHaveLength(0);
+    expect((await handler(apiEvent({ body: BODY, headers: github('d-t') }))).statusCode).toBe(200);
+  });
+});
