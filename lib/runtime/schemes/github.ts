@@ -1,6 +1,6 @@
 import { Headers } from '../headers';
 import { RejectionReason } from '../types';
-import { decodeSignature, eventIdHeader, isReason, one, Parsed } from './common';
+import { decodeSignature, eventIdHeader, isReason, one, Parsed, parsed } from './common';
 import { HmacScheme } from './scheme';
 
 /**
@@ -20,6 +20,6 @@ export class GitHubScheme extends HmacScheme {
     if (isReason(delivery)) return delivery;
     const decoded = signature.startsWith('sha256=') ? decodeSignature(signature.slice(7), 'hex', 32) : undefined;
     if (!decoded) return 'malformed_header';
-    return { candidates: [decoded], prefixes: [''], includeBody: true, eventId: delivery };
+    return parsed([decoded], [''], true, undefined, delivery);
   }
 }

@@ -1,6 +1,6 @@
 import { Headers } from '../headers';
 import { GenericHmacSchemeConfig, RejectionReason } from '../types';
-import { DIGEST_BYTES, decodeSignature, eventIdHeader, isReason, one, Parsed, parseTimestamp } from './common';
+import { DIGEST_BYTES, decodeSignature, eventIdHeader, isReason, one, Parsed, parsed, parseTimestamp } from './common';
 import { HmacScheme } from './scheme';
 
 /**
@@ -56,6 +56,6 @@ export class GenericHmacScheme extends HmacScheme {
     const decoded = decodeSignature(signature.slice(prefix.length), c.encoding, DIGEST_BYTES[c.algorithm]);
     if (!decoded) return 'malformed_header';
     const signedPrefix = timestamp === undefined ? '' : timestamp + (c.separator ?? '.');
-    return { candidates: [decoded], prefixes: [signedPrefix], includeBody: true, timestamp: sentAt, eventId };
+    return parsed([decoded], [signedPrefix], true, sentAt, eventId);
   }
 }

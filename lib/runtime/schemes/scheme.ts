@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Headers } from '../headers';
 import { ActiveKey, RejectionReason, VerifyResult } from '../types';
-import { HmacAlgorithm, isReason, Parsed, verifyParsed } from './common';
+import { HmacAlgorithm, Parsed, verifyParsed } from './common';
 
 /** What the verifier needs from one signature scheme. Implementations are pure and synchronous. */
 export interface Scheme {
@@ -59,7 +59,7 @@ export abstract class HmacScheme implements Scheme {
 
   verify({ headers, body, url, keys, nowMs, toleranceSeconds }: SchemeInput): VerifyResult {
     const parsed = this.parse(headers, body, url);
-    if (isReason(parsed)) return { ok: false, reason: parsed };
+    if (typeof parsed === 'string') return { ok: false, reason: parsed };
     return verifyParsed(parsed, this.algorithm, body, keys, nowMs, toleranceSeconds);
   }
 }

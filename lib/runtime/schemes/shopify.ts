@@ -1,6 +1,6 @@
 import { Headers } from '../headers';
 import { RejectionReason } from '../types';
-import { decodeSignature, eventIdHeader, isReason, one, Parsed } from './common';
+import { decodeSignature, eventIdHeader, isReason, one, Parsed, parsed } from './common';
 import { HmacScheme } from './scheme';
 
 /**
@@ -20,6 +20,6 @@ export class ShopifyScheme extends HmacScheme {
     if (isReason(id)) return id;
     const decoded = decodeSignature(signature, 'base64', 32);
     if (!decoded) return 'malformed_header';
-    return { candidates: [decoded], prefixes: [''], includeBody: true, eventId: id };
+    return parsed([decoded], [''], true, undefined, id);
   }
 }

@@ -1,6 +1,6 @@
 import { Headers } from '../headers';
 import { RejectionReason } from '../types';
-import { decodeSignature, isReason, one, Parsed, parseTimestamp } from './common';
+import { decodeSignature, isReason, one, Parsed, parsed, parseTimestamp } from './common';
 import { HmacScheme } from './scheme';
 
 const MAX_CHALLENGE_BODY = 4096;
@@ -26,7 +26,7 @@ export class SlackScheme extends HmacScheme {
     if (isReason(sentAt)) return sentAt;
     const decoded = signature.startsWith('v0=') ? decodeSignature(signature.slice(3), 'hex', 32) : undefined;
     if (!decoded) return 'malformed_header';
-    return { candidates: [decoded], prefixes: [`v0:${timestamp}:`], includeBody: true, timestamp: sentAt };
+    return parsed([decoded], [`v0:${timestamp}:`], true, sentAt, undefined);
   }
 
   immediateResponse(body: string | Uint8Array): { body: string } | undefined {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Headers } from '../headers';
 import { RejectionReason } from '../types';
-import { decodeSignature, isReason, one, Parsed, parseTimestamp } from './common';
+import { decodeSignature, isReason, one, Parsed, parsed, parseTimestamp } from './common';
 import { HmacScheme } from './scheme';
 
 const MAX_HEADER = 4096;
@@ -50,6 +50,6 @@ export class StripeScheme extends HmacScheme {
     const sentAt = parseTimestamp(timestamp);
     if (isReason(sentAt)) return sentAt;
     if (candidates.length === 0) return 'malformed_header';
-    return { candidates, prefixes: [`${timestamp}.`], includeBody: true, timestamp: sentAt };
+    return parsed(candidates, [`${timestamp}.`], true, sentAt, undefined);
   }
 }

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { DUPLICATE, Headers } from '../headers';
 import { RejectionReason } from '../types';
-import { decodeSignature, isReason, one, Parsed } from './common';
+import { decodeSignature, isReason, one, Parsed, parsed } from './common';
 import { HmacScheme } from './scheme';
 
 const URL_PARTS = /^(https?):\/\/([^/:?#]+)(?::(\d+))?(.*)$/;
@@ -41,9 +41,9 @@ export class TwilioScheme extends HmacScheme {
       if (!declared || !HEX64.test(declared)) return 'malformed_header';
       const actual = createHash('sha256').update(text, 'utf8').digest();
       const expected = Buffer.from(declared, 'hex');
-      return { candidates: [decoded], prefixes: urls, includeBody: false, eventId, afterMatch: () => timingSafeEqual(actual, expected) };
+      return parsed([decoded], urls, false, undefined, eventId, () => timingSafeEqual(actual, expected));
     }
-    return { candidates: [decoded], prefixes: urls.map((u) => u + sortedParams(text)), includeBody: false, eventId };
+    return parsed([decoded], urls.map((u) => u + sortedParams(text)), false, undefined, eventId);
   }
 }
 
