@@ -9,8 +9,10 @@ export const DIGEST_BYTES: Record<HmacAlgorithm, number> = { sha1: 20, sha256: 3
 export interface Parsed {
   /** Signatures the sender sent, decoded, each already checked to be the digest's length. */
   readonly candidates: readonly Buffer[];
-  /** What is signed before the body (or instead of it); several when the signed form is ambiguous (Twilio's port). */
-  readonly prefixes: readonly string[];
+  /** What is signed before the body (or instead of it). */
+  readonly prefix: string;
+  /** A second accepted form of the prefix, where the signed form is ambiguous (Twilio's default port). */
+  readonly alternatePrefix: string | undefined;
   /** Whether the raw body follows the prefix in the signed content. */
   readonly includeBody: boolean;
   /** The signed unix timestamp (seconds), when the scheme has one. */
@@ -26,13 +28,14 @@ export interface Parsed {
  */
 export function parsed(
   candidates: readonly Buffer[],
-  prefixes: readonly string[],
+  prefix: string,
   includeBody: boolean,
   timestamp: number | undefined,
   eventId: string | undefined,
+  alternatePrefix?: string,
   afterMatch?: () => boolean,
 ): Parsed {
-  return { candidates, prefixes, includeBody, timestamp, eventId, afterMatch };
+  return { candidates, prefix, alternatePrefix, includeBody, timestamp, eventId, afterMatch };
 }
 
 /** One header's value, or the reason it cannot be used. */
@@ -117,13 +120,15 @@ export function verifyParsed(
 ): VerifyResult {
   if (keys.length === 0) return { ok: false, reason: 'no_active_key' };
   let matched = false;
-  const { prefixes, candidates, includeBody } = parsed;
-  // Index loops and no explicit encodings (strings hash as UTF-8 by default): this runs per request.
+  const { prefix, alternatePrefix, candidates, includeBody } = parsed;
+  // Index loops, no per-request arrays, no explicit encodings (strings hash as UTF-8 by default).
   for (let k = 0; k < keys.length && !matched; k++) {
     if (keys[k].notAfterMs <= nowMs) continue;
-    for (let p = 0; p < prefixes.length; p++) {
+    for (let variant = 0; variant < 2; variant++) {
+      const signed = variant === 0 ? prefix : alternatePrefix;
+      if (signed === undefined) break;
       const hmac = createHmac(algorithm, keys[k].key);
-      if (prefixes[p]) hmac.update(prefixes[p]);
+      if (signed) hmac.update(signed);
       if (includeBody) hmac.update(body);
       const expected = hmac.digest();
       for (let c = 0; c < candidates.length; c++) matched = timingSafeEqual(expected, candidates[c]) || matched;

@@ -20,6 +20,6 @@ export class GitHubScheme extends HmacScheme {
     if (isReason(delivery)) return delivery;
     const decoded = signature.startsWith('sha256=') ? decodeSignature(signature.slice(7), 'hex', 32) : undefined;
     if (!decoded) return 'malformed_header';
-    return parsed([decoded], [''], true, undefined, delivery);
+    return parsed([decoded], '', true, undefined, delivery);
   }
 }

@@ -56,6 +56,6 @@ export class GenericHmacScheme extends HmacScheme {
     const decoded = decodeSignature(signature.slice(prefix.length), c.encoding, DIGEST_BYTES[c.algorithm]);
     if (!decoded) return 'malformed_header';
     const signedPrefix = timestamp === undefined ? '' : timestamp + (c.separator ?? '.');
-    return parsed([decoded], [signedPrefix], true, sentAt, eventId);
+    return parsed([decoded], signedPrefix, true, sentAt, eventId);
   }
 }

@@ -20,6 +20,6 @@ export class ShopifyScheme extends HmacScheme {
     if (isReason(id)) return id;
     const decoded = decodeSignature(signature, 'base64', 32);
     if (!decoded) return 'malformed_header';
-    return parsed([decoded], [''], true, undefined, id);
+    return parsed([decoded], '', true, undefined, id);
   }
 }

@@ -26,7 +26,7 @@ export class SlackScheme extends HmacScheme {
     if (isReason(sentAt)) return sentAt;
     const decoded = signature.startsWith('v0=') ? decodeSignature(signature.slice(3), 'hex', 32) : undefined;
     if (!decoded) return 'malformed_header';
-    return parsed([decoded], [`v0:${timestamp}:`], true, sentAt, undefined);
+    return parsed([decoded], `v0:${timestamp}:`, true, sentAt, undefined);
   }
 
   immediateResponse(body: string | Uint8Array): { body: string } | undefined {

@@ -51,7 +51,9 @@ export class StandardWebhooksScheme extends HmacScheme {
     // Written out (one pass over the headers, no helpers): the hot path of the most common scheme.
     const values = this.values;
     headers.pick(this.requiredHeaders, values);
-    const [id, timestamp, signature] = values;
+    const id = values[0];
+    const timestamp = values[1];
+    const signature = values[2];
     if (id === DUPLICATE || timestamp === DUPLICATE || signature === DUPLICATE) return 'duplicate_header';
     if (!id || !timestamp || !signature) return 'missing_header';
     if (!isEventId(id)) return 'malformed_header';
@@ -59,7 +61,7 @@ export class StandardWebhooksScheme extends HmacScheme {
     if (typeof sentAt !== 'number') return sentAt;
     const candidates = parseSignatureList(signature);
     if (!candidates) return 'malformed_header';
-    return parsed(candidates, [`${id}.${timestamp}.`], true, sentAt, id);
+    return parsed(candidates, `${id}.${timestamp}.`, true, sentAt, id);
   }
 }
 

@@ -50,6 +50,6 @@ export class StripeScheme extends HmacScheme {
     const sentAt = parseTimestamp(timestamp);
     if (isReason(sentAt)) return sentAt;
     if (candidates.length === 0) return 'malformed_header';
-    return parsed(candidates, [`${timestamp}.`], true, sentAt, undefined);
+    return parsed(candidates, `${timestamp}.`, true, sentAt, undefined);
   }
 }

@@ -41,9 +41,10 @@ export class TwilioScheme extends HmacScheme {
       if (!declared || !HEX64.test(declared)) return 'malformed_header';
       const actual = createHash('sha256').update(text, 'utf8').digest();
       const expected = Buffer.from(declared, 'hex');
-      return parsed([decoded], urls, false, undefined, eventId, () => timingSafeEqual(actual, expected));
+      return parsed([decoded], urls[0], false, undefined, eventId, urls[1], () => timingSafeEqual(actual, expected));
     }
-    return parsed([decoded], urls.map((u) => u + sortedParams(text)), false, undefined, eventId);
+    const params = sortedParams(text);
+    return parsed([decoded], urls[0] + params, false, undefined, eventId, urls[1] === undefined ? undefined : urls[1] + params);
   }
 }
 
@@ -60,9 +61,9 @@ function sortedParams(formBody: string): string {
   return out;
 }
 
-function withAndWithoutPort(url: string): string[] {
+function withAndWithoutPort(url: string): [string, string | undefined] {
   const m = URL_PARTS.exec(url);
-  if (!m) return [url];
+  if (!m) return [url, undefined];
   const [, scheme, host, , rest] = m;
   const port = scheme === 'https' ? '443' : '80';
   return [`${scheme}://${host}${rest}`, `${scheme}://${host}:${port}${rest}`];
