@@ -9,6 +9,11 @@
 export interface KeySetDocument {
   readonly current: string;
   readonly previous?: readonly PreviousKey[];
+  /**
+   * For imported (provider-issued) keys: the key this version replaced must stop verifying now,
+   * instead of after the grace window (emergency revoke).
+   */
+  readonly revokePrevious?: boolean;
 }
 
 export interface PreviousKey {
@@ -33,9 +38,10 @@ export function parseKeySet(secretString: string): KeySetDocument {
     throw new InvalidKeySetError('it is not JSON');
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new InvalidKeySetError('it is not a JSON object');
-  const { current, previous } = doc as Record<string, unknown>;
+  const { current, previous, revokePrevious } = doc as Record<string, unknown>;
   if (typeof current !== 'string' || current.length === 0) throw new InvalidKeySetError('"current" must be a non-empty string');
-  if (previous === undefined) return { current };
+  if (revokePrevious !== undefined && typeof revokePrevious !== 'boolean') throw new InvalidKeySetError('"revokePrevious" must be true or false');
+  if (previous === undefined) return revokePrevious ? { current, revokePrevious } : { current };
   if (!Array.isArray(previous)) throw new InvalidKeySetError('"previous" must be an array');
   const checked = previous.map((entry, i) => {
     const { key, notAfter } = (entry ?? {}) as Record<string, unknown>;
@@ -45,7 +51,18 @@ export function parseKeySet(secretString: string): KeySetDocument {
     }
     return { key, notAfter };
   });
-  return { current, previous: checked };
+  return revokePrevious ? { current, previous: checked, revokePrevious } : { current, previous: checked };
+}
+
+/**
+ * An imported (provider-issued) secret: the key set document, or, for convenience, just the key as
+ * the provider shows it (`put-secret-value --secret-string whsec_...`).
+ */
+export function parseImportedSecret(secretString: string): KeySetDocument {
+  const trimmed = secretString.trim();
+  if (trimmed.startsWith('{')) return parseKeySet(trimmed);
+  if (trimmed.length === 0) throw new InvalidKeySetError('it is empty');
+  return { current: trimmed };
 }
 
 /** The keys that verify at `nowMs`, current first, each with its not-after time (current: never). */

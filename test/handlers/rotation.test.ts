@@ -1,7 +1,9 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
-import { createRotationHandler } from '../../lib/handlers/rotation/rotation';
+import { createRotationHandler, REVOKE_TAG, RotationConfig } from '../../lib/handlers/rotation/rotation';
 import { parseKeySet, verifyWebhook } from '../../lib/runtime';
 import { FakeAws, useFakeAwsEnvironment } from '../support/fake-aws';
 
@@ -16,15 +18,18 @@ beforeAll(async () => {
 });
 afterAll(() => aws.stop());
 
-function setup(initial: object = { current: OLD_KEY, previous: [] }, graceMs = 24 * HOUR) {
+function setup(initial: object = { current: OLD_KEY, previous: [] }, graceMs = 24 * HOUR, extra: Partial<RotationConfig> = {}) {
   aws.reset();
   clock = Date.UTC(2026, 10, 22, 12);
   const arn = aws.putSecret(`webhooks/rot/${Math.random()}`, JSON.stringify(initial));
-  const rotate = createRotationHandler({ scheme: { type: 'standard-webhooks' }, graceMs }, { secrets: new SecretsManagerClient({}), now: () => clock });
+  const rotate = createRotationHandler(
+    { scheme: { type: 'standard-webhooks' }, graceMs, endpoint: 'hooks', source: 'billing', secretArn: arn, ...extra },
+    { secrets: new SecretsManagerClient({}), events: new EventBridgeClient({}), lambda: new LambdaClient({}), now: () => clock },
+  );
   const token = 'rotation-token-0001';
   const begin = () => aws.beginRotation(arn, token);
-  const step = (Step: SecretsManagerRotationEvent['Step']) => rotate({ SecretId: arn, ClientRequestToken: token, Step });
-  return { arn, token, begin, step };
+  const step = (Step: SecretsManagerRotationEvent['Step'], t = token) => rotate({ SecretId: arn, ClientRequestToken: t, Step });
+  return { arn, token, begin, step, rotate };
 }
 
 async function fullRotation(ctx: ReturnType<typeof setup>) {
@@ -121,6 +126,83 @@ describe('rotation handler', () => {
     const ctx = setup({ previous: [], current: 'Ab3dEf6hIj9lMn2pQr5tUv8xYz1bCd4fGh7jKl0nOp3r' });
     await fullRotation(ctx);
     expect(parseKeySet(aws.stage(ctx.arn, 'AWSCURRENT')!.value!).current).toMatch(/^whsec_/);
+  });
+
+  test('after promotion, a hand-off event names the secret and version, never the key', async () => {
+    const ctx = setup();
+    await fullRotation(ctx);
+    expect(aws.events).toHaveLength(1);
+    const [event] = aws.events;
+    expect(event).toMatchObject({ Source: 'cdk-hardened-webhook', DetailType: 'Webhook signing key rotated', Resources: [ctx.arn] });
+    expect(JSON.parse(event.Detail)).toEqual({
+      endpoint: 'hooks',
+      source: 'billing',
+      secretArn: ctx.arn,
+      versionId: ctx.token,
+      revokedPrevious: false,
+      previousKeysValidUntil: new Date(clock + 24 * HOUR).toISOString(),
+    });
+    const newKey = parseKeySet(aws.stage(ctx.arn, 'AWSCURRENT')!.value!).current;
+    expect(JSON.stringify(aws.events)).not.toContain(newKey.slice(6));
+    expect(JSON.stringify(aws.events)).not.toContain(OLD_KEY.slice(6));
+  });
+
+  test('a retried finishSecret whose promotion already happened still sends the hand-off', async () => {
+    const ctx = setup();
+    await fullRotation(ctx);
+    aws.events.length = 0;
+    await ctx.step('finishSecret');
+    expect(aws.events).toHaveLength(1);
+    expect(aws.callCount('UpdateSecretVersionStage')).toBe(1);
+  });
+
+  test('a sender hook is invoked in setSecret with where to read the pending key, not the key', async () => {
+    const ctx = setup(undefined, 24 * HOUR, { senderHookArn: 'arn:aws:lambda:us-east-1:123456789012:function:push-to-sender' });
+    ctx.begin();
+    await ctx.step('createSecret');
+    await ctx.step('setSecret');
+    expect(aws.invocations).toEqual([
+      { functionName: 'arn:aws:lambda:us-east-1:123456789012:function:push-to-sender', payload: { secretArn: ctx.arn, versionId: ctx.token, versionStage: 'AWSPENDING', endpoint: 'hooks', source: 'billing' } },
+    ]);
+  });
+
+  test('a failing sender hook fails setSecret and leaves AWSCURRENT as it was', async () => {
+    const ctx = setup(undefined, 24 * HOUR, { senderHookArn: 'push-to-sender' });
+    const before = aws.stage(ctx.arn, 'AWSCURRENT');
+    ctx.begin();
+    await ctx.step('createSecret');
+    aws.invokeResult = { FunctionError: 'Unhandled', Payload: { errorMessage: 'sender API down' } };
+    await expect(ctx.step('setSecret')).rejects.toThrow(/sender hook failed/);
+    expect(aws.stage(ctx.arn, 'AWSCURRENT')).toEqual(before);
+  });
+
+  test('two createSecret runs at once store one pending key set and both succeed', async () => {
+    const ctx = setup();
+    ctx.begin();
+    await Promise.all([ctx.step('createSecret'), ctx.step('createSecret')]);
+    const pending = aws.stage(ctx.arn, 'AWSPENDING')!;
+    expect(pending.versionId).toBe(ctx.token);
+    expect(parseKeySet(pending.value!).previous).toHaveLength(1);
+  });
+
+  test('a second rotation cannot start while one is pending; a stale token is refused', async () => {
+    const ctx = setup();
+    ctx.begin();
+    await ctx.step('createSecret');
+    await expect(ctx.rotate({ action: 'revoke' })).rejects.toThrow(/previous rotation isn't complete/);
+    await expect(ctx.step('finishSecret', 'stale-token')).rejects.toThrow(/no stage/);
+  });
+
+  test('emergency revoke: one request rotates at once with zero grace, then clears its marker', async () => {
+    const ctx = setup({ current: OLD_KEY, previous: [{ key: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD', notAfter: new Date(clock + HOUR).toISOString() }] });
+    await expect(ctx.rotate({ action: 'revoke' })).resolves.toEqual({ rotationStarted: true, secretArn: ctx.arn });
+    expect(aws.secrets.get(ctx.arn)!.tags).toHaveProperty(REVOKE_TAG);
+    const token = aws.lastRotationToken!;
+    for (const s of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) await ctx.step(s, token);
+    const doc = parseKeySet(aws.stage(ctx.arn, 'AWSCURRENT')!.value!);
+    expect(doc.previous).toEqual([]);
+    expect(aws.secrets.get(ctx.arn)!.tags).not.toHaveProperty(REVOKE_TAG);
+    expect(JSON.parse(aws.events[0].Detail)).toMatchObject({ revokedPrevious: true });
   });
 
   test('refuses a token that is not AWSPENDING, and a secret whose rotation is off', async () => {

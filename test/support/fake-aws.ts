@@ -12,6 +12,14 @@ export class FakeAws {
   public readonly queue: SentMessage[] = [];
   public readonly calls: string[] = [];
   public readonly secrets = new Map<string, FakeSecret>();
+  public readonly events: { Source: string; DetailType: string; Detail: string; EventBusName?: string; Resources?: string[] }[] = [];
+  public readonly invocations: { functionName: string; payload: unknown }[] = [];
+  /** What a Lambda Invoke answers; set a FunctionError to make the invoked function fail. */
+  public invokeResult: { FunctionError?: string; Payload?: unknown } = { Payload: { ok: true } };
+  /** The clock the fake stamps secret versions with (CreatedDate). */
+  public now: () => number = Date.now;
+  /** The version id the last RotateSecret labelled AWSPENDING. */
+  public lastRotationToken?: string;
   private readonly faults = new Map<string, { remaining: number; type: string; status: number }>();
   private server?: Server;
 
@@ -29,6 +37,9 @@ export class FakeAws {
   reset(): void {
     this.queue.length = 0;
     this.calls.length = 0;
+    this.events.length = 0;
+    this.invocations.length = 0;
+    this.invokeResult = { Payload: { ok: true } };
     this.faults.clear();
   }
 
@@ -52,7 +63,7 @@ export class FakeAws {
   putSecret(name: string, value: string): string {
     const arn = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-AbCdEf`;
     const versionId = randomUUID();
-    this.secrets.set(arn, { arn, name, rotationEnabled: true, versions: new Map([[versionId, { value, stages: new Set(['AWSCURRENT']) }]]) });
+    this.secrets.set(arn, { arn, name, rotationEnabled: true, versions: new Map([[versionId, { value, stages: new Set(['AWSCURRENT']), createdAt: this.now() }]]) });
     return arn;
   }
 
@@ -66,7 +77,9 @@ export class FakeAws {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const target = String(req.headers['x-amz-target'] ?? '');
-    const operation = target.slice(target.indexOf('.') + 1);
+    // Lambda speaks REST-JSON: the operation is in the path, not a target header.
+    const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(req.url ?? '');
+    const operation = invoke ? 'Invoke' : target.slice(target.indexOf('.') + 1);
     this.calls.push(operation);
     const version = String(req.headers['content-type']).includes('1.1') ? '1.1' : '1.0';
     const send = (status: number, body: unknown) => {
@@ -77,6 +90,14 @@ export class FakeAws {
     if (fault && fault.remaining > 0) {
       fault.remaining--;
       return send(fault.status, { __type: fault.type, message: `injected ${fault.type}` });
+    }
+    if (invoke) {
+      this.invocations.push({ functionName: decodeURIComponent(invoke[1]), payload: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') });
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' };
+      if (this.invokeResult.FunctionError) headers['x-amz-function-error'] = this.invokeResult.FunctionError;
+      res.writeHead(200, headers);
+      res.end(JSON.stringify(this.invokeResult.Payload ?? null));
+      return;
     }
     try {
       const input = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
@@ -100,6 +121,12 @@ export class FakeAws {
     };
   }
 
+  // --- EventBridge ---
+  protected opPutEvents(input: { Entries: { Source: string; DetailType: string; Detail: string; EventBusName?: string; Resources?: string[] }[] }) {
+    this.events.push(...input.Entries);
+    return { FailedEntryCount: 0, Entries: input.Entries.map(() => ({ EventId: randomUUID() })) };
+  }
+
   // --- Secrets Manager ---
   private secret(id: string): FakeSecret {
     for (const s of this.secrets.values()) if (s.arn === id || s.name === id) return s;
@@ -117,35 +144,74 @@ export class FakeAws {
       found = [...secret.versions].find(([, v]) => v.stages.has(stage));
     }
     if (!found || found[1].value === undefined) throw awsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret value.", 400);
-    return { ARN: secret.arn, Name: secret.name, VersionId: found[0], SecretString: found[1].value, VersionStages: [...found[1].stages] };
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      VersionId: found[0],
+      SecretString: found[1].value,
+      VersionStages: [...found[1].stages],
+      CreatedDate: (found[1].createdAt ?? this.now()) / 1000,
+    };
   }
 
   protected opDescribeSecret(input: { SecretId: string }) {
     const secret = this.secret(input.SecretId);
     const stages: Record<string, string[]> = {};
     for (const [id, v] of secret.versions) if (v.stages.size > 0) stages[id] = [...v.stages];
-    return { ARN: secret.arn, Name: secret.name, RotationEnabled: secret.rotationEnabled, VersionIdsToStages: stages };
+    const tags = Object.entries(secret.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
+    return { ARN: secret.arn, Name: secret.name, RotationEnabled: secret.rotationEnabled, VersionIdsToStages: stages, Tags: tags };
   }
 
-  protected opPutSecretValue(input: { SecretId: string; ClientRequestToken: string; SecretString: string; VersionStages?: string[] }) {
+  protected opTagResource(input: { SecretId: string; Tags: { Key: string; Value: string }[] }) {
     const secret = this.secret(input.SecretId);
-    const existing = secret.versions.get(input.ClientRequestToken);
+    secret.tags = { ...secret.tags, ...Object.fromEntries(input.Tags.map((t) => [t.Key, t.Value])) };
+    return {};
+  }
+
+  protected opUntagResource(input: { SecretId: string; TagKeys: string[] }) {
+    const secret = this.secret(input.SecretId);
+    for (const key of input.TagKeys) delete secret.tags?.[key];
+    return {};
+  }
+
+  /** Starts a rotation the way Secrets Manager does, without invoking anything: tests run the steps. */
+  protected opRotateSecret(input: { SecretId: string }) {
+    const secret = this.secret(input.SecretId);
+    if ([...secret.versions.values()].some((v) => v.stages.has('AWSPENDING') && !v.stages.has('AWSCURRENT'))) {
+      throw awsError('InvalidRequestException', 'A previous rotation isn\'t complete. That rotation will be reattempted.', 400);
+    }
+    const token = randomUUID();
+    this.beginRotation(secret.arn, token);
+    this.lastRotationToken = token;
+    return { ARN: secret.arn, Name: secret.name, VersionId: token };
+  }
+
+  protected opPutSecretValue(input: { SecretId: string; ClientRequestToken?: string; SecretString: string; VersionStages?: string[] }) {
+    const token = input.ClientRequestToken ?? randomUUID();
+    const secret = this.secret(input.SecretId);
+    const existing = secret.versions.get(token);
     if (existing && existing.value === undefined) {
       existing.value = input.SecretString;
+      existing.createdAt = this.now();
       for (const stage of input.VersionStages ?? []) {
         for (const v of secret.versions.values()) v.stages.delete(stage);
         existing.stages.add(stage);
       }
-      return { ARN: secret.arn, Name: secret.name, VersionId: input.ClientRequestToken, VersionStages: [...existing.stages] };
+      return { ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: [...existing.stages] };
     }
     if (existing) {
       if (existing.value !== input.SecretString) throw awsError('ResourceExistsException', 'A version with this token already exists with different contents.', 400);
-      return { ARN: secret.arn, Name: secret.name, VersionId: input.ClientRequestToken, VersionStages: [...existing.stages] };
+      return { ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: [...existing.stages] };
     }
     const stages = input.VersionStages ?? ['AWSCURRENT'];
+    // Secrets Manager's own rule: a new AWSCURRENT demotes the old one to AWSPREVIOUS.
+    if (stages.includes('AWSCURRENT')) {
+      for (const v of secret.versions.values()) v.stages.delete('AWSPREVIOUS');
+      for (const v of secret.versions.values()) if (v.stages.has('AWSCURRENT')) v.stages.add('AWSPREVIOUS');
+    }
     for (const stage of stages) for (const v of secret.versions.values()) v.stages.delete(stage);
-    secret.versions.set(input.ClientRequestToken, { value: input.SecretString, stages: new Set(stages) });
-    return { ARN: secret.arn, Name: secret.name, VersionId: input.ClientRequestToken, VersionStages: stages };
+    secret.versions.set(token, { value: input.SecretString, stages: new Set(stages), createdAt: this.now() });
+    return { ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: stages };
   }
 
   protected opUpdateSecretVersionStage(input: { SecretId: string; VersionStage: string; MoveToVersionId?: string; RemoveFromVersionId?: string }) {
@@ -186,12 +252,14 @@ interface FakeVersion {
   /** Undefined for the version RotateSecret labels AWSPENDING before createSecret stores a value. */
   value?: string;
   stages: Set<string>;
+  createdAt?: number;
 }
 
 export interface FakeSecret {
   arn: string;
   name: string;
   rotationEnabled: boolean;
+  tags?: Record<string, string>;
   versions: Map<string, FakeVersion>;
 }
 
@@ -231,6 +299,8 @@ function md5OfAttributes(attributes: Record<string, Attr>): string {
 export function useFakeAwsEnvironment(url: string): void {
   process.env.AWS_ENDPOINT_URL_SQS = url;
   process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = url;
+  process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = url;
+  process.env.AWS_ENDPOINT_URL_LAMBDA = url;
   process.env.AWS_REGION = 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
   process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret-key-for-tests';

@@ -1,8 +1,14 @@
-import { ActiveKey, activeKeyStrings, parseKeySet } from '../../runtime';
+import { ActiveKey } from '../../runtime';
+
+/** A key as the sender knows it, and when it stops verifying (epoch ms; Infinity for the current key). */
+export interface KeyString {
+  readonly key: string;
+  readonly notAfterMs: number;
+}
 
 export interface KeyCacheOptions {
-  /** Reads the key-set secret string (AWSCURRENT). */
-  readonly load: () => Promise<string>;
+  /** Reads the keys that are valid now from Secrets Manager. */
+  readonly load: () => Promise<readonly KeyString[]>;
   /** Turns a secret into key bytes; throws on a malformed secret. */
   readonly decode: (secret: string) => Buffer;
   /** How long loaded keys are used before the next read. */
@@ -64,9 +70,8 @@ export class KeyCache {
 
   private refresh(): Promise<ActiveKey[]> {
     this.inflight ??= this.options.load()
-      .then((secretString) => {
-        const doc = parseKeySet(secretString);
-        const keys = activeKeyStrings(doc, this.now()).map(({ key, notAfterMs }) => ({ key: this.options.decode(key), notAfterMs }));
+      .then((strings) => {
+        const keys = strings.map(({ key, notAfterMs }) => ({ key: this.options.decode(key), notAfterMs }));
         this.keys = keys;
         this.loadedAt = this.now();
         return keys;

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { Headers, RejectionReason, SchemeConfig, schemeFor } from '../../runtime';
-import { KeyCache } from '../shared/key-cache';
+import { activeKeyStrings, Headers, parseImportedSecret, parseKeySet, RejectionReason, SchemeConfig, schemeFor } from '../../runtime';
+import { KeyCache, KeyString } from '../shared/key-cache';
 import { DedupeOptions, DedupeStore } from './dedupe';
 import { LineWriter, Outcome, Telemetry } from '../shared/telemetry';
 
@@ -23,6 +23,13 @@ export interface VerifierConfig {
   readonly publicUrl?: string;
   /** The dedupe table; undefined turns duplicate detection off. */
   readonly dedupe?: DedupeOptions;
+  /**
+   * `generated`: the rotation function maintains the key set, grace windows included. `imported`
+   * (provider-issued keys): each put-secret-value is a new key, and the key it replaced (AWSPREVIOUS)
+   * keeps verifying for `graceMs` after the new version was created.
+   */
+  readonly keySource?: 'generated' | 'imported';
+  readonly graceMs?: number;
 }
 
 export interface VerifierDeps {
@@ -53,6 +60,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): VerifierConfig {
     missRefreshIntervalMs: seconds('WEBHOOK_SECRET_MISS_REFRESH_SECONDS', 30) * 1000,
     maxStaleMs: seconds('WEBHOOK_SECRET_MAX_STALE_SECONDS', 3600) * 1000,
     publicUrl: env.WEBHOOK_PUBLIC_URL || undefined,
+    keySource: env.WEBHOOK_KEY_SOURCE === 'imported' ? 'imported' : 'generated',
+    graceMs: seconds('WEBHOOK_GRACE_SECONDS', 86400) * 1000,
     dedupe: env.WEBHOOK_DEDUPE_TABLE
       ? {
           tableName: env.WEBHOOK_DEDUPE_TABLE,
@@ -96,11 +105,7 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
   if (config.dedupe && !deps.dynamodb) throw new Error('A dedupe table is configured but no DynamoDB client was given');
   const dedupe = config.dedupe && deps.dynamodb ? new DedupeStore(deps.dynamodb, config.dedupe) : undefined;
   const cache = new KeyCache({
-    load: async () => {
-      const out = await deps.secrets.send(new GetSecretValueCommand({ SecretId: config.secretId }));
-      if (!out.SecretString) throw new Error('The signing secret has no string value');
-      return out.SecretString;
-    },
+    load: () => loadKeys(deps.secrets, config, now()),
     decode: (secret) => scheme.decodeKey(secret),
     ttlMs: config.cacheTtlMs,
     missRefreshIntervalMs: config.missRefreshIntervalMs,
@@ -204,6 +209,24 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
 
 function text(value: string): MessageAttributeValue {
   return { DataType: 'String', StringValue: value };
+}
+
+/** The keys that verify now, read from Secrets Manager (AWSCURRENT, and AWSPREVIOUS for imported keys). */
+async function loadKeys(secrets: SecretsManagerClient, config: VerifierConfig, nowMs: number): Promise<KeyString[]> {
+  const current = await secrets.send(new GetSecretValueCommand({ SecretId: config.secretId }));
+  if (!current.SecretString) throw new Error('The signing secret has no string value');
+  if (config.keySource !== 'imported') return activeKeyStrings(parseKeySet(current.SecretString), nowMs);
+  const doc = parseImportedSecret(current.SecretString);
+  const keys = activeKeyStrings(doc, nowMs);
+  const notAfterMs = (current.CreatedDate?.getTime() ?? nowMs) + (config.graceMs ?? 0);
+  if (doc.revokePrevious || notAfterMs <= nowMs) return keys;
+  try {
+    const previous = await secrets.send(new GetSecretValueCommand({ SecretId: config.secretId, VersionStage: 'AWSPREVIOUS' }));
+    if (previous.SecretString) keys.push({ key: parseImportedSecret(previous.SecretString).current, notAfterMs });
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  return keys;
 }
 
 interface Extra {
