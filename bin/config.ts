@@ -13,7 +13,7 @@ export interface EnvironmentConfig {
 }
 
 export interface SourceConfig {
-  /** "standard-webhooks" or "svix". */
+  /** standard-webhooks, svix, stripe, github, slack, shopify or twilio. */
   readonly scheme: string;
   readonly allowedSourceCidrs?: string[];
   readonly toleranceSeconds?: number;
@@ -27,6 +27,11 @@ export const DEFAULT_ENVIRONMENT = 'dev';
 const SCHEMES: Record<string, () => SignatureScheme> = {
   'standard-webhooks': () => SignatureScheme.standardWebhooks(),
   svix: () => SignatureScheme.svix(),
+  stripe: () => SignatureScheme.stripe(),
+  github: () => SignatureScheme.github(),
+  slack: () => SignatureScheme.slack(),
+  shopify: () => SignatureScheme.shopify(),
+  twilio: () => SignatureScheme.twilio(),
 };
 const ENV_KEYS = ['account', 'region', 'allowedSourceCidrs', 'allowAnySourceIp', 'alarmEmail', 'rateLimit', 'sources'];
 const SOURCE_KEYS = ['scheme', 'allowedSourceCidrs', 'toleranceSeconds', 'rotationDays', 'graceHours'];

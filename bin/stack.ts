@@ -13,8 +13,17 @@ export class WebhookStack extends Stack {
       new CfnOutput(this, `Url-${source.sourceName}`, { value: this.endpoint.urlForSource(source.sourceName), description: `POST ${source.sourceName} webhooks here` });
       new CfnOutput(this, `SecretArn-${source.sourceName}`, {
         value: source.secret.secretArn,
-        description: `Signing key set of ${source.sourceName}: give its "current" key to the sender`,
+        description:
+          source.keySource === 'imported'
+            ? `Signing key of ${source.sourceName}: put the sender's key here with put-secret-value`
+            : `Signing key set of ${source.sourceName}: give its "current" key to the sender`,
       });
+      if (source.rotationFunction) {
+        new CfnOutput(this, `RevokeFunction-${source.sourceName}`, {
+          value: source.rotationFunction.functionName,
+          description: `Emergency revoke of ${source.sourceName}: aws lambda invoke --function-name <this> --cli-binary-format raw-in-base64-out --payload '{"action":"revoke"}' /dev/stdout`,
+        });
+      }
     }
   }
 }

@@ -30,8 +30,9 @@ export function allowServicesToUseKey(key: kms.IKey): void {
   );
   key.addToResourcePolicy(
     new iam.PolicyStatement({
+      // EventBridge publishes the rotation-failure notices to the same topic.
       sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopic',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com'), new iam.ServicePrincipal('events.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resources: ['*'],
       // No source condition: CloudWatch's calls for alarm notifications do not reliably carry one, and a

@@ -3,6 +3,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -145,6 +146,12 @@ export interface HardenedWebhookEndpointProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
+   * Where each rotation's hand-off event goes (`source: cdk-hardened-webhook`, detail-type
+   * `Webhook signing key rotated`, detail with the secret ARN and version id, never the key).
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
    * Refuse redeliveries of an event already queued (DynamoDB table keyed by source and event id).
    * @default true
    */
@@ -186,6 +193,7 @@ export class HardenedWebhookEndpoint extends Construct {
   private readonly allowedSourceCidrs?: string[];
   private readonly allowAnySourceIp: boolean;
   private readonly sourcesByName = new Map<string, WebhookSource>();
+  private readonly eventBus?: events.IEventBus;
 
   constructor(scope: Construct, id: string, props: HardenedWebhookEndpointProps = {}) {
     super(scope, id);
@@ -262,6 +270,7 @@ export class HardenedWebhookEndpoint extends Construct {
     this.removalPolicy = props.removalPolicy ?? (this.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
     this.hasEndpointAllowlist = allowlist !== undefined;
     this.allowedSourceCidrs = props.allowedSourceCidrs;
+    this.eventBus = props.eventBus;
     this.allowAnySourceIp = props.allowAnySourceIp ?? false;
 
     if (props.encryptionKey) {
@@ -364,6 +373,8 @@ export class HardenedWebhookEndpoint extends Construct {
       removalPolicy: this.removalPolicy,
       dedupeTable: this.dedupeTable,
       publicUrl: this.webhookApi.publicUrlFor(name),
+      alarmTopic: this.alarmTopic,
+      eventBus: this.eventBus,
     });
     source.method = this.webhookApi.addRoute(name, source.verifier, options.scheme);
     if (ownAllowlist) this.firewall.addSourceAllowlist(name, ownAllowlist);

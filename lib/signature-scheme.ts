@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { GenericHmacSchemeConfig, SchemeConfig, schemeFor } from './runtime';
+import { KeySource } from './key-source';
 
 /** A generic HMAC sender (see GenericHmacSchemeConfig for each field). */
 export type GenericHmacOptions = Omit<GenericHmacSchemeConfig, 'type'>;
@@ -93,6 +94,11 @@ export class SignatureScheme {
     this.signsUrl = scheme.signsUrl;
     this.contentTypes = scheme.contentTypes;
     this.defaultTolerance = scheme.defaultToleranceSeconds === undefined ? undefined : Duration.seconds(scheme.defaultToleranceSeconds);
+  }
+
+  /** Stripe, Slack, Shopify and Twilio issue the signing key themselves; others take one we generate. */
+  public get defaultKeySource(): KeySource {
+    return ['stripe', 'slack', 'shopify', 'twilio'].includes(this.config.type) ? KeySource.IMPORTED : KeySource.GENERATED;
   }
 
   /** Whether bodies are JSON objects (lets API Gateway's request validator require one). */

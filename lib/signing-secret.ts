@@ -1,42 +1,58 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { HardenedFunction } from './hardened-function';
+import { KeySource } from './key-source';
 import { SignatureScheme } from './signature-scheme';
 
 export interface SigningSecretProps {
   readonly secretName: string;
+  readonly endpointName: string;
+  readonly sourceName: string;
   readonly scheme: SignatureScheme;
+  readonly keySource: KeySource;
   readonly encryptionKey: kms.IKey;
-  readonly rotationInterval: Duration;
+  readonly rotationSchedule: string;
   readonly gracePeriod: Duration;
+  readonly eventBus?: events.IEventBus;
+  readonly senderHook?: lambda.IFunction;
+  readonly alarmTopic: sns.ITopic;
   readonly runtime: lambda.Runtime;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
 
 /**
- * One source's signing key set in Secrets Manager (CMK-encrypted) and the function that rotates it
- * on a schedule, keeping the replaced key valid for the grace window.
+ * One source's signing key set in Secrets Manager (CMK-encrypted). Generated keys get a rotation
+ * function on a schedule that keeps the replaced key valid for the grace window, announces each
+ * rotation on EventBridge (ARN and version, never the key), can call a sender hook, and answers an
+ * emergency revoke. Any failed rotation of the secret reaches the alarm topic.
  *
  * The secret is created with a random 44-character alphanumeric key (valid base64, so a valid key for
- * every scheme) and rotated as soon as it exists, so no placeholder is ever live.
+ * every scheme): generated secrets are rotated as soon as they exist; imported ones wait for the
+ * sender's key, rejecting every delivery until it is put.
  */
 export class SigningSecret extends Construct {
   public readonly secret: secretsmanager.Secret;
-  public readonly rotationFunction: lambda.Function;
+  /** The rotation function, for generated keys. */
+  public readonly rotationFunction?: lambda.Function;
 
   constructor(scope: Construct, id: string, props: SigningSecretProps) {
     super(scope, id);
     const stack = Stack.of(this);
     this.secret = new secretsmanager.Secret(this, 'Resource', {
       secretName: props.secretName,
-      description: 'Webhook signing key set: {"current": key, "previous": [{key, notAfter}]}. Rotated by its rotation function.',
+      description:
+        props.keySource === KeySource.GENERATED
+          ? 'Webhook signing key set {"current", "previous": [{key, notAfter}]}, rotated by its rotation function'
+          : "Webhook signing key issued by the sender: put-secret-value the sender's key (see README)",
       encryptionKey: props.encryptionKey,
       generateSecretString: {
         secretStringTemplate: JSON.stringify({ previous: [] }),
@@ -47,6 +63,18 @@ export class SigningSecret extends Construct {
       },
       removalPolicy: props.removalPolicy,
     });
+    this.alarmOnFailedRotation(props.alarmTopic, props.endpointName, props.sourceName);
+
+    if (props.keySource === KeySource.IMPORTED) {
+      const reason =
+        "The sender issues this key (Stripe, Slack, Shopify, Twilio): it is rotated at the sender and imported with put-secret-value, where the replaced key stays valid for the grace window; a rotation function could only generate a key the sender would not use.";
+      Validations.of(this.secret).acknowledge(
+        ...['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled', 'PCI.DSS.321-SecretsManagerRotationEnabled', 'HIPAA.Security-SecretsManagerRotationEnabled'].map(
+          (ackId) => ({ id: ackId, reason }),
+        ),
+      );
+      return;
+    }
 
     const rotation = new HardenedFunction(this, 'RotationFunction', {
       handler: 'rotation',
@@ -54,16 +82,21 @@ export class SigningSecret extends Construct {
       environment: {
         WEBHOOK_SCHEME: JSON.stringify(props.scheme.config),
         WEBHOOK_GRACE_SECONDS: String(props.gracePeriod.toSeconds()),
+        WEBHOOK_ENDPOINT: props.endpointName,
+        WEBHOOK_SOURCE: props.sourceName,
+        WEBHOOK_SECRET_ARN: this.secret.secretArn,
+        ...(props.eventBus ? { WEBHOOK_EVENT_BUS: props.eventBus.eventBusName } : {}),
+        ...(props.senderHook ? { WEBHOOK_SENDER_HOOK_ARN: props.senderHook.functionArn } : {}),
       },
       runtime: props.runtime,
       memorySize: 256,
       timeout: Duration.seconds(30),
-      // Secrets Manager never runs two rotations of one secret at once.
-      reservedConcurrentExecutions: 1,
+      // Secrets Manager never runs two rotations of one secret at once; one spare for a revoke request.
+      reservedConcurrentExecutions: 2,
       encryptionKey: props.encryptionKey,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
-      noDlqReason: 'Secrets Manager invokes rotation steps synchronously and retries them itself; a failed rotation is reported by Secrets Manager (RotationFailed) and leaves AWSCURRENT unchanged.',
+      noDlqReason: 'Secrets Manager invokes rotation steps synchronously and retries them itself; a failed rotation is reported by Secrets Manager (RotationFailed, alarmed) and leaves AWSCURRENT unchanged.',
     });
     this.rotationFunction = rotation.function;
 
@@ -76,6 +109,10 @@ export class SigningSecret extends Construct {
           'secretsmanager:GetSecretValue',
           'secretsmanager:PutSecretValue',
           'secretsmanager:UpdateSecretVersionStage',
+          // Emergency revoke: mark the secret, start a rotation, clear the mark when it completes.
+          'secretsmanager:RotateSecret',
+          'secretsmanager:TagResource',
+          'secretsmanager:UntagResource',
         ],
         resources: [this.secret.secretArn],
       }),
@@ -87,6 +124,14 @@ export class SigningSecret extends Construct {
         conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
       }),
     );
+    const busArn = props.eventBus?.eventBusArn ?? stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' });
+    rotation.allow(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [busArn] }));
+    if (props.senderHook) {
+      rotation.allow(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.senderHook.functionArn] }));
+      // The hook reads the pending key itself, so the key never travels in an invocation payload.
+      this.secret.grantRead(props.senderHook);
+    }
+
     const invoke = new lambda.CfnPermission(this, 'AllowSecretsManagerInvoke', {
       action: 'lambda:InvokeFunction',
       functionName: this.rotationFunction.functionArn,
@@ -97,10 +142,33 @@ export class SigningSecret extends Construct {
     const schedule = new secretsmanager.CfnRotationSchedule(this, 'RotationSchedule', {
       secretId: this.secret.secretArn,
       rotationLambdaArn: this.rotationFunction.functionArn,
-      rotationRules: { scheduleExpression: events.Schedule.rate(props.rotationInterval).expressionString },
+      rotationRules: { scheduleExpression: props.rotationSchedule },
       rotateImmediatelyOnUpdate: true,
     });
     schedule.node.addDependency(invoke);
     schedule.node.addDependency(rotation.policy);
+  }
+
+  /** Secrets Manager reports failed and abandoned rotations as service events; page on both. */
+  private alarmOnFailedRotation(topic: sns.ITopic, endpointName: string, sourceName: string): void {
+    const rule = new events.Rule(this, 'RotationFailedRule', {
+      description: `${endpointName}/${sourceName}: signing key rotation failed (AWSCURRENT unchanged; see the rotation function's logs)`,
+      eventPattern: {
+        source: ['aws.secretsmanager'],
+        detailType: ['AWS Service Event via CloudTrail'],
+        detail: { eventName: ['RotationFailed', 'RotationAbandoned'], additionalEventData: { SecretId: [this.secret.secretArn] } },
+      },
+      targets: [
+        new targets.SnsTopic(topic, {
+          message: events.RuleTargetInput.fromText(
+            `Webhook signing key rotation ${events.EventField.fromPath('$.detail.eventName')} for ${endpointName}/${sourceName} (${events.EventField.fromPath('$.detail.additionalEventData.SecretId')}). AWSCURRENT is unchanged; read the rotation function's log group, fix, then run: aws secretsmanager rotate-secret --secret-id <that ARN>`,
+          ),
+        }),
+      ],
+    });
+    Validations.of(rule).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason: 'The target is the alarm topic itself: EventBridge retries delivery for 24 hours, and a dead-letter queue of undelivered alarm notices would be read by no one (the failed rotation also stays visible in Secrets Manager and the rotation logs).',
+    });
   }
 }

@@ -1,17 +1,20 @@
-import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC_NAMESPACE, Outcome } from './metrics-contract';
 import { HardenedFunction } from './hardened-function';
 import { SignatureScheme } from './signature-scheme';
+import { KeySource } from './key-source';
 import { SigningSecret } from './signing-secret';
 import { Problems, isConcrete } from './validation';
 
@@ -50,13 +53,35 @@ export interface WebhookSourceOptions {
    */
   readonly timeout?: Duration;
   /**
-   * How often the signing key is rotated. Between 4 hours and 1000 days.
+   * Where the signing keys come from: generated and rotated here, or issued by the sender and
+   * imported with put-secret-value.
+   * @default - KeySource.IMPORTED for Stripe, Slack, Shopify and Twilio (they issue the key),
+   * KeySource.GENERATED otherwise
+   */
+  readonly keySource?: KeySource;
+  /**
+   * How often a generated key is rotated, a whole number of hours from 4 hours to 1000 days.
+   * Give this or `rotationScheduleExpression`, not both.
    * @default Duration.days(30)
    */
   readonly rotationInterval?: Duration;
   /**
-   * How long a replaced key still verifies after a rotation, for the sender to switch over. Shorter
-   * than the rotation interval.
+   * A Secrets Manager schedule expression instead of an interval, e.g. `cron(0 9 ? * MON#1 *)`
+   * (first Monday of the month, 09:00 UTC) or `rate(7 days)`.
+   * @default - rotationInterval
+   */
+  readonly rotationScheduleExpression?: string;
+  /**
+   * A function that pushes a newly generated key to the sender's API during setSecret. It receives
+   * `{ secretArn, versionId, versionStage: 'AWSPENDING', endpoint, source }` and reads the key from
+   * Secrets Manager itself (it is granted read on this secret); if it fails, the rotation fails and
+   * the current key stays current.
+   * @default - none: the rotation event tells automation or a person to update the sender
+   */
+  readonly senderHook?: lambda.IFunction;
+  /**
+   * How long a replaced key still verifies after a rotation or an import, for the sender to switch
+   * over. Shorter than the rotation interval.
    * @default Duration.hours(24)
    */
   readonly gracePeriod?: Duration;
@@ -91,6 +116,8 @@ export interface WebhookSourceProps extends WebhookSourceOptions {
   readonly removalPolicy: RemovalPolicy;
   /** The dedupe table; undefined when deduplication is off. */
   readonly dedupeTable?: dynamodb.ITable;
+  readonly alarmTopic: sns.ITopic;
+  readonly eventBus?: events.IEventBus;
   /** The route's public URL, for schemes that sign it. */
   readonly publicUrl: string;
 }
@@ -122,6 +149,17 @@ export function checkSourceOptions(problems: Problems, name: string, options: We
   const timeout = options.timeout?.toSeconds();
   if (isConcrete(timeout) && (timeout < 3 || timeout > 28)) {
     problems.add(`${label}: timeout ${timeout}s is outside 3s..28s (API Gateway gives up after 29s)`);
+  }
+  if (options.rotationInterval && options.rotationScheduleExpression) {
+    problems.add(`${label}: give rotationInterval or rotationScheduleExpression, not both`);
+  }
+  const expression = options.rotationScheduleExpression;
+  if (expression !== undefined && !Token.isUnresolved(expression) && !/^(rate\(\d+ (hours?|days?)\)|cron\([^)]+\))$/.test(expression)) {
+    problems.add(`${label}: rotationScheduleExpression "${expression}" is not a Secrets Manager schedule; use rate(<n> hours|days) or cron(...)`);
+  }
+  const keySource = options.keySource ?? options.scheme?.defaultKeySource;
+  if (keySource === KeySource.IMPORTED && (options.rotationInterval || options.rotationScheduleExpression || options.senderHook)) {
+    problems.add(`${label}: keys imported from the sender are not rotated here; drop rotationInterval/rotationScheduleExpression/senderHook or use keySource: KeySource.GENERATED`);
   }
   const rotationHours = options.rotationInterval?.toHours({ integral: false });
   if (isConcrete(rotationHours) && (rotationHours < 4 || rotationHours > 24000 || !Number.isInteger(rotationHours))) {
@@ -156,7 +194,9 @@ export class WebhookSource extends Construct {
   public readonly scheme: SignatureScheme;
   /** The signing key set. Read its `current` key to configure the sender. */
   public readonly secret: secretsmanager.ISecret;
-  public readonly rotationFunction: lambda.IFunction;
+  /** Generated keys only: the rotation function (invoke it with {"action":"revoke"} to revoke). */
+  public readonly rotationFunction?: lambda.IFunction;
+  public readonly keySource: KeySource;
   public readonly verifier: lambda.IFunction;
   public readonly verifierLogGroup: logs.ILogGroup;
   /** Set by the endpoint once the route exists. */
@@ -170,12 +210,20 @@ export class WebhookSource extends Construct {
     this.endpointName = props.endpointName;
     const stack = Stack.of(this);
 
+    this.keySource = props.keySource ?? props.scheme.defaultKeySource;
+    const gracePeriod = props.gracePeriod ?? Duration.hours(24);
     const signing = new SigningSecret(this, 'SigningSecret', {
       secretName: `webhooks/${props.endpointName}/${props.name}`,
+      endpointName: props.endpointName,
+      sourceName: props.name,
       scheme: props.scheme,
+      keySource: this.keySource,
       encryptionKey: props.encryptionKey,
-      rotationInterval: props.rotationInterval ?? Duration.days(30),
-      gracePeriod: props.gracePeriod ?? Duration.hours(24),
+      rotationSchedule: props.rotationScheduleExpression ?? events.Schedule.rate(props.rotationInterval ?? Duration.days(30)).expressionString,
+      gracePeriod,
+      eventBus: props.eventBus,
+      senderHook: props.senderHook,
+      alarmTopic: props.alarmTopic,
       runtime: props.runtime,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
@@ -191,7 +239,9 @@ export class WebhookSource extends Construct {
       WEBHOOK_QUEUE_URL: props.queue.queueUrl,
       WEBHOOK_MAX_BODY_BYTES: String((props.maxBodySize ?? Size.kibibytes(256)).toBytes()),
       WEBHOOK_SECRET_CACHE_SECONDS: String((props.secretCacheTtl ?? Duration.minutes(5)).toSeconds()),
+      WEBHOOK_KEY_SOURCE: this.keySource,
     };
+    if (this.keySource === KeySource.IMPORTED) environment.WEBHOOK_GRACE_SECONDS = String(gracePeriod.toSeconds());
     const tolerance = props.timestampTolerance ?? props.scheme.defaultTolerance;
     if (tolerance) environment.WEBHOOK_TOLERANCE_SECONDS = String(tolerance.toSeconds());
     if (props.scheme.signsUrl) environment.WEBHOOK_PUBLIC_URL = props.publicUrl;
@@ -258,6 +308,17 @@ export class WebhookSource extends Construct {
         }),
       );
     }
+  }
+
+  /**
+   * Lets a principal revoke every earlier key at once: invoke the rotation function with
+   * `{"action":"revoke"}`. The old key stops verifying within the verifiers' cache TTL.
+   */
+  public grantRevoke(grantee: iam.IGrantable): iam.Grant {
+    if (!this.rotationFunction) {
+      throw new Error(`Source "${this.sourceName}" uses keys issued by the sender: revoke by putting the new key with "revokePrevious": true (see README)`);
+    }
+    return this.rotationFunction.grantInvoke(grantee);
   }
 
   /** A per-source verifier outcome (Accepted, SignatureInvalid, ...), from the verifier's EMF logs. */

@@ -6,7 +6,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { HardenedWebhookEndpoint, SignatureScheme } from '../lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import { HardenedWebhookEndpoint, KeySource, SignatureScheme } from '../lib';
 import { defaultEndpoint, newStack } from './support/stacks';
 
 function only(template: Template, type: string, props: object = {}) {
@@ -166,7 +167,7 @@ describe('WAF', () => {
 describe('verifier function', () => {
   const { template } = defaultEndpoint();
   const t = template();
-  const verifier = () => only(t, 'AWS::Lambda::Function', { Properties: { Handler: 'index.handler', Environment: { Variables: { WEBHOOK_SOURCE: 'billing' } } } }).Properties;
+  const verifier = () => only(t, 'AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Verifies billing') } }).Properties;
 
   test('arm64, newest Node runtime, reserved concurrency, sized, traced, with its own log group', () => {
     expect(verifier()).toMatchObject({
@@ -184,7 +185,23 @@ describe('verifier function', () => {
     const env = verifier().Environment.Variables;
     expect(env).toMatchObject({ WEBHOOK_SCHEME: '{"type":"standard-webhooks","headerPrefix":"webhook"}', WEBHOOK_MAX_BODY_BYTES: '262144', WEBHOOK_TOLERANCE_SECONDS: '300' });
     expect(JSON.stringify(t.toJSON())).not.toMatch(/whsec_/);
-    expect(Object.keys(env).some((k) => /KEY|PASSWORD/.test(k) && !/SECRET_ARN/.test(k))).toBe(false);
+    // Exactly these, all configuration: the secret is named by ARN and read at run time.
+    expect(Object.keys(env).sort()).toEqual([
+      'NODE_OPTIONS',
+      'WEBHOOK_DEDUPE_LOCK_SECONDS',
+      'WEBHOOK_DEDUPE_RETENTION_SECONDS',
+      'WEBHOOK_DEDUPE_TABLE',
+      'WEBHOOK_ENDPOINT',
+      'WEBHOOK_KEY_SOURCE',
+      'WEBHOOK_MAX_BODY_BYTES',
+      'WEBHOOK_QUEUE_URL',
+      'WEBHOOK_SCHEME',
+      'WEBHOOK_SECRET_ARN',
+      'WEBHOOK_SECRET_CACHE_SECONDS',
+      'WEBHOOK_SOURCE',
+      'WEBHOOK_TOLERANCE_SECONDS',
+    ]);
+    expect(env.WEBHOOK_SECRET_ARN).toEqual({ Ref: expect.stringMatching('SigningSecret') });
   });
 
   test('its only permissions: its log group, X-Ray, its own secret, its queue, KMS via those services', () => {
@@ -272,7 +289,11 @@ describe('signing secret and rotation', () => {
 
   test('rotates every 30 days and at once on creation, keeping the old key 24 h', () => {
     t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'rate(30 days)' }, RotateImmediatelyOnUpdate: true });
-    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { WEBHOOK_GRACE_SECONDS: '86400' } }, ReservedConcurrentExecutions: 1 });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Rotates'),
+      Environment: { Variables: Match.objectLike({ WEBHOOK_GRACE_SECONDS: '86400', WEBHOOK_SOURCE: 'billing' }) },
+      ReservedConcurrentExecutions: 2,
+    });
   });
 
   test('only Secrets Manager, for this secret, may invoke the rotation function', () => {
@@ -287,10 +308,20 @@ describe('signing secret and rotation', () => {
     const policies = t.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('RotationFunctionRole') }] } });
     const statements = (Object.values(policies)[0] as any).Properties.PolicyDocument.Statement;
     expect(statements[2]).toMatchObject({
-      Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+      Action: [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:UpdateSecretVersionStage',
+        'secretsmanager:RotateSecret',
+        'secretsmanager:TagResource',
+        'secretsmanager:UntagResource',
+      ],
       Resource: { Ref: expect.stringMatching('SigningSecret') },
     });
     expect(statements[3]).toMatchObject({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } } });
+    expect(statements[4]).toMatchObject({ Action: 'events:PutEvents', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:us-east-1:123456789012:event-bus/default']] } });
+    expect(statements).toHaveLength(5);
     expect(JSON.stringify(statements)).not.toContain('GetRandomPassword');
   });
 });
@@ -433,5 +464,59 @@ describe('dedupe table and sender presets', () => {
     endpoint.addSource('sms', { scheme: SignatureScheme.twilio() });
     const fn = only(Template.fromStack(stack), 'AWS::Lambda::Function', { Properties: { Environment: { Variables: { WEBHOOK_SOURCE: 'sms' } } } }).Properties;
     expect(JSON.stringify(fn.Environment.Variables.WEBHOOK_PUBLIC_URL)).toMatch(/execute-api\.us-east-1\..*\/v1\/webhooks\/sms/);
+  });
+});
+
+describe('rotation hand-off, imported keys, revoke', () => {
+  test('Stripe keys are imported: no rotation function or schedule; the verifier honours the grace window itself', () => {
+    const stack = newStack();
+    const endpoint = new HardenedWebhookEndpoint(stack, 'W', { environment: 'dev' });
+    const source = endpoint.addSource('payments', { scheme: SignatureScheme.stripe(), gracePeriod: Duration.hours(12) });
+    const t = Template.fromStack(stack);
+    expect(source.keySource).toBe(KeySource.IMPORTED);
+    expect(source.rotationFunction).toBeUndefined();
+    t.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+    t.resourceCountIs('AWS::Lambda::Function', 1);
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ WEBHOOK_KEY_SOURCE: 'imported', WEBHOOK_GRACE_SECONDS: '43200' }) } });
+    expect(() => source.grantRevoke(new iam.AccountRootPrincipal())).toThrow(/revokePrevious/);
+  });
+
+  test('a failed or abandoned rotation of each secret reaches the alarm topic through EventBridge', () => {
+    const t = defaultEndpoint().template();
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.secretsmanager'],
+        'detail-type': ['AWS Service Event via CloudTrail'],
+        detail: { eventName: ['RotationFailed', 'RotationAbandoned'], additionalEventData: { SecretId: [{ Ref: Match.stringLikeRegexp('SigningSecret') }] } },
+      },
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('AlarmTopic') } })],
+    });
+    const key = only(t, 'AWS::KMS::Key').Properties;
+    expect(JSON.stringify(key.KeyPolicy)).toContain('events.amazonaws.com');
+  });
+
+  test('schedule expression, sender hook and custom event bus', () => {
+    const stack = newStack();
+    const hook = lambda.Function.fromFunctionAttributes(stack, 'Hook', { functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:push', role: new iam.Role(stack, 'HookRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') }) });
+    const eventBus = events.EventBus.fromEventBusArn(stack, 'Bus', 'arn:aws:events:us-east-1:123456789012:event-bus/webhooks');
+    const endpoint = new HardenedWebhookEndpoint(stack, 'W', { environment: 'dev', eventBus });
+    endpoint.addSource('gh', { scheme: SignatureScheme.github(), rotationScheduleExpression: 'cron(0 9 ? * MON#1 *)', senderHook: hook });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::SecretsManager::RotationSchedule', { RotationRules: { ScheduleExpression: 'cron(0 9 ? * MON#1 *)' } });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ WEBHOOK_SENDER_HOOK_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:push', WEBHOOK_EVENT_BUS: 'webhooks' }) },
+    });
+    const policies = JSON.stringify(t.findResources('AWS::IAM::ManagedPolicy'));
+    expect(policies).toContain('arn:aws:events:us-east-1:123456789012:event-bus/webhooks');
+    expect(policies).toContain('arn:aws:lambda:us-east-1:123456789012:function:push');
+    // The hook reads the pending key itself.
+    expect(JSON.stringify(t.findResources('AWS::IAM::Policy'))).toContain('secretsmanager:GetSecretValue');
+  });
+
+  test('grantRevoke lets an operator invoke the rotation function', () => {
+    const stack = newStack();
+    const { source, template } = defaultEndpoint({}, stack);
+    source.grantRevoke(new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() }));
+    expect(JSON.stringify(template().findResources('AWS::IAM::Policy'))).toContain('lambda:InvokeFunction');
   });
 });

@@ -57,6 +57,9 @@ function customisedEndpoint() {
     gracePeriod: Duration.hours(6),
     secretCacheTtl: Duration.minutes(1),
   });
+  endpoint.addSource('payments', { scheme: SignatureScheme.stripe(), dedupeWindow: Duration.days(3) });
+  endpoint.addSource('gh', { scheme: SignatureScheme.github(), rotationScheduleExpression: 'cron(0 9 ? * MON#1 *)', senderHook: processor });
+  endpoint.addSource('sms', { scheme: SignatureScheme.twilio() });
   return { stack, endpoint };
 }
 

@@ -1,0 +1,10 @@
+/** Where a source's signing keys come from. */
+export enum KeySource {
+  /** Generated and rotated on a schedule by the source's rotation function; hand the key to the sender. */
+  GENERATED = 'generated',
+  /**
+   * Issued by the sender (Stripe's whsec_, Slack's signing secret, Shopify's app secret, Twilio's auth
+   * token) and imported with put-secret-value; the replaced key keeps verifying for the grace window.
+   */
+  IMPORTED = 'imported',
+}
