@@ -1,7 +1,6 @@
 import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -20,9 +19,13 @@ import { DEFAULT_RUNTIME } from './hardened-function';
 import { Outcome } from './metrics-contract';
 import { CustomDomainOptions, DEFAULT_TLS_POLICY, TLS12_OR_NEWER_POLICIES, WebhookApi } from './webhook-api';
 import { WebhookFirewall } from './webhook-firewall';
+import { AlarmThresholds, DEFAULT_THRESHOLDS, WebhookMonitoring } from './webhook-monitoring';
 import { WebhookQueue } from './webhook-queue';
 import { checkSourceOptions, WebhookSource, WebhookSourceOptions } from './webhook-source';
 import { checkCidrs, isConcrete, Problems } from './validation';
+
+/** Where alarm descriptions point unless runbookUrl is given. */
+export const DEFAULT_RUNBOOK = 'cdk-hardened-webhook README';
 
 /** Environment names treated as production: stricter checks, longer retention, resources retained. */
 export const PRODUCTION_ENVIRONMENTS = ['prod', 'production'];
@@ -146,6 +149,16 @@ export interface HardenedWebhookEndpointProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
+   * Alarm thresholds, each overridable (defaults in DEFAULT_THRESHOLDS and the README).
+   * @default DEFAULT_THRESHOLDS
+   */
+  readonly alarmThresholds?: AlarmThresholds;
+  /**
+   * Where the runbook lives; each alarm's description points at its section (`#runbook-...`).
+   * @default - this library's README
+   */
+  readonly runbookUrl?: string;
+  /**
    * Where each rotation's hand-off event goes (`source: cdk-hardened-webhook`, detail-type
    * `Webhook signing key rotated`, detail with the secret ARN and version id, never the key).
    * @default - the account's default event bus
@@ -193,6 +206,8 @@ export class HardenedWebhookEndpoint extends Construct {
   private readonly allowedSourceCidrs?: string[];
   private readonly allowAnySourceIp: boolean;
   private readonly sourcesByName = new Map<string, WebhookSource>();
+  /** Alarms, the auth-anomaly composite, insights, saved queries and the dashboard. */
+  public readonly monitoring: WebhookMonitoring;
   private readonly eventBus?: events.IEventBus;
 
   constructor(scope: Construct, id: string, props: HardenedWebhookEndpointProps = {}) {
@@ -342,7 +357,18 @@ export class HardenedWebhookEndpoint extends Construct {
     this.webAcl = this.firewall.webAcl;
     this.firewall.associate('StageAssociation', this.api.deploymentStage.stageArn).node.addDependency(this.api.deploymentStage);
 
-    this.createEndpointAlarms();
+    this.monitoring = new WebhookMonitoring(this, 'Monitoring', {
+      endpointName: this.endpointName,
+      alarmTopic: this.alarmTopic,
+      thresholds: { ...DEFAULT_THRESHOLDS, ...props.alarmThresholds },
+      runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK,
+      api: this.api,
+      webAclName: this.endpointName,
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      accessLogGroup: this.webhookApi.accessLogGroup,
+      hasEndpointAllowlist: allowlist !== undefined,
+    });
     for (const [name, options] of Object.entries(props.sources ?? {})) this.addSource(name, options);
 
     this.node.addValidation({ validate: () => this.validateSources() });
@@ -382,7 +408,7 @@ export class HardenedWebhookEndpoint extends Construct {
     if (routeCidrs) this.webhookApi.restrictRoute(name, routeCidrs);
     for (const header of options.scheme.signatureHeaders) this.firewall.redactHeader(header);
     this.sourcesByName.set(name, source);
-    this.createSourceAlarms(source, options);
+    this.monitoring.addSource(source, options.signatureFailureThreshold);
     return source;
   }
 
@@ -447,48 +473,5 @@ export class HardenedWebhookEndpoint extends Construct {
       }),
     );
     return topic;
-  }
-
-  private alarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
-    const alarm = new cloudwatch.Alarm(this, id, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...props });
-    alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
-    return alarm;
-  }
-
-  private createEndpointAlarms(): void {
-    this.alarm('Api5xxAlarm', {
-      alarmDescription: `${this.endpointName}: API Gateway answered 5xx (senders will retry; check verifier errors, SQS and Secrets Manager)`,
-      metric: this.api.deploymentStage.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    });
-    if (this.deadLetterQueue) {
-      this.alarm('DeadLetterQueueAlarm', {
-        alarmDescription: `${this.endpointName}: verified webhooks failed processing and sit in the dead-letter queue (inspect, fix, redrive)`,
-        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      });
-    }
-  }
-
-  private createSourceAlarms(source: WebhookSource, options: WebhookSourceOptions): void {
-    const name = source.sourceName;
-    this.alarm(`SignatureFailuresAlarm-${name}`, {
-      alarmDescription: `${this.endpointName}/${name}: deliveries with invalid signatures (forgery attempts, or the sender signs with a key we do not hold)`,
-      metric: source.metricOutcome('SignatureInvalid'),
-      threshold: options.signatureFailureThreshold ?? 10,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    });
-    this.alarm(`VerifierErrorsAlarm-${name}`, {
-      alarmDescription: `${this.endpointName}/${name}: the verifier function failed (crash or timeout)`,
-      metric: source.verifier.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    });
   }
 }

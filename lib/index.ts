@@ -6,3 +6,4 @@ export { CustomDomainOptions, TLS12_OR_NEWER_POLICIES, DEFAULT_TLS_POLICY } from
 export { COUNTED_COMMON_RULES, COUNTED_ANONYMOUS_IP_RULES } from './webhook-firewall';
 export { METRIC_NAMESPACE, Outcome } from './metrics-contract';
 export * as runtime from './runtime';
+export * from './webhook-monitoring';

@@ -41,8 +41,9 @@ export interface SigningSecretProps {
  */
 export class SigningSecret extends Construct {
   public readonly secret: secretsmanager.Secret;
-  /** The rotation function, for generated keys. */
+  /** The rotation function and its role, for generated keys. */
   public readonly rotationFunction?: lambda.Function;
+  public readonly rotationRole?: iam.IRole;
 
   constructor(scope: Construct, id: string, props: SigningSecretProps) {
     super(scope, id);
@@ -99,6 +100,7 @@ export class SigningSecret extends Construct {
       noDlqReason: 'Secrets Manager invokes rotation steps synchronously and retries them itself; a failed rotation is reported by Secrets Manager (RotationFailed, alarmed) and leaves AWSCURRENT unchanged.',
     });
     this.rotationFunction = rotation.function;
+    this.rotationRole = rotation.role;
 
     // Written out instead of secret.addRotationSchedule(), which also grants
     // secretsmanager:GetRandomPassword on "*" and kms:ReEncrypt*/GenerateDataKey* that this function never uses.

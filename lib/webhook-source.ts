@@ -197,6 +197,10 @@ export class WebhookSource extends Construct {
   /** Generated keys only: the rotation function (invoke it with {"action":"revoke"} to revoke). */
   public readonly rotationFunction?: lambda.IFunction;
   public readonly keySource: KeySource;
+  public readonly rotationRole?: iam.IRole;
+  public readonly verifierRole: iam.IRole;
+  /** Whether this sender has its own allowlist (replacing the endpoint's for its route). */
+  public readonly hasOwnAllowlist: boolean;
   public readonly verifier: lambda.IFunction;
   public readonly verifierLogGroup: logs.ILogGroup;
   /** Set by the endpoint once the route exists. */
@@ -230,6 +234,8 @@ export class WebhookSource extends Construct {
     });
     this.secret = signing.secret;
     this.rotationFunction = signing.rotationFunction;
+    this.rotationRole = signing.rotationRole;
+    this.hasOwnAllowlist = props.allowedSourceCidrs !== undefined;
 
     const environment: Record<string, string> = {
       WEBHOOK_ENDPOINT: props.endpointName,
@@ -267,6 +273,7 @@ export class WebhookSource extends Construct {
       noDlqReason: 'API Gateway invokes the verifier synchronously: a failure is answered with a 5xx and the sender retries, so there is no event to dead-letter.',
     });
     this.verifier = fn.function;
+    this.verifierRole = fn.role;
     this.verifierLogGroup = fn.logGroup;
 
     // Exactly what the verifier does: read its own secret, send to its queue. Written out because the

@@ -329,18 +329,7 @@ describe('signing secret and rotation', () => {
 describe('alarms, key and logs', () => {
   const t = defaultEndpoint().template();
 
-  test('signature failures per source, verifier errors, API 5xx and DLQ depth, all to the encrypted topic', () => {
-    const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm')) as any[];
-    expect(alarms.map((a) => a.Properties.MetricName).sort()).toEqual(['5XXError', 'ApproximateNumberOfMessagesVisible', 'Errors', 'SignatureInvalid']);
-    for (const a of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching('AlarmTopic') }]);
-    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'HardenedWebhook',
-      MetricName: 'SignatureInvalid',
-      Dimensions: Match.arrayWith([{ Name: 'Source', Value: 'billing' }]),
-      Threshold: 10,
-      Statistic: 'Sum',
-      Period: 300,
-    });
+  test('the alarm topic is encrypted, TLS-only, and lets this account\'s CloudWatch alarms publish', () => {
     t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     // enforceSSL replaces the default topic policy: CloudWatch must be let in explicitly.
     t.hasResourceProperties('AWS::SNS::TopicPolicy', {

@@ -1,0 +1,391 @@
+import { Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { WebhookSource } from './webhook-source';
+
+/** Alarm thresholds, each labelled by what it counts. Every one has a documented default. */
+export interface AlarmThresholds {
+  /** Invalid signatures per source per 5 minutes (a source's signatureFailureThreshold wins). @default 10 */
+  readonly signatureFailures?: number;
+  /** Width of the signature-failure anomaly band, in standard deviations. @default 3 */
+  readonly signatureFailureAnomalyStdDevs?: number;
+  /** Genuine signatures with a timestamp outside the tolerance (replays), per source per 5 minutes. @default 3 */
+  readonly replays?: number;
+  /** Duplicate deliveries per source per 5 minutes (a sender retrying a lot, or a replay burst). @default 50 */
+  readonly duplicates?: number;
+  /** Requests WAF blocked for coming from outside an allowlist, per 5 minutes. @default 20 */
+  readonly allowlistBlocks?: number;
+  /** Requests WAF blocked by the per-IP rate rule, per 5 minutes. @default 1 */
+  readonly rateLimitBlocks?: number;
+  /** Share of requests answered 4xx (0..1), in 2 of 3 five-minute periods. @default 0.05 */
+  readonly clientErrorRate?: number;
+  /** Share of requests answered 5xx (0..1), in 2 of 3 five-minute periods. @default 0.01 */
+  readonly serverErrorRate?: number;
+  /** Verifier function errors (crash, timeout) per source per 5 minutes. @default 1 */
+  readonly verifierErrors?: number;
+  /** Verifier invocations throttled (reserved concurrency exhausted) per source per 5 minutes. @default 1 */
+  readonly verifierThrottles?: number;
+  /** Messages visible in the dead-letter queue. @default 1 */
+  readonly deadLetterMessages?: number;
+  /** Age in seconds of the oldest message on the main queue (the processor is not keeping up). @default 900 */
+  readonly oldestMessageAgeSeconds?: number;
+}
+
+export const DEFAULT_THRESHOLDS: Required<AlarmThresholds> = {
+  signatureFailures: 10,
+  signatureFailureAnomalyStdDevs: 3,
+  replays: 3,
+  duplicates: 50,
+  allowlistBlocks: 20,
+  rateLimitBlocks: 1,
+  clientErrorRate: 0.05,
+  serverErrorRate: 0.01,
+  verifierErrors: 1,
+  verifierThrottles: 1,
+  deadLetterMessages: 1,
+  oldestMessageAgeSeconds: 900,
+};
+
+/** The README runbook section of each alarm. */
+export const RUNBOOK = {
+  signatureFailures: 'runbook-signature-failures',
+  replays: 'runbook-replays',
+  duplicates: 'runbook-duplicates',
+  allowlistBlocks: 'runbook-waf-blocks',
+  rateLimitBlocks: 'runbook-waf-blocks',
+  clientErrors: 'runbook-api-errors',
+  serverErrors: 'runbook-api-errors',
+  verifierErrors: 'runbook-verifier-errors',
+  deadLetter: 'runbook-dead-letter-queue',
+  oldestMessage: 'runbook-queue-age',
+  authAnomaly: 'runbook-auth-anomaly',
+  rotationFailed: 'runbook-rotation-failed',
+  secretAccess: 'runbook-secret-access',
+} as const;
+
+export interface WebhookMonitoringProps {
+  readonly endpointName: string;
+  readonly alarmTopic: sns.ITopic;
+  readonly thresholds: Required<AlarmThresholds>;
+  readonly runbookUrl: string;
+  readonly api: apigw.RestApi;
+  readonly webAclName: string;
+  readonly queue: sqs.IQueue;
+  readonly deadLetterQueue?: sqs.IQueue;
+  readonly accessLogGroup: logs.ILogGroup;
+  readonly hasEndpointAllowlist: boolean;
+}
+
+/**
+ * Detection for one endpoint: alarms (each to the alarm topic, each description pointing at its
+ * runbook entry), one composite alarm that pages once for any auth anomaly, a Contributor Insights
+ * rule ranking source IPs by rejections, saved Logs Insights queries, a dashboard, and EventBridge
+ * rules for secret reads by anyone but the verifier and rotation function.
+ */
+export class WebhookMonitoring extends Construct {
+  public readonly authAnomalyAlarm: cloudwatch.CompositeAlarm;
+  public readonly dashboard: cloudwatch.Dashboard;
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  private readonly authAlarms: cloudwatch.IAlarm[] = [];
+  private readonly verifierLogGroups: logs.ILogGroup[] = [];
+
+  constructor(scope: Construct, id: string, private readonly props: WebhookMonitoringProps) {
+    super(scope, id);
+    const t = props.thresholds;
+    const stack = Stack.of(this);
+    const fiveMinutes = Duration.minutes(5);
+    this.authAnomalyAlarm = new cloudwatch.CompositeAlarm(this, 'AuthAnomaly', {
+      compositeAlarmName: `${props.endpointName}-auth-anomaly`,
+      alarmDescription: this.describe('Auth anomaly: signature failures, replays or WAF blocks beyond their thresholds, grouped into one page', RUNBOOK.authAnomaly),
+      alarmRule: cloudwatch.AlarmRule.fromString(
+        Lazy.string({ produce: () => cloudwatch.AlarmRule.anyOf(...this.authAlarms).renderAlarmRule() }),
+      ),
+    });
+    this.authAnomalyAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+
+    if (props.hasEndpointAllowlist) {
+      this.authAlarm('WafAllowlistBlocks', {
+        alarmDescription: this.describe(`WAF blocked at least ${t.allowlistBlocks} requests from outside the endpoint allowlist in 5 minutes`, RUNBOOK.allowlistBlocks),
+        metric: this.wafBlocked(`${props.endpointName}-EndpointAllowlist`),
+        threshold: t.allowlistBlocks,
+      });
+    }
+    this.authAlarm('WafRateLimitBlocks', {
+      alarmDescription: this.describe(`WAF's per-IP rate rule blocked at least ${t.rateLimitBlocks} requests in 5 minutes (a flood, or a sender's burst above the limit)`, RUNBOOK.rateLimitBlocks),
+      metric: this.wafBlocked(`${props.endpointName}-RateLimitPerIp`),
+      threshold: t.rateLimitBlocks,
+    });
+
+    const stage = props.api.deploymentStage;
+    this.alarm('ApiClientErrorRate', {
+      alarmDescription: this.describe(`More than ${t.clientErrorRate * 100}% of requests answered 4xx`, RUNBOOK.clientErrors),
+      metric: stage.metricClientError({ statistic: 'Average', period: fiveMinutes }),
+      threshold: t.clientErrorRate,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    this.alarm('ApiServerErrorRate', {
+      alarmDescription: this.describe(`More than ${t.serverErrorRate * 100}% of requests answered 5xx (senders retry; nothing acknowledged is lost)`, RUNBOOK.serverErrors),
+      metric: stage.metricServerError({ statistic: 'Average', period: fiveMinutes }),
+      threshold: t.serverErrorRate,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    if (props.deadLetterQueue) {
+      this.alarm('DeadLetterQueue', {
+        alarmDescription: this.describe('Verified webhooks failed processing and sit in the dead-letter queue', RUNBOOK.deadLetter),
+        metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
+        threshold: t.deadLetterMessages,
+      });
+    }
+    this.alarm('OldestMessageAge', {
+      alarmDescription: this.describe(`The oldest verified webhook has waited more than ${t.oldestMessageAgeSeconds}s on the queue`, RUNBOOK.oldestMessage),
+      metric: props.queue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' }),
+      threshold: t.oldestMessageAgeSeconds,
+    });
+
+    // Insights, queries and the dashboard cover every source: their lists resolve at synth.
+    const verifierLogGroupNames = Lazy.list({ produce: () => this.verifierLogGroups.map((g) => g.logGroupName) });
+    new cloudwatch.CfnInsightRule(this, 'RejectionsBySourceIp', {
+      ruleName: `${props.endpointName}-rejections-by-ip`.slice(0, 128),
+      ruleState: 'ENABLED',
+      ruleBody: Lazy.string({ produce: () => stack.toJsonString(contributorInsightsRule(this.verifierLogGroups.map((g) => g.logGroupName))) }),
+    });
+    for (const [name, queryString, withAccessLogs] of SAVED_QUERIES) {
+      new logs.CfnQueryDefinition(this, `Query-${name}`, {
+        name: `${props.endpointName}/${name}`,
+        queryString,
+        logGroupNames: withAccessLogs
+          ? Lazy.list({ produce: () => [...this.verifierLogGroups, props.accessLogGroup].map((g) => g.logGroupName) })
+          : verifierLogGroupNames,
+      });
+    }
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `${props.endpointName}-webhooks`.slice(0, 255) });
+    this.addEndpointWidgets();
+  }
+
+  /** Per-source alarms, the secret-access rule, and the source's place in insights and the dashboard. */
+  public addSource(source: WebhookSource, signatureFailureThreshold?: number): void {
+    const t = this.props.thresholds;
+    const name = source.sourceName;
+    this.verifierLogGroups.push(source.verifierLogGroup);
+
+    this.authAlarm(`SignatureFailures-${name}`, {
+      alarmDescription: this.describe(`${name}: at least ${signatureFailureThreshold ?? t.signatureFailures} deliveries with invalid signatures in 5 minutes`, RUNBOOK.signatureFailures),
+      metric: source.metricOutcome('SignatureInvalid'),
+      threshold: signatureFailureThreshold ?? t.signatureFailures,
+    });
+    const anomaly = new cloudwatch.AnomalyDetectionAlarm(this, `SignatureFailureSpike-${name}`, {
+      alarmDescription: this.describe(`${name}: invalid signatures rose above their usual band (${t.signatureFailureAnomalyStdDevs} standard deviations)`, RUNBOOK.signatureFailures),
+      metric: source.metricOutcome('SignatureInvalid'),
+      stdDevs: t.signatureFailureAnomalyStdDevs,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_UPPER_THRESHOLD,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.grouped(anomaly);
+    this.alarms.push(anomaly);
+    this.authAlarm(`Replays-${name}`, {
+      alarmDescription: this.describe(`${name}: at least ${t.replays} genuinely signed deliveries with a stale or future timestamp in 5 minutes`, RUNBOOK.replays),
+      metric: source.metricOutcome('TimestampOutOfTolerance'),
+      threshold: t.replays,
+    });
+    this.alarm(`Duplicates-${name}`, {
+      alarmDescription: this.describe(`${name}: at least ${t.duplicates} duplicate deliveries in 5 minutes`, RUNBOOK.duplicates),
+      metric: source.metricOutcome('Duplicate'),
+      threshold: t.duplicates,
+    });
+    this.alarm(`VerifierErrors-${name}`, {
+      alarmDescription: this.describe(`${name}: the verifier function failed (crash or timeout) at least ${t.verifierErrors} times in 5 minutes`, RUNBOOK.verifierErrors),
+      metric: source.verifier.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: t.verifierErrors,
+    });
+    this.alarm(`VerifierThrottles-${name}`, {
+      alarmDescription: this.describe(`${name}: at least ${t.verifierThrottles} verifier invocations throttled in 5 minutes (reserved concurrency exhausted)`, RUNBOOK.verifierErrors),
+      metric: source.verifier.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: t.verifierThrottles,
+    });
+    if (source.hasOwnAllowlist) {
+      this.authAlarm(`WafSourceAllowlistBlocks-${name}`, {
+        alarmDescription: this.describe(`${name}: WAF blocked at least ${t.allowlistBlocks} requests from outside this sender's allowlist in 5 minutes`, RUNBOOK.allowlistBlocks),
+        metric: this.wafBlocked(`${this.props.endpointName}-SourceAllowlist-${name}`),
+        threshold: t.allowlistBlocks,
+      });
+    }
+    this.secretAccessRule(source);
+    this.addSourceWidgets(source);
+  }
+
+  private describe(summary: string, anchor: string): string {
+    return `${this.props.endpointName}: ${summary}. Runbook: ${this.props.runbookUrl}#${anchor}`;
+  }
+
+  private alarm(id: string, props: Omit<cloudwatch.AlarmProps, 'evaluationPeriods'> & { evaluationPeriods?: number }, notify = true): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...props,
+    });
+    if (notify) alarm.addAlarmAction(new cwActions.SnsAction(this.props.alarmTopic));
+    this.alarms.push(alarm);
+    return alarm;
+  }
+
+  /** An auth-anomaly alarm: no page of its own, the composite pages once for all of them. */
+  private authAlarm(id: string, props: Omit<cloudwatch.AlarmProps, 'evaluationPeriods'>): cloudwatch.Alarm {
+    const alarm = this.alarm(id, props, false);
+    this.grouped(alarm);
+    return alarm;
+  }
+
+  private grouped(alarm: cloudwatch.Alarm): void {
+    this.authAlarms.push(alarm);
+    this.authAnomalyAlarm.node.addDependency(alarm);
+    Validations.of(alarm).acknowledge(
+      ...['NIST.800.53.R5-CloudWatchAlarmAction', 'HIPAA.Security-CloudWatchAlarmAction', 'PCI.DSS.321-CloudWatchAlarmAction'].map((id) => ({
+        id,
+        reason: 'Grouped into the endpoint\'s auth-anomaly composite alarm, which notifies the alarm topic once per incident; an action here too would page several times for one attack.',
+      })),
+    );
+  }
+
+  /** GetSecretValue on the source's secret by anyone but its verifier and rotation roles (CloudTrail). */
+  private secretAccessRule(source: WebhookSource): void {
+    const allowed = [source.verifierRole.roleArn, ...(source.rotationRole ? [source.rotationRole.roleArn] : [])];
+    const secretName = `webhooks/${this.props.endpointName}/${source.sourceName}`;
+    const rule = new events.Rule(this, `SecretAccess-${source.sourceName}`, {
+      description: this.describe(`${source.sourceName}: the signing secret was read by a principal other than its verifier and rotation function`, RUNBOOK.secretAccess).slice(0, 512),
+      eventPattern: {
+        source: ['aws.secretsmanager'],
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: {
+          eventSource: ['secretsmanager.amazonaws.com'],
+          eventName: ['GetSecretValue'],
+          requestParameters: { secretId: [source.secret.secretArn, secretName, { prefix: `${secretName}-` }] },
+          $or: [
+            { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },
+            { userIdentity: { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': allowed }] } } } },
+          ],
+        },
+      },
+      targets: [
+        new targets.SnsTopic(this.props.alarmTopic, {
+          message: events.RuleTargetInput.fromText(
+            `Signing secret of ${this.props.endpointName}/${source.sourceName} read by ${events.EventField.fromPath('$.detail.userIdentity.arn')} from ${events.EventField.fromPath('$.detail.sourceIPAddress')} at ${events.EventField.fromPath('$.time')}. Runbook: ${this.props.runbookUrl}#${RUNBOOK.secretAccess}`,
+          ),
+        }),
+      ],
+    });
+    Validations.of(rule).acknowledge({
+      id: 'Serverless-EventBusDLQ',
+      reason: 'The target is the alarm topic itself: EventBridge retries delivery for 24 hours, and a dead-letter queue of undelivered alarm notices would be read by no one (the read stays in CloudTrail).',
+    });
+  }
+
+  private wafBlocked(rule: string): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/WAFV2',
+      metricName: 'BlockedRequests',
+      dimensionsMap: { WebACL: this.props.webAclName, Region: Stack.of(this).region, Rule: rule },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    });
+  }
+
+  private addEndpointWidgets(): void {
+    const stack = Stack.of(this);
+    const fiveMinutes = Duration.minutes(5);
+    const stage = this.props.api.deploymentStage;
+    const wafMetric = (metricName: string) =>
+      new cloudwatch.Metric({ namespace: 'AWS/WAFV2', metricName, dimensionsMap: { WebACL: this.props.webAclName, Region: stack.region, Rule: 'ALL' }, statistic: 'Sum', period: fiveMinutes });
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown: `# ${this.props.endpointName} webhooks\nWAF, queue and latency first; then accepted vs rejected and key rotation per source. Runbook: ${this.props.runbookUrl}`,
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'WAF allowed vs blocked', width: 8, left: [wafMetric('AllowedRequests')], right: [wafMetric('BlockedRequests')] }),
+      new cloudwatch.GraphWidget({
+        title: 'Queue depth and age',
+        width: 8,
+        left: [
+          this.props.queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes }),
+          ...(this.props.deadLetterQueue ? [this.props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, label: 'DLQ visible' })] : []),
+        ],
+        right: [this.props.queue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes })],
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'API latency (p50, p99) and errors',
+        width: 8,
+        left: [stage.metricLatency({ statistic: 'p50', period: fiveMinutes }), stage.metricLatency({ statistic: 'p99', period: fiveMinutes })],
+        right: [stage.metricClientError({ period: fiveMinutes }), stage.metricServerError({ period: fiveMinutes })],
+      }),
+    );
+  }
+
+  private addSourceWidgets(s: WebhookSource): void {
+    const fiveMinutes = Duration.minutes(5);
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: `${s.sourceName}: accepted vs rejected`,
+        width: 12,
+        left: [s.metricOutcome('Accepted'), s.metricOutcome('Duplicate')],
+        right: [s.metricOutcome('SignatureInvalid'), s.metricOutcome('TimestampOutOfTolerance'), s.metricOutcome('Malformed')],
+      }),
+      new cloudwatch.GraphWidget({
+        title: `${s.sourceName}: verifier p99 and key rotation`,
+        width: 12,
+        left: [s.verifier.metricDuration({ statistic: 'p99', period: fiveMinutes, label: 'verifier p99' })],
+        right: s.rotationFunction
+          ? [s.rotationFunction.metricInvocations({ period: Duration.hours(1), label: 'rotation steps' }), s.rotationFunction.metricErrors({ period: Duration.hours(1), label: 'rotation errors' })]
+          : [],
+      }),
+    );
+  }
+}
+
+/** Saved Logs Insights queries: name, query, and whether the API access logs are searched too. */
+const SAVED_QUERIES: [string, string, boolean][] = [
+  [
+    'rejections-by-reason',
+    'fields @timestamp, Source, outcome, reason, status, sourceIp\n| filter status >= 400\n| stats count(*) as rejections by Source, reason, sourceIp\n| sort rejections desc\n| limit 100',
+    false,
+  ],
+  [
+    'one-event-path',
+    "fields @timestamp, @log, requestId, Source, outcome, reason, status, eventId, payloadSha256, ip, wafStatus\n| filter eventId = 'REPLACE_WITH_EVENT_ID' or requestId = 'REPLACE_WITH_REQUEST_ID'\n| sort @timestamp asc",
+    true,
+  ],
+  [
+    'secret-unavailable-and-key-misses',
+    "fields @timestamp, Source, outcome, reason, error\n| filter outcome in ['SecretUnavailable', 'SignatureInvalid']\n| stats count(*) by bin(5m), Source, outcome",
+    false,
+  ],
+];
+
+/** Top source IPs (and sources) by rejected deliveries, from the verifier's structured log lines. */
+export function contributorInsightsRule(logGroupNames: string[]): object {
+  return {
+    Schema: { Name: 'CloudWatchLogRule', Version: 1 },
+    AggregateOn: 'Count',
+    Contribution: {
+      Keys: ['$.sourceIp', '$.Source'],
+      Filters: [{ Match: '$.outcome', In: ['SignatureInvalid', 'TimestampOutOfTolerance', 'Malformed'] }],
+    },
+    LogFormat: 'JSON',
+    LogGroupNames: logGroupNames,
+  };
+}

@@ -1,0 +1,150 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { DEFAULT_THRESHOLDS, SignatureScheme } from '../lib';
+import { Telemetry } from '../lib/handlers/shared/telemetry';
+import { contributorInsightsRule } from '../lib/webhook-monitoring';
+import { defaultEndpoint } from './support/stacks';
+
+type Resource = { Properties: Record<string, any> };
+
+function alarms(t: Template): Record<string, Resource> {
+  return t.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>;
+}
+
+function alarmNamed(t: Template, idPart: string): Resource {
+  const found = Object.entries(alarms(t)).filter(([id]) => id.includes(idPart));
+  expect(found).toHaveLength(1);
+  return found[0][1];
+}
+
+describe('alarms', () => {
+  const { endpoint, template } = defaultEndpoint();
+  endpoint.addSource('github', { scheme: SignatureScheme.github(), allowedSourceCidrs: ['192.30.252.0/22'] });
+  const t = template();
+  const topic = { Ref: expect.stringMatching('AlarmTopic') };
+
+  test.each([
+    // [logical id part, namespace, metric, statistic, threshold, paged directly?]
+    ['SignatureFailuresbilling', 'HardenedWebhook', 'SignatureInvalid', 'Sum', DEFAULT_THRESHOLDS.signatureFailures, false],
+    ['Replaysbilling', 'HardenedWebhook', 'TimestampOutOfTolerance', 'Sum', DEFAULT_THRESHOLDS.replays, false],
+    ['Duplicatesbilling', 'HardenedWebhook', 'Duplicate', 'Sum', DEFAULT_THRESHOLDS.duplicates, true],
+    ['VerifierErrorsbilling', 'AWS/Lambda', 'Errors', 'Sum', DEFAULT_THRESHOLDS.verifierErrors, true],
+    ['VerifierThrottlesbilling', 'AWS/Lambda', 'Throttles', 'Sum', DEFAULT_THRESHOLDS.verifierThrottles, true],
+    ['WafAllowlistBlocks', 'AWS/WAFV2', 'BlockedRequests', 'Sum', DEFAULT_THRESHOLDS.allowlistBlocks, false],
+    ['WafSourceAllowlistBlocksgithub', 'AWS/WAFV2', 'BlockedRequests', 'Sum', DEFAULT_THRESHOLDS.allowlistBlocks, false],
+    ['WafRateLimitBlocks', 'AWS/WAFV2', 'BlockedRequests', 'Sum', DEFAULT_THRESHOLDS.rateLimitBlocks, false],
+    ['ApiClientErrorRate', 'AWS/ApiGateway', '4XXError', 'Average', DEFAULT_THRESHOLDS.clientErrorRate, true],
+    ['ApiServerErrorRate', 'AWS/ApiGateway', '5XXError', 'Average', DEFAULT_THRESHOLDS.serverErrorRate, true],
+    ['DeadLetterQueue', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'Maximum', DEFAULT_THRESHOLDS.deadLetterMessages, true],
+    ['OldestMessageAge', 'AWS/SQS', 'ApproximateAgeOfOldestMessage', 'Maximum', DEFAULT_THRESHOLDS.oldestMessageAgeSeconds, true],
+  ])('%s: %s %s (%s) at its documented default, with a runbook link', (idPart, namespace, metricName, statistic, threshold, paged) => {
+    const alarm = alarmNamed(t, idPart).Properties;
+    if (alarm.Metrics) {
+      expect(JSON.stringify(alarm.Metrics)).toContain(`"Namespace":"${namespace}"`);
+      expect(JSON.stringify(alarm.Metrics)).toContain(`"MetricName":"${metricName}"`);
+    } else {
+      expect(alarm).toMatchObject({ Namespace: namespace, MetricName: metricName, Statistic: statistic, Period: 300 });
+    }
+    expect(alarm.Threshold).toBe(threshold);
+    expect(alarm.AlarmDescription).toMatch(/Runbook: cdk-hardened-webhook README#runbook-[a-z-]+$/);
+    if (paged) expect(alarm.AlarmActions).toEqual([topic]);
+    else expect(alarm.AlarmActions).toBeUndefined();
+  });
+
+  test('the signature-failure spike alarm uses an anomaly-detection band', () => {
+    const spike = alarmNamed(t, 'SignatureFailureSpikebilling').Properties;
+    expect(spike.ComparisonOperator).toBe('GreaterThanUpperThreshold');
+    expect(JSON.stringify(spike.Metrics)).toContain(`ANOMALY_DETECTION_BAND(m0, ${DEFAULT_THRESHOLDS.signatureFailureAnomalyStdDevs})`);
+  });
+
+  test('one composite alarm pages once for every auth-anomaly alarm', () => {
+    const composite = Object.values(t.findResources('AWS::CloudWatch::CompositeAlarm')) as Resource[];
+    expect(composite).toHaveLength(1);
+    expect(composite[0].Properties.AlarmActions).toEqual([topic]);
+    const rule = JSON.stringify(composite[0].Properties.AlarmRule);
+    const grouped = Object.entries(alarms(t)).filter(([, a]) => a.Properties.AlarmActions === undefined).map(([id]) => id);
+    expect(grouped.length).toBe(9); // per source: static, spike, replays (+ github's own allowlist); endpoint allowlist; rate rule
+    for (const id of grouped) expect(rule).toContain(`"${id}"`);
+  });
+
+  test('thresholds are overridable by label, and a source may set its own signature threshold', () => {
+    const { endpoint: e2, template: t2 } = defaultEndpoint({ alarmThresholds: { replays: 1, oldestMessageAgeSeconds: 60 }, runbookUrl: 'https://wiki.example.com/webhooks' });
+    e2.addSource('strict', { scheme: SignatureScheme.github(), signatureFailureThreshold: 2 });
+    const tt = t2();
+    expect(alarmNamed(tt, 'Replaysbilling').Properties.Threshold).toBe(1);
+    expect(alarmNamed(tt, 'OldestMessageAge').Properties.Threshold).toBe(60);
+    expect(alarmNamed(tt, 'SignatureFailuresstrict').Properties.Threshold).toBe(2);
+    expect(alarmNamed(tt, 'SignatureFailuresbilling').Properties.AlarmDescription).toContain('https://wiki.example.com/webhooks#runbook-signature-failures');
+  });
+
+  test('a secret read by anyone but its verifier and rotation function reaches the alarm topic', () => {
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.secretsmanager'],
+        'detail-type': ['AWS API Call via CloudTrail'],
+        detail: Match.objectLike({
+          eventName: ['GetSecretValue'],
+          $or: [
+            { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },
+            {
+              userIdentity: {
+                sessionContext: {
+                  sessionIssuer: {
+                    arn: [{ 'anything-but': [{ 'Fn::GetAtt': [Match.stringLikeRegexp('SourcebillingVerifierRole'), 'Arn'] }, { 'Fn::GetAtt': [Match.stringLikeRegexp('SourcebillingSigningSecretRotationFunctionRole'), 'Arn'] }] }],
+                  },
+                },
+              },
+            },
+          ],
+        }),
+      },
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('AlarmTopic') } })],
+    });
+  });
+});
+
+describe('investigation', () => {
+  const { template } = defaultEndpoint();
+  const t = template();
+
+  test('Contributor Insights ranks source IPs by rejection, over every verifier log group', () => {
+    const rule = (Object.values(t.findResources('AWS::CloudWatch::InsightRule'))[0] as Resource).Properties;
+    expect(rule.RuleState).toBe('ENABLED');
+    expect(JSON.stringify(rule.RuleBody)).toContain('SourcebillingVerifierLogGroup');
+  });
+
+  test('the rule counts exactly the rejections in the verifier\'s real log lines, keyed by IP and source', () => {
+    const lines: string[] = [];
+    const telemetry = new Telemetry('e', 'billing', (l) => lines.push(l));
+    const base = { requestId: 'r', latencyMs: 1 };
+    telemetry.record({ ...base, outcome: 'Accepted', status: 200, sourceIp: '198.51.100.1' });
+    telemetry.record({ ...base, outcome: 'SignatureInvalid', status: 401, reason: 'signature_invalid', sourceIp: '203.0.113.9' });
+    telemetry.record({ ...base, outcome: 'SignatureInvalid', status: 401, reason: 'signature_invalid', sourceIp: '203.0.113.9' });
+    telemetry.record({ ...base, outcome: 'Malformed', status: 400, reason: 'missing_header', sourceIp: '192.0.2.4' });
+    telemetry.record({ ...base, outcome: 'Duplicate', status: 200, sourceIp: '198.51.100.1' });
+    telemetry.record({ ...base, outcome: 'EnqueueFailed', status: 503, sourceIp: '198.51.100.1' });
+    const rule = contributorInsightsRule(['g']) as { Contribution: { Keys: string[]; Filters: { Match: string; In: string[] }[] } };
+    // Evaluate the rule's JSON paths and filters the way Contributor Insights does.
+    const at = (record: Record<string, unknown>, path: string) => record[path.replace(/^\$\./, '')];
+    const counts = new Map<string, number>();
+    for (const record of lines.map((l) => JSON.parse(l))) {
+      if (!rule.Contribution.Filters.every((f) => f.In.includes(at(record, f.Match) as string))) continue;
+      const key = rule.Contribution.Keys.map((k) => at(record, k)).join(' ');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(counts)).toEqual({ '203.0.113.9 billing': 2, '192.0.2.4 billing': 1 });
+  });
+
+  test('saved Logs Insights queries: rejections by reason, one event\'s path (with access logs), secret problems', () => {
+    const queries = Object.values(t.findResources('AWS::Logs::QueryDefinition')) as Resource[];
+    expect(queries.map((q) => q.Properties.Name.split('/')[1]).sort()).toEqual(['one-event-path', 'rejections-by-reason', 'secret-unavailable-and-key-misses']);
+    const path = queries.find((q) => q.Properties.Name.endsWith('one-event-path'))!.Properties;
+    expect(JSON.stringify(path.LogGroupNames)).toContain('AccessLogs');
+  });
+
+  test('a dashboard: WAF, queue, latency, and accepted vs rejected and rotation per source', () => {
+    const dashboard = (Object.values(t.findResources('AWS::CloudWatch::Dashboard'))[0] as Resource).Properties;
+    const body = JSON.stringify(dashboard.DashboardBody);
+    for (const title of ['WAF allowed vs blocked', 'Queue depth and age', 'API latency', 'billing: accepted vs rejected', 'billing: verifier p99 and key rotation']) expect(body).toContain(title);
+  });
+
+});
