@@ -19,6 +19,7 @@ import { DEFAULT_RUNTIME } from './hardened-function';
 import { Outcome } from './metrics-contract';
 import { CustomDomainOptions, DEFAULT_TLS_POLICY, TLS12_OR_NEWER_POLICIES, WebhookApi } from './webhook-api';
 import { WebhookFirewall } from './webhook-firewall';
+import { AccessRolesOptions, WebhookAccessRoles } from './webhook-access-roles';
 import { AlarmThresholds, DEFAULT_THRESHOLDS, WebhookMonitoring } from './webhook-monitoring';
 import { WebhookQueue } from './webhook-queue';
 import { checkSourceOptions, WebhookSource, WebhookSourceOptions } from './webhook-source';
@@ -159,6 +160,11 @@ export interface HardenedWebhookEndpointProps {
    */
   readonly runbookUrl?: string;
   /**
+   * Viewer, operator and admin roles, each assumable only by the principals you name.
+   * @default - no roles
+   */
+  readonly accessRoles?: AccessRolesOptions;
+  /**
    * Where each rotation's hand-off event goes (`source: cdk-hardened-webhook`, detail-type
    * `Webhook signing key rotated`, detail with the secret ARN and version id, never the key).
    * @default - the account's default event bus
@@ -208,6 +214,8 @@ export class HardenedWebhookEndpoint extends Construct {
   private readonly sourcesByName = new Map<string, WebhookSource>();
   /** Alarms, the auth-anomaly composite, insights, saved queries and the dashboard. */
   public readonly monitoring: WebhookMonitoring;
+  /** The viewer/operator/admin roles, when accessRoles was given. */
+  public readonly accessRoles?: WebhookAccessRoles;
   private readonly eventBus?: events.IEventBus;
 
   constructor(scope: Construct, id: string, props: HardenedWebhookEndpointProps = {}) {
@@ -369,6 +377,18 @@ export class HardenedWebhookEndpoint extends Construct {
       accessLogGroup: this.webhookApi.accessLogGroup,
       hasEndpointAllowlist: allowlist !== undefined,
     });
+    if (props.accessRoles) {
+      this.accessRoles = new WebhookAccessRoles(this, 'AccessRoles', {
+        ...props.accessRoles,
+        endpointName: this.endpointName,
+        encryptionKey: this.encryptionKey,
+        queue: this.queue,
+        deadLetterQueue: this.deadLetterQueue,
+        logGroups: [this.webhookApi.accessLogGroup, this.webhookApi.executionLogGroup, this.firewall.logGroup],
+        dashboard: this.monitoring.dashboard,
+        ipSetArns: this.firewall.endpointIpSetArns,
+      });
+    }
     for (const [name, options] of Object.entries(props.sources ?? {})) this.addSource(name, options);
 
     this.node.addValidation({ validate: () => this.validateSources() });
@@ -403,12 +423,13 @@ export class HardenedWebhookEndpoint extends Construct {
       eventBus: this.eventBus,
     });
     source.method = this.webhookApi.addRoute(name, source.verifier, options.scheme);
-    if (ownAllowlist) this.firewall.addSourceAllowlist(name, ownAllowlist);
+    const ownIpSets = ownAllowlist ? this.firewall.addSourceAllowlist(name, ownAllowlist) : [];
     const routeCidrs = options.allowedSourceCidrs ?? this.allowedSourceCidrs;
     if (routeCidrs) this.webhookApi.restrictRoute(name, routeCidrs);
     for (const header of options.scheme.signatureHeaders) this.firewall.redactHeader(header);
     this.sourcesByName.set(name, source);
     this.monitoring.addSource(source, options.signatureFailureThreshold);
+    this.accessRoles?.addSource(source, [source.verifierLogGroup, ...(source.rotationLogGroup ? [source.rotationLogGroup] : [])], ownIpSets);
     return source;
   }
 

@@ -7,3 +7,4 @@ export { COUNTED_COMMON_RULES, COUNTED_ANONYMOUS_IP_RULES } from './webhook-fire
 export { METRIC_NAMESPACE, Outcome } from './metrics-contract';
 export * as runtime from './runtime';
 export * from './webhook-monitoring';
+export * from './webhook-access-roles';

@@ -44,6 +44,7 @@ export class SigningSecret extends Construct {
   /** The rotation function and its role, for generated keys. */
   public readonly rotationFunction?: lambda.Function;
   public readonly rotationRole?: iam.IRole;
+  public readonly rotationLogGroup?: logs.ILogGroup;
 
   constructor(scope: Construct, id: string, props: SigningSecretProps) {
     super(scope, id);
@@ -101,6 +102,7 @@ export class SigningSecret extends Construct {
     });
     this.rotationFunction = rotation.function;
     this.rotationRole = rotation.role;
+    this.rotationLogGroup = rotation.logGroup;
 
     // Written out instead of secret.addRotationSchedule(), which also grants
     // secretsmanager:GetRandomPassword on "*" and kms:ReEncrypt*/GenerateDataKey* that this function never uses.

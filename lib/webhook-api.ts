@@ -83,6 +83,7 @@ const GENERIC_ERROR_TEMPLATE = '{"error":"Request rejected","requestId":"$contex
 export class WebhookApi extends Construct {
   public readonly api: apigw.RestApi;
   public readonly accessLogGroup: logs.LogGroup;
+  public readonly executionLogGroup: logs.LogGroup;
   public readonly domain?: apigw.DomainName;
   private readonly webhooks: apigw.Resource;
   private readonly validator: apigw.RequestValidator;
@@ -132,12 +133,12 @@ export class WebhookApi extends Construct {
     cfnApi.endpointAccessMode = 'STRICT';
 
     // API Gateway would create the execution log group itself, unencrypted and kept forever.
-    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
+    const executionLogs = (this.executionLogGroup = new logs.LogGroup(this, 'ExecutionLogs', {
       logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${props.stageName}`,
       encryptionKey: props.encryptionKey,
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
-    });
+    }));
     this.api.deploymentStage.node.addDependency(executionLogs);
 
     for (const [id, type] of [

@@ -55,7 +55,8 @@ export class WebhookFirewall extends Construct {
   public readonly logGroup: logs.LogGroup;
   private readonly sourceAllowlists: SourceAllowlist[] = [];
   private readonly redactedHeaders = new Set<string>();
-  private readonly endpointIpSetArns: string[];
+  /** The endpoint-wide allowlist's IP sets (empty without one). */
+  public readonly endpointIpSetArns: string[];
 
   constructor(scope: Construct, id: string, private readonly props: WebhookFirewallProps) {
     super(scope, id);
@@ -89,14 +90,16 @@ export class WebhookFirewall extends Construct {
   }
 
   /** Restricts one source's route to its own allowlist (replacing the endpoint's for that route). */
-  public addSourceAllowlist(source: string, cidrs: CidrsByVersion): void {
+  public addSourceAllowlist(source: string, cidrs: CidrsByVersion): string[] {
+    const ipSetArns = this.ipSets(`SourceAllowlist-${source}`, cidrs);
     this.sourceAllowlists.push({
       source,
       // Matches the route with or without a stage or base-path prefix, after the path is decoded and
       // normalised (NORMALIZE_PATH folds //, /./ and /../), with any number of trailing slashes.
       pathPattern: `/webhooks/+${source}/*$`,
-      ipSetArns: this.ipSets(`SourceAllowlist-${source}`, cidrs),
+      ipSetArns,
     });
+    return ipSetArns;
   }
 
   public hasSourceAllowlist(source: string): boolean {

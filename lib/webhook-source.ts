@@ -198,6 +198,7 @@ export class WebhookSource extends Construct {
   public readonly rotationFunction?: lambda.IFunction;
   public readonly keySource: KeySource;
   public readonly rotationRole?: iam.IRole;
+  public readonly rotationLogGroup?: logs.ILogGroup;
   public readonly verifierRole: iam.IRole;
   /** Whether this sender has its own allowlist (replacing the endpoint's for its route). */
   public readonly hasOwnAllowlist: boolean;
@@ -235,6 +236,7 @@ export class WebhookSource extends Construct {
     this.secret = signing.secret;
     this.rotationFunction = signing.rotationFunction;
     this.rotationRole = signing.rotationRole;
+    this.rotationLogGroup = signing.rotationLogGroup;
     this.hasOwnAllowlist = props.allowedSourceCidrs !== undefined;
 
     const environment: Record<string, string> = {

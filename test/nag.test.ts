@@ -1,5 +1,6 @@
 import { Duration, Size } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
@@ -42,6 +43,11 @@ function customisedEndpoint() {
     throttlingBurstLimit: 40,
     securityPolicy: 'SecurityPolicy_TLS13_1_3_2025_09',
     stageName: 'live',
+    accessRoles: {
+      viewers: [new iam.ArnPrincipal('arn:aws:iam::123456789012:role/Auditors')],
+      operators: [new iam.ArnPrincipal('arn:aws:iam::123456789012:role/OnCall')],
+      admins: [new iam.ArnPrincipal('arn:aws:iam::123456789012:role/WebhookAdmins')],
+    },
     cloudWatchRole: false,
     customDomain: {
       domainName: 'hooks.example.com',

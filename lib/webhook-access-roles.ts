@@ -1,0 +1,165 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { WebhookSource } from './webhook-source';
+
+/** Who may assume each access role. A role is created only for the principals you name. */
+export interface AccessRolesOptions {
+  /** Read metrics, alarms, logs and the dashboard. */
+  readonly viewers?: iam.IPrincipal[];
+  /** Also redrive the dead-letter queue and start a key rotation. */
+  readonly operators?: iam.IPrincipal[];
+  /** Also read and change the signing secrets (import a key, revoke) and the WAF allowlists. */
+  readonly admins?: iam.IPrincipal[];
+  /**
+   * Require MFA to assume the roles (for principals that are people; role-chaining callers such as
+   * SSO sessions or automation carry no MFA context and would be refused).
+   * @default false
+   */
+  readonly requireMfa?: boolean;
+}
+
+export interface WebhookAccessRolesProps extends AccessRolesOptions {
+  readonly endpointName: string;
+  readonly encryptionKey: kms.IKey;
+  readonly queue: sqs.IQueue;
+  readonly deadLetterQueue?: sqs.IQueue;
+  readonly logGroups: logs.ILogGroup[];
+  readonly dashboard: cloudwatch.Dashboard;
+  /** The endpoint-wide allowlist's IP sets. */
+  readonly ipSetArns: string[];
+}
+
+type Level = 'viewer' | 'operator' | 'admin';
+const LEVELS: Level[] = ['viewer', 'operator', 'admin'];
+
+/**
+ * viewer ⊂ operator ⊂ admin, each a role assumable only by the principals named, each with one
+ * customer-managed policy per level written out statement by statement. Sources add their secrets,
+ * rotation functions and log groups as they are added.
+ */
+export class WebhookAccessRoles extends Construct {
+  public readonly viewer?: iam.Role;
+  public readonly operator?: iam.Role;
+  public readonly admin?: iam.Role;
+  private readonly policies: Record<Level, iam.ManagedPolicy>;
+  private readonly region: string;
+
+  constructor(scope: Construct, id: string, props: WebhookAccessRolesProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.region = stack.region;
+    this.policies = {
+      viewer: new iam.ManagedPolicy(this, 'ViewerPolicy', { description: `Read-only view of webhook endpoint ${props.endpointName}` }),
+      operator: new iam.ManagedPolicy(this, 'OperatorPolicy', { description: `Operations on webhook endpoint ${props.endpointName}: DLQ redrive, key rotation` }),
+      admin: new iam.ManagedPolicy(this, 'AdminPolicy', { description: `Configuration of webhook endpoint ${props.endpointName}: signing secrets, allowlists` }),
+    };
+    const principals: Record<Level, iam.IPrincipal[] | undefined> = { viewer: props.viewers, operator: props.operators, admin: props.admins };
+    const roles: Partial<Record<Level, iam.Role>> = {};
+    LEVELS.forEach((level, rank) => {
+      const who = principals[level];
+      if (!who || who.length === 0) return;
+      const assumedBy = new iam.CompositePrincipal(...who);
+      roles[level] = new iam.Role(this, `${level[0].toUpperCase()}${level.slice(1)}Role`, {
+        description: `${level} of webhook endpoint ${props.endpointName}`,
+        assumedBy: props.requireMfa ? new iam.PrincipalWithConditions(assumedBy, { Bool: { 'aws:MultiFactorAuthPresent': 'true' } }) : assumedBy,
+        // Each level also has every lower level's policy.
+        managedPolicies: LEVELS.slice(0, rank + 1).map((l) => this.policies[l]),
+      });
+    });
+    this.viewer = roles.viewer;
+    this.operator = roles.operator;
+    this.admin = roles.admin;
+
+    this.policies.viewer.addStatements(
+      // Metric reads, alarm listing and query polling have no resource-level permissions.
+      new iam.PolicyStatement({
+        sid: 'ReadMetricsAndAlarms',
+        actions: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:ListMetrics', 'cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory', 'logs:GetQueryResults', 'logs:StopQuery', 'logs:DescribeQueryDefinitions', 'logs:DescribeLogGroups'],
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({ sid: 'ReadDashboard', actions: ['cloudwatch:GetDashboard'], resources: [props.dashboard.dashboardArn] }),
+      new iam.PolicyStatement({
+        sid: 'ReadQueueDepth',
+        actions: ['sqs:GetQueueAttributes'],
+        resources: [props.queue.queueArn, ...(props.deadLetterQueue ? [props.deadLetterQueue.queueArn] : [])],
+      }),
+    );
+    this.allowLogReads(props.logGroups);
+
+    if (props.deadLetterQueue) {
+      this.policies.operator.addStatements(
+        new iam.PolicyStatement({
+          sid: 'RedriveDeadLetterQueue',
+          actions: ['sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks', 'sqs:CancelMessageMoveTask', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+          resources: [props.deadLetterQueue.queueArn],
+        }),
+        new iam.PolicyStatement({ sid: 'RedriveIntoQueue', actions: ['sqs:SendMessage'], resources: [props.queue.queueArn] }),
+        new iam.PolicyStatement({
+          sid: 'RedriveDecrypt',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [props.encryptionKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${this.region}.amazonaws.com` } },
+        }),
+      );
+    }
+    if (props.ipSetArns.length > 0) {
+      this.policies.admin.addStatements(new iam.PolicyStatement({ sid: 'EditAllowlists', actions: ['wafv2:GetIPSet', 'wafv2:UpdateIPSet'], resources: props.ipSetArns }));
+    }
+    this.policies.admin.addStatements(
+      new iam.PolicyStatement({
+        sid: 'SecretsThroughSecretsManager',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [props.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
+      }),
+    );
+    for (const policy of Object.values(this.policies)) {
+      Validations.of(policy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Only CloudWatch metric reads, alarm listing and Logs Insights query polling, which support no resource-level permissions; every other statement names the endpoint\'s own resources.',
+      });
+    }
+  }
+
+  /** Adds a source's secret, rotation function, log groups and own IP sets to the levels that need them. */
+  public addSource(source: WebhookSource, logGroups: logs.ILogGroup[], ipSetArns: string[]): void {
+    this.allowLogReads(logGroups);
+    if (ipSetArns.length > 0) {
+      this.policies.admin.addStatements(new iam.PolicyStatement({ sid: `EditAllowlist${alnum(source.sourceName)}`, actions: ['wafv2:GetIPSet', 'wafv2:UpdateIPSet'], resources: ipSetArns }));
+    }
+    if (source.rotationFunction) {
+      this.policies.operator.addStatements(
+        new iam.PolicyStatement({ sid: `StartRotation${alnum(source.sourceName)}`, actions: ['secretsmanager:RotateSecret', 'secretsmanager:DescribeSecret'], resources: [source.secret.secretArn] }),
+      );
+      this.policies.admin.addStatements(
+        new iam.PolicyStatement({ sid: `Revoke${alnum(source.sourceName)}`, actions: ['lambda:InvokeFunction'], resources: [source.rotationFunction.functionArn] }),
+      );
+    }
+    this.policies.admin.addStatements(
+      new iam.PolicyStatement({
+        sid: `ManageSecret${alnum(source.sourceName)}`,
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [source.secret.secretArn],
+      }),
+    );
+  }
+
+  private allowLogReads(logGroups: logs.ILogGroup[]): void {
+    if (logGroups.length === 0) return;
+    this.policies.viewer.addStatements(
+      new iam.PolicyStatement({
+        actions: ['logs:StartQuery', 'logs:FilterLogEvents', 'logs:GetLogEvents', 'logs:DescribeLogStreams'],
+        resources: logGroups.map((g) => g.logGroupArn),
+      }),
+    );
+  }
+}
+
+function alnum(name: string): string {
+  return name.replace(/[^A-Za-z0-9]/g, '');
+}

@@ -1,0 +1,71 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { SignatureScheme } from '../lib';
+import { defaultEndpoint, newStack } from './support/stacks';
+
+type Statement = { Action: string | string[]; Resource: unknown; Sid?: string };
+
+/** Every action a role can perform, from the managed policies attached to it. */
+function actionsOf(t: Template, roleIdPart: string): Set<string> {
+  const roles = t.findResources('AWS::IAM::Role');
+  const [, role] = Object.entries(roles).find(([id]) => id.includes(roleIdPart))!;
+  const policyIds = (role as any).Properties.ManagedPolicyArns.map((ref: { Ref: string }) => ref.Ref);
+  const policies = t.findResources('AWS::IAM::ManagedPolicy');
+  const actions = new Set<string>();
+  for (const id of policyIds) for (const s of (policies[id] as any).Properties.PolicyDocument.Statement as Statement[]) for (const a of [s.Action].flat()) actions.add(a);
+  return actions;
+}
+
+describe('access roles', () => {
+  const stack = newStack();
+  const { endpoint, template } = defaultEndpoint(
+    {
+      accessRoles: {
+        viewers: [new iam.ArnPrincipal('arn:aws:iam::123456789012:role/Auditors')],
+        operators: [new iam.ArnPrincipal('arn:aws:iam::123456789012:role/OnCall')],
+        admins: [new iam.ArnPrincipal('arn:aws:iam::123456789012:role/WebhookAdmins')],
+        requireMfa: true,
+      },
+    },
+    stack,
+  );
+  endpoint.addSource('github', { scheme: SignatureScheme.github(), allowedSourceCidrs: ['192.30.252.0/22'] });
+  const t = template();
+  const viewer = actionsOf(t, 'ViewerRole');
+  const operator = actionsOf(t, 'OperatorRole');
+  const admin = actionsOf(t, 'AdminRole');
+
+  test('each role is assumable only by the principals named, with MFA when asked', () => {
+    for (const [part, arn] of [['ViewerRole', 'Auditors'], ['OperatorRole', 'OnCall'], ['AdminRole', 'WebhookAdmins']]) {
+      const role = Object.entries(t.findResources('AWS::IAM::Role')).find(([id]) => id.includes(part))![1] as any;
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::123456789012:role/${arn}` }, Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } },
+      ]);
+    }
+  });
+
+  test('viewer reads metrics, alarms, logs and the dashboard, and cannot redrive or read the secret', () => {
+    for (const a of ['cloudwatch:GetMetricData', 'cloudwatch:GetDashboard', 'logs:StartQuery', 'logs:FilterLogEvents']) expect(viewer).toContain(a);
+    for (const a of ['sqs:StartMessageMoveTask', 'sqs:ReceiveMessage', 'secretsmanager:GetSecretValue', 'secretsmanager:RotateSecret', 'wafv2:UpdateIPSet']) expect(viewer).not.toContain(a);
+  });
+
+  test('operator also redrives the DLQ and starts a rotation, and cannot read or change the secret', () => {
+    for (const a of viewer) expect(operator).toContain(a);
+    for (const a of ['sqs:StartMessageMoveTask', 'sqs:SendMessage', 'secretsmanager:RotateSecret']) expect(operator).toContain(a);
+    for (const a of ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'wafv2:UpdateIPSet', 'lambda:InvokeFunction']) expect(operator).not.toContain(a);
+  });
+
+  test('admin also changes the secret (import, revoke) and the allowlists', () => {
+    for (const a of operator) expect(admin).toContain(a);
+    for (const a of ['secretsmanager:PutSecretValue', 'secretsmanager:GetSecretValue', 'wafv2:UpdateIPSet', 'lambda:InvokeFunction']) expect(admin).toContain(a);
+    const adminPolicy = Object.entries(t.findResources('AWS::IAM::ManagedPolicy')).find(([id]) => id.includes('AdminPolicy'))![1] as any;
+    const editAllowlists = (adminPolicy.Properties.PolicyDocument.Statement as Statement[]).filter((s) => [s.Action].flat().includes('wafv2:UpdateIPSet'));
+    // The endpoint's IP set and github's own.
+    expect(editAllowlists.map((s) => s.Sid).sort()).toEqual(['EditAllowlistgithub', 'EditAllowlists']);
+  });
+
+  test('no roles unless asked', () => {
+    const t2 = defaultEndpoint().template();
+    expect(Object.keys(t2.findResources('AWS::IAM::Role')).filter((id) => /Viewer|Operator|Admin/.test(id))).toEqual([]);
+  });
+});
