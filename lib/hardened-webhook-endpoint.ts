@@ -140,8 +140,8 @@ export interface HardenedWebhookEndpointProps {
    */
   readonly runtime?: lambda.Runtime;
   /**
-   * Retention of every log group (access, execution, WAF, functions).
-   * @default - one year in production, one month elsewhere
+   * Retention of every log group (access, execution, WAF, functions): the audit trail.
+   * @default - one year in production, three months in staging, one month elsewhere
    */
   readonly logRetention?: logs.RetentionDays;
   /**
@@ -289,7 +289,10 @@ export class HardenedWebhookEndpoint extends Construct {
     problems.throwIfAny(`HardenedWebhookEndpoint props (${this.node.path})`);
     sourceProblems.throwIfAny(`HardenedWebhookEndpoint sources (${this.node.path})`);
 
-    this.logRetention = props.logRetention ?? (this.production ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH);
+    // The audit trail (access, WAF, verifier logs) is kept longest where it matters most.
+    this.logRetention =
+      props.logRetention ??
+      (this.production ? logs.RetentionDays.ONE_YEAR : this.environment === 'staging' ? logs.RetentionDays.THREE_MONTHS : logs.RetentionDays.ONE_MONTH);
     this.removalPolicy = props.removalPolicy ?? (this.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
     this.hasEndpointAllowlist = allowlist !== undefined;
     this.allowedSourceCidrs = props.allowedSourceCidrs;

@@ -356,8 +356,8 @@ describe('alarms, key and logs', () => {
     expect(principals).toContain('cloudwatch.amazonaws.com');
   });
 
-  test('every log group is encrypted and expires (a year in prod, a month in dev)', () => {
-    for (const [env, days] of [['prod', 365], ['dev', 30]] as const) {
+  test('every log group is encrypted and expires (a year in prod, three months in staging, a month in dev)', () => {
+    for (const [env, days] of [['prod', 365], ['staging', 90], ['dev', 30]] as const) {
       const groups = Object.values(defaultEndpoint({ environment: env }).template().findResources('AWS::Logs::LogGroup')) as any[];
       expect(groups.length).toBe(5); // access, execution, WAF, verifier, rotation
       for (const g of groups) expect(g.Properties).toMatchObject({ KmsKeyId: expect.anything(), RetentionInDays: days });
