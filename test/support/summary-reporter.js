@@ -1,8 +1,10 @@
-// Ends the run with the plain "N passed, N failed" line CI tooling reads, after jest's own summary.
+// Ends the run with the plain "N passed, N failed" line CI tooling reads, as the very last line
+// (after jest's own summary, which it prints asynchronously).
 class SummaryReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
-    process.stderr.write(`\n${results.numPassedTests} passed, ${results.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+    const line = `${results.numPassedTests} passed, ${results.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}\n`;
+    process.once('exit', () => process.stderr.write(line));
   }
 }
 module.exports = SummaryReporter;
