@@ -24,13 +24,8 @@ export class Headers {
       for (let i = 0; i < names.length; i++) {
         const name = names[i];
         if (key.length !== name.length || (key !== name && key.toLowerCase() !== name)) continue;
-        const raw = this.input[key];
-        if (raw === undefined) break;
-        let value: HeaderValue;
-        if (typeof raw === 'string') value = raw;
-        else if (raw.length === 0) break;
-        else value = raw.length === 1 ? raw[0] : DUPLICATE;
-        out[i] = out[i] === undefined ? value : DUPLICATE;
+        const value = valueOf(this.input[key]);
+        if (value !== undefined) out[i] = out[i] === undefined ? value : DUPLICATE;
         break;
       }
     }
@@ -41,15 +36,18 @@ export class Headers {
     let found: HeaderValue;
     for (const key in this.input) {
       if (key.length !== name.length || (key !== name && key.toLowerCase() !== name)) continue;
-      const raw = this.input[key];
-      if (raw === undefined) continue;
-      let value: HeaderValue;
-      if (typeof raw === 'string') value = raw;
-      else if (raw.length === 0) continue;
-      else value = raw.length === 1 ? raw[0] : DUPLICATE;
+      const value = valueOf(this.input[key]);
+      if (value === undefined) continue;
       if (found !== undefined) return DUPLICATE;
       found = value;
     }
     return found;
   }
+}
+
+/** One header entry as a single value: several values read as DUPLICATE, none as undefined. */
+function valueOf(raw: string | readonly string[] | undefined): HeaderValue {
+  if (raw === undefined || typeof raw === 'string') return raw;
+  if (raw.length === 0) return undefined;
+  return raw.length === 1 ? raw[0] : DUPLICATE;
 }
