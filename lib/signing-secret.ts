@@ -136,6 +136,14 @@ export class SigningSecret extends Construct {
       this.secret.grantRead(props.senderHook);
     }
 
+    // RotateSecret (the emergency revoke) also needs lambda:InvokeFunction on the rotation function. A
+    // resource-based grant to the function's own role, because an identity statement naming the
+    // function would make the function depend on itself.
+    new lambda.CfnPermission(this, 'AllowRevokeToStartRotation', {
+      action: 'lambda:InvokeFunction',
+      functionName: this.rotationFunction.functionArn,
+      principal: rotation.role.roleArn,
+    });
     const invoke = new lambda.CfnPermission(this, 'AllowSecretsManagerInvoke', {
       action: 'lambda:InvokeFunction',
       functionName: this.rotationFunction.functionArn,

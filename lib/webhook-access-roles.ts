@@ -11,9 +11,13 @@ import { WebhookSource } from './webhook-source';
 export interface AccessRolesOptions {
   /** Read metrics, alarms, logs and the dashboard. */
   readonly viewers?: iam.IPrincipal[];
-  /** Also redrive the dead-letter queue and start a key rotation. */
+  /** Also redrive the dead-letter queue and start a key rotation (including an emergency revoke). */
   readonly operators?: iam.IPrincipal[];
-  /** Also read and change the signing secrets (import a key, revoke) and the WAF allowlists. */
+  /**
+   * Also read and change the signing secrets (import a key) and the WAF allowlist IP sets. Editing an
+   * IP set takes effect at once for narrowing; the API's resource policy repeats each route's
+   * deployed CIDRs, so widening also needs a deploy of allowedSourceCidrs.
+   */
   readonly admins?: iam.IPrincipal[];
   /**
    * Require MFA to assume the roles (for principals that are people; role-chaining callers such as
@@ -130,19 +134,19 @@ export class WebhookAccessRoles extends Construct {
   public addSource(source: WebhookSource, logGroups: logs.ILogGroup[], ipSetArns: string[]): void {
     this.allowLogReads(logGroups);
     if (ipSetArns.length > 0) {
-      this.policies.admin.addStatements(new iam.PolicyStatement({ sid: `EditAllowlist${alnum(source.sourceName)}`, actions: ['wafv2:GetIPSet', 'wafv2:UpdateIPSet'], resources: ipSetArns }));
+      this.policies.admin.addStatements(new iam.PolicyStatement({ sid: `EditAllowlist${sidPart(source.sourceName)}`, actions: ['wafv2:GetIPSet', 'wafv2:UpdateIPSet'], resources: ipSetArns }));
     }
     if (source.rotationFunction) {
+      // RotateSecret needs lambda:InvokeFunction on the rotation function too, which is also what an
+      // emergency revoke is: an operator can rotate, including with zero grace.
       this.policies.operator.addStatements(
-        new iam.PolicyStatement({ sid: `StartRotation${alnum(source.sourceName)}`, actions: ['secretsmanager:RotateSecret', 'secretsmanager:DescribeSecret'], resources: [source.secret.secretArn] }),
-      );
-      this.policies.admin.addStatements(
-        new iam.PolicyStatement({ sid: `Revoke${alnum(source.sourceName)}`, actions: ['lambda:InvokeFunction'], resources: [source.rotationFunction.functionArn] }),
+        new iam.PolicyStatement({ sid: `StartRotation${sidPart(source.sourceName)}`, actions: ['secretsmanager:RotateSecret', 'secretsmanager:DescribeSecret'], resources: [source.secret.secretArn] }),
+        new iam.PolicyStatement({ sid: `InvokeRotation${sidPart(source.sourceName)}`, actions: ['lambda:InvokeFunction'], resources: [source.rotationFunction.functionArn] }),
       );
     }
     this.policies.admin.addStatements(
       new iam.PolicyStatement({
-        sid: `ManageSecret${alnum(source.sourceName)}`,
+        sid: `ManageSecret${sidPart(source.sourceName)}`,
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:DescribeSecret'],
         resources: [source.secret.secretArn],
       }),
@@ -160,6 +164,7 @@ export class WebhookAccessRoles extends Construct {
   }
 }
 
-function alnum(name: string): string {
-  return name.replace(/[^A-Za-z0-9]/g, '');
+/** A source name inside a statement id: "-" spelled out, so "a-b" and "ab" stay distinct. */
+function sidPart(name: string): string {
+  return name.replace(/-/g, 'Dash');
 }

@@ -1,4 +1,4 @@
-import { Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -272,7 +272,10 @@ export class WebhookMonitoring extends Construct {
         detail: {
           eventSource: ['secretsmanager.amazonaws.com'],
           eventName: ['GetSecretValue'],
-          requestParameters: { secretId: [source.secret.secretArn, secretName, { prefix: `${secretName}-` }] },
+          // By name, or by full or partial ARN (with or without the random suffix).
+          requestParameters: {
+            secretId: [secretName, { prefix: Stack.of(this).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: secretName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) }],
+          },
           $or: [
             { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },
             { userIdentity: { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': allowed }] } } } },
@@ -287,6 +290,8 @@ export class WebhookMonitoring extends Construct {
         }),
       ],
     });
+    // GetSecretValue is a read-only management event: EventBridge delivers those only to rules in this state.
+    (rule.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
     Validations.of(rule).acknowledge({
       id: 'Serverless-EventBusDLQ',
       reason: 'The target is the alarm topic itself: EventBridge retries delivery for 24 hours, and a dead-letter queue of undelivered alarm notices would be read by no one (the read stays in CloudTrail).',

@@ -49,10 +49,11 @@ describe('access roles', () => {
     for (const a of ['sqs:StartMessageMoveTask', 'sqs:ReceiveMessage', 'secretsmanager:GetSecretValue', 'secretsmanager:RotateSecret', 'wafv2:UpdateIPSet']) expect(viewer).not.toContain(a);
   });
 
-  test('operator also redrives the DLQ and starts a rotation, and cannot read or change the secret', () => {
+  test('operator also redrives the DLQ and starts a rotation (or a revoke), and cannot read or change the secret', () => {
     for (const a of viewer) expect(operator).toContain(a);
-    for (const a of ['sqs:StartMessageMoveTask', 'sqs:SendMessage', 'secretsmanager:RotateSecret']) expect(operator).toContain(a);
-    for (const a of ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'wafv2:UpdateIPSet', 'lambda:InvokeFunction']) expect(operator).not.toContain(a);
+    // RotateSecret needs lambda:InvokeFunction on the rotation function as well.
+    for (const a of ['sqs:StartMessageMoveTask', 'sqs:SendMessage', 'secretsmanager:RotateSecret', 'lambda:InvokeFunction']) expect(operator).toContain(a);
+    for (const a of ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'wafv2:UpdateIPSet']) expect(operator).not.toContain(a);
   });
 
   test('admin also changes the secret (import, revoke) and the allowlists', () => {
@@ -62,6 +63,17 @@ describe('access roles', () => {
     const editAllowlists = (adminPolicy.Properties.PolicyDocument.Statement as Statement[]).filter((s) => [s.Action].flat().includes('wafv2:UpdateIPSet'));
     // The endpoint's IP set and github's own.
     expect(editAllowlists.map((s) => s.Sid).sort()).toEqual(['EditAllowlistgithub', 'EditAllowlists']);
+  });
+
+  test('statement ids stay distinct for sources whose names differ only by a dash', () => {
+    const stack2 = newStack();
+    const { endpoint: e2, template: t2 } = defaultEndpoint({ accessRoles: { admins: [new iam.AccountRootPrincipal()] } }, stack2);
+    e2.addSource('a-b', { scheme: SignatureScheme.github() });
+    e2.addSource('ab', { scheme: SignatureScheme.github() });
+    for (const policy of Object.values(t2().findResources('AWS::IAM::ManagedPolicy')) as any[]) {
+      const sids = (policy.Properties.PolicyDocument.Statement as Statement[]).map((s) => s.Sid).filter(Boolean);
+      expect(new Set(sids).size).toBe(sids.length);
+    }
   });
 
   test('no roles unless asked', () => {

@@ -304,6 +304,14 @@ describe('signing secret and rotation', () => {
     });
   });
 
+  test('the rotation role may invoke its own function (RotateSecret requires it for a revoke), by resource policy', () => {
+    t.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [Match.stringLikeRegexp('RotationFunction'), 'Arn'] },
+      Principal: { 'Fn::GetAtt': [Match.stringLikeRegexp('RotationFunctionRole'), 'Arn'] },
+    });
+  });
+
   test('rotation role touches only its secret, and the key only through Secrets Manager', () => {
     const policies = t.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('RotationFunctionRole') }] } });
     const statements = (Object.values(policies)[0] as any).Properties.PolicyDocument.Statement;

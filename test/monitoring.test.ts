@@ -78,11 +78,19 @@ describe('alarms', () => {
 
   test('a secret read by anyone but its verifier and rotation function reaches the alarm topic', () => {
     t.hasResourceProperties('AWS::Events::Rule', {
+      // Read-only management events (GetSecretValue) reach only rules in this state.
+      State: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
       EventPattern: {
         source: ['aws.secretsmanager'],
         'detail-type': ['AWS API Call via CloudTrail'],
         detail: Match.objectLike({
           eventName: ['GetSecretValue'],
+          requestParameters: {
+            secretId: [
+              Match.stringLikeRegexp('^webhooks/.+/billing$'),
+              { prefix: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, Match.stringLikeRegexp(':secretsmanager:us-east-1:123456789012:secret:webhooks/.+/billing$')]] } },
+            ],
+          },
           $or: [
             { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },
             {

@@ -1,7 +1,7 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import Stripe from 'stripe';
 import { createVerifierHandler, VerifierConfig } from '../../lib/handlers/verifier/verifier';
 import { SchemeConfig } from '../../lib/runtime';
@@ -61,14 +61,39 @@ const github = (delivery: string, body = BODY) => ({
 });
 
 describe('duplicate and replay rejection (DynamoDB via dynalite)', () => {
-  test('a redelivered event id gets 200 and is not queued again; a new id is', async () => {
+  test('a redelivery gets 200 and is not queued again; another event is', async () => {
     const { handler } = await setup({ type: 'github' }, GITHUB_SECRET);
     expect((await handler(apiEvent({ body: BODY, headers: github('d-1') }))).statusCode).toBe(200);
     const again = await handler(apiEvent({ body: BODY, headers: github('d-1') }));
     expect(again.statusCode).toBe(200);
     expect(JSON.parse(again.body)).toMatchObject({ received: true, duplicate: true });
-    expect((await handler(apiEvent({ body: BODY, headers: github('d-2') }))).statusCode).toBe(200);
+    const other = '{"action":"closed","number":7}';
+    expect((await handler(apiEvent({ body: other, headers: github('d-2', other) }))).statusCode).toBe(200);
     expect(aws.queue.map((m) => m.attributes.eventId.StringValue)).toEqual(['d-1', 'd-2']);
+  });
+
+  test('a replay with a new (unsigned) delivery id is still a duplicate: GitHub keys on the signed body', async () => {
+    const { handler } = await setup({ type: 'github' }, GITHUB_SECRET);
+    expect((await handler(apiEvent({ body: BODY, headers: github('d-1') }))).statusCode).toBe(200);
+    const replay = await handler(apiEvent({ body: BODY, headers: github('forged-new-guid') }));
+    expect(JSON.parse(replay.body)).toMatchObject({ duplicate: true });
+    expect(aws.queue).toHaveLength(1);
+  });
+
+  test('Standard Webhooks keys on its signed message id', async () => {
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const { handler } = await setup({ type: 'standard-webhooks' }, secret, 'sw');
+    const deliver = (id: string) => {
+      const ts = Math.floor(NOW / 1000);
+      const key = Buffer.from(secret.slice(6), 'base64');
+      const sig = createHmac('sha256', key).update(`${id}.${ts}.${BODY}`).digest('base64');
+      return handler(apiEvent({ body: BODY, headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': `v1,${sig}` } }));
+    };
+    expect((await deliver('msg_1')).statusCode).toBe(200);
+    expect(JSON.parse((await deliver('msg_1')).body)).toMatchObject({ duplicate: true });
+    // A different signed id is a different event, even with the same body.
+    expect(JSON.parse((await deliver('msg_2')).body)).not.toHaveProperty('duplicate');
+    expect(aws.queue).toHaveLength(2);
   });
 
   test('Stripe retries (new timestamp and signature, same body) are recognised by the payload hash', async () => {
@@ -95,7 +120,8 @@ describe('duplicate and replay rejection (DynamoDB via dynalite)', () => {
   test('a verifier that died between claim and send leaves a lock that expires: retry refused (409) until then, accepted after', async () => {
     const { handler, tableName, dynamodb, tick } = await setup({ type: 'github' }, GITHUB_SECRET);
     const now = Math.floor(NOW / 1000);
-    await dynamodb.send(new PutItemCommand({ TableName: tableName, Item: { pk: { S: 'gh#d-crash' }, status: { S: 'IN_PROGRESS' }, lockExpiresAt: { N: String(now + 30) }, expiresAt: { N: String(now + 86400) } } }));
+    const key = `gh#sha256:${createHash('sha256').update(BODY).digest('hex')}`;
+    await dynamodb.send(new PutItemCommand({ TableName: tableName, Item: { pk: { S: key }, status: { S: 'IN_PROGRESS' }, lockExpiresAt: { N: String(now + 30) }, expiresAt: { N: String(now + 86400) } } }));
     const early = await handler(apiEvent({ body: BODY, headers: github('d-crash') }));
     expect(early.statusCode).toBe(409);
     expect(early.headers).toMatchObject({ 'retry-after': '5' });
@@ -103,7 +129,7 @@ describe('duplicate and replay rejection (DynamoDB via dynalite)', () => {
     tick(31_000);
     expect((await handler(apiEvent({ body: BODY, headers: github('d-crash') }))).statusCode).toBe(200);
     expect(aws.queue).toHaveLength(1);
-    const item = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: 'gh#d-crash' } } }));
+    const item = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: key } } }));
     expect(item.Item?.status.S).toBe('COMPLETED');
     expect(item.Item?.messageId.S).toBe(aws.queue[0].messageId);
   });

@@ -185,12 +185,38 @@ describe('rotation handler', () => {
     expect(parseKeySet(pending.value!).previous).toHaveLength(1);
   });
 
-  test('a second rotation cannot start while one is pending; a stale token is refused', async () => {
+  test('a stale token is refused', async () => {
     const ctx = setup();
     ctx.begin();
     await ctx.step('createSecret');
-    await expect(ctx.rotate({ action: 'revoke' })).rejects.toThrow(/previous rotation isn't complete/);
     await expect(ctx.step('finishSecret', 'stale-token')).rejects.toThrow(/no stage/);
+  });
+
+  test('a revoke while a rotation is pending (its grace window intact) drops that rotation and revokes', async () => {
+    const ctx = setup();
+    ctx.begin();
+    await ctx.step('createSecret'); // pending set keeps OLD_KEY for 24 h; say setSecret then failed
+    await ctx.rotate({ action: 'revoke' });
+    const token = aws.lastRotationToken!;
+    expect(token).not.toBe(ctx.token);
+    await expect(ctx.step('testSecret', ctx.token)).rejects.toThrow(/no stage|not AWSPENDING/);
+    for (const s of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const) await ctx.step(s, token);
+    expect(parseKeySet(aws.stage(ctx.arn, 'AWSCURRENT')!.value!).previous).toEqual([]);
+  });
+
+  test('testSecret refuses to promote a revoke that still carries earlier keys', async () => {
+    const ctx = setup();
+    ctx.begin();
+    await ctx.step('createSecret');
+    aws.secrets.get(ctx.arn)!.tags = { [REVOKE_TAG]: 'now' };
+    await expect(ctx.step('testSecret')).rejects.toThrow(/refusing to promote/);
+  });
+
+  test('a revoke whose RotateSecret fails removes its mark again', async () => {
+    const ctx = setup();
+    aws.fail('RotateSecret', 1, 'AccessDeniedException', 400);
+    await expect(ctx.rotate({ action: 'revoke' })).rejects.toThrow();
+    expect(aws.secrets.get(ctx.arn)!.tags ?? {}).not.toHaveProperty(REVOKE_TAG);
   });
 
   test('emergency revoke: one request rotates at once with zero grace, then clears its marker', async () => {

@@ -120,9 +120,11 @@ export function createRotationHandler(config: RotationConfig, deps: RotationDeps
     log('sender hook accepted the pending key', { step: 'setSecret' });
   }
 
-  async function testSecret(secretId: string, token: string): Promise<void> {
+  async function testSecret(secretId: string, token: string, revoke: boolean): Promise<void> {
     const pending = await sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionId: token, VersionStage: 'AWSPENDING' }));
     const doc = parseKeySet(pending.SecretString ?? '');
+    // A revoke must never promote a key set that still carries an old key.
+    if (revoke && (doc.previous?.length ?? 0) > 0) throw new Error('A revoke is pending but this key set keeps earlier keys; refusing to promote it');
     // Every key that will be live must decode, or the verifier would reject every delivery after finishSecret.
     for (const { key } of activeKeyStrings(doc, now())) scheme.decodeKey(key);
     log('pending key set is valid', { step: 'testSecret' });
@@ -165,10 +167,25 @@ export function createRotationHandler(config: RotationConfig, deps: RotationDeps
   }
 
   async function revokeNow(): Promise<{ rotationStarted: true; secretArn: string }> {
-    await sm.send(new TagResourceCommand({ SecretId: config.secretArn, Tags: [{ Key: REVOKE_TAG, Value: new Date(now()).toISOString() }] }));
-    await sm.send(new RotateSecretCommand({ SecretId: config.secretArn, RotateImmediately: true }));
+    const secretId = config.secretArn;
+    await sm.send(new TagResourceCommand({ SecretId: secretId, Tags: [{ Key: REVOKE_TAG, Value: new Date(now()).toISOString() }] }));
+    try {
+      // A rotation left pending (a failed step, or one in flight) would be resumed with its grace
+      // window intact: drop it so the revoke starts from a clean key set.
+      const described = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
+      for (const [versionId, stages] of Object.entries(described.VersionIdsToStages ?? {})) {
+        if (stages.includes('AWSPENDING') && !stages.includes('AWSCURRENT')) {
+          await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSPENDING', RemoveFromVersionId: versionId }));
+        }
+      }
+      await sm.send(new RotateSecretCommand({ SecretId: secretId, RotateImmediately: true }));
+    } catch (error) {
+      // Never leave the mark behind: the next scheduled rotation would revoke without warning.
+      await sm.send(new UntagResourceCommand({ SecretId: secretId, TagKeys: [REVOKE_TAG] })).catch(() => undefined);
+      throw error;
+    }
     log('emergency revoke: rotation started with zero grace', {});
-    return { rotationStarted: true, secretArn: config.secretArn };
+    return { rotationStarted: true, secretArn: secretId };
   }
 
   return async (event: SecretsManagerRotationEvent | RevokeRequest): Promise<unknown> => {
@@ -197,7 +214,7 @@ export function createRotationHandler(config: RotationConfig, deps: RotationDeps
       case 'setSecret':
         return setSecret(secretId, token);
       case 'testSecret':
-        return testSecret(secretId, token);
+        return testSecret(secretId, token, revoke);
       case 'finishSecret':
         return finishSecret(secretId, token, stages, revoke);
       default:

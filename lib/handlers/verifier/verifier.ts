@@ -156,8 +156,10 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
 
     const payloadSha256 = createHash('sha256').update(body).digest('hex');
     const eventId = result.eventId;
-    // Senders without an event id header (Stripe, Slack) resend the same body: its hash is the id.
-    const dedupeKey = `${config.source}#${eventId ?? `sha256:${payloadSha256}`}`;
+    // Only a signed id may key duplicates (Standard Webhooks). Elsewhere the signed body's hash does:
+    // an unsigned id header could be changed by whoever replays a captured delivery, and senders
+    // resend the same body when they retry.
+    const dedupeKey = `${config.source}#${scheme.eventIdSigned && eventId ? eventId : `sha256:${payloadSha256}`}`;
     if (dedupe) {
       let claim;
       try {

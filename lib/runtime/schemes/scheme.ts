@@ -15,6 +15,12 @@ export interface Scheme {
   readonly defaultToleranceSeconds?: number;
   /** Whether the scheme signs the public URL (the verifier must be told it). */
   readonly signsUrl: boolean;
+  /**
+   * Whether the event id is covered by the signature. Only then may it key duplicate detection: an
+   * unsigned id header (GitHub's delivery GUID, Shopify's webhook id) can be changed by anyone
+   * replaying a captured delivery, so those deliveries are deduplicated by payload hash instead.
+   */
+  readonly eventIdSigned: boolean;
   /** Turns a secret as the sender knows it into HMAC key bytes. Throws on a malformed secret. */
   decodeKey(secret: string): Buffer;
   /** Makes a new random secret in the format the sender expects. */
@@ -43,6 +49,7 @@ export abstract class HmacScheme implements Scheme {
   abstract readonly contentTypes: readonly string[];
   readonly defaultToleranceSeconds?: number;
   readonly signsUrl: boolean = false;
+  readonly eventIdSigned: boolean = false;
   protected abstract readonly algorithm: HmacAlgorithm;
 
   /** The signature headers parsed, or why they cannot be. Never throws. */

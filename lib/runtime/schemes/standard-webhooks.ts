@@ -18,6 +18,8 @@ export class StandardWebhooksScheme extends HmacScheme {
   readonly signatureHeaders: readonly string[];
   readonly contentTypes = ['application/json'];
   readonly defaultToleranceSeconds = 300;
+  // The id is part of the signed content (`id.timestamp.body`).
+  readonly eventIdSigned = true;
   protected readonly algorithm = 'sha256';
   private readonly idHeader: string;
   private readonly timestampHeader: string;
