@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DUPLICATE, Headers } from '../headers';
+import { DUPLICATE, Headers, HeaderValue } from '../headers';
 import { ActiveKey, RejectionReason, VerifyResult } from '../types';
 
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
@@ -36,6 +36,17 @@ export function parsed(
   afterMatch?: () => boolean,
 ): Parsed {
   return { candidates, prefix, alternatePrefix, includeBody, timestamp, eventId, afterMatch };
+}
+
+/**
+ * Reads the scheme's required headers in one pass into `out` (reused by the caller, so nothing is
+ * allocated per request). Returns why they cannot be used, or undefined when all are present once.
+ */
+export function readRequired(headers: Headers, names: readonly string[], out: HeaderValue[]): RejectionReason | undefined {
+  headers.pick(names, out);
+  for (let i = 0; i < names.length; i++) if (out[i] === DUPLICATE) return 'duplicate_header';
+  for (let i = 0; i < names.length; i++) if (!out[i]) return 'missing_header';
+  return undefined;
 }
 
 /** One header's value, or the reason it cannot be used. */

@@ -1,6 +1,6 @@
-import { Headers } from '../headers';
+import { Headers, HeaderValue } from '../headers';
 import { RejectionReason } from '../types';
-import { decodeSignature, eventIdHeader, isReason, one, Parsed, parsed } from './common';
+import { decodeSignature, isEventId, Parsed, parsed, readRequired } from './common';
 import { HmacScheme } from './scheme';
 
 /**
@@ -13,11 +13,14 @@ export class GitHubScheme extends HmacScheme {
   readonly contentTypes = ['application/json', 'application/x-www-form-urlencoded'];
   protected readonly algorithm = 'sha256';
 
+  private readonly values: HeaderValue[] = [undefined, undefined];
+
   protected parse(headers: Headers): Parsed | RejectionReason {
-    const signature = one(headers, 'x-hub-signature-256');
-    const delivery = eventIdHeader(headers, 'x-github-delivery');
-    if (isReason(signature)) return signature;
-    if (isReason(delivery)) return delivery;
+    const problem = readRequired(headers, this.requiredHeaders, this.values);
+    if (problem) return problem;
+    const signature = this.values[0] as string;
+    const delivery = this.values[1] as string;
+    if (!isEventId(delivery)) return 'malformed_header';
     const decoded = signature.startsWith('sha256=') ? decodeSignature(signature.slice(7), 'hex', 32) : undefined;
     if (!decoded) return 'malformed_header';
     return parsed([decoded], '', true, undefined, delivery);

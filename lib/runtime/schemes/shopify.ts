@@ -1,6 +1,6 @@
-import { Headers } from '../headers';
+import { Headers, HeaderValue } from '../headers';
 import { RejectionReason } from '../types';
-import { decodeSignature, eventIdHeader, isReason, one, Parsed, parsed } from './common';
+import { decodeSignature, isEventId, Parsed, parsed, readRequired } from './common';
 import { HmacScheme } from './scheme';
 
 /**
@@ -13,11 +13,14 @@ export class ShopifyScheme extends HmacScheme {
   readonly contentTypes = ['application/json'];
   protected readonly algorithm = 'sha256';
 
+  private readonly values: HeaderValue[] = [undefined, undefined];
+
   protected parse(headers: Headers): Parsed | RejectionReason {
-    const signature = one(headers, 'x-shopify-hmac-sha256');
-    const id = eventIdHeader(headers, 'x-shopify-webhook-id');
-    if (isReason(signature)) return signature;
-    if (isReason(id)) return id;
+    const problem = readRequired(headers, this.requiredHeaders, this.values);
+    if (problem) return problem;
+    const signature = this.values[0] as string;
+    const id = this.values[1] as string;
+    if (!isEventId(id)) return 'malformed_header';
     const decoded = decodeSignature(signature, 'base64', 32);
     if (!decoded) return 'malformed_header';
     return parsed([decoded], '', true, undefined, id);

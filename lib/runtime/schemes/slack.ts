@@ -1,6 +1,6 @@
-import { Headers } from '../headers';
+import { Headers, HeaderValue } from '../headers';
 import { RejectionReason } from '../types';
-import { decodeSignature, isReason, one, Parsed, parsed, parseTimestamp } from './common';
+import { decodeSignature, Parsed, parsed, parseTimestamp, readRequired } from './common';
 import { HmacScheme } from './scheme';
 
 const MAX_CHALLENGE_BODY = 4096;
@@ -17,13 +17,15 @@ export class SlackScheme extends HmacScheme {
   readonly defaultToleranceSeconds = 300;
   protected readonly algorithm = 'sha256';
 
+  private readonly values: HeaderValue[] = [undefined, undefined];
+
   protected parse(headers: Headers): Parsed | RejectionReason {
-    const signature = one(headers, 'x-slack-signature');
-    const timestamp = one(headers, 'x-slack-request-timestamp');
-    if (isReason(signature)) return signature;
-    if (isReason(timestamp)) return timestamp;
+    const problem = readRequired(headers, this.requiredHeaders, this.values);
+    if (problem) return problem;
+    const signature = this.values[0] as string;
+    const timestamp = this.values[1] as string;
     const sentAt = parseTimestamp(timestamp);
-    if (isReason(sentAt)) return sentAt;
+    if (typeof sentAt !== 'number') return sentAt;
     const decoded = signature.startsWith('v0=') ? decodeSignature(signature.slice(3), 'hex', 32) : undefined;
     if (!decoded) return 'malformed_header';
     return parsed([decoded], `v0:${timestamp}:`, true, sentAt, undefined);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { RejectionReason, StandardWebhooksSchemeConfig } from '../types';
-import { DUPLICATE, Headers, HeaderValue } from '../headers';
-import { decodeSignature, isEventId, Parsed, parsed, parseTimestamp } from './common';
+import { Headers, HeaderValue } from '../headers';
+import { decodeSignature, isEventId, Parsed, parsed, parseTimestamp, readRequired } from './common';
 import { HmacScheme } from './scheme';
 
 const SECRET_PREFIX = 'whsec_';
@@ -50,14 +50,11 @@ export class StandardWebhooksScheme extends HmacScheme {
   }
 
   protected parse(headers: Headers): Parsed | RejectionReason {
-    // Written out (one pass over the headers, no helpers): the hot path of the most common scheme.
-    const values = this.values;
-    headers.pick(this.requiredHeaders, values);
-    const id = values[0];
-    const timestamp = values[1];
-    const signature = values[2];
-    if (id === DUPLICATE || timestamp === DUPLICATE || signature === DUPLICATE) return 'duplicate_header';
-    if (!id || !timestamp || !signature) return 'missing_header';
+    const problem = readRequired(headers, this.requiredHeaders, this.values);
+    if (problem) return problem;
+    const id = this.values[0] as string;
+    const timestamp = this.values[1] as string;
+    const signature = this.values[2] as string;
     if (!isEventId(id)) return 'malformed_header';
     const sentAt = parseTimestamp(timestamp);
     if (typeof sentAt !== 'number') return sentAt;
