@@ -19,7 +19,7 @@ let octokitVerify: (secret: string, payload: string, signature: string) => Promi
 
 type Contender = { name: string; run: () => unknown | Promise<unknown> };
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 60);
 const SIZES_KIB = [1, 16, 256];
 const SW_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -48,10 +48,13 @@ function loopFor(async: boolean): Loop {
   return new Function('run', 'n', body) as Loop;
 }
 
-async function measure(contenders: Contender[]): Promise<Map<string, number>> {
+/**
+ * Per contender: its median ops/s over the rounds, and the median of its per-round ratio to the
+ * baseline measured in the same round (adjacent in time, so a burst of machine noise hits both).
+ */
+async function measure(contenders: Contender[], baseline: string): Promise<Map<string, { opsPerSec: number; ratio: number }>> {
   const loops = new Map(contenders.map((c) => [c.name, loopFor(c.run() instanceof Promise)]));
-  const ops = new Map<string, number>(contenders.map((c) => [c.name, 0]));
-  const time = new Map<string, number>(contenders.map((c) => [c.name, 0]));
+  const perRound = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (const c of contenders) await loops.get(c.name)!(c.run, 2000); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
     // Rotate the order each round so no contender always runs first (or after the same neighbour).
@@ -66,11 +69,17 @@ async function measure(contenders: Contender[]): Promise<Map<string, number>> {
         n += 64;
         elapsed = performance.now() - start;
       }
-      ops.set(c.name, ops.get(c.name)! + n);
-      time.set(c.name, time.get(c.name)! + elapsed);
+      perRound.get(c.name)!.push((n / elapsed) * 1000);
     }
   }
-  return new Map(contenders.map((c) => [c.name, (ops.get(c.name)! / time.get(c.name)!) * 1000]));
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const base = perRound.get(baseline)!;
+  return new Map(
+    contenders.map((c) => {
+      const rounds = perRound.get(c.name)!;
+      return [c.name, { opsPerSec: median(rounds), ratio: median(rounds.map((ops, i) => ops / base[i])) }];
+    }),
+  );
 }
 
 function must(ok: unknown): void {
@@ -183,17 +192,15 @@ function loadTimes(): { bundleBytes: number; bundleMs: number; sdkMs: number } {
 
 async function main(): Promise<void> {
   octokitVerify = (await importEsm('@octokit/webhooks-methods')).verify;
-  console.log(`verify throughput (ops/s, ${ROUNDS} rotated rounds × ${SLICE_MS} ms per contender; ratio = ops/s ÷ raw node:crypto)`);
+  console.log(`verify throughput (median ops/s over ${ROUNDS} rotated rounds × ${SLICE_MS} ms per contender; ratio = median of each round's ops/s ÷ raw node:crypto's in that round)`);
   const worst: number[] = [];
   for (const kib of SIZES_KIB) {
     for (const group of groups(kib).filter((g) => !process.env.BENCH_ONLY || g.title === process.env.BENCH_ONLY)) {
       for (const c of group.contenders) must(await c.run());
-      const results = await measure(group.contenders);
-      const raw = results.get('raw node:crypto')!;
+      const results = await measure(group.contenders, 'raw node:crypto');
       console.log(`\n${group.title}, ${kib} KiB`);
       for (const c of group.contenders) {
-        const opsPerSec = results.get(c.name)!;
-        const ratio = opsPerSec / raw;
+        const { opsPerSec, ratio } = results.get(c.name)!;
         if (c.name === 'cdk-hardened-webhook') worst.push(ratio);
         console.log(`  ${c.name.padEnd(28)} ${Math.round(opsPerSec).toString().padStart(9)} ops/s  ${ratio.toFixed(2)}×`);
       }
