@@ -216,6 +216,48 @@ describe('every scheme, properties', () => {
     );
   });
 
+  test('twilio: accept(sign(x)) over any form parameters (the twilio library signs); a changed value is rejected', () => {
+    const url = 'https://hooks.example.com/webhooks/sms';
+    const token = '0123456789abcdef0123456789abcdef';
+    const name = fc.stringMatching(/^[A-Za-z][A-Za-z0-9]{0,11}$/);
+    fc.assert(
+      fc.property(fc.dictionary(name, fc.string({ maxLength: 30 }), { minKeys: 1, maxKeys: 6 }), (params) => {
+        const body = new URLSearchParams(params).toString();
+        const headers = { 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(token, url, params), 'Content-Type': 'application/x-www-form-urlencoded' };
+        expect(verify({ type: 'twilio' }, headers, body, [token], { url }).ok).toBe(true);
+        const [first] = Object.keys(params);
+        const changed = new URLSearchParams({ ...params, [first]: params[first] + 'x' }).toString();
+        expect(verify({ type: 'twilio' }, headers, changed, [token], { url }).ok).toBe(false);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  test('generic HMAC: accept(sign(x)) for every algorithm, encoding and signed content', () => {
+    const configArb = fc.record({
+      algorithm: fc.constantFrom('sha1' as const, 'sha256' as const, 'sha512' as const),
+      encoding: fc.constantFrom('hex' as const, 'base64' as const),
+      prefix: fc.constantFrom('', 'sha256=', 'v1:'),
+      withTimestamp: fc.boolean(),
+      separator: fc.constantFrom('.', ':', ''),
+    });
+    fc.assert(
+      fc.property(configArb, secretArb, bodyArb, (c, secret, body) => {
+        const scheme: GenericHmacSchemeConfig = {
+          type: 'hmac', algorithm: c.algorithm, signatureHeader: 'X-Sig', encoding: c.encoding, prefix: c.prefix,
+          signedContent: c.withTimestamp ? 'timestamp-body' : 'body', separator: c.separator,
+          ...(c.withTimestamp ? { timestampHeader: 'X-Ts' } : {}),
+        };
+        const signed = c.withTimestamp ? `${NOW_S}${c.separator}${body}` : body;
+        const headers: Record<string, string> = { 'X-Sig': c.prefix + createHmac(c.algorithm, secret).update(signed).digest(c.encoding) };
+        if (c.withTimestamp) headers['X-Ts'] = String(NOW_S);
+        expect(verify(scheme, headers, body, [secret]).ok).toBe(true);
+        expect(verify(scheme, headers, body + '!', [secret]).ok).toBe(false);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   test.each(cases)('%s: arbitrary header values never throw and never verify', (_n, scheme, sign) => {
     const names = Object.keys(sign('x'.repeat(16), '', NOW_S));
     const value = fc.oneof(fc.string({ maxLength: 120 }), fc.string({ unit: 'binary', maxLength: 120 }), fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }));
