@@ -264,6 +264,9 @@ export class WebhookMonitoring extends Construct {
   private secretAccessRule(source: WebhookSource): void {
     const allowed = [source.verifierRole.roleArn, ...(source.rotationRole ? [source.rotationRole.roleArn] : [])];
     const secretName = `webhooks/${this.props.endpointName}/${source.sourceName}`;
+    const ids = [secretName, { prefix: Stack.of(this).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: secretName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) }];
+    const secretId = { secretId: ids };
+    const secretIdList = { secretIdList: ids };
     const rule = new events.Rule(this, `SecretAccess-${source.sourceName}`, {
       description: this.describe(`${source.sourceName}: the signing secret was read by a principal other than its verifier and rotation function`, RUNBOOK.secretAccess).slice(0, 512),
       eventPattern: {
@@ -271,15 +274,13 @@ export class WebhookMonitoring extends Construct {
         detailType: ['AWS API Call via CloudTrail'],
         detail: {
           eventSource: ['secretsmanager.amazonaws.com'],
-          eventName: ['GetSecretValue'],
-          // By name, or by full or partial ARN (with or without the random suffix).
-          requestParameters: {
-            secretId: [secretName, { prefix: Stack.of(this).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: secretName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) }],
-          },
-          $or: [
-            { userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },
-            { userIdentity: { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': allowed }] } } } },
-          ],
+          eventName: ['GetSecretValue', 'BatchGetSecretValue'],
+          // (this secret, by name or full or partial ARN, alone or in a batch) AND (not a role session, or
+          // a session of a role other than the verifier's and rotation function's)
+          $or: [secretId, secretIdList].flatMap((requested) => [
+            { requestParameters: requested, userIdentity: { type: [{ 'anything-but': 'AssumedRole' }] } },
+            { requestParameters: requested, userIdentity: { sessionContext: { sessionIssuer: { arn: [{ 'anything-but': allowed }] } } } },
+          ]),
         },
       },
       targets: [
