@@ -8,8 +8,6 @@
  */
 import { METRIC_NAMESPACE, Outcome } from '../../metrics-contract';
 
-export { Outcome };
-
 export interface AuditRecord {
   readonly requestId: string;
   readonly outcome: Outcome;

@@ -6,7 +6,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { activeKeyStrings, Headers, parseImportedSecret, parseKeySet, RejectionReason, SchemeConfig, schemeFor } from '../../runtime';
 import { KeyCache, KeyString } from '../shared/key-cache';
 import { DedupeOptions, DedupeStore } from './dedupe';
-import { LineWriter, Outcome, Telemetry } from '../shared/telemetry';
+import { Outcome } from '../../metrics-contract';
+import { LineWriter, Telemetry } from '../shared/telemetry';
 
 export interface VerifierConfig {
   readonly endpoint: string;
