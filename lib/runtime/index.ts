@@ -1,9 +1,10 @@
 // The pure verification core: no aws-cdk-lib, no AWS SDK. The verifier Lambda uses exactly this, and
 // so can a user's own code: `import { verifyWebhook } from 'cdk-hardened-webhook/runtime'`.
 export * from './types';
-export { Headers, DUPLICATE } from './headers';
+export { DUPLICATE, HeaderValue, headerValue, pickHeaders } from './headers';
 export * from './key-set';
-export { Scheme, SchemeInput } from './schemes/scheme';
+export { Scheme } from './schemes/scheme';
+export { SignedContent, HmacAlgorithm } from './schemes/common';
 export { HmacScheme } from './schemes/scheme';
 export { StandardWebhooksScheme } from './schemes/standard-webhooks';
 export { StripeScheme } from './schemes/stripe';

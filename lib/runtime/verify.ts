@@ -1,4 +1,3 @@
-import { Headers } from './headers';
 import { Scheme } from './schemes/scheme';
 import { GenericHmacScheme } from './schemes/hmac';
 import { GitHubScheme } from './schemes/github';
@@ -60,12 +59,5 @@ export function verifyWithKeys(
   nowMs: number,
   toleranceSeconds?: number,
 ): VerifyResult {
-  return scheme.verify({
-    headers: new Headers(request.headers),
-    body: request.body,
-    url: request.url,
-    keys,
-    nowMs,
-    toleranceSeconds: toleranceSeconds ?? scheme.defaultToleranceSeconds ?? 0,
-  });
+  return scheme.verify(request, keys, nowMs, toleranceSeconds ?? scheme.defaultToleranceSeconds ?? 0);
 }

@@ -272,3 +272,85 @@ describe('every scheme, properties', () => {
     );
   });
 });
+
+describe('one scheme instance across requests', () => {
+  // A scheme reuses its parse state (signature slots, prefix, event id, Twilio's body check) from
+  // request to request, so nothing one request leaves behind may change the verdict on the next: a
+  // long-lived instance must answer every request in a random sequence as a fresh instance does.
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const swKey = Buffer.from(secret.slice(6), 'base64');
+  const twilioUrl = 'https://hooks.example.com/webhooks/sms';
+  type Signed = { headers: Record<string, string>; body: string; url?: string };
+  const configs: [SchemeConfig, (key: Buffer | string, text: string, sigs: number) => Signed][] = [
+    [
+      { type: 'standard-webhooks' },
+      (k, b, n) => ({
+        body: b,
+        headers: {
+          'webhook-id': 'msg_1',
+          'webhook-timestamp': String(NOW_S),
+          'webhook-signature': Array.from({ length: n }, (_, i) => `v1,${createHmac('sha256', i === n - 1 ? k : 'decoy').update(`msg_1.${NOW_S}.${b}`).digest('base64')}`).join(' '),
+        },
+      }),
+    ],
+    [
+      { type: 'stripe' },
+      (k, b, n) => ({
+        body: b,
+        headers: {
+          'stripe-signature': [`t=${NOW_S}`, ...Array.from({ length: n }, (_, i) => `v1=${createHmac('sha256', i === 0 ? k : 'decoy').update(`${NOW_S}.${b}`).digest('hex')}`)].join(','),
+        },
+      }),
+    ],
+    [{ type: 'github' }, (k, b) => ({ body: b, headers: { 'x-hub-signature-256': 'sha256=' + createHmac('sha256', k).update(b).digest('hex'), 'x-github-delivery': 'd-1' } })],
+    [
+      { type: 'slack' },
+      (k, b) => ({ body: b, headers: { 'x-slack-signature': 'v0=' + createHmac('sha256', k).update(`v0:${NOW_S}:${b}`).digest('hex'), 'x-slack-request-timestamp': String(NOW_S) } }),
+    ],
+    [
+      { type: 'twilio' },
+      // Odd signature counts send a JSON body (checked against bodySHA256 after the match), even ones a form.
+      (k, b, n) => {
+        if (n % 2 === 1) {
+          const body = JSON.stringify({ b });
+          const url = `${twilioUrl}?bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
+          return { body, url, headers: { 'x-twilio-signature': createHmac('sha1', k).update(url).digest('base64'), 'content-type': 'application/json' } };
+        }
+        const body = new URLSearchParams({ Body: b }).toString();
+        const signature = createHmac('sha1', k).update(`${twilioUrl}Body${b}`).digest('base64');
+        return { body, url: twilioUrl, headers: { 'x-twilio-signature': signature, 'content-type': 'application/x-www-form-urlencoded' } };
+      },
+    ],
+  ];
+  const step = fc.record({
+    scheme: fc.nat(configs.length - 1),
+    signatures: fc.integer({ min: 1, max: 3 }),
+    text: fc.string({ maxLength: 60 }),
+    change: fc.constantFrom('none', 'body', 'key', 'garble', 'drop', 'extra-invalid'),
+    garbage: fc.string({ maxLength: 50 }),
+  });
+
+  test('a long-lived instance answers every request as a fresh one does', () => {
+    const shared = configs.map(([config]) => schemeFor(config));
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
+        for (const s of steps) {
+          const [config, sign] = configs[s.scheme];
+          const key = config.type === 'standard-webhooks' ? swKey : secret;
+          const { headers, body, url } = sign(s.change === 'key' ? 'another-secret-0123456789' : key, s.text, s.signatures);
+          const names = Object.keys(headers);
+          const target = names[s.signatures % names.length];
+          if (s.change === 'garble') headers[target] = s.garbage;
+          if (s.change === 'drop') delete headers[target];
+          if (s.change === 'extra-invalid') headers[names[0]] += config.type === 'stripe' ? ',v1=zz' : ' v1,@@';
+          const request = { headers, body: s.change === 'body' ? body + '!' : body, url };
+          const keys = [{ key: typeof key === 'string' ? Buffer.from(key) : key, notAfterMs: Infinity }];
+          const alone = verifyWithKeys(schemeFor(config), request, keys, NOW);
+          expect(verifyWithKeys(shared[s.scheme], request, keys, NOW)).toEqual(alone);
+          if (s.change === 'none') expect(alone.ok).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -3,7 +3,7 @@ import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient 
 import { MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { activeKeyStrings, Headers, parseImportedSecret, parseKeySet, RejectionReason, SchemeConfig, schemeFor } from '../../runtime';
+import { activeKeyStrings, headerValue, parseImportedSecret, parseKeySet, RejectionReason, SchemeConfig, schemeFor } from '../../runtime';
 import { KeyCache, KeyString } from '../shared/key-cache';
 import { DedupeOptions, DedupeStore } from './dedupe';
 import { Outcome } from '../../metrics-contract';
@@ -124,8 +124,8 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
       return respond(status, requestId, answer ?? (extra.reason === 'duplicate' ? { duplicate: true } : undefined));
     };
 
-    const headers = new Headers(event.multiValueHeaders ?? event.headers ?? {});
-    const contentType = headers.get('content-type');
+    const headers = event.multiValueHeaders ?? event.headers ?? {};
+    const contentType = headerValue(headers, 'content-type');
     const mediaType = typeof contentType === 'string' ? contentType.split(';', 1)[0].trim().toLowerCase() : undefined;
     if (!mediaType || !scheme.contentTypes.includes(mediaType)) return finish(415, 'Malformed', { reason: 'unsupported_media_type' });
     if (!event.body) return finish(400, 'Malformed', { reason: 'empty_body' });
@@ -141,11 +141,12 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
       return finish(503, 'SecretUnavailable', { reason: 'secret_unavailable', size, error: errorName(error) });
     }
     const url = scheme.signsUrl ? publicUrl(config.publicUrl, event) : undefined;
-    const input = { headers, body, url, keys, nowMs: now(), toleranceSeconds: config.toleranceSeconds ?? scheme.defaultToleranceSeconds ?? 0 };
-    let result = scheme.verify(input);
+    const request = { headers, body, url };
+    const tolerance = config.toleranceSeconds ?? scheme.defaultToleranceSeconds ?? 0;
+    let result = scheme.verify(request, keys, now(), tolerance);
     if (!result.ok && result.reason === 'signature_invalid') {
       const fresh = await cache.refreshAfterMiss();
-      if (fresh) result = scheme.verify({ ...input, keys: fresh });
+      if (fresh) result = scheme.verify(request, fresh, now(), tolerance);
     }
     if (!result.ok) {
       const { status, outcome } = REJECTIONS[result.reason];

@@ -1,66 +1,82 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DUPLICATE, Headers, HeaderValue } from '../headers';
-import { ActiveKey, RejectionReason, VerifyResult } from '../types';
+import { DUPLICATE, HeaderValue, pickHeaders } from '../headers';
+import { ActiveKey, HeaderInput, REJECTION_REASONS, RejectionReason, VerifyResult } from '../types';
 
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
 export const DIGEST_BYTES: Record<HmacAlgorithm, number> = { sha1: 20, sha256: 32, sha512: 64 };
 
-/** What a scheme extracts from a request before any key is tried. */
-export interface Parsed {
-  /** Signatures the sender sent, decoded, each already checked to be the digest's length. */
-  readonly candidates: readonly Buffer[];
-  /** What is signed before the body (or instead of it). */
-  readonly prefix: string;
-  /** A second accepted form of the prefix, where the signed form is ambiguous (Twilio's default port). */
-  readonly alternatePrefix: string | undefined;
-  /** Whether the raw body follows the prefix in the signed content. */
-  readonly includeBody: boolean;
-  /** The signed unix timestamp (seconds), when the scheme has one. */
-  readonly timestamp?: number;
-  readonly eventId?: string;
-  /** A further check once a signature matched (Twilio's bodySHA256). */
-  readonly afterMatch?: () => boolean;
+/** One frozen result per reason: a rejection (the path a flood of forgeries takes) allocates nothing. */
+const REJECTED = Object.fromEntries(REJECTION_REASONS.map((reason) => [reason, Object.freeze({ ok: false, reason })])) as Record<
+  RejectionReason,
+  VerifyResult
+>;
+
+export function rejected(reason: RejectionReason): VerifyResult {
+  return REJECTED[reason];
 }
 
 /**
- * Builds a Parsed with every field present and in one order, so that the shared verify loop sees one
- * object shape whatever the scheme (a V8 inline cache stays monomorphic on the hot path).
+ * What a scheme extracts from a request before any key is tried. One instance per scheme, refilled by
+ * every request: verification is synchronous, so no two requests ever share it at once, and the hot
+ * path allocates neither this object nor a Buffer per signature (signatures decode into reused slots).
  */
-export function parsed(
-  candidates: readonly Buffer[],
-  prefix: string,
-  includeBody: boolean,
-  timestamp: number | undefined,
-  eventId: string | undefined,
-  alternatePrefix?: string,
-  afterMatch?: () => boolean,
-): Parsed {
-  return { candidates, prefix, alternatePrefix, includeBody, timestamp, eventId, afterMatch };
+export class SignedContent {
+  /** What is signed before the body (or instead of it). */
+  prefix = '';
+  /** A second accepted form of the prefix, where the signed form is ambiguous (Twilio's default port). */
+  alternatePrefix: string | undefined = undefined;
+  /** Whether the raw body follows the prefix in the signed content. */
+  includeBody = true;
+  /** The signed unix timestamp (seconds), when the scheme has one. */
+  timestamp: number | undefined = undefined;
+  eventId: string | undefined = undefined;
+  /** A further check once a signature matched (Twilio's bodySHA256). */
+  afterMatch: (() => boolean) | undefined = undefined;
+  /** How many signatures were decoded into `signatures`. */
+  count = 0;
+  /** Decoded signatures, each exactly the digest's length; only the first `count` are this request's. */
+  readonly signatures: Buffer[] = [];
+
+  constructor(
+    private readonly digestBytes: number,
+    private readonly maxSignatures: number,
+  ) {}
+
+  /** Clears everything a previous request left. */
+  reset(): this {
+    this.prefix = '';
+    this.alternatePrefix = undefined;
+    this.includeBody = true;
+    this.timestamp = undefined;
+    this.eventId = undefined;
+    this.afterMatch = undefined;
+    this.count = 0;
+    return this;
+  }
+
+  /**
+   * Decodes one signature (hex or base64 of exactly the digest's length) into the next slot. False
+   * when it is anything else, or when the request carries more signatures than the scheme allows.
+   */
+  addSignature(text: string, encoding: 'hex' | 'base64'): boolean {
+    if (this.count === this.maxSignatures) return false;
+    if (this.count === this.signatures.length) this.signatures.push(Buffer.alloc(this.digestBytes));
+    if (!decodeInto(text, encoding, this.signatures[this.count])) return false;
+    this.count++;
+    return true;
+  }
 }
 
 /**
  * Reads the scheme's required headers in one pass into `out` (reused by the caller, so nothing is
  * allocated per request). Returns why they cannot be used, or undefined when all are present once.
  */
-export function readRequired(headers: Headers, names: readonly string[], out: HeaderValue[]): RejectionReason | undefined {
-  headers.pick(names, out);
+export function readRequired(headers: HeaderInput, names: readonly string[], out: HeaderValue[]): RejectionReason | undefined {
+  pickHeaders(headers, names, out);
   for (let i = 0; i < names.length; i++) if (out[i] === DUPLICATE) return 'duplicate_header';
   for (let i = 0; i < names.length; i++) if (!out[i]) return 'missing_header';
   return undefined;
 }
-
-/** One header's value, or the reason it cannot be used. */
-export function one(headers: Headers, name: string): string | RejectionReason {
-  const value = headers.get(name);
-  if (value === DUPLICATE) return 'duplicate_header';
-  if (value === undefined || value === '') return 'missing_header';
-  return value;
-}
-
-export function isReason(value: unknown): value is RejectionReason {
-  return typeof value === 'string' && REASONS.has(value);
-}
-const REASONS = new Set<string>(['missing_header', 'duplicate_header', 'malformed_header', 'malformed_timestamp', 'signature_invalid', 'timestamp_out_of_tolerance', 'no_active_key']);
 
 /** A unix-seconds timestamp header (1 to 12 digits) as a number, or malformed_timestamp. */
 export function parseTimestamp(value: string): number | RejectionReason {
@@ -90,71 +106,55 @@ const BEFORE_TWO_PADS = 'AQgw';
 const BEFORE_ONE_PAD = 'AEIMQUYcgkosw048';
 
 /**
- * Decodes base64 of exactly `bytes` bytes, or undefined. Node's decoder skips characters outside the
- * alphabet and stops at a stray '=', so with the exact length and padding checked here, a decoded
- * length of `bytes` proves every character was in the alphabet; this costs a fraction of a regular
- * expression or a re-encode on the hot path. (Node also reads '-' and '_' as '+' and '/'; such a
- * spelling decodes to the same bytes and must still carry a valid HMAC.)
+ * Decodes hex or base64 of exactly `target.length` bytes into `target`; false when the text is
+ * anything else. Node's decoders skip characters outside the alphabet (base64) or stop at the first
+ * one (hex, and base64 at a stray '='), so once the exact length and padding are checked here, a
+ * full-length write proves every character was in the alphabet; this costs a fraction of a regular
+ * expression or a re-encode. (Node's base64 also reads '-' and '_' as '+' and '/'; such a spelling
+ * decodes to the same bytes and must still carry a valid HMAC.)
  */
-function decodeBase64Exact(text: string, bytes: number): Buffer | undefined {
+export function decodeInto(text: string, encoding: 'hex' | 'base64', target: Buffer): boolean {
+  const bytes = target.length;
+  if (encoding === 'hex') return text.length === bytes * 2 && target.write(text, 'hex') === bytes;
   const length = Math.ceil(bytes / 3) * 4;
-  if (text.length !== length) return undefined;
+  if (text.length !== length) return false;
   const rem = bytes % 3;
-  if (rem === 1 && !(text.endsWith('==') && BEFORE_TWO_PADS.includes(text[length - 3]))) return undefined;
-  if (rem === 2 && !(text.charCodeAt(length - 1) === 61 && BEFORE_ONE_PAD.includes(text[length - 2]))) return undefined;
-  const decoded = Buffer.from(text, 'base64');
-  return decoded.length === bytes ? decoded : undefined;
-}
-
-/** Decodes a hex or base64 signature of exactly `bytes` bytes; undefined when it is anything else. */
-export function decodeSignature(text: string, encoding: 'hex' | 'base64', bytes: number): Buffer | undefined {
-  if (encoding === 'hex') {
-    if (text.length !== bytes * 2) return undefined;
-    // Node's hex decoder stops at the first non-hex character, so a full-length result proves them all.
-    const decoded = Buffer.from(text, 'hex');
-    return decoded.length === bytes ? decoded : undefined;
-  }
-  return decodeBase64Exact(text, bytes);
+  if (rem === 1 && !(text.endsWith('==') && BEFORE_TWO_PADS.includes(text[length - 3]))) return false;
+  if (rem === 2 && !(text.charCodeAt(length - 1) === 61 && BEFORE_ONE_PAD.includes(text[length - 2]))) return false;
+  return target.write(text, 'base64') === bytes;
 }
 
 /**
- * Tries every active key against every candidate in constant time per comparison (no early exit
+ * Tries every active key against every signature in constant time per comparison (no early exit
  * within a key), then checks the timestamp: a valid signature on a stale delivery is a replay.
  */
-export function verifyParsed(
-  parsed: Parsed,
+export function verifySigned(
+  signed: SignedContent,
   algorithm: HmacAlgorithm,
   body: string | Uint8Array,
   keys: readonly ActiveKey[],
   nowMs: number,
   toleranceSeconds: number,
 ): VerifyResult {
-  if (keys.length === 0) return { ok: false, reason: 'no_active_key' };
+  if (keys.length === 0) return REJECTED.no_active_key;
   let matched = false;
-  const { prefix, alternatePrefix, candidates, includeBody } = parsed;
+  const { prefix, alternatePrefix, signatures, count, includeBody } = signed;
   // Index loops, no per-request arrays, no explicit encodings (strings hash as UTF-8 by default).
   for (let k = 0; k < keys.length && !matched; k++) {
     if (keys[k].notAfterMs <= nowMs) continue;
     for (let variant = 0; variant < 2; variant++) {
-      const signed = variant === 0 ? prefix : alternatePrefix;
-      if (signed === undefined) break;
+      const content = variant === 0 ? prefix : alternatePrefix;
+      if (content === undefined) break;
       const hmac = createHmac(algorithm, keys[k].key);
-      if (signed) hmac.update(signed);
+      if (content) hmac.update(content);
       if (includeBody) hmac.update(body);
       const expected = hmac.digest();
-      for (let c = 0; c < candidates.length; c++) matched = timingSafeEqual(expected, candidates[c]) || matched;
+      for (let c = 0; c < count; c++) matched = timingSafeEqual(expected, signatures[c]) || matched;
     }
   }
-  if (!matched || (parsed.afterMatch && !parsed.afterMatch())) return { ok: false, reason: 'signature_invalid' };
-  if (parsed.timestamp !== undefined && Math.abs(nowMs / 1000 - parsed.timestamp) > toleranceSeconds) {
-    return { ok: false, reason: 'timestamp_out_of_tolerance' };
+  if (!matched || (signed.afterMatch && !signed.afterMatch())) return REJECTED.signature_invalid;
+  if (signed.timestamp !== undefined && Math.abs(nowMs / 1000 - signed.timestamp) > toleranceSeconds) {
+    return REJECTED.timestamp_out_of_tolerance;
   }
-  return { ok: true, eventId: parsed.eventId, timestamp: parsed.timestamp };
-}
-
-/** An id header (printable ASCII, at most 256): the id, or why it cannot be used. */
-export function eventIdHeader(headers: Headers, name: string): string | RejectionReason {
-  const id = one(headers, name);
-  if (isReason(id)) return id;
-  return isEventId(id) ? id : 'malformed_header';
+  return { ok: true, eventId: signed.eventId, timestamp: signed.timestamp };
 }

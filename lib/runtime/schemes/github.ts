@@ -1,6 +1,5 @@
-import { Headers, HeaderValue } from '../headers';
-import { RejectionReason } from '../types';
-import { decodeSignature, isEventId, Parsed, parsed, readRequired } from './common';
+import { RejectionReason, WebhookRequest } from '../types';
+import { isEventId, SignedContent } from './common';
 import { HmacScheme } from './scheme';
 
 /**
@@ -11,18 +10,17 @@ export class GitHubScheme extends HmacScheme {
   readonly requiredHeaders = ['x-hub-signature-256', 'x-github-delivery'];
   readonly signatureHeaders = ['x-hub-signature-256', 'x-hub-signature'];
   readonly contentTypes = ['application/json', 'application/x-www-form-urlencoded'];
-  protected readonly algorithm = 'sha256';
 
-  private readonly values: HeaderValue[] = [undefined, undefined];
+  constructor() {
+    super('sha256');
+  }
 
-  protected parse(headers: Headers): Parsed | RejectionReason {
-    const problem = readRequired(headers, this.requiredHeaders, this.values);
-    if (problem) return problem;
-    const signature = this.values[0] as string;
-    const delivery = this.values[1] as string;
+  protected parse(required: readonly string[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
+    const signature = required[0];
+    const delivery = required[1];
     if (!isEventId(delivery)) return 'malformed_header';
-    const decoded = signature.startsWith('sha256=') ? decodeSignature(signature.slice(7), 'hex', 32) : undefined;
-    if (!decoded) return 'malformed_header';
-    return parsed([decoded], '', true, undefined, delivery);
+    if (!signature.startsWith('sha256=') || !out.addSignature(signature.slice(7), 'hex')) return 'malformed_header';
+    out.eventId = delivery;
+    return undefined;
   }
 }

@@ -1,6 +1,5 @@
-import { Headers } from '../headers';
-import { GenericHmacSchemeConfig, RejectionReason } from '../types';
-import { DIGEST_BYTES, decodeSignature, eventIdHeader, isReason, one, Parsed, parsed, parseTimestamp } from './common';
+import { GenericHmacSchemeConfig, RejectionReason, WebhookRequest } from '../types';
+import { isEventId, parseTimestamp, SignedContent } from './common';
 import { HmacScheme } from './scheme';
 
 /**
@@ -13,49 +12,46 @@ export class GenericHmacScheme extends HmacScheme {
   readonly signatureHeaders: readonly string[];
   readonly contentTypes: readonly string[];
   readonly defaultToleranceSeconds?: number;
-  protected readonly algorithm;
+  private readonly prefix: string;
+  private readonly separator: string;
+  // Where the optional headers sit in requiredHeaders (signature first), or -1.
+  private readonly timestampAt: number;
+  private readonly eventIdAt: number;
 
   constructor(private readonly config: GenericHmacSchemeConfig) {
-    super();
+    super(config.algorithm);
     if (config.signedContent === 'timestamp-body' && !config.timestampHeader) {
       throw new Error('A generic HMAC scheme that signs the timestamp needs timestampHeader');
     }
     if (config.signedContent === 'body' && config.timestampHeader) {
       throw new Error('timestampHeader with signedContent "body" would check a timestamp the signature does not cover');
     }
-    this.algorithm = config.algorithm;
     const names = [config.signatureHeader, config.timestampHeader, config.eventIdHeader].filter((h): h is string => !!h).map((h) => h.toLowerCase());
     this.requiredHeaders = names;
+    this.timestampAt = config.timestampHeader ? 1 : -1;
+    this.eventIdAt = config.eventIdHeader ? names.length - 1 : -1;
+    this.prefix = config.prefix ?? '';
+    this.separator = config.separator ?? '.';
     this.signatureHeaders = [config.signatureHeader.toLowerCase()];
     this.contentTypes = config.contentTypes ?? ['application/json'];
     this.defaultToleranceSeconds = config.timestampHeader ? 300 : undefined;
   }
 
-  protected parse(headers: Headers): Parsed | RejectionReason {
-    const c = this.config;
-    const signature = one(headers, c.signatureHeader.toLowerCase());
-    if (isReason(signature)) return signature;
-    let timestamp: string | undefined;
-    let sentAt: number | undefined;
-    if (c.timestampHeader) {
-      const ts = one(headers, c.timestampHeader.toLowerCase());
-      if (isReason(ts)) return ts;
-      const parsed = parseTimestamp(ts);
-      if (isReason(parsed)) return parsed;
-      timestamp = ts;
-      sentAt = parsed;
+  protected parse(required: readonly string[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
+    if (this.timestampAt > 0) {
+      const timestamp = required[this.timestampAt];
+      const sentAt = parseTimestamp(timestamp);
+      if (typeof sentAt !== 'number') return sentAt;
+      out.prefix = timestamp + this.separator;
+      out.timestamp = sentAt;
     }
-    let eventId: string | undefined;
-    if (c.eventIdHeader) {
-      const id = eventIdHeader(headers, c.eventIdHeader.toLowerCase());
-      if (isReason(id)) return id;
-      eventId = id;
+    if (this.eventIdAt > 0) {
+      const id = required[this.eventIdAt];
+      if (!isEventId(id)) return 'malformed_header';
+      out.eventId = id;
     }
-    const prefix = c.prefix ?? '';
-    if (!signature.startsWith(prefix)) return 'malformed_header';
-    const decoded = decodeSignature(signature.slice(prefix.length), c.encoding, DIGEST_BYTES[c.algorithm]);
-    if (!decoded) return 'malformed_header';
-    const signedPrefix = timestamp === undefined ? '' : timestamp + (c.separator ?? '.');
-    return parsed([decoded], signedPrefix, true, sentAt, eventId);
+    const signature = required[0];
+    if (!signature.startsWith(this.prefix) || !out.addSignature(signature.slice(this.prefix.length), this.config.encoding)) return 'malformed_header';
+    return undefined;
   }
 }

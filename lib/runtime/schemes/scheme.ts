@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Headers } from '../headers';
-import { ActiveKey, RejectionReason, VerifyResult } from '../types';
-import { HmacAlgorithm, Parsed, verifyParsed } from './common';
+import { HeaderValue } from '../headers';
+import { ActiveKey, RejectionReason, VerifyResult, WebhookRequest } from '../types';
+import { DIGEST_BYTES, HmacAlgorithm, readRequired, rejected, SignedContent, verifySigned } from './common';
 
 /** What the verifier needs from one signature scheme. Implementations are pure and synchronous. */
 export interface Scheme {
@@ -25,7 +25,11 @@ export interface Scheme {
   decodeKey(secret: string): Buffer;
   /** Makes a new random secret in the format the sender expects. */
   generateKey(): string;
-  verify(input: SchemeInput): VerifyResult;
+  /**
+   * Verifies one request against the keys valid at `nowMs`. Never throws for anything a sender
+   * controls. Synchronous and not reentrant: an instance reuses its parse state between requests.
+   */
+  verify(request: WebhookRequest, keys: readonly ActiveKey[], nowMs: number, toleranceSeconds: number): VerifyResult;
   /**
    * A verified request the scheme answers itself instead of queueing (Slack's url_verification).
    * Called only after the signature verified.
@@ -33,16 +37,7 @@ export interface Scheme {
   immediateResponse?(body: string | Uint8Array): { body: string } | undefined;
 }
 
-export interface SchemeInput {
-  readonly headers: Headers;
-  readonly body: string | Uint8Array;
-  readonly url?: string;
-  readonly keys: readonly ActiveKey[];
-  readonly nowMs: number;
-  readonly toleranceSeconds: number;
-}
-
-/** Shared shape of the HMAC schemes: parse the headers, then one generic constant-time check. */
+/** Shared shape of the HMAC schemes: read the required headers, parse, then one constant-time check. */
 export abstract class HmacScheme implements Scheme {
   abstract readonly requiredHeaders: readonly string[];
   abstract readonly signatureHeaders: readonly string[];
@@ -50,10 +45,23 @@ export abstract class HmacScheme implements Scheme {
   readonly defaultToleranceSeconds?: number;
   readonly signsUrl: boolean = false;
   readonly eventIdSigned: boolean = false;
-  protected abstract readonly algorithm: HmacAlgorithm;
+  private readonly signed: SignedContent;
+  // The required headers' values, refilled by every request.
+  private readonly values: HeaderValue[] = [];
 
-  /** The signature headers parsed, or why they cannot be. Never throws. */
-  protected abstract parse(headers: Headers, body: string | Uint8Array, url: string | undefined): Parsed | RejectionReason;
+  /** @param maxSignatures how many signatures one request may carry (several while a sender rolls its secret) */
+  constructor(
+    protected readonly algorithm: HmacAlgorithm,
+    maxSignatures = 1,
+  ) {
+    this.signed = new SignedContent(DIGEST_BYTES[algorithm], maxSignatures);
+  }
+
+  /**
+   * Fills `out` from the request, or says why it cannot be. `required` holds the values of
+   * `requiredHeaders`, in that order, each present exactly once. Never throws for sender input.
+   */
+  protected abstract parse(required: readonly string[], request: WebhookRequest, out: SignedContent): RejectionReason | undefined;
 
   decodeKey(secret: string): Buffer {
     if (secret.length < 16) throw new Error('a signing secret must be at least 16 characters');
@@ -64,9 +72,10 @@ export abstract class HmacScheme implements Scheme {
     return randomBytes(32).toString('hex');
   }
 
-  verify({ headers, body, url, keys, nowMs, toleranceSeconds }: SchemeInput): VerifyResult {
-    const parsed = this.parse(headers, body, url);
-    if (typeof parsed === 'string') return { ok: false, reason: parsed };
-    return verifyParsed(parsed, this.algorithm, body, keys, nowMs, toleranceSeconds);
+  verify(request: WebhookRequest, keys: readonly ActiveKey[], nowMs: number, toleranceSeconds: number): VerifyResult {
+    const problem =
+      readRequired(request.headers, this.requiredHeaders, this.values) ?? this.parse(this.values as readonly string[], request, this.signed.reset());
+    if (problem) return rejected(problem);
+    return verifySigned(this.signed, this.algorithm, request.body, keys, nowMs, toleranceSeconds);
   }
 }

@@ -1,6 +1,5 @@
-import { Headers, HeaderValue } from '../headers';
-import { RejectionReason } from '../types';
-import { decodeSignature, isEventId, Parsed, parsed, readRequired } from './common';
+import { RejectionReason, WebhookRequest } from '../types';
+import { isEventId, SignedContent } from './common';
 import { HmacScheme } from './scheme';
 
 /**
@@ -11,18 +10,16 @@ export class ShopifyScheme extends HmacScheme {
   readonly requiredHeaders = ['x-shopify-hmac-sha256', 'x-shopify-webhook-id'];
   readonly signatureHeaders = ['x-shopify-hmac-sha256'];
   readonly contentTypes = ['application/json'];
-  protected readonly algorithm = 'sha256';
 
-  private readonly values: HeaderValue[] = [undefined, undefined];
+  constructor() {
+    super('sha256');
+  }
 
-  protected parse(headers: Headers): Parsed | RejectionReason {
-    const problem = readRequired(headers, this.requiredHeaders, this.values);
-    if (problem) return problem;
-    const signature = this.values[0] as string;
-    const id = this.values[1] as string;
+  protected parse(required: readonly string[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
+    const id = required[1];
     if (!isEventId(id)) return 'malformed_header';
-    const decoded = decodeSignature(signature, 'base64', 32);
-    if (!decoded) return 'malformed_header';
-    return parsed([decoded], '', true, undefined, id);
+    if (!out.addSignature(required[0], 'base64')) return 'malformed_header';
+    out.eventId = id;
+    return undefined;
   }
 }

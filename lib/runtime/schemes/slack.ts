@@ -1,6 +1,5 @@
-import { Headers, HeaderValue } from '../headers';
-import { RejectionReason } from '../types';
-import { decodeSignature, Parsed, parsed, parseTimestamp, readRequired } from './common';
+import { RejectionReason, WebhookRequest } from '../types';
+import { parseTimestamp, SignedContent } from './common';
 import { HmacScheme } from './scheme';
 
 const MAX_CHALLENGE_BODY = 4096;
@@ -15,20 +14,20 @@ export class SlackScheme extends HmacScheme {
   readonly signatureHeaders = ['x-slack-signature'];
   readonly contentTypes = ['application/json', 'application/x-www-form-urlencoded'];
   readonly defaultToleranceSeconds = 300;
-  protected readonly algorithm = 'sha256';
 
-  private readonly values: HeaderValue[] = [undefined, undefined];
+  constructor() {
+    super('sha256');
+  }
 
-  protected parse(headers: Headers): Parsed | RejectionReason {
-    const problem = readRequired(headers, this.requiredHeaders, this.values);
-    if (problem) return problem;
-    const signature = this.values[0] as string;
-    const timestamp = this.values[1] as string;
+  protected parse(required: readonly string[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
+    const signature = required[0];
+    const timestamp = required[1];
     const sentAt = parseTimestamp(timestamp);
     if (typeof sentAt !== 'number') return sentAt;
-    const decoded = signature.startsWith('v0=') ? decodeSignature(signature.slice(3), 'hex', 32) : undefined;
-    if (!decoded) return 'malformed_header';
-    return parsed([decoded], `v0:${timestamp}:`, true, sentAt, undefined);
+    if (!signature.startsWith('v0=') || !out.addSignature(signature.slice(3), 'hex')) return 'malformed_header';
+    out.prefix = `v0:${timestamp}:`;
+    out.timestamp = sentAt;
+    return undefined;
   }
 
   immediateResponse(body: string | Uint8Array): { body: string } | undefined {

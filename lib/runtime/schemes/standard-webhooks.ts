@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { RejectionReason, StandardWebhooksSchemeConfig } from '../types';
-import { Headers, HeaderValue } from '../headers';
-import { decodeSignature, isEventId, Parsed, parsed, parseTimestamp, readRequired } from './common';
+import { RejectionReason, StandardWebhooksSchemeConfig, WebhookRequest } from '../types';
+import { isEventId, parseTimestamp, SignedContent } from './common';
 import { HmacScheme } from './scheme';
 
 const SECRET_PREFIX = 'whsec_';
@@ -20,21 +19,12 @@ export class StandardWebhooksScheme extends HmacScheme {
   readonly defaultToleranceSeconds = 300;
   // The id is part of the signed content (`id.timestamp.body`).
   readonly eventIdSigned = true;
-  protected readonly algorithm = 'sha256';
-  private readonly idHeader: string;
-  private readonly timestampHeader: string;
-  private readonly signatureHeader: string;
-  // Reused by every parse (synchronous, single-threaded): no allocation per request.
-  private readonly values: HeaderValue[] = [undefined, undefined, undefined];
 
   constructor(config: StandardWebhooksSchemeConfig) {
-    super();
+    super('sha256', MAX_SIGNATURES);
     const prefix = config.headerPrefix ?? 'webhook';
-    this.idHeader = `${prefix}-id`;
-    this.timestampHeader = `${prefix}-timestamp`;
-    this.signatureHeader = `${prefix}-signature`;
-    this.requiredHeaders = [this.idHeader, this.timestampHeader, this.signatureHeader];
-    this.signatureHeaders = [this.signatureHeader];
+    this.requiredHeaders = [`${prefix}-id`, `${prefix}-timestamp`, `${prefix}-signature`];
+    this.signatureHeaders = [`${prefix}-signature`];
   }
 
   decodeKey(secret: string): Buffer {
@@ -49,41 +39,34 @@ export class StandardWebhooksScheme extends HmacScheme {
     return SECRET_PREFIX + randomBytes(32).toString('base64');
   }
 
-  protected parse(headers: Headers): Parsed | RejectionReason {
-    const problem = readRequired(headers, this.requiredHeaders, this.values);
-    if (problem) return problem;
-    const id = this.values[0] as string;
-    const timestamp = this.values[1] as string;
-    const signature = this.values[2] as string;
+  protected parse(required: readonly string[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
+    const id = required[0];
+    const timestamp = required[1];
     if (!isEventId(id)) return 'malformed_header';
     const sentAt = parseTimestamp(timestamp);
     if (typeof sentAt !== 'number') return sentAt;
-    const candidates = parseSignatureList(signature);
-    if (!candidates) return 'malformed_header';
-    return parsed(candidates, `${id}.${timestamp}.`, true, sentAt, id);
+    if (!readSignatureList(required[2], out)) return 'malformed_header';
+    out.prefix = `${id}.${timestamp}.`;
+    out.timestamp = sentAt;
+    out.eventId = id;
+    return undefined;
   }
 }
 
-/** `v1,<b64> v1,<b64> v1a,...` → the v1 signatures; undefined when the list is malformed. */
-function parseSignatureList(header: string): Buffer[] | undefined {
-  if (header.length > MAX_SIGNATURE_HEADER) return undefined;
+/** `v1,<b64> v1,<b64> v1a,...` → the v1 signatures into `out`; false when the list is malformed. */
+function readSignatureList(header: string, out: SignedContent): boolean {
+  if (header.length > MAX_SIGNATURE_HEADER) return false;
   // The usual case, one signature, without splitting.
-  if (header.startsWith('v1,') && header.indexOf(' ') < 0) {
-    const only = decodeSignature(header.slice(3), 'base64', 32);
-    return only ? [only] : undefined;
-  }
-  const out: Buffer[] = [];
+  if (header.startsWith('v1,') && header.indexOf(' ') < 0) return out.addSignature(header.slice(3), 'base64');
   let entries = 0;
   for (const entry of header.split(' ')) {
     if (entry === '') continue;
-    if (++entries > MAX_SIGNATURES) return undefined;
+    if (++entries > MAX_SIGNATURES) return false;
     const comma = entry.indexOf(',');
-    if (comma <= 0) return undefined;
+    if (comma <= 0) return false;
     // Other versions (e.g. v1a asymmetric signatures) are not ours to check; skip them.
     if (entry.slice(0, comma) !== 'v1') continue;
-    const decoded = decodeSignature(entry.slice(comma + 1), 'base64', 32);
-    if (!decoded) return undefined;
-    out.push(decoded);
+    if (!out.addSignature(entry.slice(comma + 1), 'base64')) return false;
   }
-  return out.length > 0 ? out : undefined;
+  return out.count > 0;
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Headers } from '../headers';
-import { RejectionReason } from '../types';
-import { decodeSignature, isReason, one, Parsed, parsed, parseTimestamp } from './common';
+import { RejectionReason, WebhookRequest } from '../types';
+import { parseTimestamp, SignedContent } from './common';
 import { HmacScheme } from './scheme';
 
 const MAX_HEADER = 4096;
@@ -18,18 +17,19 @@ export class StripeScheme extends HmacScheme {
   readonly signatureHeaders = ['stripe-signature'];
   readonly contentTypes = ['application/json'];
   readonly defaultToleranceSeconds = 300;
-  protected readonly algorithm = 'sha256';
+
+  constructor() {
+    super('sha256', MAX_ENTRIES);
+  }
 
   generateKey(): string {
     return 'whsec_' + randomBytes(24).toString('base64url');
   }
 
-  protected parse(headers: Headers): Parsed | RejectionReason {
-    const header = one(headers, 'stripe-signature');
-    if (isReason(header)) return header;
+  protected parse(required: readonly string[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
+    const header = required[0];
     if (header.length > MAX_HEADER) return 'malformed_header';
     let timestamp: string | undefined;
-    const candidates: Buffer[] = [];
     const entries = header.split(',');
     if (entries.length > MAX_ENTRIES) return 'malformed_header';
     for (const entry of entries) {
@@ -41,15 +41,15 @@ export class StripeScheme extends HmacScheme {
         if (timestamp !== undefined) return 'malformed_header';
         timestamp = value;
       } else if (key === 'v1') {
-        const decoded = decodeSignature(value, 'hex', 32);
-        if (!decoded) return 'malformed_header';
-        candidates.push(decoded);
+        if (!out.addSignature(value, 'hex')) return 'malformed_header';
       }
     }
     if (timestamp === undefined) return 'malformed_timestamp';
     const sentAt = parseTimestamp(timestamp);
-    if (isReason(sentAt)) return sentAt;
-    if (candidates.length === 0) return 'malformed_header';
-    return parsed(candidates, `${timestamp}.`, true, sentAt, undefined);
+    if (typeof sentAt !== 'number') return sentAt;
+    if (out.count === 0) return 'malformed_header';
+    out.prefix = `${timestamp}.`;
+    out.timestamp = sentAt;
+    return undefined;
   }
 }

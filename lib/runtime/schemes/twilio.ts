@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { DUPLICATE, Headers } from '../headers';
-import { RejectionReason } from '../types';
-import { decodeSignature, isReason, one, Parsed, parsed } from './common';
+import { DUPLICATE, headerValue } from '../headers';
+import { RejectionReason, WebhookRequest } from '../types';
+import { SignedContent } from './common';
 import { HmacScheme } from './scheme';
 
 const URL_PARTS = /^(https?):\/\/([^/:?#]+)(?::(\d+))?(.*)$/;
@@ -19,21 +19,22 @@ export class TwilioScheme extends HmacScheme {
   readonly signatureHeaders = ['x-twilio-signature'];
   readonly contentTypes = ['application/x-www-form-urlencoded', 'application/json'];
   readonly signsUrl = true;
-  protected readonly algorithm = 'sha1';
 
-  protected parse(headers: Headers, body: string | Uint8Array, url: string | undefined): Parsed | RejectionReason {
+  constructor() {
+    super('sha1');
+  }
+
+  protected parse(required: readonly string[], { headers, body, url }: WebhookRequest, out: SignedContent): RejectionReason | undefined {
     if (!url) throw new Error('Twilio signs the public URL: pass the URL the sender posted to');
-    const signature = one(headers, 'x-twilio-signature');
-    if (isReason(signature)) return signature;
-    const decoded = decodeSignature(signature, 'base64', 20);
-    if (!decoded) return 'malformed_header';
-    const token = headers.get('i-twilio-idempotency-token');
+    if (!out.addSignature(required[0], 'base64')) return 'malformed_header';
+    const token = headerValue(headers, 'i-twilio-idempotency-token');
     if (token === DUPLICATE) return 'duplicate_header';
-    const eventId = token && /^[\x21-\x7e]{1,256}$/.test(token) ? token : undefined;
-    const contentType = headers.get('content-type');
+    const contentType = headerValue(headers, 'content-type');
     const json = typeof contentType === 'string' && contentType.toLowerCase().startsWith('application/json');
     const urls = withAndWithoutPort(url);
     const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+    out.includeBody = false;
+    out.eventId = token && /^[\x21-\x7e]{1,256}$/.test(token) ? token : undefined;
 
     if (json) {
       const query = url.indexOf('?');
@@ -41,10 +42,15 @@ export class TwilioScheme extends HmacScheme {
       if (!declared || !HEX64.test(declared)) return 'malformed_header';
       const actual = createHash('sha256').update(text, 'utf8').digest();
       const expected = Buffer.from(declared, 'hex');
-      return parsed([decoded], urls[0], false, undefined, eventId, urls[1], () => timingSafeEqual(actual, expected));
+      out.prefix = urls[0];
+      out.alternatePrefix = urls[1];
+      out.afterMatch = () => timingSafeEqual(actual, expected);
+      return undefined;
     }
     const params = sortedParams(text);
-    return parsed([decoded], urls[0] + params, false, undefined, eventId, urls[1] === undefined ? undefined : urls[1] + params);
+    out.prefix = urls[0] + params;
+    out.alternatePrefix = urls[1] === undefined ? undefined : urls[1] + params;
+    return undefined;
   }
 }
 
