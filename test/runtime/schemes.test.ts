@@ -31,6 +31,13 @@ describe('Stripe against the stripe library', () => {
     expect(verify({ type: 'stripe' }, { 'stripe-signature': combined }, JSON_BODY, [secret]).ok).toBe(true);
   });
 
+  test('tolerates spaces around entries and unknown keys, as the entries are trimmed', () => {
+    const [t, v1] = header().split(',');
+    for (const spelled of [` ${t} , ${v1} `, `${t},x=1,${v1}`, `${t},v1x=00,${v1}`, `${v1},${t}`, `${t}, v1 = ${v1.slice(3)}`]) {
+      expect(verify({ type: 'stripe' }, { 'stripe-signature': spelled }, JSON_BODY, [secret]).ok).toBe(true);
+    }
+  });
+
   test.each([
     ['a tampered body', () => verify({ type: 'stripe' }, { 'stripe-signature': header() }, JSON_BODY + ' ', [secret]), 'signature_invalid'],
     ['another secret', () => verify({ type: 'stripe' }, { 'stripe-signature': header() }, JSON_BODY, ['whsec_other_secret_0123456789']), 'signature_invalid'],
@@ -40,6 +47,10 @@ describe('Stripe against the stripe library', () => {
     ['no t=', () => verify({ type: 'stripe' }, { 'stripe-signature': header().split(',')[1] }, JSON_BODY, [secret]), 'malformed_timestamp'],
     ['only v0', () => verify({ type: 'stripe' }, { 'stripe-signature': `t=${NOW_S},v0=${'a'.repeat(64)}` }, JSON_BODY, [secret]), 'malformed_header'],
     ['a short v1', () => verify({ type: 'stripe' }, { 'stripe-signature': `t=${NOW_S},v1=abcd` }, JSON_BODY, [secret]), 'malformed_header'],
+    ['a trailing comma', () => verify({ type: 'stripe' }, { 'stripe-signature': `${header()},` }, JSON_BODY, [secret]), 'malformed_header'],
+    ['an entry without =', () => verify({ type: 'stripe' }, { 'stripe-signature': `${header()},v1` }, JSON_BODY, [secret]), 'malformed_header'],
+    ['an empty key', () => verify({ type: 'stripe' }, { 'stripe-signature': `=1,${header()}` }, JSON_BODY, [secret]), 'malformed_header'],
+    ['33 entries', () => verify({ type: 'stripe' }, { 'stripe-signature': `${header()}${',x=1'.repeat(31)}` }, JSON_BODY, [secret]), 'malformed_header'],
   ])('rejects %s', (_n, run, reason) => {
     expect(run()).toEqual({ ok: false, reason });
   });

@@ -30,19 +30,23 @@ export class StripeScheme extends HmacScheme {
     const header = required[0];
     if (header.length > MAX_HEADER) return 'malformed_header';
     let timestamp: string | undefined;
-    const entries = header.split(',');
-    if (entries.length > MAX_ENTRIES) return 'malformed_header';
-    for (const entry of entries) {
-      const eq = entry.indexOf('=');
-      if (eq <= 0) return 'malformed_header';
-      const key = entry.slice(0, eq).trim();
-      const value = entry.slice(eq + 1).trim();
+    // Walks the comma-separated `key=value` entries in place: no array of entries, and no key string
+    // for the usual `t` and `v1` (spaces around keys and values are tolerated).
+    let entries = 0;
+    for (let start = 0; start <= header.length; ) {
+      if (++entries > MAX_ENTRIES) return 'malformed_header';
+      const comma = header.indexOf(',', start);
+      const end = comma < 0 ? header.length : comma;
+      const eq = header.indexOf('=', start);
+      if (eq <= start || eq >= end) return 'malformed_header';
+      const key = eq - start === 1 ? (header.charCodeAt(start) === 116 ? 't' : '') : header.startsWith('v1=', start) ? 'v1' : header.slice(start, eq).trim();
       if (key === 't') {
         if (timestamp !== undefined) return 'malformed_header';
-        timestamp = value;
+        timestamp = header.slice(eq + 1, end).trim();
       } else if (key === 'v1') {
-        if (!out.addSignature(value, 'hex')) return 'malformed_header';
+        if (!out.addSignature(header.slice(eq + 1, end).trim(), 'hex')) return 'malformed_header';
       }
+      start = end + 1;
     }
     if (timestamp === undefined) return 'malformed_timestamp';
     const sentAt = parseTimestamp(timestamp);
