@@ -19,6 +19,8 @@ const importEsm = new Function('specifier', 'return import(specifier)') as (s: s
 let octokitVerify: (secret: string, payload: string, signature: string) => Promise<boolean>;
 
 const CONTROL = 'raw node:crypto again (A/A)';
+// Beyond this, the A/A control says the run is too noisy to judge a ±10% target by.
+const NOISY = 0.05;
 
 type Contender = { name: string; run: () => unknown | Promise<unknown> };
 
@@ -120,12 +122,15 @@ function groups(kib: number): { title: string; contenders: Contender[] }[] {
   // Stripe
   const stripeHeader = stripe.webhooks.generateTestHeaderString({ payload, secret: STRIPE_SECRET, timestamp: ts });
   const st = schemeFor({ type: 'stripe' });
-  const stKeys: ActiveKey[] = [{ key: Buffer.from(STRIPE_SECRET), notAfterMs: Number.POSITIVE_INFINITY }];
+  // Raw gets the key bytes ready-made, exactly as the library does (a string key costs a UTF-8 encode per call).
+  const stKey = Buffer.from(STRIPE_SECRET);
+  const stKeys: ActiveKey[] = [{ key: stKey, notAfterMs: Number.POSITIVE_INFINITY }];
 
   // GitHub
   const ghHeader = 'sha256=' + createHmac('sha256', GITHUB_SECRET).update(payload).digest('hex');
   const gh = schemeFor({ type: 'github' });
-  const ghKeys: ActiveKey[] = [{ key: Buffer.from(GITHUB_SECRET), notAfterMs: Number.POSITIVE_INFINITY }];
+  const ghKey = Buffer.from(GITHUB_SECRET);
+  const ghKeys: ActiveKey[] = [{ key: ghKey, notAfterMs: Number.POSITIVE_INFINITY }];
   const ghHeaders = { 'x-hub-signature-256': ghHeader, 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958' };
 
   return [
@@ -152,7 +157,7 @@ function groups(kib: number): { title: string; contenders: Contender[] }[] {
           name: 'raw node:crypto',
           run: () => {
             const [t, v1] = stripeHeader.split(',');
-            const expected = createHmac('sha256', STRIPE_SECRET).update(`${t.slice(2)}.`).update(payload).digest();
+            const expected = createHmac('sha256', stKey).update(`${t.slice(2)}.`).update(payload).digest();
             return Math.abs(Date.now() / 1000 - Number(t.slice(2))) <= 300 && timingSafeEqual(expected, Buffer.from(v1.slice(3), 'hex'));
           },
         },
@@ -165,7 +170,7 @@ function groups(kib: number): { title: string; contenders: Contender[] }[] {
       contenders: [
         {
           name: 'raw node:crypto',
-          run: () => timingSafeEqual(createHmac('sha256', GITHUB_SECRET).update(payload).digest(), Buffer.from(ghHeader.slice(7), 'hex')),
+          run: () => timingSafeEqual(createHmac('sha256', ghKey).update(payload).digest(), Buffer.from(ghHeader.slice(7), 'hex')),
         },
         { name: 'cdk-hardened-webhook', run: () => verifyWithKeys(gh, { headers: ghHeaders, body: payload }, ghKeys, Date.now()) },
         { name: '@octokit/webhooks-methods', run: () => octokitVerify(GITHUB_SECRET, payload, ghHeader) },
@@ -232,7 +237,11 @@ async function main(): Promise<void> {
   const { bundleBytes, bundleMs, sdkMs } = loadTimes();
   const minRatio = Math.min(...worst);
   console.log(`\ncdk-hardened-webhook vs raw, lowest ratio over every scheme and size: ${minRatio.toFixed(2)}× (target ≥ 0.90×)`);
-  console.log(`measurement noise in this run: raw against itself (A/A) from ${Math.min(...control).toFixed(2)}× to ${Math.max(...control).toFixed(2)}×`);
+  const noise = Math.max(...control.map((r) => Math.abs(1 - r)));
+  console.log(
+    `measurement noise in this run: raw against itself (A/A) from ${Math.min(...control).toFixed(2)}× to ${Math.max(...control).toFixed(2)}×` +
+      (noise > NOISY ? ` — more than ±${NOISY * 100}%: something else was using the CPU; rerun on an idle machine before reading the ratios` : ''),
+  );
   console.log(`verifier bundle: ${(bundleBytes / 1024).toFixed(1)} KiB minified, @aws-sdk external (target ≤ 25 KB: ${bundleBytes <= 25_000 ? 'met' : 'NOT met'})`);
   console.log(
     `process load, median of 25: bundle ${bundleMs.toFixed(0)} ms vs its SDK clients alone ${sdkMs.toFixed(0)} ms = ${(bundleMs / sdkMs).toFixed(2)}× (target ≤ 1.15×)`,

@@ -109,6 +109,18 @@ describe('source options', () => {
     expect(() => SignatureScheme.hmac({ algorithm: 'sha256', signatureHeader: 'X-Sig', encoding: 'hex', signedContent: 'body', timestampHeader: 'X-Ts' })).toThrow(/does not cover/);
   });
 
+  test('fails if a generic HMAC scheme names a header that cannot exist, or one header twice', () => {
+    const base = { algorithm: 'sha256', encoding: 'hex', signedContent: 'timestamp-body' } as const;
+    expect(() => SignatureScheme.hmac({ ...base, signatureHeader: '', timestampHeader: 'X-Ts' })).toThrow(/signatureHeader "" is not an HTTP header name: give the header the sender sends/);
+    expect(() => SignatureScheme.hmac({ ...base, signatureHeader: 'X-Sig', timestampHeader: 'X Ts' })).toThrow(/timestampHeader "X Ts" is not an HTTP header name/);
+    expect(() => SignatureScheme.hmac({ ...base, signatureHeader: 'X-Sig', timestampHeader: 'X-Ts', eventIdHeader: 'x-ts' })).toThrow(
+      /eventIdHeader "x-ts" is also the timestampHeader: the signature, timestamp and event id must each come in their own header/,
+    );
+    expect(() => SignatureScheme.hmac({ ...base, signedContent: 'body', timestampHeader: undefined, signatureHeader: 'X-Sig', eventIdHeader: 'X-SIG' })).toThrow(
+      /eventIdHeader "X-SIG" is also the signatureHeader/,
+    );
+  });
+
   test('checks sources given as props too', () => {
     expect(() => new HardenedWebhookEndpoint(newStack(), 'W', { ...dev, sources: { x: { scheme, maxBodySize: Size.bytes(0) } } })).toThrow(/maxBodySize 0 bytes/);
   });

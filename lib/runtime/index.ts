@@ -1,5 +1,6 @@
 // The pure verification core: no aws-cdk-lib, no AWS SDK. The verifier Lambda uses exactly this, and
-// so can a user's own code: `import { verifyWebhook } from 'cdk-hardened-webhook/runtime'`.
+// so can a user's own code: `import { verifyWebhook } from 'cdk-hardened-webhook/runtime'` (package.json
+// "exports"; test/runtime/entry-point.test.ts keeps it free of aws-cdk-lib and the AWS SDK).
 export * from './types';
 export { DUPLICATE, HeaderValue, headerValue, pickHeaders } from './headers';
 export * from './key-set';

@@ -162,6 +162,12 @@ describe('Twilio against the twilio library', () => {
     expect(verify({ type: 'twilio' }, { 'Content-Type': 'application/x-www-form-urlencoded' }, body, [token], { url })).toEqual({ ok: false, reason: 'missing_header' });
   });
 
+  test('without the public URL, says so whatever the request carries (a caller mistake, not a rejection)', () => {
+    for (const headers of [formHeaders('x'), { 'Content-Type': 'application/x-www-form-urlencoded' }]) {
+      expect(() => verify({ type: 'twilio' }, headers, form, [token])).toThrow(/Twilio signs the public URL: pass the URL the sender posted to/);
+    }
+  });
+
   test('JSON bodies: the URL carries bodySHA256, which must match the body', () => {
     const hash = createHash('sha256').update(JSON_BODY).digest('hex');
     const jsonUrl = `https://hooks.example.com/webhooks/twilio?bodySHA256=${hash}`;
@@ -199,6 +205,15 @@ describe('generic HMAC', () => {
     const scheme = config({ signedContent: 'timestamp-body', timestampHeader: 'X-Timestamp' });
     const headers = { 'X-Signature': createHmac('sha256', secret).update(`${NOW_S - 600}.${JSON_BODY}`).digest('hex'), 'X-Timestamp': String(NOW_S - 600) };
     expect(verify(scheme, headers, JSON_BODY, [secret])).toEqual({ ok: false, reason: 'timestamp_out_of_tolerance' });
+  });
+
+  test('with several problems, the reason is the first of: a duplicated header, a missing one, then malformed values', () => {
+    const scheme = config({ signedContent: 'timestamp-body', timestampHeader: 'X-Ts', eventIdHeader: 'X-Id' });
+    const reason = (headers: Record<string, string | string[]>) => verify(scheme, headers, JSON_BODY, [secret]);
+    expect(reason({ 'X-Signature': '', 'X-Ts': [String(NOW_S), String(NOW_S)], 'X-Id': 'e' })).toEqual({ ok: false, reason: 'duplicate_header' });
+    expect(reason({ 'X-Signature': 'zz', 'X-Ts': 'soon', 'X-Id': '' })).toEqual({ ok: false, reason: 'missing_header' });
+    expect(reason({ 'X-Signature': 'zz', 'X-Ts': 'soon', 'X-Id': 'e' })).toEqual({ ok: false, reason: 'malformed_timestamp' });
+    expect(reason({ 'X-Signature': 'zz', 'X-Ts': String(NOW_S), 'X-Id': 'e' })).toEqual({ ok: false, reason: 'malformed_header' });
   });
 
   test('refuses a timestamp header the signature would not cover', () => {
@@ -362,6 +377,32 @@ describe('one scheme instance across requests', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('signature encodings are canonical', () => {
+  // Node's decoders read only a character's low byte, so 'ı' (U+0131) would decode as '1': a second
+  // spelling of a valid signature. Such a spelling is refused as malformed, never verified.
+  const highByte = (text: string) => [...text].map((c) => String.fromCharCode(0x100 | c.charCodeAt(0))).join('');
+  const secret = 'github-secret-0123456789';
+  const body = '{"zen":"Keep it logically awesome."}';
+  const hex = createHmac('sha256', secret).update(body).digest('hex');
+  const b64 = createHmac('sha256', secret).update(body).digest('base64');
+
+  test('hex with characters above U+00FF is malformed (GitHub)', () => {
+    expect(verify({ type: 'github' }, { 'x-hub-signature-256': `sha256=${hex}`, 'x-github-delivery': 'd' }, body, [secret]).ok).toBe(true);
+    const spelled = `sha256=${hex.slice(0, 10)}${highByte(hex.slice(10, 11))}${hex.slice(11)}`;
+    expect(verify({ type: 'github' }, { 'x-hub-signature-256': spelled, 'x-github-delivery': 'd' }, body, [secret])).toEqual({ ok: false, reason: 'malformed_header' });
+  });
+
+  test('base64 with characters above U+00FF is malformed (Shopify)', () => {
+    expect(verify({ type: 'shopify' }, { 'x-shopify-hmac-sha256': b64, 'x-shopify-webhook-id': 'w' }, body, [secret]).ok).toBe(true);
+    fc.assert(
+      fc.property(fc.nat(b64.length - 2), (at) => {
+        const spelled = b64.slice(0, at) + highByte(b64[at]) + b64.slice(at + 1);
+        expect(verify({ type: 'shopify' }, { 'x-shopify-hmac-sha256': spelled, 'x-shopify-webhook-id': 'w' }, body, [secret])).toEqual({ ok: false, reason: 'malformed_header' });
+      }),
     );
   });
 });

@@ -5,7 +5,7 @@ import { ActiveKey, HeaderInput, REJECTION_REASONS, RejectionReason, VerifyResul
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
 export const DIGEST_BYTES: Record<HmacAlgorithm, number> = { sha1: 20, sha256: 32, sha512: 64 };
 
-/** One frozen result per reason: a rejection (the path a flood of forgeries takes) allocates nothing. */
+/** One frozen result per reason, shared by every rejection for it. */
 const REJECTED = Object.fromEntries(REJECTION_REASONS.map((reason) => [reason, Object.freeze({ ok: false, reason })])) as Record<
   RejectionReason,
   VerifyResult
@@ -107,21 +107,28 @@ const BEFORE_ONE_PAD = 'AEIMQUYcgkosw048';
 
 /**
  * Decodes hex or base64 of exactly `target.length` bytes into `target`; false when the text is
- * anything else. Node's decoders skip characters outside the alphabet (base64) or stop at the first
- * one (hex, and base64 at a stray '='), so once the exact length and padding are checked here, a
- * full-length write proves every character was in the alphabet; this costs a fraction of a regular
- * expression or a re-encode. (Node's base64 also reads '-' and '_' as '+' and '/'; such a spelling
- * decodes to the same bytes and must still carry a valid HMAC.)
+ * anything else. Node's decoders read only the low byte of each character, skip characters outside
+ * the alphabet (base64) and stop at the first one (hex, and base64 at a stray '='). So once the text
+ * is checked to be ASCII of the exact length and padding, a full-length write proves every character
+ * was in the alphabet: a fraction of the cost of a regular expression or a re-encode. (Node's base64
+ * also reads '-' and '_' as '+' and '/'; such a spelling decodes to the same bytes and must still
+ * carry a valid HMAC.)
  */
 export function decodeInto(text: string, encoding: 'hex' | 'base64', target: Buffer): boolean {
   const bytes = target.length;
-  if (encoding === 'hex') return text.length === bytes * 2 && target.write(text, 'hex') === bytes;
-  const length = Math.ceil(bytes / 3) * 4;
-  if (text.length !== length) return false;
+  if (text.length !== (encoding === 'hex' ? bytes * 2 : Math.ceil(bytes / 3) * 4) || !isAscii(text)) return false;
+  if (encoding === 'hex') return target.write(text, 'hex') === bytes;
   const rem = bytes % 3;
+  const length = text.length;
   if (rem === 1 && !(text.endsWith('==') && BEFORE_TWO_PADS.includes(text[length - 3]))) return false;
   if (rem === 2 && !(text.charCodeAt(length - 1) === 61 && BEFORE_ONE_PAD.includes(text[length - 2]))) return false;
   return target.write(text, 'base64') === bytes;
+}
+
+function isAscii(text: string): boolean {
+  let bits = 0;
+  for (let i = 0; i < text.length; i++) bits |= text.charCodeAt(i);
+  return bits < 0x80;
 }
 
 /**

@@ -2,6 +2,9 @@ import { GenericHmacSchemeConfig, RejectionReason, WebhookRequest } from '../typ
 import { isEventId, parseTimestamp, SignedContent } from './common';
 import { HmacScheme } from './scheme';
 
+// An HTTP field name (RFC 9110 token).
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /**
  * Any HMAC sender: algorithm, signature header, optional prefix (e.g. `sha256=`), hex or base64,
  * signed content either the body or `<timestamp><separator><body>`, optional timestamp and event id
@@ -26,7 +29,21 @@ export class GenericHmacScheme extends HmacScheme {
     if (config.signedContent === 'body' && config.timestampHeader) {
       throw new Error('timestampHeader with signedContent "body" would check a timestamp the signature does not cover');
     }
-    const names = [config.signatureHeader, config.timestampHeader, config.eventIdHeader].filter((h): h is string => !!h).map((h) => h.toLowerCase());
+    const named: [string, string | undefined][] = [
+      ['signatureHeader', config.signatureHeader],
+      ['timestampHeader', config.timestampHeader],
+      ['eventIdHeader', config.eventIdHeader],
+    ];
+    const names: string[] = [];
+    for (const [field, name] of named) {
+      if (name === undefined) continue;
+      if (!HEADER_NAME.test(name)) throw new Error(`${field} ${JSON.stringify(name)} is not an HTTP header name: give the header the sender sends, e.g. "X-Signature"`);
+      const earlier = names.indexOf(name.toLowerCase());
+      if (earlier >= 0) {
+        throw new Error(`${field} "${name}" is also the ${named.filter(([, n]) => n)[earlier][0]}: the signature, timestamp and event id must each come in their own header`);
+      }
+      names.push(name.toLowerCase());
+    }
     this.requiredHeaders = names;
     this.timestampAt = config.timestampHeader ? 1 : -1;
     this.eventIdAt = config.eventIdHeader ? names.length - 1 : -1;

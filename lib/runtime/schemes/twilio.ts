@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { DUPLICATE, headerValue } from '../headers';
-import { RejectionReason, WebhookRequest } from '../types';
+import { ActiveKey, RejectionReason, VerifyResult, WebhookRequest } from '../types';
 import { SignedContent } from './common';
 import { HmacScheme } from './scheme';
 
@@ -24,8 +24,14 @@ export class TwilioScheme extends HmacScheme {
     super('sha1');
   }
 
-  protected parse(required: readonly string[], { headers, body, url }: WebhookRequest, out: SignedContent): RejectionReason | undefined {
-    if (!url) throw new Error('Twilio signs the public URL: pass the URL the sender posted to');
+  verify(request: WebhookRequest, keys: readonly ActiveKey[], nowMs: number, toleranceSeconds: number): VerifyResult {
+    // A caller's mistake, not the sender's: say so whatever the request looks like.
+    if (!request.url) throw new Error('Twilio signs the public URL: pass the URL the sender posted to');
+    return super.verify(request, keys, nowMs, toleranceSeconds);
+  }
+
+  protected parse(required: readonly string[], { headers, body, url: givenUrl }: WebhookRequest, out: SignedContent): RejectionReason | undefined {
+    const url = givenUrl as string;
     if (!out.addSignature(required[0], 'base64')) return 'malformed_header';
     const token = headerValue(headers, 'i-twilio-idempotency-token');
     if (token === DUPLICATE) return 'duplicate_header';
