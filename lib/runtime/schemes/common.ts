@@ -90,14 +90,14 @@ export function parseTimestamp(value: string): number | RejectionReason {
   return n;
 }
 
+// Character scans are regular expressions: V8 compiles them to native code that runs several times
+// faster than a charCodeAt loop over the same 36 to 64 characters.
+const EVENT_ID = /^[\x21-\x7e]{1,256}$/;
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** Printable ASCII without space, 1 to 256 characters: what msg_/evt_ ids, GUIDs and the like are made of. */
 export function isEventId(value: string): boolean {
-  if (value.length === 0 || value.length > 256) return false;
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x21 || code > 0x7e) return false;
-  }
-  return true;
+  return EVENT_ID.test(value);
 }
 
 // The only characters that may precede '==' (low 4 bits zero) or '=' (low 2 bits zero): anything
@@ -116,19 +116,13 @@ const BEFORE_ONE_PAD = 'AEIMQUYcgkosw048';
  */
 export function decodeInto(text: string, encoding: 'hex' | 'base64', target: Buffer): boolean {
   const bytes = target.length;
-  if (text.length !== (encoding === 'hex' ? bytes * 2 : Math.ceil(bytes / 3) * 4) || !isAscii(text)) return false;
+  if (text.length !== (encoding === 'hex' ? bytes * 2 : Math.ceil(bytes / 3) * 4) || NON_ASCII.test(text)) return false;
   if (encoding === 'hex') return target.write(text, 'hex') === bytes;
   const rem = bytes % 3;
   const length = text.length;
   if (rem === 1 && !(text.endsWith('==') && BEFORE_TWO_PADS.includes(text[length - 3]))) return false;
   if (rem === 2 && !(text.charCodeAt(length - 1) === 61 && BEFORE_ONE_PAD.includes(text[length - 2]))) return false;
   return target.write(text, 'base64') === bytes;
-}
-
-function isAscii(text: string): boolean {
-  let bits = 0;
-  for (let i = 0; i < text.length; i++) bits |= text.charCodeAt(i);
-  return bits < 0x80;
 }
 
 /**
