@@ -240,7 +240,7 @@ async function main(): Promise<void> {
   const noise = Math.max(...control.map((r) => Math.abs(1 - r)));
   console.log(
     `measurement noise in this run: raw against itself (A/A) from ${Math.min(...control).toFixed(2)}× to ${Math.max(...control).toFixed(2)}×` +
-      (noise > NOISY ? ` — more than ±${NOISY * 100}%: something else was using the CPU; rerun on an idle machine before reading the ratios` : ''),
+      (noise > NOISY ? ` — more than ±${NOISY * 100}%, so ratios within that of a target do not settle it (another process, or collector work one contender left to the next)` : ''),
   );
   console.log(`verifier bundle: ${(bundleBytes / 1024).toFixed(1)} KiB minified, @aws-sdk external (target ≤ 25 KB: ${bundleBytes <= 25_000 ? 'met' : 'NOT met'})`);
   console.log(
