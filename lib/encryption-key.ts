@@ -40,3 +40,22 @@ export function allowServicesToUseKey(key: kms.IKey): void {
     }),
   );
 }
+
+/**
+ * Use of `key` only through one AWS service (`kms:ViaService`), from `scope`'s region: what a role
+ * needs to read or write that service's encrypted data, and nothing else it could do with the key.
+ */
+export function keyUseVia(
+  scope: Construct,
+  key: kms.IKey,
+  service: 'secretsmanager' | 'sqs' | 'dynamodb',
+  actions: string[] = ['kms:Decrypt', 'kms:GenerateDataKey'],
+  sid?: string,
+): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid,
+    actions,
+    resources: [key.keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(scope).region}.amazonaws.com` } },
+  });
+}

@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { keyUseVia } from './encryption-key';
 import { HardenedFunction } from './hardened-function';
 import { KeySource } from './key-source';
 import { SignatureScheme } from './signature-scheme';
@@ -121,13 +122,7 @@ export class SigningSecret extends Construct {
         resources: [this.secret.secretArn],
       }),
     );
-    rotation.allow(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [props.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
-      }),
-    );
+    rotation.allow(keyUseVia(this, props.encryptionKey, 'secretsmanager'));
     const busArn = props.eventBus?.eventBusArn ?? stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' });
     rotation.allow(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [busArn] }));
     if (props.senderHook) {

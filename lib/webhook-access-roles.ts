@@ -1,10 +1,11 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { keyUseVia } from './encryption-key';
 import { WebhookSource } from './webhook-source';
 
 /** Who may assume each access role. A role is created only for the principals you name. */
@@ -51,12 +52,9 @@ export class WebhookAccessRoles extends Construct {
   public readonly operator?: iam.Role;
   public readonly admin?: iam.Role;
   private readonly policies: Record<Level, iam.ManagedPolicy>;
-  private readonly region: string;
 
   constructor(scope: Construct, id: string, props: WebhookAccessRolesProps) {
     super(scope, id);
-    const stack = Stack.of(this);
-    this.region = stack.region;
     this.policies = {
       viewer: new iam.ManagedPolicy(this, 'ViewerPolicy', { description: `Read-only view of webhook endpoint ${props.endpointName}` }),
       operator: new iam.ManagedPolicy(this, 'OperatorPolicy', { description: `Operations on webhook endpoint ${props.endpointName}: DLQ redrive, key rotation` }),
@@ -103,24 +101,14 @@ export class WebhookAccessRoles extends Construct {
           resources: [props.deadLetterQueue.queueArn],
         }),
         new iam.PolicyStatement({ sid: 'RedriveIntoQueue', actions: ['sqs:SendMessage'], resources: [props.queue.queueArn] }),
-        new iam.PolicyStatement({
-          sid: 'RedriveDecrypt',
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: [props.encryptionKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `sqs.${this.region}.amazonaws.com` } },
-        }),
+        keyUseVia(this, props.encryptionKey, 'sqs', undefined, 'RedriveDecrypt'),
       );
     }
     if (props.ipSetArns.length > 0) {
       this.policies.admin.addStatements(new iam.PolicyStatement({ sid: 'EditAllowlists', actions: ['wafv2:GetIPSet', 'wafv2:UpdateIPSet'], resources: props.ipSetArns }));
     }
     this.policies.admin.addStatements(
-      new iam.PolicyStatement({
-        sid: 'SecretsThroughSecretsManager',
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [props.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
-      }),
+      keyUseVia(this, props.encryptionKey, 'secretsmanager', undefined, 'SecretsThroughSecretsManager'),
     );
     for (const policy of Object.values(this.policies)) {
       Validations.of(policy).acknowledge({

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -12,6 +12,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC_NAMESPACE, Outcome } from './metrics-contract';
+import { keyUseVia } from './encryption-key';
 import { HardenedFunction } from './hardened-function';
 import { SignatureScheme } from './signature-scheme';
 import { KeySource } from './key-source';
@@ -213,7 +214,6 @@ export class WebhookSource extends Construct {
     this.sourceName = props.name;
     this.scheme = props.scheme;
     this.endpointName = props.endpointName;
-    const stack = Stack.of(this);
 
     this.keySource = props.keySource ?? props.scheme.defaultKeySource;
     const gracePeriod = props.gracePeriod ?? Duration.hours(24);
@@ -281,13 +281,7 @@ export class WebhookSource extends Construct {
     // Exactly what the verifier does: read its own secret, send to its queue. Written out because the
     // grantXxx helpers add kms:ReEncrypt*/GenerateDataKey* and queue reads it never uses.
     fn.allow(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [signing.secret.secretArn] }));
-    fn.allow(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [props.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` } },
-      }),
-    );
+    fn.allow(keyUseVia(this, props.encryptionKey, 'secretsmanager', ['kms:Decrypt']));
     fn.allow(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.queue.queueArn] }));
     if (props.dedupeTable) {
       fn.allow(
@@ -299,23 +293,11 @@ export class WebhookSource extends Construct {
         }),
       );
       if (props.dedupeTable.encryptionKey) {
-        fn.allow(
-          new iam.PolicyStatement({
-            actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-            resources: [props.dedupeTable.encryptionKey.keyArn],
-            conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.amazonaws.com` } },
-          }),
-        );
+        fn.allow(keyUseVia(this, props.dedupeTable.encryptionKey, 'dynamodb'));
       }
     }
     if (props.queue.encryptionMasterKey) {
-      fn.allow(
-        new iam.PolicyStatement({
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [props.queue.encryptionMasterKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `sqs.${stack.region}.amazonaws.com` } },
-        }),
-      );
+      fn.allow(keyUseVia(this, props.queue.encryptionMasterKey, 'sqs', ['kms:GenerateDataKey', 'kms:Decrypt']));
     }
   }
 

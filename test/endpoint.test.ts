@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as events from 'aws-cdk-lib/aws-events';
 import { HardenedWebhookEndpoint, KeySource, SignatureScheme } from '../lib';
-import { defaultEndpoint, newStack } from './support/stacks';
+import { defaultEndpoint, newProcessor, newStack } from './support/stacks';
 
 function only(template: Template, type: string, props: object = {}) {
   const found = template.findResources(type, props);
@@ -241,12 +241,7 @@ describe('queue', () => {
 
   test('a processor gets partial batch failures, and the visibility timeout is 6× its timeout', () => {
     const stack = newStack();
-    const processor = new lambda.Function(stack, 'Processor', {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] })'),
-      timeout: Duration.seconds(45),
-    });
+    const processor = newProcessor(stack, Duration.seconds(45));
     const { template } = defaultEndpoint({ processor }, stack);
     const t = template();
     t.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 270, RedrivePolicy: Match.anyValue() });

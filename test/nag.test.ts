@@ -1,12 +1,11 @@
 import { Duration, Size } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { HardenedWebhookEndpoint, SignatureScheme } from '../lib';
-import { defaultEndpoint, newStack } from './support/stacks';
+import { defaultEndpoint, newProcessor, newStack } from './support/stacks';
 
 const PACKS: [string, () => NagPack][] = [
   ['AwsSolutions', () => new AwsSolutionsChecks()],
@@ -23,12 +22,7 @@ function findings(scope: IConstruct, pack: NagPack): string[] {
 
 function customisedEndpoint() {
   const stack = newStack();
-  const processor = new lambda.Function(stack, 'Processor', {
-    runtime: lambda.Runtime.NODEJS_24_X,
-    handler: 'index.handler',
-    code: lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] })'),
-    timeout: Duration.seconds(30),
-  });
+  const processor = newProcessor(stack, Duration.seconds(30));
   const endpoint = new HardenedWebhookEndpoint(stack, 'Webhooks', {
     environment: 'staging',
     endpointName: 'custom-hooks',

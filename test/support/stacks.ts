@@ -1,4 +1,5 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HardenedWebhookEndpoint, HardenedWebhookEndpointProps, SignatureScheme } from '../../lib';
 
@@ -18,4 +19,14 @@ export function defaultEndpoint(props: HardenedWebhookEndpointProps = {}, stack 
   });
   const source = endpoint.addSource('billing', { scheme: SignatureScheme.standardWebhooks() });
   return { stack, endpoint, source, template: () => Template.fromStack(stack) };
+}
+
+/** A stand-in for the user's queue processor, reporting no batch item failures. */
+export function newProcessor(stack: Stack, timeout: Duration): lambda.Function {
+  return new lambda.Function(stack, 'Processor', {
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] })'),
+    timeout,
+  });
 }

@@ -3,7 +3,7 @@ import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient 
 import { MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { activeKeyStrings, headerValue, parseImportedSecret, parseKeySet, RejectionReason, SchemeConfig, schemeFor } from '../../runtime';
+import { activeKeyStrings, headerValue, parseImportedSecret, parseKeySet, RejectionReason, SchemeConfig, schemeFor, verifyWithKeys } from '../../runtime';
 import { KeyCache, KeyString } from '../shared/key-cache';
 import { DedupeOptions, DedupeStore } from './dedupe';
 import { Outcome } from '../../metrics-contract';
@@ -142,11 +142,10 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
     }
     const url = scheme.signsUrl ? publicUrl(config.publicUrl, event) : undefined;
     const request = { headers, body, url };
-    const tolerance = config.toleranceSeconds ?? scheme.defaultToleranceSeconds ?? 0;
-    let result = scheme.verify(request, keys, now(), tolerance);
+    let result = verifyWithKeys(scheme, request, keys, now(), config.toleranceSeconds);
     if (!result.ok && result.reason === 'signature_invalid') {
       const fresh = await cache.refreshAfterMiss();
-      if (fresh) result = scheme.verify(request, fresh, now(), tolerance);
+      if (fresh) result = verifyWithKeys(scheme, request, fresh, now(), config.toleranceSeconds);
     }
     if (!result.ok) {
       const { status, outcome } = REJECTIONS[result.reason];

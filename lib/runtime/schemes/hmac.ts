@@ -29,20 +29,16 @@ export class GenericHmacScheme extends HmacScheme {
     if (config.signedContent === 'body' && config.timestampHeader) {
       throw new Error('timestampHeader with signedContent "body" would check a timestamp the signature does not cover');
     }
-    const named: [string, string | undefined][] = [
-      ['signatureHeader', config.signatureHeader],
-      ['timestampHeader', config.timestampHeader],
-      ['eventIdHeader', config.eventIdHeader],
-    ];
     const names: string[] = [];
-    for (const [field, name] of named) {
+    const fields: string[] = [];
+    for (const field of ['signatureHeader', 'timestampHeader', 'eventIdHeader'] as const) {
+      const name = config[field];
       if (name === undefined) continue;
       if (!HEADER_NAME.test(name)) throw new Error(`${field} ${JSON.stringify(name)} is not an HTTP header name: give the header the sender sends, e.g. "X-Signature"`);
       const earlier = names.indexOf(name.toLowerCase());
-      if (earlier >= 0) {
-        throw new Error(`${field} "${name}" is also the ${named.filter(([, n]) => n)[earlier][0]}: the signature, timestamp and event id must each come in their own header`);
-      }
+      if (earlier >= 0) throw new Error(`${field} "${name}" is also the ${fields[earlier]}: the signature, timestamp and event id must each come in their own header`);
       names.push(name.toLowerCase());
+      fields.push(field);
     }
     this.requiredHeaders = names;
     this.timestampAt = config.timestampHeader ? 1 : -1;
