@@ -2,7 +2,9 @@
 // side by side in one process, each in adjacent slices with raw node:crypto (plus raw against itself,
 // an A/A control that shows the run's noise), at 1, 16 and 256 KiB; then the verifier bundle's size
 // and its whole-process load time against loading its SDK clients alone. Prints ratios only from
-// measurements taken in this run.
+// measurements taken in this run. `npm run bench` bundles this file with esbuild and runs it as plain
+// JavaScript: under ts-node the TypeScript compiler shares the heap, every full collection takes
+// several times longer, and 1 KiB ratios swung ±15% from slice to slice.
 import { execFileSync } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { statSync } from 'node:fs';
@@ -59,14 +61,16 @@ function loopFor(async: boolean): Loop {
 
 /**
  * Each round measures every contender against the baseline in four adjacent slices, baseline,
- * contender, contender, baseline (ABBA), and takes the geometric mean of the two ratios: whatever
- * one slice leaves to the next (collector work, above all: every HMAC object is a native handle
- * finalized later) is paid once by each side, and a drift in the machine's speed cancels. Per
- * contender: its median ops/s and the median of its per-round ratios.
+ * contender, contender, baseline (ABBA): whatever one slice leaves to the next (collector work, above
+ * all: every HMAC object is a native handle finalized later) is paid once by each side, and a drift
+ * in the machine's speed cancels. A contender's ops/s is its operations over its time, summed over
+ * every round, so the collector pauses a run causes count in full, wherever they land; its ratio is
+ * that against the same sums over the baseline slices adjacent to its own.
  */
 async function measure(contenders: Contender[], baseline: string): Promise<Map<string, { opsPerSec: number; ratio: number }>> {
   const loops = new Map(contenders.map((c) => [c.name, loopFor(c.run() instanceof Promise)]));
-  const slice = async (c: Contender, ms: number): Promise<number> => {
+  type Tally = { ops: number; ms: number };
+  const slice = async (c: Contender, ms: number, into?: Tally[]): Promise<number> => {
     const loop = loops.get(c.name)!;
     let n = 0;
     const start = performance.now();
@@ -76,28 +80,34 @@ async function measure(contenders: Contender[], baseline: string): Promise<Map<s
       n += 64;
       elapsed = performance.now() - start;
     }
+    for (const t of into ?? []) {
+      t.ops += n;
+      t.ms += elapsed;
+    }
     return (n / elapsed) * 1000;
   };
+  const tally = (): Tally => ({ ops: 0, ms: 0 });
+  const rate = (t: Tally) => (t.ops / t.ms) * 1000;
   for (const c of contenders) await slice(c, WARMUP_MS);
   const base = contenders.find((c) => c.name === baseline)!;
   const others = contenders.filter((c) => c !== base);
-  const ops = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
-  const ratios = new Map<string, number[]>(others.map((c) => [c.name, []]));
+  const own = new Map(contenders.map((c) => [c.name, tally()]));
+  const adjacent = new Map(others.map((c) => [c.name, tally()]));
+  const rounds = new Map<string, number[]>(others.map((c) => [c.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < others.length; i++) {
       const c = others[(i + round) % others.length];
-      const b1 = await slice(base, SLICE_MS);
-      const c1 = await slice(c, SLICE_MS);
-      const c2 = await slice(c, SLICE_MS);
-      const b2 = await slice(base, SLICE_MS);
-      ops.get(base.name)!.push(b1, b2);
-      ops.get(c.name)!.push(c1, c2);
-      ratios.get(c.name)!.push(Math.sqrt((c1 / b1) * (c2 / b2)));
+      const into = [own.get(base.name)!, adjacent.get(c.name)!];
+      const b1 = await slice(base, SLICE_MS, into);
+      const c1 = await slice(c, SLICE_MS, [own.get(c.name)!]);
+      const c2 = await slice(c, SLICE_MS, [own.get(c.name)!]);
+      const b2 = await slice(base, SLICE_MS, into);
+      rounds.get(c.name)!.push(Math.sqrt((c1 / b1) * (c2 / b2)));
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  if (process.env.BENCH_VERBOSE) for (const [name, rs] of ratios) console.log(`    ${name}: ${rs.map((r) => r.toFixed(2)).join(' ')}  gm=${Math.exp(rs.reduce((a, r) => a + Math.log(r), 0) / rs.length).toFixed(3)}`);
-  return new Map(contenders.map((c) => [c.name, { opsPerSec: median(ops.get(c.name)!), ratio: c === base ? 1 : median(ratios.get(c.name)!) }]));
+  const ratio = (name: string) => rate(own.get(name)!) / rate(adjacent.get(name)!);
+  if (process.env.BENCH_VERBOSE) for (const [name, rs] of rounds) console.log(`    ${name}: per round ${rs.map((r) => r.toFixed(2)).join(' ')}`);
+  return new Map(contenders.map((c) => [c.name, { opsPerSec: rate(own.get(c.name)!), ratio: c === base ? 1 : ratio(c.name) }]));
 }
 
 function must(ok: unknown): void {
@@ -180,7 +190,7 @@ function groups(kib: number): { title: string; contenders: Contender[] }[] {
 }
 
 function loadTimes(): { bundleBytes: number; bundleMs: number; sdkMs: number } {
-  const root = join(__dirname, '..');
+  const root = process.cwd(); // npm run bench runs at the package root
   const bundle = join(root, 'assets', 'verifier', 'index.js');
   const env = {
     ...process.env,
@@ -214,7 +224,7 @@ function loadTimes(): { bundleBytes: number; bundleMs: number; sdkMs: number } {
 async function main(): Promise<void> {
   octokitVerify = (await importEsm('@octokit/webhooks-methods')).verify;
   console.log(
-    `verify throughput (${WARMUP_MS} ms warm-up each, then ${ROUNDS} rounds of ${SLICE_MS} ms slices, each contender between two of raw node:crypto's (ABBA); ops/s = median, ratio = median over rounds of the geometric mean of the two adjacent ratios)`,
+    `verify throughput (${WARMUP_MS} ms warm-up each, then ${ROUNDS} rounds of ${SLICE_MS} ms slices, each contender between two of raw node:crypto's (ABBA); ops/s and ratio from operations and time summed over all rounds)`,
   );
   const worst: number[] = [];
   const control: number[] = [];

@@ -1,9 +1,9 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { DUPLICATE, HeaderValue, pickHeaders } from '../headers';
 import { ActiveKey, HeaderInput, REJECTION_REASONS, RejectionReason, VerifyResult } from '../types';
+import { Mac } from './mac';
 
-export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
-export const DIGEST_BYTES: Record<HmacAlgorithm, number> = { sha1: 20, sha256: 32, sha512: 64 };
+export { DIGEST_BYTES, HmacAlgorithm } from './mac';
 
 /** One frozen result per reason, shared by every rejection for it. */
 const REJECTED = Object.fromEntries(REJECTION_REASONS.map((reason) => [reason, Object.freeze({ ok: false, reason })])) as Record<
@@ -131,7 +131,7 @@ export function decodeInto(text: string, encoding: 'hex' | 'base64', target: Buf
  */
 export function verifySigned(
   signed: SignedContent,
-  algorithm: HmacAlgorithm,
+  mac: Mac,
   body: string | Uint8Array,
   keys: readonly ActiveKey[],
   nowMs: number,
@@ -140,16 +140,13 @@ export function verifySigned(
   if (keys.length === 0) return REJECTED.no_active_key;
   let matched = false;
   const { prefix, alternatePrefix, signatures, count, includeBody } = signed;
-  // Index loops, no per-request arrays, no explicit encodings (strings hash as UTF-8 by default).
+  // Index loops, no per-request arrays.
   for (let k = 0; k < keys.length && !matched; k++) {
     if (keys[k].notAfterMs <= nowMs) continue;
     for (let variant = 0; variant < 2; variant++) {
       const content = variant === 0 ? prefix : alternatePrefix;
       if (content === undefined) break;
-      const hmac = createHmac(algorithm, keys[k].key);
-      if (content) hmac.update(content);
-      if (includeBody) hmac.update(body);
-      const expected = hmac.digest();
+      const expected = mac.digest(keys[k].key, content, includeBody ? body : undefined);
       for (let c = 0; c < count; c++) matched = timingSafeEqual(expected, signatures[c]) || matched;
     }
   }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { HeaderValue } from '../headers';
 import { ActiveKey, RejectionReason, VerifyResult, WebhookRequest } from '../types';
-import { DIGEST_BYTES, HmacAlgorithm, readRequired, rejected, SignedContent, verifySigned } from './common';
+import { readRequired, rejected, SignedContent, verifySigned } from './common';
+import { DIGEST_BYTES, HmacAlgorithm, Mac, macFor } from './mac';
 
 /** What the verifier needs from one signature scheme. Implementations are pure and synchronous. */
 export interface Scheme {
@@ -46,6 +47,7 @@ export abstract class HmacScheme implements Scheme {
   readonly signsUrl: boolean = false;
   readonly eventIdSigned: boolean = false;
   private readonly signed: SignedContent;
+  private readonly mac: Mac;
   // The required headers' values, refilled by every request.
   private readonly values: HeaderValue[] = [];
 
@@ -55,6 +57,7 @@ export abstract class HmacScheme implements Scheme {
     maxSignatures = 1,
   ) {
     this.signed = new SignedContent(DIGEST_BYTES[algorithm], maxSignatures);
+    this.mac = macFor(algorithm);
   }
 
   /**
@@ -76,6 +79,6 @@ export abstract class HmacScheme implements Scheme {
     const problem =
       readRequired(request.headers, this.requiredHeaders, this.values) ?? this.parse(this.values as readonly string[], request, this.signed.reset());
     if (problem) return rejected(problem);
-    return verifySigned(this.signed, this.algorithm, request.body, keys, nowMs, toleranceSeconds);
+    return verifySigned(this.signed, this.mac, request.body, keys, nowMs, toleranceSeconds);
   }
 }
