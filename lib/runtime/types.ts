@@ -86,6 +86,11 @@ export type VerifyResult =
 
 /** A decoded key and the moment (epoch ms) after which it must no longer verify anything. */
 export interface ActiveKey {
+  /**
+   * The key bytes. A scheme derives its HMAC state from them once per `Buffer` and keeps it while the
+   * `Buffer` lives, so a new key needs a new `Buffer`: never overwrite (or zero) one in place and
+   * pass it again.
+   */
   readonly key: Buffer;
   readonly notAfterMs: number;
 }

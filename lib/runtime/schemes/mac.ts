@@ -56,8 +56,13 @@ export class OneShotMac implements Mac {
 
   digest(key: Buffer, prefix: string, body: string | Uint8Array | undefined): Buffer {
     const block = this.block;
+    const isString = typeof body === 'string';
+    // Anything but a string or Uint8Array (a JavaScript caller's ArrayBuffer, DataView, other typed
+    // array) goes to createHmac, which hashes or refuses it exactly as it always did: copied here, it
+    // could leave the previous request's bytes in place of its own.
+    if (!isString && body !== undefined && !(body instanceof Uint8Array)) return this.streaming.digest(key, prefix, body);
     // UTF-8 takes at most 3 bytes per UTF-16 code unit, so this much room can never truncate a write.
-    const room = block + 3 * prefix.length + (body === undefined ? 0 : typeof body === 'string' ? 3 * body.length : body.byteLength);
+    const room = block + 3 * prefix.length + (body === undefined ? 0 : isString ? 3 * body.length : body.byteLength);
     if (room > ONE_SHOT_MAX_BYTES) return this.streaming.digest(key, prefix, body);
     if (room > this.scratch.length) this.scratch = Buffer.alloc(Math.min(ONE_SHOT_MAX_BYTES, 2 * room));
     const pads = this.pads.get(key) ?? this.derive(key);
@@ -65,12 +70,14 @@ export class OneShotMac implements Mac {
     pads.inner.copy(scratch, 0);
     let end = block;
     if (prefix) end += scratch.write(prefix, end);
-    if (typeof body === 'string') end += scratch.write(body, end);
+    if (isString) end += scratch.write(body, end);
     else if (body !== undefined) {
       scratch.set(body, end);
       end += body.byteLength;
     }
     this.hash(this.algorithm, scratch.subarray(0, end), 'buffer').copy(pads.outer, block);
+    // K ⊕ ipad is the key itself to anyone who reads it: it does not stay behind in the shared buffer.
+    scratch.fill(0, 0, block);
     return this.hash(this.algorithm, pads.outer, 'buffer');
   }
 
