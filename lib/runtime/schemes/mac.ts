@@ -99,8 +99,8 @@ export class OneShotMac implements Mac {
 }
 
 /**
- * The fastest correct HMAC this Node offers: one-shot `hash()` (Node ≥ 20.12 and every Lambda Node
- * runtime), else `createHmac`. `hash` is a parameter only so tests can take it away.
+ * The fastest correct HMAC this Node offers: one-shot `hash()` (Node ≥ 20.12, so the verifier's Node 24
+ * Lambda runtime), else `createHmac`. `hash` is a parameter only so tests can take it away.
  */
 export function macFor(algorithm: HmacAlgorithm, hash: unknown = (crypto as { hash?: unknown }).hash): Mac {
   return typeof hash === 'function' ? new OneShotMac(algorithm, hash as OneShotHash) : new StreamingMac(algorithm);
