@@ -7,30 +7,24 @@ import { createVerifierHandler, VerifierConfig } from '../../lib/handlers/verifi
 import { SchemeConfig } from '../../lib/runtime';
 import { startDynalite } from '../support/dynalite';
 import { apiEvent } from '../support/events';
-import { FakeAws, useFakeAwsEnvironment } from '../support/fake-aws';
+import { useFakeAws } from '../support/fake-aws';
 
 const GITHUB_SECRET = 'github-secret-0123456789abcdef';
 const STRIPE_SECRET = 'whsec_stripe_secret_0123456789';
 const BODY = '{"action":"opened","number":7}';
 const NOW = Date.UTC(2026, 10, 22, 12);
 
-let aws: FakeAws;
+const aws = useFakeAws();
 let ddb: Awaited<ReturnType<typeof startDynalite>>;
 let queueUrl: string;
 let table = 0;
 
 beforeAll(async () => {
-  aws = new FakeAws();
-  const url = await aws.start();
-  useFakeAwsEnvironment(url);
-  queueUrl = `${url}/123456789012/webhooks`;
+  queueUrl = `${aws.url}/123456789012/webhooks`;
   ddb = await startDynalite();
   process.env.AWS_ENDPOINT_URL_DYNAMODB = ddb.url;
 });
-afterAll(async () => {
-  await aws.stop();
-  await ddb.stop();
-});
+afterAll(() => ddb.stop());
 
 async function setup(scheme: SchemeConfig, secret: string, source = 'gh') {
   aws.reset();

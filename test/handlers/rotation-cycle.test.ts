@@ -8,7 +8,7 @@ import { createRotationHandler } from '../../lib/handlers/rotation/rotation';
 import { createVerifierHandler, VerifierConfig } from '../../lib/handlers/verifier/verifier';
 import { parseKeySet } from '../../lib/runtime';
 import { apiEvent } from '../support/events';
-import { FakeAws, useFakeAwsEnvironment } from '../support/fake-aws';
+import { useFakeAws } from '../support/fake-aws';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -17,17 +17,13 @@ const START = Date.UTC(2026, 10, 22, 12);
 const OLD_KEY = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const BODY = '{"type":"invoice.paid"}';
 
-let aws: FakeAws;
+const aws = useFakeAws();
 let queueUrl: string;
 let clock: number;
-beforeAll(async () => {
-  aws = new FakeAws();
-  const url = await aws.start();
-  useFakeAwsEnvironment(url);
-  queueUrl = `${url}/1/q`;
-  aws.now = () => clock;
+aws.now = () => clock;
+beforeAll(() => {
+  queueUrl = `${aws.url}/1/q`;
 });
-afterAll(() => aws.stop());
 
 function world(extra: Partial<VerifierConfig> = {}, initial: string = JSON.stringify({ current: OLD_KEY, previous: [] })) {
   aws.reset();

@@ -5,18 +5,13 @@ import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 import { createRotationHandler, REVOKE_TAG, RotationConfig } from '../../lib/handlers/rotation/rotation';
 import { parseKeySet, verifyWebhook } from '../../lib/runtime';
-import { FakeAws, useFakeAwsEnvironment } from '../support/fake-aws';
+import { useFakeAws } from '../support/fake-aws';
 
 const OLD_KEY = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const HOUR = 3_600_000;
 
-let aws: FakeAws;
+const aws = useFakeAws();
 let clock: number;
-beforeAll(async () => {
-  aws = new FakeAws();
-  useFakeAwsEnvironment(await aws.start());
-});
-afterAll(() => aws.stop());
 
 function setup(initial: object = { current: OLD_KEY, previous: [] }, graceMs = 24 * HOUR, extra: Partial<RotationConfig> = {}) {
   aws.reset();

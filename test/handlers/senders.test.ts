@@ -6,21 +6,17 @@ import twilio from 'twilio';
 import { createVerifierHandler, VerifierConfig } from '../../lib/handlers/verifier/verifier';
 import { SchemeConfig } from '../../lib/runtime';
 import { apiEvent } from '../support/events';
-import { FakeAws, useFakeAwsEnvironment } from '../support/fake-aws';
+import { useFakeAws } from '../support/fake-aws';
 
 const SLACK_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 const TWILIO_TOKEN = '0123456789abcdef0123456789abcdef';
 const NOW_S = 1_790_000_000;
 
-let aws: FakeAws;
+const aws = useFakeAws();
 let queueUrl: string;
-beforeAll(async () => {
-  aws = new FakeAws();
-  const url = await aws.start();
-  useFakeAwsEnvironment(url);
-  queueUrl = `${url}/1/q`;
+beforeAll(() => {
+  queueUrl = `${aws.url}/1/q`;
 });
-afterAll(() => aws.stop());
 
 function handlerFor(scheme: SchemeConfig, secret: string, extra: Partial<VerifierConfig> = {}) {
   aws.reset();

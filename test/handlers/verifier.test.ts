@@ -4,26 +4,21 @@ import { createHash } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { createVerifierHandler, VerifierConfig } from '../../lib/handlers/verifier/verifier';
 import { apiEvent } from '../support/events';
-import { FakeAws, useFakeAwsEnvironment } from '../support/fake-aws';
+import { useFakeAws } from '../support/fake-aws';
 
 const KEY_A = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const KEY_B = 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD';
 const BODY = '{"type":"invoice.paid","data":{"id":"in_1","amount":4200,"note":"caf\u00e9 \ud83d\ude80"}}';
 
-let aws: FakeAws;
-let url: string;
+const aws = useFakeAws();
 // The SQS client sends to the queue URL's host, so the queue lives on the fake server too.
 let QUEUE_URL: string;
 let lines: string[];
 let clock: number;
 
-beforeAll(async () => {
-  aws = new FakeAws();
-  url = await aws.start();
-  QUEUE_URL = `${url}/123456789012/webhooks`;
-  useFakeAwsEnvironment(url);
+beforeAll(() => {
+  QUEUE_URL = `${aws.url}/123456789012/webhooks`;
 });
-afterAll(() => aws.stop());
 
 function setup(secret: object, overrides: Partial<VerifierConfig> = {}) {
   aws.reset();

@@ -22,11 +22,14 @@ export class FakeAws {
   public lastRotationToken?: string;
   private readonly faults = new Map<string, { remaining: number; type: string; status: number }>();
   private server?: Server;
+  /** Where it listens, once started. */
+  public url = '';
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
   }
 
   async stop(): Promise<void> {
@@ -296,7 +299,18 @@ function md5OfAttributes(attributes: Record<string, Attr>): string {
 }
 
 /** Points the SDK at the fake and gives it dummy credentials and a region. */
-export function useFakeAwsEnvironment(url: string): void {
+/**
+ * One fake AWS for the calling test file: started before its tests, with the SDK's clients pointed
+ * at it (`aws.url`), and stopped after them.
+ */
+export function useFakeAws(): FakeAws {
+  const aws = new FakeAws();
+  beforeAll(async () => useFakeAwsEnvironment(await aws.start()));
+  afterAll(() => aws.stop());
+  return aws;
+}
+
+function useFakeAwsEnvironment(url: string): void {
   process.env.AWS_ENDPOINT_URL_SQS = url;
   process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = url;
   process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = url;

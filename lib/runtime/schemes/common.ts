@@ -3,8 +3,6 @@ import { DUPLICATE, HeaderValue, pickHeaders } from '../headers';
 import { ActiveKey, HeaderInput, REJECTION_REASONS, RejectionReason, VerifyResult } from '../types';
 import { Mac } from './mac';
 
-export { DIGEST_BYTES, HmacAlgorithm } from './mac';
-
 /** One frozen result per reason, shared by every rejection for it. */
 const REJECTED = Object.fromEntries(REJECTION_REASONS.map((reason) => [reason, Object.freeze({ ok: false, reason })])) as Record<
   RejectionReason,

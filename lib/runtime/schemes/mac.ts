@@ -43,7 +43,8 @@ export class OneShotMac implements Mac {
   private readonly streaming: StreamingMac;
   // Per key: K ⊕ ipad, then K ⊕ opad followed by room for the inner digest (the outer hash's input).
   private readonly pads = new WeakMap<Buffer, { inner: Buffer; outer: Buffer }>();
-  private scratch: Buffer;
+  // Grown to twice the first content that does not fit; never pooled, so no other Buffer shares it.
+  private scratch = Buffer.alloc(0);
 
   constructor(
     private readonly algorithm: HmacAlgorithm,
@@ -51,7 +52,6 @@ export class OneShotMac implements Mac {
   ) {
     this.block = BLOCK_BYTES[algorithm];
     this.streaming = new StreamingMac(algorithm);
-    this.scratch = Buffer.alloc(this.block + 4096);
   }
 
   digest(key: Buffer, prefix: string, body: string | Uint8Array | undefined): Buffer {

@@ -53,7 +53,7 @@ export abstract class HmacScheme implements Scheme {
 
   /** @param maxSignatures how many signatures one request may carry (several while a sender rolls its secret) */
   constructor(
-    protected readonly algorithm: HmacAlgorithm,
+    algorithm: HmacAlgorithm,
     maxSignatures = 1,
   ) {
     this.signed = new SignedContent(DIGEST_BYTES[algorithm], maxSignatures);
