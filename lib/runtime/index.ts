@@ -15,4 +15,4 @@ export { SlackScheme } from './schemes/slack';
 export { ShopifyScheme } from './schemes/shopify';
 export { TwilioScheme } from './schemes/twilio';
 export { GenericHmacScheme } from './schemes/hmac';
-export { schemeFor, verifyWebhook, verifyWithKeys, VerifyOptions } from './verify';
+export { schemeFor, verifyWebhook, verifyWithKeys, VerifyOptions, WebhookVerifier, WebhookVerifierOptions } from './verify';

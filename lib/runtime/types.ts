@@ -34,8 +34,16 @@ export interface GenericHmacSchemeConfig {
   readonly separator?: string;
   /** Required with `timestamp-body`: the header with the unix-seconds timestamp. */
   readonly timestampHeader?: string;
-  /** The header with the sender's event id, used for dedupe. */
+  /**
+   * A header with the sender's delivery or event id (required when set). The signature does not cover
+   * it, so it travels as `unsignedEventId` and never keys duplicate detection.
+   */
   readonly eventIdHeader?: string;
+  /**
+   * A header naming the event type, forwarded when present as `unsignedEventType` (not covered by the
+   * signature).
+   */
+  readonly eventTypeHeader?: string;
   /** @default ['application/json'] */
   readonly contentTypes?: readonly string[];
 }
@@ -80,9 +88,62 @@ export const REJECTION_REASONS: readonly RejectionReason[] = [
   'no_active_key',
 ];
 
-export type VerifyResult =
-  | { readonly ok: true; readonly eventId?: string; readonly timestamp?: number }
-  | { readonly ok: false; readonly reason: RejectionReason };
+/**
+ * A delivery whose signature verified. Fields named `unsigned…` come from headers the signature does
+ * not cover: whoever holds a captured delivery can resend it with any value there, so use them for
+ * tracing and routing hints, never to decide whether an event is new or trustworthy.
+ */
+export interface VerifiedWebhook {
+  readonly ok: true;
+  /**
+   * The sender's event id, present only when the signature covers it (Standard Webhooks/Svix
+   * `webhook-id`). A consumer may trust it and deduplicate on it.
+   */
+  readonly eventId?: string;
+  /** The signed unix timestamp (seconds), when the scheme signs one. */
+  readonly timestamp?: number;
+  /**
+   * A delivery or event id from a header the signature does not cover (GitHub `X-GitHub-Delivery`,
+   * Shopify `X-Shopify-Webhook-Id`, Twilio `I-Twilio-Idempotency-Token`, a generic `eventIdHeader`).
+   */
+  readonly unsignedEventId?: string;
+  /**
+   * The event type from a header the signature does not cover (GitHub `X-GitHub-Event`, Shopify
+   * `X-Shopify-Topic`, a generic `eventTypeHeader`).
+   */
+  readonly unsignedEventType?: string;
+  /**
+   * What duplicate detection keys on, built from signed material only and the same for every
+   * spelling of the same signed content: the signed event id where there is one; else, where the
+   * signature covers a canonical form rather than the raw body (Twilio's sorted form parameters),
+   * `signed-sha256:<hex>` of that form; else `sha256:<hex>` of the raw body (senders resend the same
+   * body when they retry, under a new timestamp). Two deliveries of byte-identical signed content
+   * (the same Shopify payload under two topics) share a key. Computed on first read.
+   */
+  readonly dedupeKey: string;
+  /** SHA-256 (hex) of the raw body. Computed on first read, once. */
+  readonly payloadSha256: string;
+}
+
+export interface RejectedWebhook {
+  readonly ok: false;
+  readonly reason: RejectionReason;
+}
+
+export type VerifyResult = VerifiedWebhook | RejectedWebhook;
+
+/**
+ * A mistake in how the verifier is set up, never in a request: a malformed or too short secret, a
+ * `now` or tolerance that is not a finite number, no URL for a scheme that signs it. Thrown (by
+ * `new WebhookVerifier`, `verifyWebhook` and `verifyWithKeys`) rather than returned as a rejection, so
+ * it cannot pass for a sender's fault. Its message never contains a secret.
+ */
+export class WebhookConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookConfigurationError';
+  }
+}
 
 /** A decoded key and the moment (epoch ms) after which it must no longer verify anything. */
 export interface ActiveKey {

@@ -6,7 +6,7 @@ import { SlackScheme } from './schemes/slack';
 import { StandardWebhooksScheme } from './schemes/standard-webhooks';
 import { StripeScheme } from './schemes/stripe';
 import { TwilioScheme } from './schemes/twilio';
-import { ActiveKey, SchemeConfig, VerifyResult, WebhookRequest } from './types';
+import { ActiveKey, SchemeConfig, VerifyResult, WebhookConfigurationError, WebhookRequest } from './types';
 
 /** Builds the scheme implementation for a scheme config. Do it once and keep it. */
 export function schemeFor(config: SchemeConfig): Scheme {
@@ -26,32 +26,80 @@ export function schemeFor(config: SchemeConfig): Scheme {
     case 'hmac':
       return new GenericHmacScheme(config);
     default:
-      throw new Error(`Unknown signature scheme type: ${JSON.stringify((config as { type?: unknown }).type)}`);
+      throw new WebhookConfigurationError(`Unknown signature scheme type: ${JSON.stringify((config as { type?: unknown }).type)}`);
   }
 }
 
-export interface VerifyOptions {
+export interface WebhookVerifierOptions {
   readonly scheme: SchemeConfig | Scheme;
-  /** The secrets that are valid now, as the sender knows them (e.g. `whsec_...`). Current first. */
+  /** The secrets that are valid now, as the sender shows them (e.g. `whsec_...`). Current first. */
   readonly secrets: readonly string[];
-  /** Replay tolerance in seconds, both directions. @default the scheme's (300 s where a timestamp is signed) */
+  /**
+   * Replay tolerance in seconds, both directions: a finite number ≥ 0.
+   * @default the scheme's (300 s where a timestamp is signed)
+   */
   readonly toleranceSeconds?: number;
+}
+
+export interface VerifyOptions extends WebhookVerifierOptions {
   /** The time to check timestamps against. @default Date.now() */
   readonly now?: number | Date;
 }
 
 /**
- * Verifies one webhook delivery: signature over the raw body in constant time against every given
- * secret, then the timestamp against the tolerance. Never throws for anything a sender controls.
+ * A verifier prepared once per sender, the shape svix's `new Webhook(secret)` and octokit's
+ * `new Webhooks({ secret })` have: the scheme is built and every secret decoded at construction, so
+ * `verify` does only the per-request work.
+ *
+ * ```ts
+ * const stripe = new WebhookVerifier({ scheme: { type: 'stripe' }, secrets: [process.env...] });
+ * const result = stripe.verify({ headers: req.headersDistinct, body: rawBody });
+ * if (!result.ok) return res.status(result.reason === 'signature_invalid' ? 401 : 400).end();
+ * ```
+ *
+ * Configuration mistakes throw a {@link WebhookConfigurationError}: the constructor throws for a
+ * malformed or too short secret (at least 16 characters; Standard Webhooks: `whsec_` and 24 to 64
+ * bytes of base64) or a tolerance that is not a finite number ≥ 0; `verify` throws for a
+ * `now` that is not a valid time, and for a URL-signing scheme (Twilio) called without `url`.
+ * Anything a sender controls is answered with `{ ok: false, reason }`, never an exception; with an
+ * empty `secrets` every request is answered `no_active_key`.
+ *
+ * `verify` is synchronous; one instance serves every request of a process.
  */
-export function verifyWebhook(request: WebhookRequest, options: VerifyOptions): VerifyResult {
-  const scheme = 'verify' in options.scheme ? options.scheme : schemeFor(options.scheme);
-  const keys: ActiveKey[] = options.secrets.map((s) => ({ key: scheme.decodeKey(s), notAfterMs: Number.POSITIVE_INFINITY }));
-  const now = options.now === undefined ? Date.now() : typeof options.now === 'number' ? options.now : options.now.getTime();
-  return verifyWithKeys(scheme, request, keys, now, options.toleranceSeconds);
+export class WebhookVerifier {
+  private readonly scheme: Scheme;
+  private readonly keys: readonly ActiveKey[];
+  private readonly toleranceSeconds: number;
+
+  constructor(options: WebhookVerifierOptions) {
+    this.scheme = isScheme(options.scheme) ? options.scheme : schemeFor(options.scheme);
+    if (!Array.isArray(options.secrets)) throw new WebhookConfigurationError('secrets must be an array of the secrets valid now, current first');
+    this.keys = options.secrets.map((s) => ({ key: this.scheme.decodeKey(s), notAfterMs: Number.POSITIVE_INFINITY }));
+    this.toleranceSeconds = checkTolerance(options.toleranceSeconds ?? this.scheme.defaultToleranceSeconds ?? 0);
+  }
+
+  /** Verifies one delivery against the secrets, at `now` (default: the current time). */
+  verify(request: WebhookRequest, now: number | Date = Date.now()): VerifyResult {
+    return this.scheme.verify(request, this.keys, checkNow(typeof now === 'number' ? now : now instanceof Date ? now.getTime() : Number.NaN), this.toleranceSeconds);
+  }
 }
 
-/** The hot path: keys already decoded (and cached by the caller). */
+/**
+ * Verifies one webhook delivery: signature over the raw body in constant time against every given
+ * secret, then the timestamp against the tolerance. The one-shot form of {@link WebhookVerifier}: it
+ * builds the scheme and decodes every secret on each call, so keep a `WebhookVerifier` where requests
+ * repeat. Throws a {@link WebhookConfigurationError} for configuration mistakes (see there), never
+ * for anything a sender controls.
+ */
+export function verifyWebhook(request: WebhookRequest, options: VerifyOptions): VerifyResult {
+  return new WebhookVerifier(options).verify(request, options.now);
+}
+
+/**
+ * The Lambda's hot path: keys already decoded (and cached by the caller, who also refreshes them).
+ * Throws a {@link WebhookConfigurationError} when `nowMs` or `toleranceSeconds` is not a finite number
+ * (a tolerance also not below 0): a NaN there would otherwise compare as "not stale".
+ */
 export function verifyWithKeys(
   scheme: Scheme,
   request: WebhookRequest,
@@ -59,5 +107,21 @@ export function verifyWithKeys(
   nowMs: number,
   toleranceSeconds?: number,
 ): VerifyResult {
-  return scheme.verify(request, keys, nowMs, toleranceSeconds ?? scheme.defaultToleranceSeconds ?? 0);
+  return scheme.verify(request, keys, checkNow(nowMs), checkTolerance(toleranceSeconds ?? scheme.defaultToleranceSeconds ?? 0));
+}
+
+function isScheme(scheme: SchemeConfig | Scheme): scheme is Scheme {
+  return typeof (scheme as Scheme).verify === 'function';
+}
+
+function checkNow(nowMs: number): number {
+  if (typeof nowMs !== 'number' || !Number.isFinite(nowMs)) throw new WebhookConfigurationError(`now must be a valid time (epoch milliseconds or a Date), not ${String(nowMs)}`);
+  return nowMs;
+}
+
+function checkTolerance(seconds: number): number {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
+    throw new WebhookConfigurationError(`toleranceSeconds must be a finite number of seconds ≥ 0, not ${String(seconds)}`);
+  }
+  return seconds;
 }

@@ -3,6 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createHash, createHmac } from 'node:crypto';
 import Stripe from 'stripe';
+import twilio from 'twilio';
 import { createVerifierHandler, VerifierConfig } from '../../lib/handlers/verifier/verifier';
 import { SchemeConfig } from '../../lib/runtime';
 import { startDynalite } from '../support/dynalite';
@@ -26,7 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => ddb.stop());
 
-async function setup(scheme: SchemeConfig, secret: string, source = 'gh') {
+async function setup(scheme: SchemeConfig, secret: string, source = 'gh', publicUrl?: string) {
   aws.reset();
   const tableName = `dedupe-${++table}`;
   await ddb.createTable(tableName);
@@ -42,6 +43,7 @@ async function setup(scheme: SchemeConfig, secret: string, source = 'gh') {
     missRefreshIntervalMs: 30_000,
     maxStaleMs: 3_600_000,
     dedupe: { tableName, lockSeconds: 30, retentionSeconds: 7 * 86400 },
+    publicUrl,
   };
   const dynamodb = new DynamoDBClient({});
   const handler = createVerifierHandler(config, { sqs: new SQSClient({}), secrets: new SecretsManagerClient({}), dynamodb, now: () => clock, write: () => undefined });
@@ -63,7 +65,8 @@ describe('duplicate and replay rejection (DynamoDB via dynalite)', () => {
     expect(JSON.parse(again.body)).toMatchObject({ received: true, duplicate: true });
     const other = '{"action":"closed","number":7}';
     expect((await handler(apiEvent({ body: other, headers: github('d-2', other) }))).statusCode).toBe(200);
-    expect(aws.queue.map((m) => m.attributes.eventId.StringValue)).toEqual(['d-1', 'd-2']);
+    expect(aws.queue.map((m) => m.attributes.unsignedEventId.StringValue)).toEqual(['d-1', 'd-2']);
+    expect(aws.queue.map((m) => m.attributes.eventId)).toEqual([undefined, undefined]);
   });
 
   test('a replay with a new (unsigned) delivery id is still a duplicate: GitHub keys on the signed body', async () => {
@@ -146,5 +149,55 @@ describe('duplicate and replay rejection (DynamoDB via dynalite)', () => {
     expect((await h2(apiEvent({ body: BODY, headers: github('d-t') }))).statusCode).toBe(503);
     expect(aws.queue).toHaveLength(0);
     expect((await handler(apiEvent({ body: BODY, headers: github('d-t') }))).statusCode).toBe(200);
+  });
+
+  test('rejects every respelling of a signed Twilio form as a duplicate: the key is the canonical string Twilio signs', async () => {
+    // GIVEN a Twilio delivery whose signature covers the decoded, sorted parameters
+    const token = 'twilio-auth-token-0123456789ab';
+    const url = 'https://hooks.example.com/webhooks/sms';
+    const { handler } = await setup({ type: 'twilio' }, token, 'sms', url);
+    const signature = twilio.getExpectedTwilioSignature(token, url, { From: '+15551230000', To: '+15559870000', Body: 'café' });
+    const deliver = (body: string) =>
+      handler(apiEvent({ body, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature } }));
+    expect((await deliver('From=%2B15551230000&To=%2B15559870000&Body=caf%C3%A9')).statusCode).toBe(200);
+    // WHEN the same parameters arrive reordered, with empty pairs, a parameter repeated with the same
+    // value, or another case of percent-encoding (each still carries a valid signature)
+    const respellings = [
+      'Body=caf%C3%A9&To=%2B15559870000&From=%2B15551230000',
+      'From=%2B15551230000&To=%2B15559870000&Body=caf%C3%A9&&',
+      'From=%2B15551230000&From=%2B15551230000&To=%2B15559870000&Body=caf%C3%A9',
+      'From=%2b15551230000&To=%2b15559870000&Body=caf%c3%a9',
+    ];
+    for (const body of respellings) {
+      const response = await deliver(body);
+      // THEN each is answered as a duplicate and nothing more is queued
+      expect(response.statusCode).toBe(200);
+      expect(JSON.parse(response.body)).toMatchObject({ duplicate: true });
+    }
+    expect(aws.queue).toHaveLength(1);
+    expect(aws.queue[0].attributes.dedupeKey.StringValue).toMatch(/^signed-sha256:[0-9a-f]{64}$/);
+  });
+
+  test('rejects a replay under another (unsigned) topic: one Shopify body under two topics is one event', async () => {
+    // GIVEN a Shopify delivery for orders/create
+    const secret = 'shpss_0123456789abcdef0123456789ab';
+    const { handler } = await setup({ type: 'shopify' }, secret, 'shop');
+    const headers = (topic: string, id: string) => ({
+      'Content-Type': 'application/json',
+      'X-Shopify-Hmac-Sha256': createHmac('sha256', secret).update(BODY).digest('base64'),
+      'X-Shopify-Webhook-Id': id,
+      'X-Shopify-Topic': topic,
+    });
+    expect((await handler(apiEvent({ body: BODY, headers: headers('orders/create', 'w-1') }))).statusCode).toBe(200);
+    // WHEN the same signed body arrives under another topic and webhook id (neither is signed)
+    const replay = await handler(apiEvent({ body: BODY, headers: headers('orders/cancelled', 'w-2') }));
+    // THEN it is the same event: the dedupe key holds signed material only
+    expect(JSON.parse(replay.body)).toMatchObject({ duplicate: true });
+    expect(aws.queue).toHaveLength(1);
+    expect(aws.queue[0].attributes).toMatchObject({
+      unsignedEventType: { DataType: 'String', StringValue: 'orders/create' },
+      unsignedEventId: { DataType: 'String', StringValue: 'w-1' },
+    });
+    expect(aws.queue[0].attributes.eventId).toBeUndefined();
   });
 });

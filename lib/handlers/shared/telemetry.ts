@@ -13,12 +13,18 @@ export interface AuditRecord {
   readonly outcome: Outcome;
   readonly status: number;
   readonly reason?: string;
+  /** Only an id the signature covers; see unsignedEventId for the others. */
   readonly eventId?: string;
+  /** A delivery id from a header the signature does not cover (kept for tracing, never trusted). */
+  readonly unsignedEventId?: string;
+  readonly unsignedEventType?: string;
   readonly payloadSha256?: string;
   readonly size?: number;
   readonly sourceIp?: string;
   readonly latencyMs: number;
+  /** The error's class name, and its code where it has one (ECONNREFUSED, ThrottlingException). */
   readonly error?: string;
+  readonly errorCode?: string;
 }
 
 export type LineWriter = (line: string) => void;

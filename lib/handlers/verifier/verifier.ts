@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -48,26 +48,37 @@ export function configFromEnv(env: NodeJS.ProcessEnv): VerifierConfig {
     if (!value) throw new Error(`Environment variable ${name} is not set`);
     return value;
   };
-  const seconds = (name: string, fallback: number): number => (env[name] ? Number(env[name]) : fallback);
+  // A number that does not parse would turn every comparison it takes part in into "false": refuse it
+  // at start-up, naming the variable, rather than verify against NaN.
+  const number = (name: string, fallback?: number): number => {
+    const raw = env[name];
+    if (!raw) {
+      if (fallback === undefined) throw new Error(`Environment variable ${name} is not set`);
+      return fallback;
+    }
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`Environment variable ${name} must be a finite number ≥ 0, not ${JSON.stringify(raw)}`);
+    return value;
+  };
   return {
     endpoint: required('WEBHOOK_ENDPOINT'),
     source: required('WEBHOOK_SOURCE'),
     scheme: JSON.parse(required('WEBHOOK_SCHEME')) as SchemeConfig,
     secretId: required('WEBHOOK_SECRET_ARN'),
     queueUrl: required('WEBHOOK_QUEUE_URL'),
-    toleranceSeconds: env.WEBHOOK_TOLERANCE_SECONDS ? Number(env.WEBHOOK_TOLERANCE_SECONDS) : undefined,
-    maxBodyBytes: Number(required('WEBHOOK_MAX_BODY_BYTES')),
-    cacheTtlMs: seconds('WEBHOOK_SECRET_CACHE_SECONDS', 300) * 1000,
-    missRefreshIntervalMs: seconds('WEBHOOK_SECRET_MISS_REFRESH_SECONDS', 30) * 1000,
-    maxStaleMs: seconds('WEBHOOK_SECRET_MAX_STALE_SECONDS', 3600) * 1000,
+    toleranceSeconds: env.WEBHOOK_TOLERANCE_SECONDS ? number('WEBHOOK_TOLERANCE_SECONDS', 0) : undefined,
+    maxBodyBytes: number('WEBHOOK_MAX_BODY_BYTES'),
+    cacheTtlMs: number('WEBHOOK_SECRET_CACHE_SECONDS', 300) * 1000,
+    missRefreshIntervalMs: number('WEBHOOK_SECRET_MISS_REFRESH_SECONDS', 30) * 1000,
+    maxStaleMs: number('WEBHOOK_SECRET_MAX_STALE_SECONDS', 3600) * 1000,
     publicUrl: env.WEBHOOK_PUBLIC_URL || undefined,
     keySource: env.WEBHOOK_KEY_SOURCE === 'imported' ? 'imported' : 'generated',
-    graceMs: seconds('WEBHOOK_GRACE_SECONDS', 86400) * 1000,
+    graceMs: number('WEBHOOK_GRACE_SECONDS', 86400) * 1000,
     dedupe: env.WEBHOOK_DEDUPE_TABLE
       ? {
           tableName: env.WEBHOOK_DEDUPE_TABLE,
-          lockSeconds: seconds('WEBHOOK_DEDUPE_LOCK_SECONDS', 30),
-          retentionSeconds: seconds('WEBHOOK_DEDUPE_RETENTION_SECONDS', 7 * 86400),
+          lockSeconds: number('WEBHOOK_DEDUPE_LOCK_SECONDS', 30),
+          retentionSeconds: number('WEBHOOK_DEDUPE_RETENTION_SECONDS', 7 * 86400),
         }
       : undefined,
   };
@@ -138,7 +149,7 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
     try {
       keys = await cache.get();
     } catch (error) {
-      return finish(503, 'SecretUnavailable', { reason: 'secret_unavailable', size, error: errorName(error) });
+      return finish(503, 'SecretUnavailable', { reason: 'secret_unavailable', size, ...errorFields(error) });
     }
     const url = scheme.signsUrl ? publicUrl(config.publicUrl, event) : undefined;
     const request = { headers, body, url };
@@ -155,32 +166,37 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
     const immediate = scheme.immediateResponse?.(body);
     if (immediate) return finish(200, 'Accepted', { reason: 'answered_directly', size }, immediate.body);
 
-    const payloadSha256 = createHash('sha256').update(body).digest('hex');
-    const eventId = result.eventId;
-    // Only a signed id may key duplicates (Standard Webhooks). Elsewhere the signed body's hash does:
-    // an unsigned id header could be changed by whoever replays a captured delivery, and senders
-    // resend the same body when they retry.
-    const dedupeKey = `${config.source}#${scheme.eventIdSigned && eventId ? eventId : `sha256:${payloadSha256}`}`;
+    // Duplicates are keyed on signed material only (the scheme contract: a signed event id, the raw
+    // body's hash, or the hash of the canonical form the signature covers), so neither a respelling of
+    // a signed request nor an unsigned header a replayer can change makes a captured delivery new.
+    const { payloadSha256, eventId, unsignedEventId, unsignedEventType } = result;
+    const dedupeKey = result.dedupeKey;
+    const audit = { eventId, unsignedEventId, unsignedEventType, payloadSha256, size };
+    const claimKey = `${config.source}#${dedupeKey}`;
     if (dedupe) {
       let claim;
       try {
-        claim = await dedupe.claim(dedupeKey, now());
+        claim = await dedupe.claim(claimKey, now());
       } catch (error) {
-        return finish(503, 'DedupeUnavailable', { reason: 'dedupe_unavailable', eventId, payloadSha256, size, error: errorName(error) });
+        return finish(503, 'DedupeUnavailable', { reason: 'dedupe_unavailable', ...audit, ...errorFields(error) });
       }
-      if (claim === 'duplicate') return finish(200, 'Duplicate', { reason: 'duplicate', eventId, payloadSha256, size });
-      if (claim === 'in_progress') return finish(409, 'Duplicate', { reason: 'in_progress', eventId, payloadSha256, size });
+      if (claim === 'duplicate') return finish(200, 'Duplicate', { reason: 'duplicate', ...audit });
+      if (claim === 'in_progress') return finish(409, 'Duplicate', { reason: 'in_progress', ...audit });
     }
     const asText = typeof body === 'string' && !SQS_UNSAFE.test(body);
+    // At most 10 attributes (SQS's limit): six always, then the signed and unsigned metadata.
     const attributes: Record<string, MessageAttributeValue> = {
       source: text(config.source),
       receivedAt: text(new Date(started).toISOString()),
       payloadSha256: text(payloadSha256),
+      dedupeKey: text(dedupeKey),
       contentType: text(mediaType),
       bodyEncoding: text(asText ? 'utf8' : 'base64'),
       requestId: text(requestId),
     };
     if (eventId) attributes.eventId = text(eventId);
+    if (unsignedEventId) attributes.unsignedEventId = text(unsignedEventId);
+    if (unsignedEventType) attributes.unsignedEventType = text(unsignedEventType);
     let messageId: string | undefined;
     try {
       const sent = await deps.sqs.send(
@@ -194,19 +210,20 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
     } catch (error) {
       // Not acknowledged: the sender gets a 5xx and retries, so nothing is lost. Releasing the claim
       // lets the retry through at once; if the release fails too, the claim's lock runs out.
-      await dedupe?.release(dedupeKey).catch(() => undefined);
-      return finish(503, 'EnqueueFailed', { reason: 'enqueue_failed', eventId, payloadSha256, size, error: errorName(error) });
+      await dedupe?.release(claimKey).catch(() => undefined);
+      return finish(503, 'EnqueueFailed', { reason: 'enqueue_failed', ...audit, ...errorFields(error) });
     }
     if (dedupe) {
       try {
-        await dedupe.complete(dedupeKey, messageId);
+        await dedupe.complete(claimKey, messageId);
       } catch (error) {
         // Queued, so acknowledged; a retry while the lock holds gets 409, after it a second copy
-        // (SQS is at-least-once anyway: consumers dedupe on eventId/payloadSha256).
-        return finish(200, 'Accepted', { eventId, payloadSha256, size, error: `dedupe_complete_failed:${errorName(error)}` });
+        // (SQS is at-least-once anyway: consumers dedupe on the dedupeKey attribute).
+        const { error: name, errorCode } = errorFields(error);
+        return finish(200, 'Accepted', { ...audit, error: `dedupe_complete_failed:${name}`, errorCode });
       }
     }
-    return finish(200, 'Accepted', { eventId, payloadSha256, size });
+    return finish(200, 'Accepted', audit);
   };
 }
 
@@ -235,9 +252,12 @@ async function loadKeys(secrets: SecretsManagerClient, config: VerifierConfig, n
 interface Extra {
   reason?: string;
   eventId?: string;
+  unsignedEventId?: string;
+  unsignedEventType?: string;
   payloadSha256?: string;
   size?: number;
   error?: string;
+  errorCode?: string;
 }
 
 function respond(status: number, requestId: string, answer?: string | object): APIGatewayProxyResult {
@@ -267,7 +287,16 @@ function publicUrl(configured: string | undefined, event: APIGatewayProxyEvent):
   return query ? `${base}?${query}` : base;
 }
 
-/** The error's class name only: messages can echo request data, so they are never logged. */
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : 'UnknownError';
+// What an error code looks like (ECONNREFUSED, ThrottlingException, ERR_SOCKET_TIMEOUT): anything
+// else is not logged, because it could carry request data.
+const ERROR_CODE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * The error's class name and code (`ECONNREFUSED` for a refused connection, whose name is just
+ * "Error"), never its message: messages can echo request data.
+ */
+function errorFields(error: unknown): { error: string; errorCode?: string } {
+  const name = error instanceof Error && ERROR_CODE.test(error.name) ? error.name : 'UnknownError';
+  const raw = error && typeof error === 'object' ? ((error as { code?: unknown }).code ?? (error as { Code?: unknown }).Code) : undefined;
+  return typeof raw === 'string' && ERROR_CODE.test(raw) && raw !== name ? { error: name, errorCode: raw } : { error: name };
 }

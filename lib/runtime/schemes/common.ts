@@ -1,7 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { DUPLICATE, HeaderValue, pickHeaders } from '../headers';
-import { ActiveKey, HeaderInput, REJECTION_REASONS, RejectionReason, VerifyResult } from '../types';
-import { Mac } from './mac';
+import { ActiveKey, HeaderInput, REJECTION_REASONS, RejectionReason, VerifiedWebhook, VerifyResult } from '../types';
+import { hmac, HmacAlgorithm } from './mac';
 
 /** One frozen result per reason, shared by every rejection for it. */
 const REJECTED = Object.fromEntries(REJECTION_REASONS.map((reason) => [reason, Object.freeze({ ok: false, reason })])) as Record<
@@ -27,7 +27,18 @@ export class SignedContent {
   includeBody = true;
   /** The signed unix timestamp (seconds), when the scheme has one. */
   timestamp: number | undefined = undefined;
+  /** An event id the signature covers (and so the dedupe key). Never set it from an unsigned header. */
   eventId: string | undefined = undefined;
+  /**
+   * What the signature covers in its canonical form, when that is not the raw body: duplicates are
+   * then keyed on its hash, so that every spelling of one signed request is the same event. A scheme
+   * that signs something other than the raw body (`includeBody = false`) must set this or a signed
+   * `eventId`; verification refuses to accept otherwise.
+   */
+  dedupeContent: string | undefined = undefined;
+  /** Ids and types from headers the signature does not cover: forwarded, never trusted. */
+  unsignedEventId: string | undefined = undefined;
+  unsignedEventType: string | undefined = undefined;
   /** A further check once a signature matched (Twilio's bodySHA256). */
   afterMatch: (() => boolean) | undefined = undefined;
   /** How many signatures were decoded into `signatures`. */
@@ -47,6 +58,9 @@ export class SignedContent {
     this.includeBody = true;
     this.timestamp = undefined;
     this.eventId = undefined;
+    this.dedupeContent = undefined;
+    this.unsignedEventId = undefined;
+    this.unsignedEventType = undefined;
     this.afterMatch = undefined;
     this.count = 0;
     return this;
@@ -66,13 +80,14 @@ export class SignedContent {
 }
 
 /**
- * Reads the scheme's required headers in one pass into `out` (reused by the caller, so nothing is
- * allocated per request). Returns why they cannot be used, or undefined when all are present once.
+ * Reads the scheme's headers in one pass into `out` (reused by the caller, so nothing is allocated
+ * per request): the first `required` of `names` must each be present once, the rest at most once.
+ * Returns why they cannot be used, or undefined.
  */
-export function readRequired(headers: HeaderInput, names: readonly string[], out: HeaderValue[]): RejectionReason | undefined {
+export function readHeaders(headers: HeaderInput, names: readonly string[], required: number, out: HeaderValue[]): RejectionReason | undefined {
   pickHeaders(headers, names, out);
   for (let i = 0; i < names.length; i++) if (out[i] === DUPLICATE) return 'duplicate_header';
-  for (let i = 0; i < names.length; i++) if (!out[i]) return 'missing_header';
+  for (let i = 0; i < required; i++) if (!out[i]) return 'missing_header';
   return undefined;
 }
 
@@ -125,11 +140,13 @@ export function decodeInto(text: string, encoding: 'hex' | 'base64', target: Buf
 
 /**
  * Tries every active key against every signature in constant time per comparison (no early exit
- * within a key), then checks the timestamp: a valid signature on a stale delivery is a replay.
+ * within a key), then checks the timestamp: a valid signature on a stale delivery is a replay. Every
+ * comparison is written so that NaN fails it: a key whose expiry or a request whose age cannot be
+ * computed is not accepted.
  */
 export function verifySigned(
   signed: SignedContent,
-  mac: Mac,
+  algorithm: HmacAlgorithm,
   body: string | Uint8Array,
   keys: readonly ActiveKey[],
   nowMs: number,
@@ -140,17 +157,53 @@ export function verifySigned(
   const { prefix, alternatePrefix, signatures, count, includeBody } = signed;
   // Index loops, no per-request arrays.
   for (let k = 0; k < keys.length && !matched; k++) {
-    if (keys[k].notAfterMs <= nowMs) continue;
+    if (!(keys[k].notAfterMs > nowMs)) continue;
     for (let variant = 0; variant < 2; variant++) {
       const content = variant === 0 ? prefix : alternatePrefix;
       if (content === undefined) break;
-      const expected = mac.digest(keys[k].key, content, includeBody ? body : undefined);
+      const expected = hmac(algorithm, keys[k].key, content, includeBody ? body : undefined);
       for (let c = 0; c < count; c++) matched = timingSafeEqual(expected, signatures[c]) || matched;
     }
   }
   if (!matched || (signed.afterMatch && !signed.afterMatch())) return REJECTED.signature_invalid;
-  if (signed.timestamp !== undefined && Math.abs(nowMs / 1000 - signed.timestamp) > toleranceSeconds) {
+  if (signed.timestamp !== undefined && !(Math.abs(nowMs / 1000 - signed.timestamp) <= toleranceSeconds)) {
     return REJECTED.timestamp_out_of_tolerance;
   }
-  return { ok: true, eventId: signed.eventId, timestamp: signed.timestamp };
+  // A scheme that does not sign the raw body but names nothing signed to key duplicates on would let
+  // every respelling of one delivery through as a new event: a bug in the scheme, never a fallback.
+  if (!includeBody && signed.eventId === undefined && signed.dedupeContent === undefined) {
+    throw new Error('This scheme signs no raw body and set no signed dedupe content or event id');
+  }
+  return new Verified(signed, body);
+}
+
+/** The result of a verified delivery; the two hashes are computed only when read, and once. */
+class Verified implements VerifiedWebhook {
+  readonly ok = true as const;
+  readonly eventId: string | undefined;
+  readonly timestamp: number | undefined;
+  readonly unsignedEventId: string | undefined;
+  readonly unsignedEventType: string | undefined;
+  readonly #body: string | Uint8Array;
+  readonly #dedupeContent: string | undefined;
+  #payloadSha256: string | undefined;
+
+  constructor(signed: SignedContent, body: string | Uint8Array) {
+    this.eventId = signed.eventId;
+    this.timestamp = signed.timestamp;
+    this.unsignedEventId = signed.unsignedEventId;
+    this.unsignedEventType = signed.unsignedEventType;
+    this.#body = body;
+    this.#dedupeContent = signed.dedupeContent;
+  }
+
+  get payloadSha256(): string {
+    return (this.#payloadSha256 ??= createHash('sha256').update(this.#body).digest('hex'));
+  }
+
+  get dedupeKey(): string {
+    if (this.eventId !== undefined) return this.eventId;
+    if (this.#dedupeContent !== undefined) return `signed-sha256:${createHash('sha256').update(this.#dedupeContent).digest('hex')}`;
+    return `sha256:${this.payloadSha256}`;
+  }
 }

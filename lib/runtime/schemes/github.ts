@@ -3,11 +3,13 @@ import { isEventId, SignedContent } from './common';
 import { HmacScheme } from './scheme';
 
 /**
- * GitHub: `X-Hub-Signature-256: sha256=<hex>` over the raw body; `X-GitHub-Delivery` (a GUID) is
- * the event id. No timestamp is signed, so the dedupe store is the only replay control.
+ * GitHub: `X-Hub-Signature-256: sha256=<hex>` over the raw body. No timestamp and no id is signed:
+ * `X-GitHub-Delivery` (a GUID) and `X-GitHub-Event` travel as unsigned metadata, duplicates are keyed
+ * on the body's hash, and that dedupe record is the only replay control.
  */
 export class GitHubScheme extends HmacScheme {
   readonly requiredHeaders = ['x-hub-signature-256', 'x-github-delivery'];
+  readonly optionalHeaders = ['x-github-event'];
   readonly signatureHeaders = ['x-hub-signature-256', 'x-hub-signature'];
   readonly contentTypes = ['application/json', 'application/x-www-form-urlencoded'];
 
@@ -15,12 +17,12 @@ export class GitHubScheme extends HmacScheme {
     super('sha256');
   }
 
-  protected parse(required: readonly string[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
-    const signature = required[0];
-    const delivery = required[1];
-    if (!isEventId(delivery)) return 'malformed_header';
+  protected parse(headers: readonly (string | undefined)[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
+    const [signature, delivery, event] = headers as [string, string, string | undefined];
+    if (!isEventId(delivery) || (event !== undefined && !isEventId(event))) return 'malformed_header';
     if (!signature.startsWith('sha256=') || !out.addSignature(signature.slice(7), 'hex')) return 'malformed_header';
-    out.eventId = delivery;
+    out.unsignedEventId = delivery;
+    out.unsignedEventType = event;
     return undefined;
   }
 }

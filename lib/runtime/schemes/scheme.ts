@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { HeaderValue } from '../headers';
-import { ActiveKey, RejectionReason, VerifyResult, WebhookRequest } from '../types';
-import { readRequired, rejected, SignedContent, verifySigned } from './common';
-import { DIGEST_BYTES, HmacAlgorithm, Mac, macFor } from './mac';
+import { ActiveKey, RejectionReason, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
+import { readHeaders, rejected, SignedContent, verifySigned } from './common';
+import { DIGEST_BYTES, HmacAlgorithm } from './mac';
 
 /** What the verifier needs from one signature scheme. Implementations are pure and synchronous. */
 export interface Scheme {
@@ -17,18 +17,20 @@ export interface Scheme {
   /** Whether the scheme signs the public URL (the verifier must be told it). */
   readonly signsUrl: boolean;
   /**
-   * Whether the event id is covered by the signature. Only then may it key duplicate detection: an
-   * unsigned id header (GitHub's delivery GUID, Shopify's webhook id) can be changed by anyone
-   * replaying a captured delivery, so those deliveries are deduplicated by payload hash instead.
+   * Turns a secret as the sender knows it into key bytes. Throws a WebhookConfigurationError on a
+   * malformed or too short secret.
    */
-  readonly eventIdSigned: boolean;
-  /** Turns a secret as the sender knows it into HMAC key bytes. Throws on a malformed secret. */
   decodeKey(secret: string): Buffer;
   /** Makes a new random secret in the format the sender expects. */
   generateKey(): string;
   /**
    * Verifies one request against the keys valid at `nowMs`. Never throws for anything a sender
    * controls. Synchronous and not reentrant: an instance reuses its parse state between requests.
+   *
+   * The contract every scheme keeps: a verified result's `dedupeKey` comes from signed material only
+   * (a signed event id, the raw body, or the canonical form the signature covers) and is the same for
+   * every spelling of one signed request; an id or type from an unsigned header goes only into the
+   * `unsigned…` fields.
    */
   verify(request: WebhookRequest, keys: readonly ActiveKey[], nowMs: number, toleranceSeconds: number): VerifyResult;
   /**
@@ -43,12 +45,15 @@ export abstract class HmacScheme implements Scheme {
   abstract readonly requiredHeaders: readonly string[];
   abstract readonly signatureHeaders: readonly string[];
   abstract readonly contentTypes: readonly string[];
+  /** Lower-case names of headers read when present (at most once each), after the required ones. */
+  readonly optionalHeaders: readonly string[] = [];
   readonly defaultToleranceSeconds?: number;
   readonly signsUrl: boolean = false;
-  readonly eventIdSigned: boolean = false;
   private readonly signed: SignedContent;
-  private readonly mac: Mac;
-  // The required headers' values, refilled by every request.
+  private readonly algorithm: HmacAlgorithm;
+  // Required then optional header names, set on first use (subclasses set their fields after super()).
+  private names?: readonly string[];
+  // Their values, refilled by every request.
   private readonly values: HeaderValue[] = [];
 
   /** @param maxSignatures how many signatures one request may carry (several while a sender rolls its secret) */
@@ -57,17 +62,18 @@ export abstract class HmacScheme implements Scheme {
     maxSignatures = 1,
   ) {
     this.signed = new SignedContent(DIGEST_BYTES[algorithm], maxSignatures);
-    this.mac = macFor(algorithm);
+    this.algorithm = algorithm;
   }
 
   /**
-   * Fills `out` from the request, or says why it cannot be. `required` holds the values of
-   * `requiredHeaders`, in that order, each present exactly once. Never throws for sender input.
+   * Fills `out` from the request, or says why it cannot be. `headers` holds the values of
+   * `requiredHeaders` (each present exactly once) followed by those of `optionalHeaders` (each once or
+   * undefined), in that order. Never throws for sender input.
    */
-  protected abstract parse(required: readonly string[], request: WebhookRequest, out: SignedContent): RejectionReason | undefined;
+  protected abstract parse(headers: readonly (string | undefined)[], request: WebhookRequest, out: SignedContent): RejectionReason | undefined;
 
   decodeKey(secret: string): Buffer {
-    if (secret.length < 16) throw new Error('a signing secret must be at least 16 characters');
+    if (typeof secret !== 'string' || secret.length < 16) throw new WebhookConfigurationError('a signing secret must be a string of at least 16 characters');
     return Buffer.from(secret, 'utf8');
   }
 
@@ -76,9 +82,11 @@ export abstract class HmacScheme implements Scheme {
   }
 
   verify(request: WebhookRequest, keys: readonly ActiveKey[], nowMs: number, toleranceSeconds: number): VerifyResult {
+    const names = (this.names ??= [...this.requiredHeaders, ...this.optionalHeaders]);
     const problem =
-      readRequired(request.headers, this.requiredHeaders, this.values) ?? this.parse(this.values as readonly string[], request, this.signed.reset());
+      readHeaders(request.headers, names, this.requiredHeaders.length, this.values) ??
+      this.parse(this.values as readonly (string | undefined)[], request, this.signed.reset());
     if (problem) return rejected(problem);
-    return verifySigned(this.signed, this.mac, request.body, keys, nowMs, toleranceSeconds);
+    return verifySigned(this.signed, this.algorithm, request.body, keys, nowMs, toleranceSeconds);
   }
 }

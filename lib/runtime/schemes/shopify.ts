@@ -4,10 +4,12 @@ import { HmacScheme } from './scheme';
 
 /**
  * Shopify: `X-Shopify-Hmac-SHA256` = base64 HMAC-SHA256 of the raw body with the app's client
- * secret; `X-Shopify-Webhook-Id` identifies the delivery for dedupe. No timestamp is signed.
+ * secret. No timestamp and no id is signed: `X-Shopify-Webhook-Id` and `X-Shopify-Topic` travel as
+ * unsigned metadata and duplicates are keyed on the body's hash.
  */
 export class ShopifyScheme extends HmacScheme {
   readonly requiredHeaders = ['x-shopify-hmac-sha256', 'x-shopify-webhook-id'];
+  readonly optionalHeaders = ['x-shopify-topic'];
   readonly signatureHeaders = ['x-shopify-hmac-sha256'];
   readonly contentTypes = ['application/json'];
 
@@ -15,11 +17,12 @@ export class ShopifyScheme extends HmacScheme {
     super('sha256');
   }
 
-  protected parse(required: readonly string[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
-    const id = required[1];
-    if (!isEventId(id)) return 'malformed_header';
-    if (!out.addSignature(required[0], 'base64')) return 'malformed_header';
-    out.eventId = id;
+  protected parse(headers: readonly (string | undefined)[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
+    const [signature, id, topic] = headers as [string, string, string | undefined];
+    if (!isEventId(id) || (topic !== undefined && !isEventId(topic))) return 'malformed_header';
+    if (!out.addSignature(signature, 'base64')) return 'malformed_header';
+    out.unsignedEventId = id;
+    out.unsignedEventType = topic;
     return undefined;
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { RejectionReason, StandardWebhooksSchemeConfig, WebhookRequest } from '../types';
+import { RejectionReason, StandardWebhooksSchemeConfig, WebhookConfigurationError, WebhookRequest } from '../types';
 import { isEventId, parseTimestamp, SignedContent } from './common';
 import { HmacScheme } from './scheme';
 
@@ -17,8 +17,6 @@ export class StandardWebhooksScheme extends HmacScheme {
   readonly signatureHeaders: readonly string[];
   readonly contentTypes = ['application/json'];
   readonly defaultToleranceSeconds = 300;
-  // The id is part of the signed content (`id.timestamp.body`).
-  readonly eventIdSigned = true;
 
   constructor(config: StandardWebhooksSchemeConfig) {
     super('sha256', MAX_SIGNATURES);
@@ -28,10 +26,11 @@ export class StandardWebhooksScheme extends HmacScheme {
   }
 
   decodeKey(secret: string): Buffer {
+    if (typeof secret !== 'string') throw new WebhookConfigurationError('a Standard Webhooks secret must be a string (whsec_<base64>)');
     const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
-    if (!BASE64_PATTERN.test(encoded)) throw new Error('a Standard Webhooks secret must be base64 after the whsec_ prefix');
+    if (!BASE64_PATTERN.test(encoded)) throw new WebhookConfigurationError('a Standard Webhooks secret must be base64 after the whsec_ prefix');
     const key = Buffer.from(encoded, 'base64');
-    if (key.length < 24 || key.length > 64) throw new Error('a Standard Webhooks secret must decode to 24 to 64 bytes');
+    if (key.length < 24 || key.length > 64) throw new WebhookConfigurationError('a Standard Webhooks secret must decode to 24 to 64 bytes');
     return key;
   }
 
@@ -48,6 +47,7 @@ export class StandardWebhooksScheme extends HmacScheme {
     if (!readSignatureList(required[2], out)) return 'malformed_header';
     out.prefix = `${id}.${timestamp}.`;
     out.timestamp = sentAt;
+    // Signed (`id.timestamp.body`), so it may key duplicates: retries resend the id under a new timestamp.
     out.eventId = id;
     return undefined;
   }

@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { DUPLICATE, headerValue } from '../headers';
-import { ActiveKey, RejectionReason, VerifyResult, WebhookRequest } from '../types';
-import { SignedContent } from './common';
+import { ActiveKey, RejectionReason, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
+import { isEventId, SignedContent } from './common';
 import { HmacScheme } from './scheme';
 
 const URL_PARTS = /^(https?):\/\/([^/:?#]+)(?::(\d+))?(.*)$/;
@@ -12,10 +11,12 @@ const HEX64 = /^[0-9a-fA-F]{64}$/;
  * URL followed by the form parameters sorted by name (name + value, repeated names' values sorted).
  * JSON bodies are not signed directly: the URL carries `bodySHA256`, which must equal the body's
  * SHA-256. As Twilio's own library does, the URL is tried with and without the default port.
- * `I-Twilio-Idempotency-Token`, when sent, is the event id.
+ * `I-Twilio-Idempotency-Token`, when sent, travels as the unsigned event id. Duplicates are keyed on
+ * the canonical signed string (URL + sorted parameters), which every spelling of the form shares.
  */
 export class TwilioScheme extends HmacScheme {
   readonly requiredHeaders = ['x-twilio-signature'];
+  readonly optionalHeaders = ['i-twilio-idempotency-token', 'content-type'];
   readonly signatureHeaders = ['x-twilio-signature'];
   readonly contentTypes = ['application/x-www-form-urlencoded', 'application/json'];
   readonly signsUrl = true;
@@ -26,36 +27,41 @@ export class TwilioScheme extends HmacScheme {
 
   verify(request: WebhookRequest, keys: readonly ActiveKey[], nowMs: number, toleranceSeconds: number): VerifyResult {
     // A caller's mistake, not the sender's: say so whatever the request looks like.
-    if (!request.url) throw new Error('Twilio signs the public URL: pass the URL the sender posted to');
+    if (!request.url) throw new WebhookConfigurationError('Twilio signs the public URL: pass the URL the sender posted to');
     return super.verify(request, keys, nowMs, toleranceSeconds);
   }
 
-  protected parse(required: readonly string[], { headers, body, url: givenUrl }: WebhookRequest, out: SignedContent): RejectionReason | undefined {
+  protected parse(headers: readonly (string | undefined)[], { body, url: givenUrl }: WebhookRequest, out: SignedContent): RejectionReason | undefined {
+    const [signature, token, contentType] = headers;
     const url = givenUrl as string;
-    if (!out.addSignature(required[0], 'base64')) return 'malformed_header';
-    const token = headerValue(headers, 'i-twilio-idempotency-token');
-    if (token === DUPLICATE) return 'duplicate_header';
-    const contentType = headerValue(headers, 'content-type');
-    const json = typeof contentType === 'string' && contentType.toLowerCase().startsWith('application/json');
+    if (!out.addSignature(signature as string, 'base64')) return 'malformed_header';
+    if (token !== undefined && !isEventId(token)) return 'malformed_header';
+    const json = contentType !== undefined && contentType.toLowerCase().startsWith('application/json');
     const urls = withAndWithoutPort(url);
-    const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
     out.includeBody = false;
-    out.eventId = token && /^[\x21-\x7e]{1,256}$/.test(token) ? token : undefined;
+    out.unsignedEventId = token;
 
     if (json) {
       const query = url.indexOf('?');
-      const declared = query < 0 ? null : new URLSearchParams(url.slice(query + 1)).get('bodySHA256');
-      if (!declared || !HEX64.test(declared)) return 'malformed_header';
-      const actual = createHash('sha256').update(text, 'utf8').digest();
-      const expected = Buffer.from(declared, 'hex');
+      // Exactly one bodySHA256: two would leave which one binds the body to a guess.
+      const declared = query < 0 ? [] : new URLSearchParams(url.slice(query + 1)).getAll('bodySHA256');
+      if (declared.length !== 1 || !HEX64.test(declared[0])) return 'malformed_header';
+      // The body's own bytes, exactly as received: never a decoded (and so lossy) copy of them.
+      const actual = createHash('sha256').update(body).digest();
+      const expected = Buffer.from(declared[0], 'hex');
       out.prefix = urls[0];
       out.alternatePrefix = urls[1];
       out.afterMatch = () => timingSafeEqual(actual, expected);
+      // The signed URL carries the body's hash, so it identifies the delivery exactly.
+      out.dedupeContent = urls[0];
       return undefined;
     }
-    const params = sortedParams(text);
+    const params = sortedParams(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
     out.prefix = urls[0] + params;
     out.alternatePrefix = urls[1] === undefined ? undefined : urls[1] + params;
+    // Twilio signs the decoded, sorted parameters, not the body's bytes: reordered, re-encoded or
+    // repeated parameters verify alike, so they must also count as the same delivery.
+    out.dedupeContent = out.prefix;
     return undefined;
   }
 }
