@@ -1,8 +1,9 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { connect } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { createVerifierHandler, VerifierConfig } from '../../lib/handlers/verifier/verifier';
+import { configFromEnv, createVerifierHandler, errorFields, VerifierConfig } from '../../lib/handlers/verifier/verifier';
 import { apiEvent } from '../support/events';
 import { useFakeAws } from '../support/fake-aws';
 
@@ -68,6 +69,8 @@ describe('verifier handler', () => {
     const attr = (name: string) => message.attributes[name]?.StringValue;
     expect(attr('source')).toBe('billing');
     expect(attr('eventId')).toBe('msg_2Lk');
+    expect(attr('dedupeKey')).toBe('msg_2Lk');
+    expect(attr('unsignedEventId')).toBeUndefined();
     expect(attr('payloadSha256')).toBe(createHash('sha256').update(BODY, 'utf8').digest('hex'));
     expect(attr('receivedAt')).toBe('2026-11-22T12:00:00.000Z');
     expect(attr('bodyEncoding')).toBe('utf8');
@@ -196,5 +199,87 @@ describe('verifier handler', () => {
     const all = lines.join('\n');
     expect(lines.length).toBe(3);
     for (const needle of [KEY_A, KEY_A.slice(6), headers['webhook-signature'].slice(3), 'invoice.paid', '4200']) expect(all).not.toContain(needle);
+  });
+
+  test('queues GitHub\'s delivery id and event type as unsigned metadata, never as eventId, within SQS\'s 10 attributes', async () => {
+    // GIVEN a GitHub source
+    const secret = 'github-secret-0123456789abcdef';
+    const { handler } = setup({ current: secret }, { scheme: { type: 'github' } });
+    const headers = {
+      'Content-Type': 'application/json',
+      'X-Hub-Signature-256': 'sha256=' + createHmac('sha256', secret).update(BODY).digest('hex'),
+      'X-GitHub-Delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      'X-GitHub-Event': 'issues',
+    };
+    // WHEN a delivery arrives
+    expect((await handler(apiEvent({ body: BODY, headers }))).statusCode).toBe(200);
+    // THEN the unsigned headers travel under unsigned names, and the dedupe key is the signed body's
+    const { attributes } = aws.queue[0];
+    expect(attributes.eventId).toBeUndefined();
+    expect(attributes.unsignedEventId.StringValue).toBe('72d3162e-cc78-11e3-81ab-4c9367dc0958');
+    expect(attributes.unsignedEventType.StringValue).toBe('issues');
+    expect(attributes.dedupeKey.StringValue).toBe(`sha256:${createHash('sha256').update(BODY).digest('hex')}`);
+    expect(Object.keys(attributes).length).toBeLessThanOrEqual(10);
+    expect(lastLog()).toMatchObject({ outcome: 'Accepted', unsignedEventId: '72d3162e-cc78-11e3-81ab-4c9367dc0958', unsignedEventType: 'issues' });
+    expect(lastLog()).not.toHaveProperty('eventId');
+  });
+
+  test('logs the error code of a refused connection (ECONNREFUSED), not just its class name', async () => {
+    // GIVEN an SQS client whose connection is refused (the socket's own error, as Lambda's SDK surfaces it)
+    const refused = await new Promise<Error>((resolve) => connect(9, '127.0.0.1').on('error', resolve));
+    expect(refused).toMatchObject({ name: 'Error', code: 'ECONNREFUSED' });
+    aws.reset();
+    lines = [];
+    clock = Date.UTC(2026, 10, 22, 12, 0, 0);
+    const secretId = aws.putSecret('webhooks/test/refused', JSON.stringify({ current: KEY_A }));
+    const handler = createVerifierHandler(
+      { endpoint: 'e', source: 'billing', scheme: { type: 'standard-webhooks' }, secretId, queueUrl: QUEUE_URL, maxBodyBytes: 1024, cacheTtlMs: 1, missRefreshIntervalMs: 1, maxStaleMs: 1 },
+      { sqs: { send: () => Promise.reject(refused) } as unknown as SQSClient, secrets: new SecretsManagerClient({}), now: () => clock, write: (line) => lines.push(line) },
+    );
+    // WHEN a delivery arrives
+    const res = await handler(apiEvent({ body: BODY, headers: signed(KEY_A) }));
+    // THEN 503, and the audit line says why in a code an operator can act on, never the message
+    expect(res.statusCode).toBe(503);
+    expect(lastLog()).toMatchObject({ outcome: 'EnqueueFailed', error: 'Error', errorCode: 'ECONNREFUSED' });
+    expect(lines.join('\n')).not.toContain('127.0.0.1:9');
+  });
+
+  test('keeps an error code out of the log unless it looks like one', () => {
+    expect(errorFields(Object.assign(new Error('x'), { code: 'ETIMEDOUT' }))).toEqual({ error: 'Error', errorCode: 'ETIMEDOUT' });
+    expect(errorFields(Object.assign(new Error('x'), { code: 'see body: {"secret":1}' }))).toEqual({ error: 'Error' });
+    expect(errorFields({ name: 'ThrottlingException', Code: 'ThrottlingException' })).toEqual({ error: 'ThrottlingException' });
+    expect(errorFields('a string')).toEqual({ error: 'UnknownError' });
+  });
+
+  test('logs an AWS error\'s name (ThrottlingException) and no code that merely repeats it', async () => {
+    const { handler } = setup({ current: KEY_A });
+    aws.fail('GetSecretValue', 5, 'ThrottlingException', 400);
+    await handler(apiEvent({ body: BODY, headers: signed(KEY_A) }));
+    expect(lastLog()).toMatchObject({ outcome: 'SecretUnavailable', error: 'ThrottlingException' });
+  });
+});
+
+describe('configFromEnv', () => {
+  const env = {
+    WEBHOOK_ENDPOINT: 'e',
+    WEBHOOK_SOURCE: 's',
+    WEBHOOK_SCHEME: '{"type":"stripe"}',
+    WEBHOOK_SECRET_ARN: 'arn',
+    WEBHOOK_QUEUE_URL: 'https://q',
+    WEBHOOK_MAX_BODY_BYTES: '1024',
+  };
+
+  test('reads a complete environment', () => {
+    expect(configFromEnv({ ...env, WEBHOOK_TOLERANCE_SECONDS: '300' })).toMatchObject({ toleranceSeconds: 300, maxBodyBytes: 1024, cacheTtlMs: 300_000 });
+  });
+
+  test.each([
+    ['WEBHOOK_TOLERANCE_SECONDS', 'abc'],
+    ['WEBHOOK_TOLERANCE_SECONDS', 'Infinity'],
+    ['WEBHOOK_MAX_BODY_BYTES', 'NaN'],
+    ['WEBHOOK_SECRET_CACHE_SECONDS', '-5'],
+    ['WEBHOOK_DEDUPE_RETENTION_SECONDS', 'x'],
+  ])('rejects %s=%s at start-up, naming the variable', (name, value) => {
+    expect(() => configFromEnv({ ...env, WEBHOOK_DEDUPE_TABLE: 't', [name]: value })).toThrow(new RegExp(`${name} must be a finite number`));
   });
 });

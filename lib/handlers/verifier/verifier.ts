@@ -295,8 +295,11 @@ const ERROR_CODE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
  * The error's class name and code (`ECONNREFUSED` for a refused connection, whose name is just
  * "Error"), never its message: messages can echo request data.
  */
-function errorFields(error: unknown): { error: string; errorCode?: string } {
-  const name = error instanceof Error && ERROR_CODE.test(error.name) ? error.name : 'UnknownError';
-  const raw = error && typeof error === 'object' ? ((error as { code?: unknown }).code ?? (error as { Code?: unknown }).Code) : undefined;
-  return typeof raw === 'string' && ERROR_CODE.test(raw) && raw !== name ? { error: name, errorCode: raw } : { error: name };
+export function errorFields(error: unknown): { error: string; errorCode?: string } {
+  // Read as plain properties, not through instanceof: errors from another realm (a socket error
+  // surfacing through the SDK) are errors all the same.
+  const { name, code, Code } = (error !== null && typeof error === 'object' ? error : {}) as { name?: unknown; code?: unknown; Code?: unknown };
+  const safeName = typeof name === 'string' && ERROR_CODE.test(name) ? name : 'UnknownError';
+  const raw = code ?? Code;
+  return typeof raw === 'string' && ERROR_CODE.test(raw) && raw !== safeName ? { error: safeName, errorCode: raw } : { error: safeName };
 }
