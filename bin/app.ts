@@ -1,20 +1,5 @@
 #!/usr/bin/env node
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
-import { ENVIRONMENTS_CONTEXT_KEY, resolveEnvironment } from './config';
-import { WebhookStack } from './stack';
+import { App } from 'aws-cdk-lib';
+import { addExampleStack } from './example';
 
-const app = new App();
-const { name, config, props } = resolveEnvironment(app.node.tryGetContext(ENVIRONMENTS_CONTEXT_KEY), app.node.tryGetContext('env'));
-new WebhookStack(app, `HardenedWebhook-${name}`, props, {
-  env: config.account || config.region ? { account: config.account, region: config.region } : undefined,
-  description: `Hardened inbound webhook endpoint (${name})`,
-});
-// Every pack runs on every synth: a finding that is not acknowledged next to its resource fails it.
-Validations.of(app).addPlugins(
-  new AwsSolutionsChecks(app),
-  new ServerlessChecks(app),
-  new NIST80053R5Checks(app),
-  new PCIDSS321Checks(app),
-  new HIPAASecurityChecks(app),
-);
+addExampleStack(new App());
