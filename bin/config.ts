@@ -5,6 +5,8 @@ import { HardenedWebhookEndpointProps, SignatureScheme, WebhookSourceOptions } f
 export interface EnvironmentConfig {
   readonly account?: string;
   readonly region?: string;
+  /** Required for production; keeps names (and so the secrets) stable across renames of the stack. */
+  readonly endpointName?: string;
   readonly allowedSourceCidrs?: string[];
   readonly allowAnySourceIp?: boolean;
   readonly alarmEmail?: string;
@@ -33,7 +35,7 @@ const SCHEMES: Record<string, () => SignatureScheme> = {
   shopify: () => SignatureScheme.shopify(),
   twilio: () => SignatureScheme.twilio(),
 };
-const ENV_KEYS = ['account', 'region', 'allowedSourceCidrs', 'allowAnySourceIp', 'alarmEmail', 'rateLimit', 'sources'];
+const ENV_KEYS = ['account', 'region', 'endpointName', 'allowedSourceCidrs', 'allowAnySourceIp', 'alarmEmail', 'rateLimit', 'sources'];
 const SOURCE_KEYS = ['scheme', 'allowedSourceCidrs', 'toleranceSeconds', 'rotationDays', 'graceHours'];
 
 /**
@@ -80,6 +82,7 @@ export function resolveEnvironment(
     config,
     props: {
       environment: name,
+      endpointName: config.endpointName,
       allowedSourceCidrs: config.allowedSourceCidrs,
       allowAnySourceIp: config.allowAnySourceIp,
       alarmEmail: config.alarmEmail,

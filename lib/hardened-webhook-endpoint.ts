@@ -1,4 +1,4 @@
-import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -34,13 +34,19 @@ export const PRODUCTION_ENVIRONMENTS = ['prod', 'production'];
 export interface HardenedWebhookEndpointProps {
   /**
    * The deployment environment. `prod`/`production` require an allowlist (or an explicit
-   * `allowAnySourceIp`) and an alarm destination, keep logs a year and retain data on delete.
+   * `allowAnySourceIp`), an alarm destination and an `endpointName`, keep logs a year and retain data
+   * on delete.
    * @default 'prod' (the strict one: relaxing is a decision to write down)
    */
   readonly environment?: string;
   /**
-   * Names the API, the web ACL, log groups, secrets and metrics. Unique per account and region.
-   * @default - derived from the construct path
+   * Names the API, the web ACL, the WAF log group, the secrets (`webhooks/<endpointName>/<source>`)
+   * and metrics. Unique per account and region. Required in production: a name derived from the
+   * construct path changes when a stack or construct id is renamed, and with it every name above, so
+   * the secrets are replaced (in production the old ones are retained and new ones created, and
+   * sender-issued keys must be put again). The error names the derived name, so an existing
+   * deployment can pin it.
+   * @default - derived from the construct path; refused in production
    */
   readonly endpointName?: string;
   /**
@@ -103,7 +109,11 @@ export interface HardenedWebhookEndpointProps {
    */
   readonly queueRetentionPeriod?: Duration;
   /**
-   * Requests per source IP per window before WAF blocks that IP. WAF's minimum is 10.
+   * Requests per source IP per window before WAF blocks that IP. WAF's minimum is 10. Only addresses
+   * outside every allowlist (the endpoint's and each source's) are counted and blocked: senders share
+   * their egress addresses among all their customers, so anyone could aim their own deliveries from
+   * the same sender here and get genuine ones rate-blocked. Allowlisted senders are bounded by stage
+   * throttling and each verifier's reserved concurrency instead.
    * @default 3000
    */
   readonly rateLimit?: number;
@@ -172,6 +182,8 @@ export interface HardenedWebhookEndpointProps {
   readonly eventBus?: events.IEventBus;
   /**
    * Refuse redeliveries of an event already queued (DynamoDB table keyed by source and event id).
+   * For a source whose scheme signs no timestamp this is the only replay control: turning it off is
+   * refused in production unless that source sets `allowUnlimitedReplays`.
    * @default true
    */
   readonly deduplication?: boolean;
@@ -212,6 +224,8 @@ export class HardenedWebhookEndpoint extends Construct {
   private readonly allowedSourceCidrs?: string[];
   private readonly allowAnySourceIp: boolean;
   private readonly sourcesByName = new Map<string, WebhookSource>();
+  /** Sources with no replay control at all (no signed timestamp, no dedupe) that did not accept it. */
+  private readonly unboundedReplaySources: string[] = [];
   /** Alarms, the auth-anomaly composite, insights, saved queries and the dashboard. */
   public readonly monitoring: WebhookMonitoring;
   /** The viewer/operator/admin roles, when accessRoles was given. */
@@ -226,7 +240,13 @@ export class HardenedWebhookEndpoint extends Construct {
     if (!/^[a-z][a-z0-9-]{0,31}$/.test(this.environment)) {
       problems.add(`environment "${this.environment}" must be 1-32 characters of a-z, 0-9 and "-" (e.g. "dev", "staging", "prod")`);
     }
-    this.endpointName = props.endpointName ?? Names.uniqueResourceName(this, { maxLength: 48, separator: '-' });
+    const derivedName = Names.uniqueResourceName(this, { maxLength: 48, separator: '-' });
+    this.endpointName = props.endpointName ?? derivedName;
+    if (this.production && props.endpointName === undefined) {
+      problems.add(
+        `environment "${this.environment}" is production but endpointName is not set; a name derived from the construct path changes when the stack or a construct id is renamed, which replaces the API, web ACL and secrets (imported keys must then be put again). Set endpointName: "${derivedName}" to keep today's names, or a name of your own for a new endpoint`,
+      );
+    }
     if (!Token.isUnresolved(this.endpointName) && !/^[A-Za-z0-9][A-Za-z0-9-]{0,47}$/.test(this.endpointName)) {
       problems.add(`endpointName "${this.endpointName}" must be 1-48 characters of letters, digits and "-"`);
     }
@@ -409,6 +429,12 @@ export class HardenedWebhookEndpoint extends Construct {
     if (this.sourcesByName.has(name)) problems.add(`source "${name}" already exists on this endpoint; give each sender its own name`);
     const ownAllowlist = options.allowedSourceCidrs ? checkCidrs(problems, `source "${name}" allowedSourceCidrs`, options.allowedSourceCidrs) : undefined;
     if (options.allowedSourceCidrs?.length === 0) problems.add(`source "${name}" allowedSourceCidrs is empty, which would block the sender; list its CIDRs or omit it`);
+    const signsTimestamp = options.scheme?.defaultTolerance !== undefined;
+    if (options.allowUnlimitedReplays && this.dedupeTable) {
+      problems.add(`source "${name}": allowUnlimitedReplays has no effect while deduplication is on (replays are refused for dedupeWindow); remove it`);
+    } else if (options.allowUnlimitedReplays && signsTimestamp) {
+      problems.add(`source "${name}": allowUnlimitedReplays has no effect because its scheme signs a timestamp (replays are refused outside timestampTolerance); remove it`);
+    }
     problems.throwIfAny(`source "${name}" of HardenedWebhookEndpoint (${this.node.path})`);
 
     const source = new WebhookSource(this, `Source-${name}`, {
@@ -431,6 +457,15 @@ export class HardenedWebhookEndpoint extends Construct {
     if (routeCidrs) this.webhookApi.restrictRoute(name, routeCidrs);
     for (const header of options.scheme.signatureHeaders) this.firewall.redactHeader(header);
     this.sourcesByName.set(name, source);
+    if (!signsTimestamp && !this.dedupeTable && !options.allowUnlimitedReplays) {
+      this.unboundedReplaySources.push(name);
+      if (!this.production) {
+        Annotations.of(source).addWarningV2(
+          'cdk-hardened-webhook:unlimitedReplays',
+          `source "${name}" signs no timestamp and deduplication is off: a captured delivery can be replayed without limit for as long as the key is valid. Keep deduplication on (the default), or set allowUnlimitedReplays: true on the source to accept it (production refuses it without)`,
+        );
+      }
+    }
     this.monitoring.addSource(source, options.signatureFailureThreshold);
     this.accessRoles?.addSource(source, [source.verifierLogGroup, ...(source.rotationLogGroup ? [source.rotationLogGroup] : [])], ownIpSets);
     return source;
@@ -471,6 +506,11 @@ export class HardenedWebhookEndpoint extends Construct {
           `environment "${this.environment}" is production but source(s) ${open.join(', ')} accept any IP; set allowedSourceCidrs (on the endpoint or the source) to the senders' published ranges, or allowAnySourceIp: true if a sender publishes none`,
         );
       }
+    }
+    if (this.production && this.unboundedReplaySources.length > 0) {
+      errors.push(
+        `environment "${this.environment}" is production but deduplication is off and source(s) ${this.unboundedReplaySources.join(', ')} sign no timestamp, so a captured delivery can be replayed without limit for as long as the key is valid; keep deduplication on (the default), or set allowUnlimitedReplays: true on each of those sources to accept that`,
+      );
     }
     return errors;
   }

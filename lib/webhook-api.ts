@@ -198,12 +198,18 @@ export class WebhookApi extends Construct {
     const resource = this.webhooks.addResource(source);
     const requestParameters: Record<string, boolean> = {};
     for (const header of scheme.requiredHeaders) requestParameters[`method.request.header.${header}`] = true;
-    return resource.addMethod('POST', new apigw.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false }), {
+    const method = resource.addMethod('POST', new apigw.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false }), {
       requestValidator: this.validator,
       requestParameters,
       requestModels: scheme.jsonBody ? { 'application/json': this.jsonObject() } : undefined,
       operationName: `receive-${source}`,
     });
+    // LambdaIntegration's invoke permission (a child of the method) names the method's ARN but not the
+    // account; SourceAccount pins the calling service to this account as well (CT.LAMBDA.PR.2).
+    for (const child of method.node.children) {
+      if (child instanceof lambda.CfnPermission && /\.amazonaws\.com$/.test(String(child.principal))) child.sourceAccount = Stack.of(this).account;
+    }
+    return method;
   }
 
   /**

@@ -46,9 +46,9 @@ interface SourceAllowlist {
 
 /**
  * The REGIONAL web ACL in front of the API stage: source allowlists (endpoint-wide, or per source,
- * where a source's own list replaces the endpoint's for that source), a per-IP rate limit, and AWS
- * managed rule groups tuned for webhook senders. Logs go to an encrypted aws-waf-logs-* group with
- * the signature headers redacted.
+ * where a source's own list replaces the endpoint's for that source), a per-IP rate limit for
+ * addresses outside every allowlist, and AWS managed rule groups tuned for webhook senders. Logs go
+ * to an encrypted aws-waf-logs-* group with the signature headers redacted.
  */
 export class WebhookFirewall extends Construct {
   public readonly webAcl: wafv2.CfnWebACL;
@@ -151,6 +151,11 @@ export class WebhookFirewall extends Construct {
         visibilityConfig: visibility(`${this.props.name}-EndpointAllowlist`),
       });
     }
+    // Senders post every customer's deliveries from the same few addresses (Stripe's 12 serve every
+    // Stripe account), so anyone could aim their own deliveries from a sender here and get genuine ones
+    // rate-blocked. Allowlisted addresses are not counted; stage throttling and each verifier's
+    // reserved concurrency still bound them.
+    const allowlisted = [...this.endpointIpSetArns, ...this.sourceAllowlists.flatMap((a) => a.ipSetArns)];
     rules.push({
       name: 'RateLimitPerIp',
       action: { block: {} },
@@ -159,6 +164,7 @@ export class WebhookFirewall extends Construct {
           limit: this.props.rateLimit,
           evaluationWindowSec: this.props.rateLimitWindow.toSeconds(),
           aggregateKeyType: 'IP',
+          scopeDownStatement: allowlisted.length > 0 ? not(inIpSets(allowlisted)) : undefined,
         },
       },
       visibilityConfig: visibility(`${this.props.name}-RateLimitPerIp`),

@@ -105,6 +105,14 @@ export interface WebhookSourceOptions {
    * @default 10
    */
   readonly signatureFailureThreshold?: number;
+  /**
+   * Accept that this source has no replay control at all: its scheme signs no timestamp (GitHub,
+   * Shopify, Twilio, generic HMAC over the body alone) and the endpoint's `deduplication` is off.
+   * Production refuses that combination without it (elsewhere it is a synth warning); set where it
+   * has no effect (deduplication on, or a scheme that signs a timestamp) it is refused.
+   * @default false (with true, a captured delivery can be replayed without limit for as long as the key is valid)
+   */
+  readonly allowUnlimitedReplays?: boolean;
 }
 
 export interface WebhookSourceProps extends WebhookSourceOptions {

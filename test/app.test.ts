@@ -45,8 +45,24 @@ describe('example app', () => {
     expect(() => resolveEnvironment(bad, 'dev')).toThrow(/unknown key "alarmMail"[\s\S]*unknown key "tolerance"[\s\S]*scheme "stripe-ish"; use one of standard-webhooks, svix/);
   });
 
+  test('prod and staging pin their endpoint names, the ones their paths derived before names were required', () => {
+    // GIVEN the example config WHEN prod and staging are resolved
+    // THEN each names its endpoint explicitly, so renaming a stack cannot replace its secrets
+    expect(resolveEnvironment(environments, 'prod').props.endpointName).toBe('HardenedWebhookprod-Webhooks-BA575BAA');
+    expect(resolveEnvironment(environments, 'staging').props.endpointName).toBe('HardenedWebhookstaging-Webhooks-6D8F798B');
+  });
+
+  test('fails if the prod config has no endpointName, naming the one to pin', () => {
+    // GIVEN a prod config without endpointName
+    const { props } = resolveEnvironment({ prod: { alarmEmail: 'a@example.com', allowAnySourceIp: true, sources: { billing: { scheme: 'standard-webhooks' } } } }, 'prod');
+    // WHEN the stack is built THEN the construct refuses it and names the derived name
+    expect(() => new WebhookStack(new App({ builtinCloudFormationValidation: false }), 'HardenedWebhook-prod', props)).toThrow(
+      /endpointName is not set; .*Set endpointName: "HardenedWebhookprod-Webhooks-BA575BAA" to keep today's names/,
+    );
+  });
+
   test('invalid values fail at synth through the construct, e.g. prod without an allowlist', () => {
-    const prodWithout = { prod: { alarmEmail: 'a@example.com', sources: { billing: { scheme: 'standard-webhooks' } } } };
+    const prodWithout = { prod: { endpointName: 'hooks', alarmEmail: 'a@example.com', sources: { billing: { scheme: 'standard-webhooks' } } } };
     const { props } = resolveEnvironment(prodWithout, 'prod');
     const stack = new WebhookStack(new App({ builtinCloudFormationValidation: false }), 'X', props);
     expect(() => Template.fromStack(stack)).toThrow(/accept any IP; set allowedSourceCidrs/);

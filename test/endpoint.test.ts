@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as events from 'aws-cdk-lib/aws-events';
 import { HardenedWebhookEndpoint, KeySource, SignatureScheme } from '../lib';
-import { defaultEndpoint, newProcessor, newStack } from './support/stacks';
+import { customisedEndpoint, defaultEndpoint, newProcessor, newStack } from './support/stacks';
 
 function only(template: Template, type: string, props: object = {}) {
   const found = template.findResources(type, props);
@@ -154,6 +154,32 @@ describe('WAF', () => {
     const regex = new RegExp('/webhooks/+billing/*$');
     for (const path of ['/v1/webhooks/billing', '/webhooks/billing/', '/v1/webhooks//billing//', '/in/v2/webhooks/billing']) expect(regex.test(path)).toBe(true);
     for (const path of ['/v1/webhooks/billing2', '/v1/webhooks/xbilling', '/v1/webhooks/billing/x']) expect(regex.test(path)).toBe(false);
+  });
+
+  test('the rate rule neither counts nor blocks addresses in any allowlist: senders share their egress addresses', () => {
+    // GIVEN an endpoint allowlist (IPv4 and IPv6) and a source added later with its own list
+    const { endpoint, template } = defaultEndpoint({ allowedSourceCidrs: ['203.0.113.0/24', '2001:db8::/32'] });
+    endpoint.addSource('payments', { scheme: SignatureScheme.stripe(), allowedSourceCidrs: ['3.18.12.63/32'] });
+    // WHEN the web ACL is rendered
+    const t2 = template();
+    const rateRule = only(t2, 'AWS::WAFv2::WebACL').Properties.Rules.find((r: { Name: string }) => r.Name === 'RateLimitPerIp');
+    // THEN only requests from outside all three IP sets are counted, so nobody can get a sender's
+    // genuine deliveries blocked by aiming their own deliveries from that sender here
+    const ipSets = Object.keys(t2.findResources('AWS::WAFv2::IPSet'));
+    expect(ipSets).toHaveLength(3);
+    expect(rateRule.Statement.RateBasedStatement).toMatchObject({ Limit: 3000, AggregateKeyType: 'IP' });
+    const outside = rateRule.Statement.RateBasedStatement.ScopeDownStatement.NotStatement.Statement.OrStatement.Statements;
+    expect(outside.map((s: any) => s.IPSetReferenceStatement.Arn['Fn::GetAtt'][0]).sort()).toEqual(ipSets.sort());
+    expect(rateRule.Action).toEqual({ Block: {} });
+  });
+
+  test('without any allowlist the rate rule counts every address', () => {
+    // GIVEN an endpoint that accepts any source address
+    const { template } = defaultEndpoint({ allowedSourceCidrs: undefined, allowAnySourceIp: true });
+    // WHEN the web ACL is rendered
+    const rateRule = only(template(), 'AWS::WAFv2::WebACL').Properties.Rules.find((r: { Name: string }) => r.Name === 'RateLimitPerIp');
+    // THEN the rule has no scope-down statement: it is the per-IP limit for everyone
+    expect(rateRule.Statement.RateBasedStatement).toEqual({ Limit: 3000, EvaluationWindowSec: 300, AggregateKeyType: 'IP' });
   });
 
   test('no allowlist rule at all when any source IP is allowed', () => {
@@ -326,6 +352,43 @@ describe('signing secret and rotation', () => {
     expect(statements[4]).toMatchObject({ Action: 'events:PutEvents', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:us-east-1:123456789012:event-bus/default']] } });
     expect(statements).toHaveLength(5);
     expect(JSON.stringify(statements)).not.toContain('GetRandomPassword');
+  });
+});
+
+describe('resource policies for AWS services', () => {
+  const templates: [string, Template][] = [
+    ['default', defaultEndpoint().template()],
+    ['customised', customisedEndpoint().template()],
+  ];
+
+  test.each(templates)('%s endpoint: every Lambda permission for an AWS service names the account (SourceAccount)', (_name, t) => {
+    // GIVEN the synthesized endpoint (API Gateway invoking each verifier, Secrets Manager each rotation function)
+    // WHEN its Lambda permissions for service principals are collected
+    const permissions = Object.values(t.findResources('AWS::Lambda::Permission')).map((p: any) => p.Properties);
+    const forServices = permissions.filter((p) => typeof p.Principal === 'string' && p.Principal.endsWith('.amazonaws.com'));
+    // THEN each is scoped to this account as well as to its source ARN (CT.LAMBDA.PR.2)
+    expect(forServices.map((p) => p.Principal)).toContain('apigateway.amazonaws.com');
+    for (const p of forServices) expect(p).toMatchObject({ SourceAccount: '123456789012', SourceArn: expect.anything() });
+  });
+
+  test.each(templates)('%s endpoint: every statement allowing kms:CreateGrant requires kms:GrantIsForAWSResource', (_name, t) => {
+    // GIVEN the key policy and every IAM policy of the synthesized endpoint
+    const documents: any[] = [
+      ...Object.values(t.findResources('AWS::KMS::Key')).map((k: any) => k.Properties.KeyPolicy),
+      ...Object.values(t.findResources('AWS::IAM::Policy')).map((p: any) => p.Properties.PolicyDocument),
+      ...Object.values(t.findResources('AWS::IAM::ManagedPolicy')).map((p: any) => p.Properties.PolicyDocument),
+      ...Object.values(t.findResources('AWS::IAM::Role')).flatMap((r: any) => (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument)),
+    ];
+    const statements = documents.flatMap((d) => d.Statement as any[]);
+    // WHEN the statements allowing kms:CreateGrant by name are picked out (the root kms:* statement that
+    // delegates to IAM is CDK's default and names no action)
+    const createGrant = statements.filter((s) => s.Effect === 'Allow' && [s.Action].flat().includes('kms:CreateGrant'));
+    // THEN each lets a grant be created only for an AWS resource (CT.KMS.PR.3), and Secrets Manager
+    // keeps DescribeKey, which carries no such key, in a statement without that condition
+    expect(createGrant.length).toBeGreaterThan(0);
+    for (const s of createGrant) expect(s.Condition?.Bool).toEqual({ 'kms:GrantIsForAWSResource': 'true' });
+    const describeKey = statements.find((s) => [s.Action].flat().includes('kms:DescribeKey') && s.Condition?.StringEquals?.['kms:ViaService'] === 'secretsmanager.us-east-1.amazonaws.com');
+    expect(describeKey.Condition.Bool).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
 import { Duration, Size } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,7 +8,7 @@ import { checkCidr } from '../lib/validation';
 import { newStack } from './support/stacks';
 
 const scheme = SignatureScheme.standardWebhooks();
-const ok: HardenedWebhookEndpointProps = { environment: 'prod', allowedSourceCidrs: ['203.0.113.0/24'], alarmEmail: 'oncall@example.com' };
+const ok: HardenedWebhookEndpointProps = { environment: 'prod', endpointName: 'hooks', allowedSourceCidrs: ['203.0.113.0/24'], alarmEmail: 'oncall@example.com' };
 
 function build(props: HardenedWebhookEndpointProps, source: Partial<WebhookSourceOptions> = {}) {
   const stack = newStack();
@@ -55,18 +55,37 @@ describe('endpoint props', () => {
   });
 
   test('fails at synth if prod lets any IP reach a source', () => {
-    const synth = build({ environment: 'prod', alarmEmail: 'oncall@example.com' });
+    const synth = build({ environment: 'prod', endpointName: 'hooks', alarmEmail: 'oncall@example.com' });
     expect(synth).toThrow(/source\(s\) billing accept any IP; set allowedSourceCidrs .* or allowAnySourceIp: true/);
   });
 
   test('prod is fine when every source has its own allowlist, or allow-any is explicit', () => {
-    expect(() => build({ environment: 'prod', alarmEmail: 'a@example.com' }, { allowedSourceCidrs: ['192.0.2.0/24'] })()).not.toThrow();
-    expect(() => build({ environment: 'prod', alarmEmail: 'a@example.com', allowAnySourceIp: true })()).not.toThrow();
+    expect(() => build({ environment: 'prod', endpointName: 'hooks', alarmEmail: 'a@example.com' }, { allowedSourceCidrs: ['192.0.2.0/24'] })()).not.toThrow();
+    expect(() => build({ environment: 'prod', endpointName: 'hooks', alarmEmail: 'a@example.com', allowAnySourceIp: true })()).not.toThrow();
   });
 
   test('the default environment is prod: its checks apply unless relaxed on purpose', () => {
     expect(() => new HardenedWebhookEndpoint(newStack(), 'W')).toThrow(/"prod" is production but has no alarm destination/);
     expect(() => build({ environment: 'dev' })()).not.toThrow();
+  });
+
+  test.each(['prod', 'production', undefined])('fails if production (%s) has no endpointName, naming the derived name to pin', (environment) => {
+    // GIVEN a production endpoint (prod is also the default) that is otherwise valid
+    const props: HardenedWebhookEndpointProps = { ...ok, environment, endpointName: undefined };
+    // WHEN it is built
+    // THEN it is refused: path-derived names change on a rename, replacing the secrets; the message
+    // gives the name today's path derives, so an existing deployment keeps its secrets
+    expect(() => build(props)).toThrow(/is production but endpointName is not set; .*renamed, which replaces the API, web ACL and secrets.* Set endpointName: "Test-Webhooks-[0-9A-F]{8}" to keep today's names/);
+  });
+
+  test('outside production the endpoint name may still be derived from the construct path', () => {
+    // GIVEN a staging endpoint without endpointName
+    const stack = newStack();
+    const endpoint = new HardenedWebhookEndpoint(stack, 'Webhooks', { environment: 'staging' });
+    // WHEN a source is added
+    endpoint.addSource('billing', { scheme });
+    // THEN the path names it, as before
+    expect(endpoint.endpointName).toMatch(/^Test-?Webhooks-[0-9A-F]{8}$/);
   });
 
   test('fails at synth if the endpoint has no source', () => {
@@ -114,7 +133,7 @@ describe('source options', () => {
     expect(() => SignatureScheme.hmac({ ...base, signatureHeader: '', timestampHeader: 'X-Ts' })).toThrow(/signatureHeader "" is not an HTTP header name: give the header the sender sends/);
     expect(() => SignatureScheme.hmac({ ...base, signatureHeader: 'X-Sig', timestampHeader: 'X Ts' })).toThrow(/timestampHeader "X Ts" is not an HTTP header name/);
     expect(() => SignatureScheme.hmac({ ...base, signatureHeader: 'X-Sig', timestampHeader: 'X-Ts', eventIdHeader: 'x-ts' })).toThrow(
-      /eventIdHeader "x-ts" is also the timestampHeader: the signature, timestamp and event id must each come in their own header/,
+      /eventIdHeader "x-ts" is also the timestampHeader: the signature, timestamp, event id and event type must each come in their own header/,
     );
     expect(() => SignatureScheme.hmac({ ...base, signedContent: 'body', timestampHeader: undefined, signatureHeader: 'X-Sig', eventIdHeader: 'X-SIG' })).toThrow(
       /eventIdHeader "X-SIG" is also the signatureHeader/,
@@ -123,6 +142,58 @@ describe('source options', () => {
 
   test('checks sources given as props too', () => {
     expect(() => new HardenedWebhookEndpoint(newStack(), 'W', { ...dev, sources: { x: { scheme, maxBodySize: Size.bytes(0) } } })).toThrow(/maxBodySize 0 bytes/);
+  });
+});
+
+describe('replays of sources that sign no timestamp', () => {
+  const noDedupe: HardenedWebhookEndpointProps = { ...ok, deduplication: false };
+  const shopify = SignatureScheme.shopify();
+  const github = SignatureScheme.github();
+  const bodyOnly = SignatureScheme.hmac({ algorithm: 'sha256', signatureHeader: 'X-Sig', encoding: 'hex', signedContent: 'body' });
+
+  function endpointWith(props: HardenedWebhookEndpointProps, sources: Record<string, WebhookSourceOptions>) {
+    const stack = newStack();
+    const endpoint = new HardenedWebhookEndpoint(stack, 'Webhooks', props);
+    for (const [name, options] of Object.entries(sources)) endpoint.addSource(name, options);
+    return stack;
+  }
+
+  test('fails at synth if production turns deduplication off for them, listing each and both fixes', () => {
+    // GIVEN production without deduplication, three sources without a signed timestamp and one with
+    const stack = endpointWith(noDedupe, { gh: { scheme: github }, shop: { scheme: shopify }, custom: { scheme: bodyOnly }, billing: { scheme } });
+    // WHEN it is synthesized
+    // THEN it is refused, naming those three (not billing, whose timestamp bounds replays) and both fixes
+    expect(() => Template.fromStack(stack)).toThrow(
+      /deduplication is off and source\(s\) gh, shop, custom sign no timestamp, so a captured delivery can be replayed without limit .*keep deduplication on \(the default\), or set allowUnlimitedReplays: true on each/,
+    );
+  });
+
+  test('production accepts it when each such source sets allowUnlimitedReplays', () => {
+    // GIVEN the same sources, each acknowledging unlimited replays
+    const stack = endpointWith(noDedupe, { gh: { scheme: github, allowUnlimitedReplays: true }, shop: { scheme: shopify, allowUnlimitedReplays: true }, billing: { scheme } });
+    // WHEN it is synthesized THEN it succeeds
+    expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+
+  test('outside production it is a warning on each such source instead', () => {
+    // GIVEN a dev endpoint without deduplication and a GitHub source
+    const stack = endpointWith({ environment: 'dev', deduplication: false }, { gh: { scheme: github }, billing: { scheme } });
+    // WHEN it is synthesized
+    const annotations = Annotations.fromStack(stack);
+    // THEN it succeeds with one warning, on the GitHub source, naming the risk and the fixes
+    const warnings = annotations.findWarning('*', Match.stringLikeRegexp('allowUnlimitedReplays'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].id).toBe('/Test/Webhooks/Source-gh');
+    expect(String(warnings[0].entry.data)).toMatch(/source "gh" signs no timestamp and deduplication is off: a captured delivery can be replayed without limit/);
+  });
+
+  test.each<[string, HardenedWebhookEndpointProps, SignatureScheme, RegExp]>([
+    ['deduplication is on', { ...ok }, github, /source "gh": allowUnlimitedReplays has no effect while deduplication is on .*; remove it/],
+    ['the scheme signs a timestamp', noDedupe, SignatureScheme.stripe(), /source "gh": allowUnlimitedReplays has no effect because its scheme signs a timestamp .*; remove it/],
+  ])('rejects allowUnlimitedReplays where it has no effect: %s', (_name, props, sourceScheme, message) => {
+    // GIVEN a source acknowledging unlimited replays that cannot happen
+    // WHEN it is added THEN it is refused, so nothing configured is silently ignored
+    expect(() => endpointWith(props, { gh: { scheme: sourceScheme, allowUnlimitedReplays: true } })).toThrow(message);
   });
 });
 

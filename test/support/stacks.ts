@@ -1,4 +1,6 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Size, Stack } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HardenedWebhookEndpoint, HardenedWebhookEndpointProps, SignatureScheme } from '../../lib';
@@ -9,10 +11,14 @@ export function newStack(): Stack {
   return new Stack(app, 'Test', { env: { account: '123456789012', region: 'us-east-1' } });
 }
 
-/** The sketch: a prod endpoint with an allowlist, an alarm email and one Standard Webhooks source. */
+/**
+ * The issue's sketch: a prod endpoint with a name (production requires one), an allowlist, an alarm
+ * email and one Standard Webhooks source.
+ */
 export function defaultEndpoint(props: HardenedWebhookEndpointProps = {}, stack = newStack()) {
   const endpoint = new HardenedWebhookEndpoint(stack, 'Webhooks', {
     environment: 'prod',
+    endpointName: 'test-hooks',
     allowedSourceCidrs: ['203.0.113.0/24'],
     alarmEmail: 'oncall@example.com',
     ...props,
@@ -29,4 +35,48 @@ export function newProcessor(stack: Stack, timeout: Duration): lambda.Function {
     code: lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] })'),
     timeout,
   });
+}
+
+/** Every prop and option given a non-default value, every scheme but Slack, own allowlists, roles, a custom domain. */
+export function customisedEndpoint() {
+  const stack = newStack();
+  const processor = newProcessor(stack, Duration.seconds(30));
+  const endpoint = new HardenedWebhookEndpoint(stack, 'Webhooks', {
+    environment: 'staging',
+    endpointName: 'custom-hooks',
+    allowedSourceCidrs: ['203.0.113.0/24', '2001:db8::/32'],
+    alarmEmail: 'oncall@example.com',
+    processor,
+    processorBatchSize: 5,
+    maxReceiveCount: 3,
+    rateLimit: 500,
+    rateLimitWindow: Duration.minutes(1),
+    throttlingRateLimit: 20,
+    throttlingBurstLimit: 40,
+    securityPolicy: 'SecurityPolicy_TLS13_1_3_2025_09',
+    stageName: 'live',
+    accessRoles: {
+      viewers: [new iam.ArnPrincipal('arn:aws:iam::123456789012:role/Auditors')],
+      operators: [new iam.ArnPrincipal('arn:aws:iam::123456789012:role/OnCall')],
+      admins: [new iam.ArnPrincipal('arn:aws:iam::123456789012:role/WebhookAdmins')],
+    },
+    cloudWatchRole: false,
+    customDomain: {
+      domainName: 'hooks.example.com',
+      certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc'),
+    },
+  });
+  endpoint.addSource('billing', { scheme: SignatureScheme.standardWebhooks(), maxBodySize: Size.kibibytes(512), reservedConcurrency: 5 });
+  endpoint.addSource('notify', {
+    scheme: SignatureScheme.svix(),
+    allowedSourceCidrs: ['192.0.2.0/24'],
+    timestampTolerance: Duration.minutes(2),
+    rotationInterval: Duration.days(7),
+    gracePeriod: Duration.hours(6),
+    secretCacheTtl: Duration.minutes(1),
+  });
+  endpoint.addSource('payments', { scheme: SignatureScheme.stripe(), dedupeWindow: Duration.days(3) });
+  endpoint.addSource('gh', { scheme: SignatureScheme.github(), rotationScheduleExpression: 'cron(0 9 ? * MON#1 *)', senderHook: processor });
+  endpoint.addSource('sms', { scheme: SignatureScheme.twilio() });
+  return { stack, endpoint, template: () => Template.fromStack(stack) };
 }
