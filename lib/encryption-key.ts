@@ -1,62 +1,32 @@
-import { Lazy, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
 /**
  * The endpoint's customer-managed key, rotation on. Besides the account (CDK's default policy) it
- * lets exactly two services use it: CloudWatch Logs for this account's log groups, and CloudWatch
- * alarms publishing to the encrypted alarm topic.
+ * lets exactly two services use it: CloudWatch Logs for this account's log groups, and this account's
+ * CloudWatch alarms publishing to the encrypted alarm topic. EventBridge reaches the topic through a
+ * role of this account (AlarmTopicPublisher), so it needs no statement here. Grants can only be made
+ * for AWS resources.
  */
 export function createEndpointKey(scope: Construct, id: string, description: string): kms.Key {
   const key = new kms.Key(scope, id, { enableKeyRotation: true, description });
   allowServicesToUseKey(key);
-  grantsOnlyForAwsResources(key);
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      // AWS Control Tower CT.KMS.PR.3 checks for exactly this statement: a grant (a way to hand the key's
+      // use to another principal outside any policy) may be created only by or for an AWS service
+      // (Secrets Manager, Lambda and DynamoDB create theirs with GrantIsForAWSResource true).
+      sid: 'DenyGrantsExceptForAwsResources',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+    }),
+  );
   return key;
-}
-
-const CREATE_GRANT = 'kms:CreateGrant';
-
-/**
- * Every key policy statement that allows `kms:CreateGrant` by name also requires
- * `kms:GrantIsForAWSResource` (CT.KMS.PR.3): grants only through an AWS service, never one a principal
- * hands to anyone it likes. The statement that needs it is CDK's own: `secretsmanager.Secret` adds
- * CreateGrant with DescribeKey for Secrets Manager, so the policy is rewritten as it is rendered, and
- * CreateGrant moves into a statement of its own (DescribeKey carries no such key, and a Bool condition
- * on an absent key denies). The root `kms:*` statement that delegates to IAM is left as it is.
- */
-function grantsOnlyForAwsResources(key: kms.Key): void {
-  const cfnKey = key.node.defaultChild as kms.CfnKey;
-  const policy = cfnKey.keyPolicy;
-  // Uncached: a cached Lazy is resolved without a context, and the document must be resolved in one.
-  cfnKey.keyPolicy = Lazy.uncachedAny({ produce: (context) => withGrantCondition(context.resolve(policy)) });
-}
-
-interface RenderedStatement {
-  Sid?: string;
-  Effect?: string;
-  Action?: string | string[];
-  Condition?: Record<string, Record<string, unknown>>;
-  [key: string]: unknown;
-}
-
-function withGrantCondition(document: { Statement?: RenderedStatement[] }): unknown {
-  if (!Array.isArray(document?.Statement)) return document;
-  const statements = document.Statement.flatMap((statement): RenderedStatement[] => {
-    const actions = [statement.Action ?? []].flat();
-    if (statement.Effect !== 'Allow' || !actions.includes(CREATE_GRANT)) return [statement];
-    const grant: RenderedStatement = {
-      ...statement,
-      Sid: statement.Sid === undefined ? undefined : `${statement.Sid}CreateGrant`,
-      Action: CREATE_GRANT,
-      Condition: { ...statement.Condition, Bool: { ...statement.Condition?.Bool, 'kms:GrantIsForAWSResource': 'true' } },
-    };
-    if (grant.Sid === undefined) delete grant.Sid;
-    const others = actions.filter((a) => a !== CREATE_GRANT);
-    if (others.length === 0) return [grant];
-    return [{ ...statement, Action: others.length === 1 ? others[0] : others }, grant];
-  });
-  return { ...document, Statement: statements };
 }
 
 /** Adds the service statements to a key we own; a no-op for imported keys (their policy is the owner's). */
@@ -75,13 +45,16 @@ export function allowServicesToUseKey(key: kms.IKey): void {
   );
   key.addToResourcePolicy(
     new iam.PolicyStatement({
-      // EventBridge publishes the rotation-failure notices to the same topic.
-      sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopic',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com'), new iam.ServicePrincipal('events.amazonaws.com')],
+      sid: 'AllowThisAccountsAlarmsToPublishToEncryptedTopic',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resources: ['*'],
-      // No source condition: CloudWatch's calls for alarm notifications do not reliably carry one, and a
-      // condition that fails would drop every alarm silently. Only this account can publish to the topic.
+      // Only on behalf of this account's alarms in this region (confused-deputy guard): another
+      // account's alarm cannot have CloudWatch use this key, and so cannot page through this topic.
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+      },
     }),
   );
 }
@@ -93,7 +66,7 @@ export function allowServicesToUseKey(key: kms.IKey): void {
 export function keyUseVia(
   scope: Construct,
   key: kms.IKey,
-  service: 'secretsmanager' | 'sqs' | 'dynamodb',
+  service: 'secretsmanager' | 'sqs' | 'dynamodb' | 'sns',
   actions: string[] = ['kms:Decrypt', 'kms:GenerateDataKey'],
   sid?: string,
 ): iam.PolicyStatement {

@@ -13,6 +13,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { AlarmTopicPublisher } from './alarm-topic-publisher';
 import { DedupeTable } from './dedupe-table';
 import { allowServicesToUseKey, createEndpointKey } from './encryption-key';
 import { DEFAULT_RUNTIME } from './hardened-function';
@@ -231,6 +232,7 @@ export class HardenedWebhookEndpoint extends Construct {
   /** The viewer/operator/admin roles, when accessRoles was given. */
   public readonly accessRoles?: WebhookAccessRoles;
   private readonly eventBus?: events.IEventBus;
+  private readonly alarmPublisher: AlarmTopicPublisher;
 
   constructor(scope: Construct, id: string, props: HardenedWebhookEndpointProps = {}) {
     super(scope, id);
@@ -353,6 +355,11 @@ export class HardenedWebhookEndpoint extends Construct {
     }
 
     this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
+    this.alarmPublisher = new AlarmTopicPublisher(this, 'AlarmPublisher', {
+      endpointName: this.endpointName,
+      topic: this.alarmTopic,
+      topicKey: props.alarmTopic ? props.alarmTopic.masterKey : this.encryptionKey,
+    });
     if (props.alarmEmail) {
       const subscription = this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
       Validations.of(subscription).acknowledge({
@@ -391,6 +398,7 @@ export class HardenedWebhookEndpoint extends Construct {
     this.monitoring = new WebhookMonitoring(this, 'Monitoring', {
       endpointName: this.endpointName,
       alarmTopic: this.alarmTopic,
+      alarmPublisher: this.alarmPublisher,
       thresholds: { ...DEFAULT_THRESHOLDS, ...props.alarmThresholds },
       runbookUrl: props.runbookUrl ?? DEFAULT_RUNBOOK,
       api: this.api,
@@ -448,7 +456,7 @@ export class HardenedWebhookEndpoint extends Construct {
       removalPolicy: this.removalPolicy,
       dedupeTable: this.dedupeTable,
       publicUrl: this.webhookApi.publicUrlFor(name),
-      alarmTopic: this.alarmTopic,
+      alarmPublisher: this.alarmPublisher,
       eventBus: this.eventBus,
     });
     source.method = this.webhookApi.addRoute(name, source.verifier, options.scheme);

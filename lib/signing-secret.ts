@@ -1,13 +1,12 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { AlarmTopicPublisher } from './alarm-topic-publisher';
 import { keyUseVia } from './encryption-key';
 import { HardenedFunction } from './hardened-function';
 import { KeySource } from './key-source';
@@ -24,7 +23,8 @@ export interface SigningSecretProps {
   readonly gracePeriod: Duration;
   readonly eventBus?: events.IEventBus;
   readonly senderHook?: lambda.IFunction;
-  readonly alarmTopic: sns.ITopic;
+  /** Pages a failed rotation through the alarm topic. */
+  readonly alarmPublisher: AlarmTopicPublisher;
   readonly runtime: lambda.Runtime;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
@@ -66,7 +66,7 @@ export class SigningSecret extends Construct {
       },
       removalPolicy: props.removalPolicy,
     });
-    this.alarmOnFailedRotation(props.alarmTopic, props.endpointName, props.sourceName);
+    this.alarmOnFailedRotation(props.alarmPublisher, props.endpointName, props.sourceName);
 
     if (props.keySource === KeySource.IMPORTED) {
       const reason =
@@ -157,8 +157,9 @@ export class SigningSecret extends Construct {
   }
 
   /** Secrets Manager reports failed and abandoned rotations as service events; page on both. */
-  private alarmOnFailedRotation(topic: sns.ITopic, endpointName: string, sourceName: string): void {
+  private alarmOnFailedRotation(publisher: AlarmTopicPublisher, endpointName: string, sourceName: string): void {
     const rule = new events.Rule(this, 'RotationFailedRule', {
+      ruleName: publisher.ruleName('rotation-failed', sourceName),
       description: `${endpointName}/${sourceName}: signing key rotation failed (AWSCURRENT unchanged; see the rotation function's logs)`,
       eventPattern: {
         source: ['aws.secretsmanager'],
@@ -166,11 +167,11 @@ export class SigningSecret extends Construct {
         detail: { eventName: ['RotationFailed', 'RotationAbandoned'], additionalEventData: { SecretId: [this.secret.secretArn] } },
       },
       targets: [
-        new targets.SnsTopic(topic, {
-          message: events.RuleTargetInput.fromText(
+        publisher.target(
+          events.RuleTargetInput.fromText(
             `Webhook signing key rotation ${events.EventField.fromPath('$.detail.eventName')} for ${endpointName}/${sourceName} (${events.EventField.fromPath('$.detail.additionalEventData.SecretId')}). AWSCURRENT is unchanged; read the rotation function's log group, fix, then run: aws secretsmanager rotate-secret --secret-id <that ARN>`,
           ),
-        }),
+        ),
       ],
     });
     Validations.of(rule).acknowledge({

@@ -3,11 +3,11 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { AlarmTopicPublisher } from './alarm-topic-publisher';
 import { WebhookSource } from './webhook-source';
 
 /** Alarm thresholds, each labelled by what it counts. Every one has a documented default. */
@@ -73,6 +73,8 @@ export const RUNBOOK = {
 export interface WebhookMonitoringProps {
   readonly endpointName: string;
   readonly alarmTopic: sns.ITopic;
+  /** How EventBridge rules page through the alarm topic. */
+  readonly alarmPublisher: AlarmTopicPublisher;
   readonly thresholds: Required<AlarmThresholds>;
   readonly runbookUrl: string;
   readonly api: apigw.RestApi;
@@ -268,6 +270,7 @@ export class WebhookMonitoring extends Construct {
     const secretId = { secretId: ids };
     const secretIdList = { secretIdList: ids };
     const rule = new events.Rule(this, `SecretAccess-${source.sourceName}`, {
+      ruleName: this.props.alarmPublisher.ruleName('secret-read', source.sourceName),
       description: this.describe(`${source.sourceName}: the signing secret was read by a principal other than its verifier and rotation function`, RUNBOOK.secretAccess).slice(0, 512),
       eventPattern: {
         source: ['aws.secretsmanager'],
@@ -284,11 +287,11 @@ export class WebhookMonitoring extends Construct {
         },
       },
       targets: [
-        new targets.SnsTopic(this.props.alarmTopic, {
-          message: events.RuleTargetInput.fromText(
+        this.props.alarmPublisher.target(
+          events.RuleTargetInput.fromText(
             `Signing secret of ${this.props.endpointName}/${source.sourceName} read by ${events.EventField.fromPath('$.detail.userIdentity.arn')} from ${events.EventField.fromPath('$.detail.sourceIPAddress')} at ${events.EventField.fromPath('$.time')}. Runbook: ${this.props.runbookUrl}#${RUNBOOK.secretAccess}`,
           ),
-        }),
+        ),
       ],
     });
     // GetSecretValue is a read-only management event: EventBridge delivers those only to rules in this state.

@@ -8,7 +8,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC_NAMESPACE, Outcome } from './metrics-contract';
@@ -17,6 +16,7 @@ import { HardenedFunction } from './hardened-function';
 import { SignatureScheme } from './signature-scheme';
 import { KeySource } from './key-source';
 import { SigningSecret } from './signing-secret';
+import { AlarmTopicPublisher } from './alarm-topic-publisher';
 import { Problems, isConcrete } from './validation';
 
 /** Options of one sender. */
@@ -125,7 +125,7 @@ export interface WebhookSourceProps extends WebhookSourceOptions {
   readonly removalPolicy: RemovalPolicy;
   /** The dedupe table; undefined when deduplication is off. */
   readonly dedupeTable?: dynamodb.ITable;
-  readonly alarmTopic: sns.ITopic;
+  readonly alarmPublisher: AlarmTopicPublisher;
   readonly eventBus?: events.IEventBus;
   /** The route's public URL, for schemes that sign it. */
   readonly publicUrl: string;
@@ -236,7 +236,7 @@ export class WebhookSource extends Construct {
       gracePeriod,
       eventBus: props.eventBus,
       senderHook: props.senderHook,
-      alarmTopic: props.alarmTopic,
+      alarmPublisher: props.alarmPublisher,
       runtime: props.runtime,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,

@@ -371,24 +371,23 @@ describe('resource policies for AWS services', () => {
     for (const p of forServices) expect(p).toMatchObject({ SourceAccount: '123456789012', SourceArn: expect.anything() });
   });
 
-  test.each(templates)('%s endpoint: every statement allowing kms:CreateGrant requires kms:GrantIsForAWSResource', (_name, t) => {
-    // GIVEN the key policy and every IAM policy of the synthesized endpoint
-    const documents: any[] = [
-      ...Object.values(t.findResources('AWS::KMS::Key')).map((k: any) => k.Properties.KeyPolicy),
-      ...Object.values(t.findResources('AWS::IAM::Policy')).map((p: any) => p.Properties.PolicyDocument),
-      ...Object.values(t.findResources('AWS::IAM::ManagedPolicy')).map((p: any) => p.Properties.PolicyDocument),
-      ...Object.values(t.findResources('AWS::IAM::Role')).flatMap((r: any) => (r.Properties.Policies ?? []).map((p: any) => p.PolicyDocument)),
-    ];
-    const statements = documents.flatMap((d) => d.Statement as any[]);
-    // WHEN the statements allowing kms:CreateGrant by name are picked out (the root kms:* statement that
-    // delegates to IAM is CDK's default and names no action)
-    const createGrant = statements.filter((s) => s.Effect === 'Allow' && [s.Action].flat().includes('kms:CreateGrant'));
-    // THEN each lets a grant be created only for an AWS resource (CT.KMS.PR.3), and Secrets Manager
-    // keeps DescribeKey, which carries no such key, in a statement without that condition
-    expect(createGrant.length).toBeGreaterThan(0);
-    for (const s of createGrant) expect(s.Condition?.Bool).toEqual({ 'kms:GrantIsForAWSResource': 'true' });
-    const describeKey = statements.find((s) => [s.Action].flat().includes('kms:DescribeKey') && s.Condition?.StringEquals?.['kms:ViaService'] === 'secretsmanager.us-east-1.amazonaws.com');
-    expect(describeKey.Condition.Bool).toBeUndefined();
+  test.each(templates)('%s endpoint: fails if the key lets anyone create a grant that is not for an AWS resource (CT.KMS.PR.3)', (_name, t) => {
+    // GIVEN the endpoint's key policy
+    const statements = only(t, 'AWS::KMS::Key').Properties.KeyPolicy.Statement as any[];
+    // WHEN the statement Control Tower's guard rule looks for is picked out
+    const deny = statements.filter((s) => s.Effect === 'Deny' && s.Action === 'kms:CreateGrant');
+    // THEN there is exactly one, for every principal, denying grants unless they are for an AWS
+    // resource or made by an AWS service
+    expect(deny).toEqual([
+      {
+        Sid: 'DenyGrantsExceptForAwsResources',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+        Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+      },
+    ]);
   });
 });
 
@@ -546,8 +545,63 @@ describe('rotation hand-off, imported keys, revoke', () => {
       },
       Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('AlarmTopic') } })],
     });
-    const key = only(t, 'AWS::KMS::Key').Properties;
-    expect(JSON.stringify(key.KeyPolicy)).toContain('events.amazonaws.com');
+  });
+
+  test('rejects publishing by another account\'s EventBridge rules: the topic and key policies name no EventBridge principal; the rules publish through a role only this account\'s <endpoint>-* rules can assume', () => {
+    // GIVEN an endpoint with a source (a rotation-failure and a secret-read rule)
+    const t = defaultEndpoint().template();
+    const policies = JSON.stringify([t.findResources('AWS::SNS::TopicPolicy'), only(t, 'AWS::KMS::Key').Properties.KeyPolicy]);
+    // THEN neither the topic's policy nor the key's lets events.amazonaws.com in directly
+    expect(policies).not.toContain('events.amazonaws.com');
+    // AND every rule targeting the topic names itself under the endpoint and publishes through one role
+    const rules = Object.values(t.findResources('AWS::Events::Rule')).map((r: any) => r.Properties);
+    const toTopic = rules.filter((r) => JSON.stringify(r.Targets).includes('AlarmTopic'));
+    expect(toTopic.length).toBe(2);
+    for (const r of toTopic) {
+      expect(r.Name).toMatch(/^test-hooks-(rotation-failed|secret-read)-billing$/);
+      expect(r.Targets).toEqual([expect.objectContaining({ RoleArn: { 'Fn::GetAtt': [expect.stringMatching(/^WebhooksAlarmPublisherRole/), 'Arn'] } })]);
+    }
+    // AND that role trusts EventBridge only for this account's rules named for this endpoint
+    const [role] = Object.values(t.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'events.amazonaws.com' } })] } } })) as any[];
+    expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': '123456789012' },
+      ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:us-east-1:123456789012:rule/test-hooks-*']] } },
+    });
+    // AND it may publish to the topic and use the key only through SNS
+    t.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^WebhooksAlarmPublisherRole') }],
+      PolicyDocument: {
+        Statement: [
+          { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: Match.stringLikeRegexp('AlarmTopic') } },
+          { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: Match.anyValue(), Condition: { StringEquals: { 'kms:ViaService': 'sns.us-east-1.amazonaws.com' } } },
+        ],
+      },
+    });
+  });
+
+  test('rejects another account\'s alarms using the key: CloudWatch may use it only for this account\'s alarms', () => {
+    const statements = only(defaultEndpoint().template(), 'AWS::KMS::Key').Properties.KeyPolicy.Statement as any[];
+    const cloudwatch = statements.filter((s) => JSON.stringify(s.Principal).includes('cloudwatch.amazonaws.com'));
+    expect(cloudwatch).toEqual([
+      expect.objectContaining({
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '123456789012' },
+          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:us-east-1:123456789012:alarm:*']] } },
+        },
+      }),
+    ]);
+  });
+
+  test('rule names stay within EventBridge\'s 64 characters under the longest endpoint and source names', () => {
+    const stack = newStack();
+    const endpoint = new HardenedWebhookEndpoint(stack, 'W', { environment: 'dev', endpointName: 'e'.repeat(48), allowAnySourceIp: true });
+    endpoint.addSource('s'.repeat(40), { scheme: SignatureScheme.github() });
+    endpoint.addSource('s'.repeat(39) + 't', { scheme: SignatureScheme.github() });
+    const names = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule')).map((r: any) => r.Properties.Name);
+    expect(names.length).toBe(4);
+    for (const name of names) expect(name).toMatch(new RegExp(`^${'e'.repeat(48)}-[A-Za-z0-9-]{1,15}$`));
+    expect(new Set(names).size).toBe(4);
   });
 
   test('schedule expression, sender hook and custom event bus', () => {
