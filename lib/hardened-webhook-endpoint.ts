@@ -129,7 +129,7 @@ export interface HardenedWebhookEndpointProps {
   readonly throttlingBurstLimit?: number;
   /**
    * TLS policy of the execute-api endpoint; only TLS 1.2+ enhanced policies are accepted.
-   * @default 'SecurityPolicy_TLS13_1_2_2021_06' (TLS 1.3 and 1.2)
+   * @default 'SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09' (TLS 1.3, and TLS 1.2 with forward-secret AES-GCM suites only)
    */
   readonly securityPolicy?: string;
   /**
@@ -283,8 +283,15 @@ export class HardenedWebhookEndpoint extends Construct {
     if (!Token.isUnresolved(securityPolicy) && !TLS12_OR_NEWER_POLICIES.includes(securityPolicy)) {
       problems.add(`securityPolicy "${securityPolicy}" is not a TLS 1.2+ enhanced policy; use one of ${TLS12_OR_NEWER_POLICIES.join(', ')}`);
     }
-    if (props.customDomain?.securityPolicy === apigw.SecurityPolicy.TLS_1_0) {
-      problems.add('customDomain.securityPolicy TLS_1_0 allows TLS 1.0; use apigw.SecurityPolicy.TLS_1_2 or a TLS13 policy');
+    const domainPolicy = props.customDomain?.securityPolicy;
+    if (domainPolicy !== undefined && !Token.isUnresolved(domainPolicy) && !TLS12_OR_NEWER_POLICIES.includes(domainPolicy)) {
+      const why =
+        domainPolicy === apigw.SecurityPolicy.TLS_1_0
+          ? 'allows TLS 1.0'
+          : domainPolicy === apigw.SecurityPolicy.TLS_1_2
+            ? 'is the legacy policy: it admits CBC and non-forward-secret suites and no STRICT endpoint access'
+            : 'is not an enhanced TLS 1.2+ policy for a Regional domain';
+      problems.add(`customDomain.securityPolicy ${domainPolicy} ${why}; omit it (default apigw.SecurityPolicy.TLS13_1_2_PFS_PQ_2025_09) or use another of ${TLS12_OR_NEWER_POLICIES.join(', ')}`);
     }
     const stageName = props.stageName ?? 'v1';
     if (!/^[A-Za-z0-9_]{1,128}$/.test(stageName)) problems.add(`stageName "${stageName}" must be letters, digits and "_"`);

@@ -8,15 +8,27 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SignatureScheme } from './signature-scheme';
 
-/** Enhanced TLS policies for the execute-api endpoint: all TLS 1.2 or newer. */
+/**
+ * Enhanced TLS policies for Regional endpoints and custom domains: all TLS 1.2 or newer, and all
+ * requiring an endpoint access mode (STRICT here).
+ */
 export const TLS12_OR_NEWER_POLICIES = [
-  'SecurityPolicy_TLS13_1_2_2021_06',
-  'SecurityPolicy_TLS13_1_2_PQ_2025_09',
   'SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09',
+  'SecurityPolicy_TLS13_1_2_FIPS_PFS_PQ_2025_09',
+  'SecurityPolicy_TLS13_1_2_PQ_2025_09',
+  'SecurityPolicy_TLS13_1_2_FIPS_PQ_2025_09',
+  'SecurityPolicy_TLS13_1_2_2021_06',
   'SecurityPolicy_TLS13_1_3_2025_09',
   'SecurityPolicy_TLS13_1_3_FIPS_2025_09',
 ];
-export const DEFAULT_TLS_POLICY = 'SecurityPolicy_TLS13_1_2_2021_06';
+
+/**
+ * TLS 1.3, and TLS 1.2 with forward-secret AEAD suites only (ECDHE with AES-GCM). API Gateway's
+ * `SecurityPolicy_TLS13_1_2_2021_06`, the legacy `TLS_1_2` and `..._TLS13_1_2_PQ_2025_09` also admit
+ * CBC suites (ECDHE-*-AES*-SHA256/384) and RSA key exchange without forward secrecy (AES*-GCM-SHA*,
+ * AES*-SHA256) on TLS 1.2 (API Gateway's list of supported security policies, 2026-11).
+ */
+export const DEFAULT_TLS_POLICY = 'SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09';
 
 export interface CustomDomainOptions {
   /** The domain senders post to, e.g. `hooks.example.com`. */
@@ -24,8 +36,9 @@ export interface CustomDomainOptions {
   /** A certificate for `domainName` in this stack's region. */
   readonly certificate: acm.ICertificate;
   /**
-   * TLS policy of the domain; TLS 1.0 is refused.
-   * @default apigw.SecurityPolicy.TLS_1_2
+   * TLS policy of the domain: an enhanced TLS 1.2+ policy (endpoint access mode STRICT). The legacy
+   * `TLS_1_0` and `TLS_1_2` policies are refused (`TLS_1_2` admits CBC and non-forward-secret suites).
+   * @default apigw.SecurityPolicy.TLS13_1_2_PFS_PQ_2025_09 (TLS 1.3, and TLS 1.2 with ECDHE + AES-GCM only)
    */
   readonly securityPolicy?: apigw.SecurityPolicy;
   /**
@@ -164,7 +177,8 @@ export class WebhookApi extends Construct {
         domainName: props.customDomain.domainName,
         certificate: props.customDomain.certificate,
         endpointType: apigw.EndpointType.REGIONAL,
-        securityPolicy: props.customDomain.securityPolicy ?? apigw.SecurityPolicy.TLS_1_2,
+        securityPolicy: props.customDomain.securityPolicy ?? (DEFAULT_TLS_POLICY as apigw.SecurityPolicy),
+        endpointAccessMode: apigw.EndpointAccessMode.STRICT,
       });
       this.domain.addBasePathMapping(this.api, { basePath: props.customDomain.basePath, stage: this.api.deploymentStage });
     }

@@ -141,6 +141,9 @@ export function checkSourceOptions(problems: Problems, name: string, options: We
   }
   const label = `source "${name}"`;
   if (!options.scheme) problems.add(`${label} has no scheme; set scheme: SignatureScheme.standardWebhooks() (or another preset)`);
+  if (options.timestampTolerance && options.scheme && options.scheme.defaultTolerance === undefined) {
+    problems.add(`${label}: timestampTolerance is set, but ${options.scheme.config.type} signs no timestamp, so it would check nothing; remove it (this source's replay window is its dedupeWindow)`);
+  }
   const tolerance = options.timestampTolerance?.toSeconds();
   if (isConcrete(tolerance) && (tolerance < 1 || tolerance > 3600)) {
     problems.add(`${label}: timestampTolerance ${tolerance}s is outside 1s..3600s; senders' own defaults are 300s (Duration.minutes(5))`);

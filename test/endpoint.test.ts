@@ -20,10 +20,11 @@ function only(template: Template, type: string, props: object = {}) {
 describe('REST API', () => {
   const t = defaultEndpoint().template();
 
-  test('is Regional, TLS 1.2+ via an enhanced security policy with STRICT endpoint access', () => {
+  test('is Regional, TLS 1.3 and forward-secret AEAD TLS 1.2 via an enhanced security policy with STRICT endpoint access', () => {
+    // SecurityPolicy_TLS13_1_2_2021_06 would also admit CBC and RSA key-exchange suites on TLS 1.2.
     t.hasResourceProperties('AWS::ApiGateway::RestApi', {
       EndpointConfiguration: { Types: ['REGIONAL'] },
-      SecurityPolicy: 'SecurityPolicy_TLS13_1_2_2021_06',
+      SecurityPolicy: 'SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09',
       EndpointAccessMode: 'STRICT',
     });
   });
@@ -72,13 +73,18 @@ describe('REST API', () => {
     }
   });
 
-  test('a custom domain gets a TLS 1.2 policy and becomes the only way in', () => {
+  test('a custom domain gets the same enhanced TLS 1.2+ policy with STRICT endpoint access and becomes the only way in', () => {
     const stack = newStack();
     const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:123456789012:certificate/abc');
     const { endpoint, template } = defaultEndpoint({ customDomain: { domainName: 'hooks.example.com', certificate, basePath: 'in' } }, stack);
     const tt = template();
-    tt.hasResourceProperties('AWS::ApiGateway::DomainName', { DomainName: 'hooks.example.com', SecurityPolicy: 'TLS_1_2', EndpointConfiguration: { Types: ['REGIONAL'] } });
-    tt.hasResourceProperties('AWS::ApiGateway::RestApi', { DisableExecuteApiEndpoint: true, SecurityPolicy: 'SecurityPolicy_TLS13_1_2_2021_06' });
+    tt.hasResourceProperties('AWS::ApiGateway::DomainName', {
+      DomainName: 'hooks.example.com',
+      SecurityPolicy: 'SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09',
+      EndpointAccessMode: 'STRICT',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+    tt.hasResourceProperties('AWS::ApiGateway::RestApi', { DisableExecuteApiEndpoint: true, SecurityPolicy: 'SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09' });
     tt.hasResourceProperties('AWS::ApiGateway::BasePathMapping', { BasePath: 'in' });
     expect(stack.resolve(endpoint.urlForSource('billing'))).toEqual({ 'Fn::Join': ['', ['https://', { Ref: expect.stringMatching('Domain') }, '/in/webhooks/billing']] });
   });

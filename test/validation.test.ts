@@ -48,6 +48,23 @@ describe('endpoint props', () => {
     );
   });
 
+  test.each([
+    [apigw.SecurityPolicy.TLS_1_2, /customDomain\.securityPolicy TLS_1_2 is the legacy policy: it admits CBC and non-forward-secret suites and no STRICT endpoint access; omit it \(default apigw\.SecurityPolicy\.TLS13_1_2_PFS_PQ_2025_09\)/],
+    [apigw.SecurityPolicy.TLS12_2018_EDGE, /customDomain\.securityPolicy SecurityPolicy_TLS12_2018_EDGE is not an enhanced TLS 1\.2\+ policy for a Regional domain/],
+  ])('fails if a custom domain uses %s', (securityPolicy, message) => {
+    const stack = newStack();
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'C', 'arn:aws:acm:us-east-1:123456789012:certificate/x');
+    expect(() => new HardenedWebhookEndpoint(stack, 'W', { ...ok, customDomain: { domainName: 'h.example.com', certificate, securityPolicy } })).toThrow(message);
+  });
+
+  test('a custom domain accepts another enhanced policy, with STRICT endpoint access', () => {
+    const stack = newStack();
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'C', 'arn:aws:acm:us-east-1:123456789012:certificate/x');
+    const endpoint = new HardenedWebhookEndpoint(stack, 'W', { ...ok, customDomain: { domainName: 'h.example.com', certificate, securityPolicy: apigw.SecurityPolicy.TLS13_1_3_2025_09 } });
+    endpoint.addSource('s', { scheme: SignatureScheme.github() });
+    Template.fromStack(stack).hasResourceProperties('AWS::ApiGateway::DomainName', { SecurityPolicy: 'SecurityPolicy_TLS13_1_3_2025_09', EndpointAccessMode: 'STRICT' });
+  });
+
   test('reports every problem at once', () => {
     expect(() => build({ environment: 'prod', allowedSourceCidrs: ['nope'], rateLimit: 1 })).toThrow(
       /not an IPv4[\s\S]*no alarm destination[\s\S]*rateLimit 1/,
@@ -112,6 +129,7 @@ describe('source options', () => {
     ['the cache TTL is 0', { secretCacheTtl: Duration.seconds(0) }, /secretCacheTtl 0s/],
     ['the dedupe window is shorter than twice the tolerance', { dedupeWindow: Duration.minutes(5) }, /dedupeWindow 300s must be from twice the timestamp tolerance \(600s/],
     ['a source CIDR does not parse', { allowedSourceCidrs: ['github'] }, /source "billing" allowedSourceCidrs: "github" is not an IPv4/],
+    ['a tolerance is set for a scheme that signs no timestamp', { scheme: SignatureScheme.github(), timestampTolerance: Duration.minutes(10) }, /timestampTolerance is set, but github signs no timestamp, so it would check nothing; remove it/],
   ])('fails if %s', (_name, source, message) => {
     expect(() => build(dev, source)).toThrow(message);
   });
