@@ -375,7 +375,7 @@ const SAVED_QUERIES: [string, string, boolean][] = [
   ],
   [
     'one-event-path',
-    "fields @timestamp, @log, requestId, Source, outcome, reason, status, eventId, payloadSha256, ip, wafStatus\n| filter eventId = 'REPLACE_WITH_EVENT_ID' or requestId = 'REPLACE_WITH_REQUEST_ID'\n| sort @timestamp asc",
+    "fields @timestamp, @log, requestId, Source, outcome, reason, status, eventId, unsignedEventId, unsignedEventType, payloadSha256, errorCode, ip, wafStatus\n| filter eventId = 'REPLACE_WITH_EVENT_ID' or unsignedEventId = 'REPLACE_WITH_EVENT_ID' or requestId = 'REPLACE_WITH_REQUEST_ID'\n| sort @timestamp asc",
     true,
   ],
   [

@@ -134,6 +134,9 @@ describe('investigation', () => {
     expect(queries.map((q) => q.Properties.Name.split('/')[1]).sort()).toEqual(['one-event-path', 'rejections-by-reason', 'secret-unavailable-and-key-misses']);
     const path = queries.find((q) => q.Properties.Name.endsWith('one-event-path'))!.Properties;
     expect(JSON.stringify(path.LogGroupNames)).toContain('AccessLogs');
+    // An event is found by its signed id or, for senders that sign none, by the unsigned delivery id.
+    expect(path.QueryString).toContain("unsignedEventId = 'REPLACE_WITH_EVENT_ID'");
+    expect(path.QueryString).toContain('errorCode');
   });
 
   test('a dashboard: WAF, queue, latency, and accepted vs rejected and rotation per source', () => {
