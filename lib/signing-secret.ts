@@ -83,7 +83,7 @@ export class SigningSecret extends Construct {
       handler: 'rotation',
       description: `Rotates the webhook signing key set ${props.secretName}`,
       environment: {
-        WEBHOOK_SCHEME: JSON.stringify(props.scheme.config),
+        WEBHOOK_SCHEME: props.scheme.toJson(),
         WEBHOOK_GRACE_SECONDS: String(props.gracePeriod.toSeconds()),
         WEBHOOK_ENDPOINT: props.endpointName,
         WEBHOOK_SOURCE: props.sourceName,

@@ -48,9 +48,10 @@ const LEVELS: Level[] = ['viewer', 'operator', 'admin'];
  * rotation functions and log groups as they are added.
  */
 export class WebhookAccessRoles extends Construct {
-  public readonly viewer?: iam.Role;
-  public readonly operator?: iam.Role;
-  public readonly admin?: iam.Role;
+  public readonly viewerRole?: iam.Role;
+  // `operator` is a reserved word in C#: the roles are named for what they are in every binding.
+  public readonly operatorRole?: iam.Role;
+  public readonly adminRole?: iam.Role;
   private readonly policies: Record<Level, iam.ManagedPolicy>;
 
   constructor(scope: Construct, id: string, props: WebhookAccessRolesProps) {
@@ -73,9 +74,9 @@ export class WebhookAccessRoles extends Construct {
         managedPolicies: LEVELS.slice(0, rank + 1).map((l) => this.policies[l]),
       });
     });
-    this.viewer = roles.viewer;
-    this.operator = roles.operator;
-    this.admin = roles.admin;
+    this.viewerRole = roles.viewer;
+    this.operatorRole = roles.operator;
+    this.adminRole = roles.admin;
 
     this.policies.viewer.addStatements(
       // Metric reads, alarm listing and query polling have no resource-level permissions.

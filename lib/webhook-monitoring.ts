@@ -75,7 +75,11 @@ export interface WebhookMonitoringProps {
   readonly alarmTopic: sns.ITopic;
   /** How EventBridge rules page through the alarm topic. */
   readonly alarmPublisher: AlarmTopicPublisher;
-  readonly thresholds: Required<AlarmThresholds>;
+  /**
+   * Each overridable; those not given take DEFAULT_THRESHOLDS.
+   * @default DEFAULT_THRESHOLDS
+   */
+  readonly thresholds?: AlarmThresholds;
   readonly runbookUrl: string;
   readonly api: apigw.RestApi;
   readonly webAclName: string;
@@ -97,10 +101,12 @@ export class WebhookMonitoring extends Construct {
   public readonly alarms: cloudwatch.Alarm[] = [];
   private readonly authAlarms: cloudwatch.IAlarm[] = [];
   private readonly verifierLogGroups: logs.ILogGroup[] = [];
+  private readonly thresholds: Required<AlarmThresholds>;
 
   constructor(scope: Construct, id: string, private readonly props: WebhookMonitoringProps) {
     super(scope, id);
-    const t = props.thresholds;
+    this.thresholds = { ...DEFAULT_THRESHOLDS, ...props.thresholds };
+    const t = this.thresholds;
     const stack = Stack.of(this);
     const fiveMinutes = Duration.minutes(5);
     this.authAnomalyAlarm = new cloudwatch.CompositeAlarm(this, 'AuthAnomaly', {
@@ -177,7 +183,7 @@ export class WebhookMonitoring extends Construct {
 
   /** Per-source alarms, the secret-access rule, and the source's place in insights and the dashboard. */
   public addSource(source: WebhookSource, signatureFailureThreshold?: number): void {
-    const t = this.props.thresholds;
+    const t = this.thresholds;
     const name = source.sourceName;
     this.verifierLogGroups.push(source.verifierLogGroup);
 

@@ -142,7 +142,7 @@ export function checkSourceOptions(problems: Problems, name: string, options: We
   const label = `source "${name}"`;
   if (!options.scheme) problems.add(`${label} has no scheme; set scheme: SignatureScheme.standardWebhooks() (or another preset)`);
   if (options.timestampTolerance && options.scheme && options.scheme.defaultTolerance === undefined) {
-    problems.add(`${label}: timestampTolerance is set, but ${options.scheme.config.type} signs no timestamp, so it would check nothing; remove it (this source's replay window is its dedupeWindow)`);
+    problems.add(`${label}: timestampTolerance is set, but ${options.scheme.schemeType} signs no timestamp, so it would check nothing; remove it (this source's replay window is its dedupeWindow)`);
   }
   const tolerance = options.timestampTolerance?.toSeconds();
   if (isConcrete(tolerance) && (tolerance < 1 || tolerance > 3600)) {
@@ -253,7 +253,7 @@ export class WebhookSource extends Construct {
     const environment: Record<string, string> = {
       WEBHOOK_ENDPOINT: props.endpointName,
       WEBHOOK_SOURCE: props.name,
-      WEBHOOK_SCHEME: JSON.stringify(props.scheme.config),
+      WEBHOOK_SCHEME: props.scheme.toJson(),
       WEBHOOK_SECRET_ARN: signing.secret.secretArn,
       WEBHOOK_QUEUE_URL: props.queue.queueUrl,
       WEBHOOK_MAX_BODY_BYTES: String((props.maxBodySize ?? Size.kibibytes(256)).toBytes()),

@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as events from 'aws-cdk-lib/aws-events';
-import { HardenedWebhookEndpoint, KeySource, SignatureScheme } from '../lib';
+import { HardenedWebhookEndpoint, HmacAlgorithm, HmacSignedContent, KeySource, SignatureEncoding, SignatureScheme } from '../lib';
 import { customisedEndpoint, defaultEndpoint, newProcessor, newStack } from './support/stacks';
 
 function only(template: Template, type: string, props: object = {}) {
@@ -498,7 +498,7 @@ describe('dedupe table and sender presets', () => {
     ['slack', SignatureScheme.slack(), ['x-slack-signature', 'x-slack-request-timestamp'], false],
     ['shopify', SignatureScheme.shopify(), ['x-shopify-hmac-sha256', 'x-shopify-webhook-id'], true],
     ['twilio', SignatureScheme.twilio(), ['x-twilio-signature'], false],
-    ['hmac', SignatureScheme.hmac({ algorithm: 'sha512', signatureHeader: 'X-Sig', encoding: 'base64', signedContent: 'timestamp-body', timestampHeader: 'X-Ts' }), ['x-sig', 'x-ts'], true],
+    ['hmac', SignatureScheme.hmac({ algorithm: HmacAlgorithm.SHA512, signatureHeader: 'X-Sig', encoding: SignatureEncoding.BASE64, signedContent: HmacSignedContent.TIMESTAMP_BODY, timestampHeader: 'X-Ts' }), ['x-sig', 'x-ts'], true],
   ])('%s: the route requires its headers (and a JSON object body only for JSON-only senders)', (name, scheme, headers, jsonOnly) => {
     const stack = newStack();
     const endpoint = new HardenedWebhookEndpoint(stack, 'W', { environment: 'dev' });

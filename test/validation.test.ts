@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { HardenedWebhookEndpoint, HardenedWebhookEndpointProps, SignatureScheme, WebhookSourceOptions } from '../lib';
+import { HardenedWebhookEndpoint, HardenedWebhookEndpointProps, HmacAlgorithm, HmacSignedContent, SignatureEncoding, SignatureScheme, WebhookSourceOptions } from '../lib';
 import { checkCidr } from '../lib/validation';
 import { newStack } from './support/stacks';
 
@@ -143,17 +143,17 @@ describe('source options', () => {
   });
 
   test('fails if a generic HMAC scheme would check a timestamp its signature does not cover', () => {
-    expect(() => SignatureScheme.hmac({ algorithm: 'sha256', signatureHeader: 'X-Sig', encoding: 'hex', signedContent: 'body', timestampHeader: 'X-Ts' })).toThrow(/does not cover/);
+    expect(() => SignatureScheme.hmac({ algorithm: HmacAlgorithm.SHA256, signatureHeader: 'X-Sig', encoding: SignatureEncoding.HEX, signedContent: HmacSignedContent.BODY, timestampHeader: 'X-Ts' })).toThrow(/does not cover/);
   });
 
   test('fails if a generic HMAC scheme names a header that cannot exist, or one header twice', () => {
-    const base = { algorithm: 'sha256', encoding: 'hex', signedContent: 'timestamp-body' } as const;
+    const base = { algorithm: HmacAlgorithm.SHA256, encoding: SignatureEncoding.HEX, signedContent: HmacSignedContent.TIMESTAMP_BODY } as const;
     expect(() => SignatureScheme.hmac({ ...base, signatureHeader: '', timestampHeader: 'X-Ts' })).toThrow(/signatureHeader "" is not an HTTP header name: give the header the sender sends/);
     expect(() => SignatureScheme.hmac({ ...base, signatureHeader: 'X-Sig', timestampHeader: 'X Ts' })).toThrow(/timestampHeader "X Ts" is not an HTTP header name/);
     expect(() => SignatureScheme.hmac({ ...base, signatureHeader: 'X-Sig', timestampHeader: 'X-Ts', eventIdHeader: 'x-ts' })).toThrow(
       /eventIdHeader "x-ts" is also the timestampHeader: the signature, timestamp, event id and event type must each come in their own header/,
     );
-    expect(() => SignatureScheme.hmac({ ...base, signedContent: 'body', timestampHeader: undefined, signatureHeader: 'X-Sig', eventIdHeader: 'X-SIG' })).toThrow(
+    expect(() => SignatureScheme.hmac({ ...base, signedContent: HmacSignedContent.BODY, timestampHeader: undefined, signatureHeader: 'X-Sig', eventIdHeader: 'X-SIG' })).toThrow(
       /eventIdHeader "X-SIG" is also the signatureHeader/,
     );
   });
@@ -167,7 +167,7 @@ describe('replays of sources that sign no timestamp', () => {
   const noDedupe: HardenedWebhookEndpointProps = { ...ok, deduplication: false };
   const shopify = SignatureScheme.shopify();
   const github = SignatureScheme.github();
-  const bodyOnly = SignatureScheme.hmac({ algorithm: 'sha256', signatureHeader: 'X-Sig', encoding: 'hex', signedContent: 'body' });
+  const bodyOnly = SignatureScheme.hmac({ algorithm: HmacAlgorithm.SHA256, signatureHeader: 'X-Sig', encoding: SignatureEncoding.HEX, signedContent: HmacSignedContent.BODY });
 
   function endpointWith(props: HardenedWebhookEndpointProps, sources: Record<string, WebhookSourceOptions>) {
     const stack = newStack();
