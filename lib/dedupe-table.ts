@@ -1,7 +1,8 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { acknowledge } from './nag-acknowledgements';
 
 export interface DedupeTableProps {
   readonly encryptionKey: kms.IKey;
@@ -28,7 +29,8 @@ export class DedupeTable extends Construct {
       deletionProtection: props.deletionProtection,
       removalPolicy: props.removalPolicy,
     });
-    Validations.of(this.table).acknowledge(
+    acknowledge(
+      this.table,
       ...['NIST.800.53.R5-DynamoDBInBackupPlan', 'HIPAA.Security-DynamoDBInBackupPlan'].map((id) => ({
         id,
         reason: 'The table holds only transient dedupe records (event ids and status, no payloads) that expire within days; point-in-time recovery is on. A backup plan would preserve nothing worth restoring.',

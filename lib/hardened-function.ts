@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { handlerCode } from './handler-code';
+import { acknowledge } from './nag-acknowledgements';
 
 /** The newest Node.js runtime aws-cdk-lib knows. */
 export const DEFAULT_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -75,11 +76,12 @@ export class HardenedFunction extends Construct {
     // The function must not start before it may write its logs.
     this.function.node.addDependency(this.policy);
 
-    Validations.of(this.policy).acknowledge({
+    acknowledge(this.policy, {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; every other statement of this role names its resource.',
     });
-    Validations.of(this.function).acknowledge(
+    acknowledge(
+      this.function,
       ...['Serverless-LambdaDLQ', 'NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'].map((id) => ({ id, reason: props.noDlqReason })),
       ...['NIST.800.53.R5-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC'].map((id) => ({ id, reason: NO_VPC_REASON })),
     );

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -18,6 +18,7 @@ import { DedupeTable } from './dedupe-table';
 import { allowServicesToUseKey, createEndpointKey } from './encryption-key';
 import { DEFAULT_RUNTIME } from './hardened-function';
 import { Outcome } from './metrics-contract';
+import { acknowledge } from './nag-acknowledgements';
 import { CustomDomainOptions, DEFAULT_TLS_POLICY, TLS12_OR_NEWER_POLICIES, WebhookApi } from './webhook-api';
 import { WebhookFirewall } from './webhook-firewall';
 import { AccessRolesOptions, WebhookAccessRoles } from './webhook-access-roles';
@@ -350,7 +351,15 @@ export class HardenedWebhookEndpoint extends Construct {
       this.deadLetterQueue = queue.deadLetterQueue;
     }
     if (props.processor) {
+      // The mapping is created under the processor, the user's function: acknowledge only what this adds.
+      const before = new Set(props.processor.node.children);
       props.processor.addEventSource(new SqsEventSource(this.queue, { batchSize, reportBatchItemFailures: true }));
+      for (const mapping of props.processor.node.children.filter((child) => !before.has(child))) {
+        acknowledge(mapping, {
+          id: 'Serverless-LambdaEventSourceMappingDestination',
+          reason: 'Lambda takes no on-failure destination for an SQS event source (only for streams and Kafka): a message the processor fails returns to the queue, whose redrive policy moves it to the dead-letter queue after maxReceiveCount receives.',
+        });
+      }
     }
 
     if (props.deduplication ?? true) {
@@ -369,7 +378,7 @@ export class HardenedWebhookEndpoint extends Construct {
     });
     if (props.alarmEmail) {
       const subscription = this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-      Validations.of(subscription).acknowledge({
+      acknowledge(subscription, {
         id: 'Serverless-SNSRedrivePolicy',
         reason: 'An email subscription to alarms: SNS retries delivery and counts failures (NumberOfNotificationsFailed); a dead-letter queue of undelivered alarm emails would be read by no one.',
       });

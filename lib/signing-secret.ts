@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,6 +10,7 @@ import { AlarmTopicPublisher } from './alarm-topic-publisher';
 import { keyUseVia } from './encryption-key';
 import { HardenedFunction } from './hardened-function';
 import { KeySource } from './key-source';
+import { acknowledge } from './nag-acknowledgements';
 import { SignatureScheme } from './signature-scheme';
 
 export interface SigningSecretProps {
@@ -71,7 +72,8 @@ export class SigningSecret extends Construct {
     if (props.keySource === KeySource.IMPORTED) {
       const reason =
         "The sender issues this key (Stripe, Slack, Shopify, Twilio): it is rotated at the sender and imported with put-secret-value, where the replaced key stays valid for the grace window; a rotation function could only generate a key the sender would not use.";
-      Validations.of(this.secret).acknowledge(
+      acknowledge(
+        this.secret,
         ...['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled', 'PCI.DSS.321-SecretsManagerRotationEnabled', 'HIPAA.Security-SecretsManagerRotationEnabled'].map(
           (ackId) => ({ id: ackId, reason }),
         ),
@@ -174,7 +176,7 @@ export class SigningSecret extends Construct {
         ),
       ],
     });
-    Validations.of(rule).acknowledge({
+    acknowledge(rule, {
       id: 'Serverless-EventBusDLQ',
       reason: 'The target is the alarm topic itself: EventBridge retries delivery for 24 hours, and a dead-letter queue of undelivered alarm notices would be read by no one (the failed rotation also stays visible in Secrets Manager and the rotation logs).',
     });

@@ -1,4 +1,3 @@
-import { Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { keyUseVia } from './encryption-key';
+import { acknowledge } from './nag-acknowledgements';
 import { WebhookSource } from './webhook-source';
 
 /** Who may assume each access role. A role is created only for the principals you name. */
@@ -112,7 +112,7 @@ export class WebhookAccessRoles extends Construct {
       keyUseVia(this, props.encryptionKey, 'secretsmanager', undefined, 'SecretsThroughSecretsManager'),
     );
     for (const policy of Object.values(this.policies)) {
-      Validations.of(policy).acknowledge({
+      acknowledge(policy, {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: 'Only CloudWatch metric reads, alarm listing and Logs Insights query polling, which support no resource-level permissions; every other statement names the endpoint\'s own resources.',
       });

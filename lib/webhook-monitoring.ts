@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AlarmTopicPublisher } from './alarm-topic-publisher';
+import { acknowledge } from './nag-acknowledgements';
 import { WebhookSource } from './webhook-source';
 
 /** Alarm thresholds, each labelled by what it counts. Every one has a documented default. */
@@ -260,7 +261,8 @@ export class WebhookMonitoring extends Construct {
   private grouped(alarm: cloudwatch.Alarm): void {
     this.authAlarms.push(alarm);
     this.authAnomalyAlarm.node.addDependency(alarm);
-    Validations.of(alarm).acknowledge(
+    acknowledge(
+      alarm,
       ...['NIST.800.53.R5-CloudWatchAlarmAction', 'HIPAA.Security-CloudWatchAlarmAction', 'PCI.DSS.321-CloudWatchAlarmAction'].map((id) => ({
         id,
         reason: 'Grouped into the endpoint\'s auth-anomaly composite alarm, which notifies the alarm topic once per incident; an action here too would page several times for one attack.',
@@ -302,7 +304,7 @@ export class WebhookMonitoring extends Construct {
     });
     // GetSecretValue is a read-only management event: EventBridge delivers those only to rules in this state.
     (rule.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
-    Validations.of(rule).acknowledge({
+    acknowledge(rule, {
       id: 'Serverless-EventBusDLQ',
       reason: 'The target is the alarm topic itself: EventBridge retries delivery for 24 hours, and a dead-letter queue of undelivered alarm notices would be read by no one (the read stays in CloudTrail).',
     });

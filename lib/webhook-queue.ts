@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge } from './nag-acknowledgements';
 
 export interface WebhookQueueProps {
   readonly encryptionKey: kms.IKey;
@@ -25,7 +26,8 @@ export class WebhookQueue extends Construct {
       retentionPeriod: Duration.days(14),
       removalPolicy: props.removalPolicy,
     });
-    Validations.of(this.deadLetterQueue).acknowledge(
+    acknowledge(
+      this.deadLetterQueue,
       ...['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy'].map((id) => ({
         id,
         reason: 'This is the dead-letter queue of the webhook queue; a DLQ of a DLQ would only move the problem. Its depth raises an alarm.',
