@@ -26,6 +26,11 @@ export interface SourceConfig {
 export const ENVIRONMENTS_CONTEXT_KEY = 'hardened-webhook:environments';
 export const DEFAULT_ENVIRONMENT = 'dev';
 
+/** A mistake in cdk.json or `-c env=...` for the user to fix: bin/app.ts prints its message without a stack trace. */
+export class ConfigError extends Error {
+  public readonly name = 'ConfigError';
+}
+
 const SCHEMES: Record<string, () => SignatureScheme> = {
   'standard-webhooks': () => SignatureScheme.standardWebhooks(),
   svix: () => SignatureScheme.svix(),
@@ -48,13 +53,13 @@ export function resolveEnvironment(
   requested: unknown,
 ): { name: string; config: EnvironmentConfig; props: HardenedWebhookEndpointProps } {
   if (typeof environments !== 'object' || environments === null) {
-    throw new Error(`cdk.json has no "${ENVIRONMENTS_CONTEXT_KEY}" object; add one with an entry per environment (dev, staging, prod)`);
+    throw new ConfigError(`cdk.json has no "${ENVIRONMENTS_CONTEXT_KEY}" object; add one with an entry per environment (dev, staging, prod)`);
   }
   const all = environments as Record<string, EnvironmentConfig>;
   const name = requested === undefined ? DEFAULT_ENVIRONMENT : String(requested);
   const config = all[name];
   if (!config) {
-    throw new Error(`Unknown environment "${name}"; pass -c env=<one of ${Object.keys(all).join(', ')}> or add "${name}" to "${ENVIRONMENTS_CONTEXT_KEY}" in cdk.json`);
+    throw new ConfigError(`Unknown environment "${name}"; pass -c env=<one of ${Object.keys(all).join(', ')}> or add "${name}" to "${ENVIRONMENTS_CONTEXT_KEY}" in cdk.json`);
   }
   const problems: string[] = [];
   for (const key of Object.keys(config)) if (!ENV_KEYS.includes(key)) problems.push(`environment "${name}" has unknown key "${key}"; known keys: ${ENV_KEYS.join(', ')}`);
@@ -76,7 +81,7 @@ export function resolveEnvironment(
       gracePeriod: source.graceHours === undefined ? undefined : Duration.hours(source.graceHours),
     };
   }
-  if (problems.length > 0) throw new Error(`Invalid example app config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (problems.length > 0) throw new ConfigError(`Invalid example app config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return {
     name,
     config,

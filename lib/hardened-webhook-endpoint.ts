@@ -28,7 +28,7 @@ import { checkSourceOptions, WebhookSource, WebhookSourceOptions } from './webho
 import { checkCidrs, isConcrete, Problems } from './validation';
 
 /** Where alarm descriptions point unless runbookUrl is given. */
-export const DEFAULT_RUNBOOK = 'cdk-hardened-webhook README';
+export const DEFAULT_RUNBOOK = 'https://github.com/cdk-hardened-webhook/cdk-hardened-webhook/blob/main/README.md';
 
 /** Environment names treated as production: stricter checks, longer retention, resources retained. */
 export const PRODUCTION_ENVIRONMENTS = ['prod', 'production'];

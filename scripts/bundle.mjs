@@ -1,5 +1,7 @@
 // Bundles each Lambda handler under lib/handlers/<name>/index.ts into assets/<name>/index.js at the
 // library's own build, so a consumer's `cdk synth` never bundles (no esbuild, no Docker there).
+// `--if-stale` (this repo's example app, `npm test`) bundles only when a bundle is missing or older than
+// lib/, the lockfile or this script: nothing runs it at `npm install` (no `prepare` in a published package).
 import { build } from 'esbuild';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +10,18 @@ const root = new URL('..', import.meta.url).pathname;
 const handlersDir = join(root, 'lib', 'handlers');
 const names = readdirSync(handlersDir).filter((n) => statSync(join(handlersDir, n, 'index.ts'), { throwIfNoEntry: false }));
 
+if (process.argv.includes('--if-stale')) {
+  const mtime = (path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+  const outputs = names.map((name) => mtime(join(root, 'assets', name, 'index.js')));
+  const inputs = [
+    ...readdirSync(join(root, 'lib'), { recursive: true }).map((path) => join(root, 'lib', path)),
+    join(root, 'package-lock.json'),
+    new URL(import.meta.url).pathname,
+  ];
+  const built = Math.min(...outputs.map((t) => t ?? -Infinity));
+  if (inputs.every((path) => (mtime(path) ?? -Infinity) <= built)) process.exit(0);
+}
+
 rmSync(join(root, 'assets'), { recursive: true, force: true });
 const results = await Promise.all(names.map((name) => build({
   entryPoints: [join(handlersDir, name, 'index.ts')],
@@ -15,7 +29,8 @@ const results = await Promise.all(names.map((name) => build({
   bundle: true,
   minify: true,
   platform: 'node',
-  target: 'node20',
+  // The runtime the handlers run on (DEFAULT_RUNTIME, lambda.Runtime.NODEJS_24_X), not the build's Node.
+  target: 'node24',
   format: 'cjs',
   // The Lambda Node.js runtime ships AWS SDK v3; bundling it would only add size and cold start.
   external: ['@aws-sdk/*'],

@@ -2,10 +2,15 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENVIRONMENTS_CONTEXT_KEY, resolveEnvironment } from '../bin/config';
+import { ConfigError, ENVIRONMENTS_CONTEXT_KEY, resolveEnvironment } from '../bin/config';
 import { WebhookStack } from '../bin/stack';
 
-const environments = JSON.parse(readFileSync(join(__dirname, '..', 'cdk.json'), 'utf8')).context[ENVIRONMENTS_CONTEXT_KEY];
+const { [ENVIRONMENTS_CONTEXT_KEY]: environments, ...featureFlags } = JSON.parse(readFileSync(join(__dirname, '..', 'cdk.json'), 'utf8')).context;
+
+/** An app with cdk.json's feature flags, as `cdk synth` builds it (CloudFormation validation off for speed). */
+function exampleApp(): App {
+  return new App({ builtinCloudFormationValidation: false, context: featureFlags });
+}
 
 /** The template with asset hashes replaced, so a rebuilt bundle does not break the snapshot. */
 function normalised(template: Template): unknown {
@@ -15,14 +20,14 @@ function normalised(template: Template): unknown {
 describe('example app', () => {
   test.each(['dev', 'staging', 'prod'])('%s environment matches its snapshot', (name) => {
     const { props } = resolveEnvironment(environments, name);
-    const stack = new WebhookStack(new App({ builtinCloudFormationValidation: false }), `HardenedWebhook-${name}`, props);
+    const stack = new WebhookStack(exampleApp(), `HardenedWebhook-${name}`, props);
     expect(normalised(Template.fromStack(stack))).toMatchSnapshot();
   });
 
   test('environments are separate: own secrets, keys, allowlists and names', () => {
     const names = ['dev', 'staging', 'prod'].map((name) => {
       const { props } = resolveEnvironment(environments, name);
-      const stack = new WebhookStack(new App({ builtinCloudFormationValidation: false }), `HardenedWebhook-${name}`, props);
+      const stack = new WebhookStack(exampleApp(), `HardenedWebhook-${name}`, props);
       const t = Template.fromStack(stack);
       t.resourceCountIs('AWS::KMS::Key', 1);
       return Object.values(t.findResources('AWS::SecretsManager::Secret')).map((s: any) => s.Properties.Name as string);
@@ -38,6 +43,8 @@ describe('example app', () => {
 
   test('fails for an unknown environment, naming the known ones', () => {
     expect(() => resolveEnvironment(environments, 'qa')).toThrow(/Unknown environment "qa"; pass -c env=<one of dev, staging, prod>/);
+    // bin/app.ts prints a ConfigError's message alone, without a stack trace
+    expect(() => resolveEnvironment(environments, 'qa')).toThrow(ConfigError);
   });
 
   test('fails for unknown keys and schemes, naming them and the known ones', () => {
@@ -56,7 +63,7 @@ describe('example app', () => {
     // GIVEN a prod config without endpointName
     const { props } = resolveEnvironment({ prod: { alarmEmail: 'a@example.com', allowAnySourceIp: true, sources: { billing: { scheme: 'standard-webhooks' } } } }, 'prod');
     // WHEN the stack is built THEN the construct refuses it and names the derived name
-    expect(() => new WebhookStack(new App({ builtinCloudFormationValidation: false }), 'HardenedWebhook-prod', props)).toThrow(
+    expect(() => new WebhookStack(exampleApp(), 'HardenedWebhook-prod', props)).toThrow(
       /endpointName is not set; .*Set endpointName: "HardenedWebhookprod-Webhooks-BA575BAA" to keep today's names/,
     );
   });
@@ -64,7 +71,7 @@ describe('example app', () => {
   test('invalid values fail at synth through the construct, e.g. prod without an allowlist', () => {
     const prodWithout = { prod: { endpointName: 'hooks', alarmEmail: 'a@example.com', sources: { billing: { scheme: 'standard-webhooks' } } } };
     const { props } = resolveEnvironment(prodWithout, 'prod');
-    const stack = new WebhookStack(new App({ builtinCloudFormationValidation: false }), 'X', props);
+    const stack = new WebhookStack(exampleApp(), 'X', props);
     expect(() => Template.fromStack(stack)).toThrow(/accept any IP; set allowedSourceCidrs/);
   });
 });
