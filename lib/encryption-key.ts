@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -29,21 +29,25 @@ export function createEndpointKey(scope: Construct, id: string, description: str
   return key;
 }
 
-/** Adds the service statements to a key we own; a no-op for imported keys (their policy is the owner's). */
-export function allowServicesToUseKey(key: kms.IKey): void {
-  const stack = Stack.of(key);
-  key.addToResourcePolicy(
+/** Names in the service statements: tokens for a key we own, literal text for an error message. */
+interface KeyPolicyNames {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+}
+
+/** CloudWatch Logs for this account's log groups, and this account's alarms publishing to the encrypted topic. */
+function serviceStatements(n: KeyPolicyNames): iam.PolicyStatement[] {
+  return [
     new iam.PolicyStatement({
       sid: 'AllowCloudWatchLogsForThisAccount',
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      principals: [new iam.ServicePrincipal(`logs.${n.region}.amazonaws.com`)],
       actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
       resources: ['*'],
       conditions: {
-        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*` },
+        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${n.partition}:logs:${n.region}:${n.account}:log-group:*` },
       },
     }),
-  );
-  key.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'AllowThisAccountsAlarmsToPublishToEncryptedTopic',
       principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
@@ -52,11 +56,49 @@ export function allowServicesToUseKey(key: kms.IKey): void {
       // Only on behalf of this account's alarms in this region (confused-deputy guard): another
       // account's alarm cannot have CloudWatch use this key, and so cannot page through this topic.
       conditions: {
-        StringEquals: { 'aws:SourceAccount': stack.account },
-        ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+        StringEquals: { 'aws:SourceAccount': n.account },
+        ArnLike: { 'aws:SourceArn': `arn:${n.partition}:cloudwatch:${n.region}:${n.account}:alarm:*` },
       },
     }),
-  );
+  ];
+}
+
+/**
+ * Adds the service statements to the key's policy. Returns false when the key cannot take them (an
+ * imported key: its policy is its owner's), so the caller can refuse it instead of going on silently.
+ */
+export function allowServicesToUseKey(key: kms.IKey): boolean {
+  const stack = Stack.of(key);
+  const results = serviceStatements(stack).map((statement) => key.addToResourcePolicy(statement));
+  return results.every((r) => r.statementAdded);
+}
+
+/**
+ * The statements an endpoint needs in the policy of a key it cannot edit, as JSON to paste into that
+ * policy: the two service statements, and the account's IAM delegation (the default key policy's
+ * statement) that the verifier, rotation function, consumers and CloudFormation rely on to use the key
+ * through Secrets Manager, SQS, DynamoDB and SNS, and that covers what CDK's Secret construct adds for
+ * Secrets Manager to a key it can edit.
+ */
+export function requiredKeyPolicyStatements(scope: Construct, key: kms.IKey): string[] {
+  const stack = Stack.of(scope);
+  const literal = (value: string, placeholder: string) => (Token.isUnresolved(value) ? placeholder : value);
+  const keyPartition = Token.isUnresolved(key.keyArn) ? undefined : key.keyArn.split(':')[1];
+  const n: KeyPolicyNames = {
+    partition: keyPartition ?? '<partition>',
+    region: literal(stack.region, '<region>'),
+    account: literal(stack.account, '<account>'),
+  };
+  const delegation = new iam.PolicyStatement({
+    sid: 'EnableIamPoliciesOfThisAccount',
+    principals: [new iam.ArnPrincipal(`arn:${n.partition}:iam::${n.account}:root`)],
+    actions: ['kms:*'],
+    resources: ['*'],
+  });
+  return [...serviceStatements(n), delegation].map((s) => {
+    const { Sid, Effect, Principal, Action, Resource, Condition } = stack.resolve(s.toStatementJson());
+    return JSON.stringify({ Sid, Effect, Principal, Action, Resource, Condition });
+  });
 }
 
 /**

@@ -15,7 +15,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { AlarmTopicPublisher } from './alarm-topic-publisher';
 import { DedupeTable } from './dedupe-table';
-import { allowServicesToUseKey, createEndpointKey } from './encryption-key';
+import { allowServicesToUseKey, createEndpointKey, requiredKeyPolicyStatements } from './encryption-key';
 import { DEFAULT_RUNTIME } from './hardened-function';
 import { Outcome } from './metrics-contract';
 import { acknowledge } from './nag-acknowledgements';
@@ -23,7 +23,7 @@ import { CustomDomainOptions, DEFAULT_TLS_POLICY, TLS12_OR_NEWER_POLICIES, Webho
 import { WebhookFirewall } from './webhook-firewall';
 import { AccessRolesOptions, WebhookAccessRoles } from './webhook-access-roles';
 import { AlarmThresholds, DEFAULT_THRESHOLDS, WebhookMonitoring } from './webhook-monitoring';
-import { WebhookQueue } from './webhook-queue';
+import { BroughtQueue, checkBroughtQueue, WebhookQueue } from './webhook-queue';
 import { checkSourceOptions, WebhookSource, WebhookSourceOptions } from './webhook-source';
 import { checkCidrs, isConcrete, Problems } from './validation';
 
@@ -73,16 +73,63 @@ export interface HardenedWebhookEndpointProps {
    */
   readonly alarmTopic?: sns.ITopic;
   /**
-   * The key for the queue, secrets, logs and alarm topic. A key you bring must allow CloudWatch Logs
-   * (`logs.<region>.amazonaws.com`) and CloudWatch alarms (`cloudwatch.amazonaws.com`) to use it.
+   * The key for the queue, secrets, logs and alarm topic.
+   *
+   * A key of this app (`kms.Key`) you bring has its policy widened with these statements:
+   * `AllowCloudWatchLogsForThisAccount` (principal `logs.<region>.amazonaws.com`: kms:Encrypt, Decrypt,
+   * ReEncryptFrom, ReEncryptTo, GenerateDataKey, DescribeKey, only with the encryption context
+   * `aws:logs:arn` of a log group of this account and region), `AllowThisAccountsAlarmsToPublishToEncryptedTopic`
+   * (principal `cloudwatch.amazonaws.com`: kms:Decrypt, GenerateDataKey, only with `aws:SourceAccount`
+   * this account and `aws:SourceArn` an alarm of this account and region), and, from CDK's Secret
+   * construct, two statements for this account's root principal through
+   * `kms:ViaService secretsmanager.<region>.amazonaws.com` only (kms:Encrypt, Decrypt, ReEncrypt*,
+   * GenerateDataKey*; kms:CreateGrant, DescribeKey). The functions' and roles' use of the key is
+   * granted in their own IAM policies (`kms:ViaService`), not in the key policy. Unlike the key the
+   * endpoint creates, a key you bring does not get `DenyGrantsExceptForAwsResources` (deny
+   * kms:CreateGrant unless for an AWS resource); add it yourself if you want it.
+   *
+   * An imported key (`kms.Key.fromKeyArn`) cannot take statements: it is refused unless
+   * `encryptionKeyPolicyManagedExternally` is set.
    * @default - a new key with rotation on
    */
   readonly encryptionKey?: kms.IKey;
   /**
-   * Where verified webhooks go.
+   * Declares that the policy of an imported `encryptionKey` is managed outside this app and already
+   * contains: `AllowCloudWatchLogsForThisAccount` and `AllowThisAccountsAlarmsToPublishToEncryptedTopic`
+   * as described under `encryptionKey`, and a statement letting this account's IAM policies use the
+   * key (principal `arn:<partition>:iam::<account>:root`, `kms:*`: the default key policy), which the
+   * verifier, rotation function, consumers and CloudFormation need to use it through Secrets Manager,
+   * SQS, DynamoDB and SNS. Without them log groups, secrets and alarm notifications fail at deploy or
+   * at run time. Refused for a key whose policy this app can edit, and without `encryptionKey`.
+   * @default false (an imported encryptionKey is refused, naming the statements to add)
+   */
+  readonly encryptionKeyPolicyManagedExternally?: boolean;
+  /**
+   * Where verified webhooks go. With a queue you bring, its own settings apply: `maxReceiveCount` and
+   * `queueRetentionPeriod` are refused (set them on your queue), and `processorTimeout` only checks
+   * the queue's visibility timeout. When CDK can see the queue (a `sqs.Queue` of this app), synth
+   * fails if its visibility timeout is shorter than 6× the consumer's timeout, the endpoint alarms on
+   * its dead-letter queue as on its own, and the verifier is granted its key through SQS. An imported
+   * queue shows CDK neither: pass `deadLetterQueue` and `queueEncryptionKey` (synth warns without).
    * @default - a new queue and dead-letter queue, encrypted with the endpoint's key
    */
   readonly queue?: sqs.IQueue;
+  /**
+   * The dead-letter queue of a `queue` you bring whose redrive policy CDK cannot see (an imported
+   * queue), so the endpoint alarms on it as on its own. Refused without `queue`, and for a `sqs.Queue`
+   * whose own redrive policy names another queue or none.
+   * @default - the brought queue's own dead-letter queue when it is a sqs.Queue; else no dead-letter alarm (a synth warning)
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+  /**
+   * The customer-managed KMS key a `queue` you bring is encrypted with, when the queue does not name
+   * it (an imported queue, or a key set on its CfnQueue): the verifier is granted kms:GenerateDataKey
+   * and kms:Decrypt on it through SQS only, and grantConsumeMessages() and the processor kms:Decrypt.
+   * Refused without `queue`, for a queue that names another key, and for one not encrypted with a
+   * customer-managed key.
+   * @default - the queue's encryptionMasterKey; a sqs.Queue encrypted with a key CDK has no object for is refused, an imported queue warned about
+   */
+  readonly queueEncryptionKey?: kms.IKey;
   /**
    * Your function that processes verified webhooks from the queue, with partial batch failures.
    * @default - none; use grantConsumeMessages() for your own consumer
@@ -90,7 +137,9 @@ export interface HardenedWebhookEndpointProps {
   readonly processor?: lambda.IFunction;
   /**
    * Your consumer's timeout, to size the queue's visibility timeout (6×, at most 12 hours). Set it
-   * when you consume with grantConsumeMessages() or an IFunction whose timeout CDK cannot see.
+   * when you consume with grantConsumeMessages() or an IFunction whose timeout CDK cannot see. With a
+   * `queue` you bring it sizes nothing: it is checked against that queue's visibility timeout, and
+   * refused where CDK cannot read that (an imported queue).
    * @default - with a processor: its own timeout when it is a lambda.Function, else 15 minutes;
    * without one: a 5 minute visibility timeout
    */
@@ -101,12 +150,14 @@ export interface HardenedWebhookEndpointProps {
    */
   readonly processorBatchSize?: number;
   /**
-   * Deliveries to a processor before a message moves to the dead-letter queue.
+   * Deliveries to a processor before a message moves to the dead-letter queue. Refused with a `queue`
+   * you bring, whose own redrive policy applies.
    * @default 5
    */
   readonly maxReceiveCount?: number;
   /**
-   * How long verified webhooks wait on the queue. Up to 14 days.
+   * How long verified webhooks wait on the queue. Up to 14 days. Refused with a `queue` you bring,
+   * whose own retention period applies.
    * @default Duration.days(4)
    */
   readonly queueRetentionPeriod?: Duration;
@@ -142,7 +193,9 @@ export interface HardenedWebhookEndpointProps {
   readonly stageName?: string;
   /**
    * Set the account's API Gateway CloudWatch role (needed once per account and region for logging).
-   * Turn off when the account is already configured centrally.
+   * Turn off when the account is already configured centrally. Made once per stack: a later endpoint
+   * in the same stack reuses the first one's (its stage waits for it). Across stacks in one account
+   * and region, leave it on in one stack only.
    * @default true
    */
   readonly cloudWatchRole?: boolean;
@@ -208,7 +261,10 @@ export class HardenedWebhookEndpoint extends Construct {
   public readonly endpointName: string;
   public readonly encryptionKey: kms.IKey;
   public readonly queue: sqs.IQueue;
-  /** The dead-letter queue, when the endpoint created the queue. */
+  /**
+   * The dead-letter queue: the endpoint's own, or that of the queue you bring when CDK can see it (a
+   * sqs.Queue's redrive policy) or the deadLetterQueue prop names it.
+   */
   public readonly deadLetterQueue?: sqs.IQueue;
   public readonly api: apigw.RestApi;
   public readonly webAcl: wafv2.CfnWebACL;
@@ -234,6 +290,8 @@ export class HardenedWebhookEndpoint extends Construct {
   public readonly accessRoles?: WebhookAccessRoles;
   private readonly eventBus?: events.IEventBus;
   private readonly alarmPublisher: AlarmTopicPublisher;
+  /** The key of a brought queue that does not name it itself (the queueEncryptionKey prop). */
+  private readonly queueEncryptionKey?: kms.IKey;
 
   constructor(scope: Construct, id: string, props: HardenedWebhookEndpointProps = {}) {
     super(scope, id);
@@ -314,10 +372,53 @@ export class HardenedWebhookEndpoint extends Construct {
     if (this.runtime.family !== lambda.RuntimeFamily.NODEJS) {
       problems.add(`runtime ${this.runtime.name} is not Node.js; the verifier and rotation handlers are Node.js bundles`);
     }
-    const sourceProblems = new Problems();
-    for (const [name, options] of Object.entries(props.sources ?? {})) checkSourceOptions(sourceProblems, name, options);
+    const deduplication = props.deduplication ?? true;
+    const givenSources = Object.entries(props.sources ?? {});
+    for (const [name, options] of givenSources) this.checkSource(problems, name, options, deduplication);
+    // The rules over all sources, checked at synth for sources added later, apply now to the sources
+    // given here, so they are reported with every other problem instead of one round later.
+    const sourceSet = sourceSetProblems(this.environment, this.production, {
+      open: allowlist || props.allowAnySourceIp ? [] : givenSources.filter(([, o]) => !o.allowedSourceCidrs).map(([name]) => name),
+      unboundedReplays: givenSources.filter(([, o]) => hasNoReplayControl(o, deduplication)).map(([name]) => name),
+    });
+    for (const message of sourceSet) problems.add(message);
+
+    let broughtQueue: BroughtQueue | undefined;
+    if (props.queue) {
+      const consumerTimeout =
+        props.processorTimeout ?? (props.processor instanceof lambda.Function ? (props.processor.timeout ?? LAMBDA_DEFAULT_TIMEOUT) : undefined);
+      broughtQueue = checkBroughtQueue(problems, {
+        queue: props.queue,
+        deadLetterQueue: props.deadLetterQueue,
+        queueEncryptionKey: props.queueEncryptionKey,
+        maxReceiveCount: props.maxReceiveCount,
+        queueRetentionPeriod: props.queueRetentionPeriod,
+        processorTimeout: props.processorTimeout,
+        consumerTimeout,
+      });
+    } else {
+      if (props.deadLetterQueue) problems.add('deadLetterQueue is set but the endpoint creates the queue and its own dead-letter queue; remove deadLetterQueue, or bring queue too');
+      if (props.queueEncryptionKey) problems.add('queueEncryptionKey is set but the endpoint creates the queue, encrypted with encryptionKey; remove queueEncryptionKey, or bring queue too');
+    }
+    this.queueEncryptionKey = props.queue && !props.queue.encryptionMasterKey ? props.queueEncryptionKey : undefined;
+
+    if (props.encryptionKey) {
+      // Adding is the only way to learn whether the key takes statements; after a refusal below
+      // nothing is synthesized, so the attempt leaves no trace.
+      const policyEditable = allowServicesToUseKey(props.encryptionKey);
+      if (!policyEditable && !props.encryptionKeyPolicyManagedExternally) {
+        const key = Token.isUnresolved(props.encryptionKey.keyArn) ? props.encryptionKey.node.path : props.encryptionKey.keyArn;
+        problems.add(
+          `encryptionKey ${key} is imported, so its policy cannot be changed here and the endpoint's statements would be dropped (log groups, secrets and alarm notifications would then fail). Add these statements to that key's policy where it is managed: ${requiredKeyPolicyStatements(this, props.encryptionKey).join(' ')} (the last, the default key policy's, lets this account's IAM policies use the key: the verifier, rotation function, consumers and CloudFormation use it that way through Secrets Manager, SQS, DynamoDB and SNS). Then set encryptionKeyPolicyManagedExternally: true`,
+        );
+      } else if (policyEditable && props.encryptionKeyPolicyManagedExternally) {
+        problems.add('encryptionKeyPolicyManagedExternally is set but the policy of encryptionKey is this app\'s, and the endpoint adds its statements to it; remove encryptionKeyPolicyManagedExternally');
+      }
+    } else if (props.encryptionKeyPolicyManagedExternally) {
+      problems.add('encryptionKeyPolicyManagedExternally is set without encryptionKey: the endpoint creates its own key and writes its policy; remove it, or bring encryptionKey too');
+    }
     problems.throwIfAny(`HardenedWebhookEndpoint props (${this.node.path})`);
-    sourceProblems.throwIfAny(`HardenedWebhookEndpoint sources (${this.node.path})`);
+    for (const [warningId, message] of broughtQueue?.warnings ?? []) Annotations.of(this).addWarningV2(`cdk-hardened-webhook:${warningId}`, message);
 
     // The audit trail (access, WAF, verifier logs) is kept longest where it matters most.
     this.logRetention =
@@ -331,13 +432,13 @@ export class HardenedWebhookEndpoint extends Construct {
 
     if (props.encryptionKey) {
       this.encryptionKey = props.encryptionKey;
-      allowServicesToUseKey(props.encryptionKey);
     } else {
       this.encryptionKey = createEndpointKey(this, 'Key', `Webhook endpoint ${this.endpointName}: queue, secrets, logs, alarm topic`);
     }
 
     if (props.queue) {
       this.queue = props.queue;
+      this.deadLetterQueue = broughtQueue?.deadLetterQueue;
     } else {
       const visibilityTimeout = Duration.seconds(Math.min(processorTimeout.toSeconds() * 6, 12 * 3600));
       const queue = new WebhookQueue(this, 'Queue', {
@@ -354,6 +455,7 @@ export class HardenedWebhookEndpoint extends Construct {
       // The mapping is created under the processor, the user's function: acknowledge only what this adds.
       const before = new Set(props.processor.node.children);
       props.processor.addEventSource(new SqsEventSource(this.queue, { batchSize, reportBatchItemFailures: true }));
+      this.grantQueueKeyDecrypt(props.processor);
       for (const mapping of props.processor.node.children.filter((child) => !before.has(child))) {
         acknowledge(mapping, {
           id: 'Serverless-LambdaEventSourceMappingDestination',
@@ -449,16 +551,7 @@ export class HardenedWebhookEndpoint extends Construct {
   /** Adds a sender: `POST /webhooks/<name>` with its own verifier, signing secret and alarms. */
   public addSource(name: string, options: WebhookSourceOptions): WebhookSource {
     const problems = new Problems();
-    checkSourceOptions(problems, name, options);
-    if (this.sourcesByName.has(name)) problems.add(`source "${name}" already exists on this endpoint; give each sender its own name`);
-    const ownAllowlist = options.allowedSourceCidrs ? checkCidrs(problems, `source "${name}" allowedSourceCidrs`, options.allowedSourceCidrs) : undefined;
-    if (options.allowedSourceCidrs?.length === 0) problems.add(`source "${name}" allowedSourceCidrs is empty, which would block the sender; list its CIDRs or omit it`);
-    const signsTimestamp = options.scheme?.defaultTolerance !== undefined;
-    if (options.allowUnlimitedReplays && this.dedupeTable) {
-      problems.add(`source "${name}": allowUnlimitedReplays has no effect while deduplication is on (replays are refused for dedupeWindow); remove it`);
-    } else if (options.allowUnlimitedReplays && signsTimestamp) {
-      problems.add(`source "${name}": allowUnlimitedReplays has no effect because its scheme signs a timestamp (replays are refused outside timestampTolerance); remove it`);
-    }
+    const ownAllowlist = this.checkSource(problems, name, options, this.dedupeTable !== undefined);
     problems.throwIfAny(`source "${name}" of HardenedWebhookEndpoint (${this.node.path})`);
 
     const source = new WebhookSource(this, `Source-${name}`, {
@@ -466,6 +559,7 @@ export class HardenedWebhookEndpoint extends Construct {
       name,
       endpointName: this.endpointName,
       queue: this.queue,
+      queueEncryptionKey: this.queueEncryptionKey,
       encryptionKey: this.encryptionKey,
       runtime: this.runtime,
       logRetention: this.logRetention,
@@ -481,7 +575,7 @@ export class HardenedWebhookEndpoint extends Construct {
     if (routeCidrs) this.webhookApi.restrictRoute(name, routeCidrs);
     for (const header of options.scheme.signatureHeaders) this.firewall.redactHeader(header);
     this.sourcesByName.set(name, source);
-    if (!signsTimestamp && !this.dedupeTable && !options.allowUnlimitedReplays) {
+    if (hasNoReplayControl(options, this.dedupeTable !== undefined)) {
       this.unboundedReplaySources.push(name);
       if (!this.production) {
         Annotations.of(source).addWarningV2(
@@ -497,7 +591,34 @@ export class HardenedWebhookEndpoint extends Construct {
 
   /** Lets a consumer receive, delete and decrypt verified webhooks. */
   public grantConsumeMessages(grantee: iam.IGrantable): iam.Grant {
-    return this.queue.grantConsumeMessages(grantee);
+    const grant = this.queue.grantConsumeMessages(grantee);
+    const keyGrant = this.grantQueueKeyDecrypt(grantee);
+    return keyGrant ? grant.combine(keyGrant) : grant;
+  }
+
+  /** kms:Decrypt through SQS on a brought queue's key that the queue does not name (CDK's grants miss it). */
+  private grantQueueKeyDecrypt(grantee: iam.IGrantable): iam.Grant | undefined {
+    if (!this.queueEncryptionKey) return undefined;
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt'],
+      resourceArns: [this.queueEncryptionKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
+    });
+  }
+
+  /** Checks one source as addSource() would add it; returns its own allowlist split by IP version. */
+  private checkSource(problems: Problems, name: string, options: WebhookSourceOptions, deduplication: boolean) {
+    checkSourceOptions(problems, name, options);
+    if (this.sourcesByName.has(name)) problems.add(`source "${name}" already exists on this endpoint; give each sender its own name`);
+    const ownAllowlist = options.allowedSourceCidrs ? checkCidrs(problems, `source "${name}" allowedSourceCidrs`, options.allowedSourceCidrs) : undefined;
+    if (options.allowedSourceCidrs?.length === 0) problems.add(`source "${name}" allowedSourceCidrs is empty, which would block the sender; list its CIDRs or omit it`);
+    if (options.allowUnlimitedReplays && deduplication) {
+      problems.add(`source "${name}": allowUnlimitedReplays has no effect while deduplication is on (replays are refused for dedupeWindow); remove it`);
+    } else if (options.allowUnlimitedReplays && signsTimestamp(options)) {
+      problems.add(`source "${name}": allowUnlimitedReplays has no effect because its scheme signs a timestamp (replays are refused outside timestampTolerance); remove it`);
+    }
+    return ownAllowlist;
   }
 
   /** The URL a source's sender posts to. */
@@ -523,19 +644,8 @@ export class HardenedWebhookEndpoint extends Construct {
     if (this.sourcesByName.size === 0) {
       errors.push('the endpoint has no source; add one with addSource("<name>", { scheme: SignatureScheme.standardWebhooks() })');
     }
-    if (this.production && !this.hasEndpointAllowlist && !this.allowAnySourceIp) {
-      const open = this.sources.filter((s) => !this.firewall.hasSourceAllowlist(s.sourceName)).map((s) => s.sourceName);
-      if (open.length > 0) {
-        errors.push(
-          `environment "${this.environment}" is production but source(s) ${open.join(', ')} accept any IP; set allowedSourceCidrs (on the endpoint or the source) to the senders' published ranges, or allowAnySourceIp: true if a sender publishes none`,
-        );
-      }
-    }
-    if (this.production && this.unboundedReplaySources.length > 0) {
-      errors.push(
-        `environment "${this.environment}" is production but deduplication is off and source(s) ${this.unboundedReplaySources.join(', ')} sign no timestamp, so a captured delivery can be replayed without limit for as long as the key is valid; keep deduplication on (the default), or set allowUnlimitedReplays: true on each of those sources to accept that`,
-      );
-    }
+    const open = this.hasEndpointAllowlist || this.allowAnySourceIp ? [] : this.sources.filter((s) => !this.firewall.hasSourceAllowlist(s.sourceName)).map((s) => s.sourceName);
+    errors.push(...sourceSetProblems(this.environment, this.production, { open, unboundedReplays: this.unboundedReplaySources }));
     return errors;
   }
 
@@ -562,4 +672,37 @@ export class HardenedWebhookEndpoint extends Construct {
     );
     return topic;
   }
+}
+
+/** Lambda's timeout when a function sets none. */
+const LAMBDA_DEFAULT_TIMEOUT = Duration.seconds(3);
+
+function signsTimestamp(options: WebhookSourceOptions): boolean {
+  return options.scheme?.defaultTolerance !== undefined;
+}
+
+/** A source whose scheme signs no timestamp, without deduplication, that did not accept unlimited replays. */
+function hasNoReplayControl(options: WebhookSourceOptions, deduplication: boolean): boolean {
+  return !signsTimestamp(options) && !deduplication && !options.allowUnlimitedReplays;
+}
+
+/**
+ * Production's rules over the set of sources: none may accept any IP (open: sources with no allowlist
+ * of their own while the endpoint has none and allowAnySourceIp is off), none may be replayable
+ * without limit.
+ */
+function sourceSetProblems(environment: string, production: boolean, sources: { open: string[]; unboundedReplays: string[] }): string[] {
+  if (!production) return [];
+  const problems: string[] = [];
+  if (sources.open.length > 0) {
+    problems.push(
+      `environment "${environment}" is production but source(s) ${sources.open.join(', ')} accept any IP; set allowedSourceCidrs (on the endpoint or the source) to the senders' published ranges, or allowAnySourceIp: true if a sender publishes none`,
+    );
+  }
+  if (sources.unboundedReplays.length > 0) {
+    problems.push(
+      `environment "${environment}" is production but deduplication is off and source(s) ${sources.unboundedReplays.join(', ')} sign no timestamp, so a captured delivery can be replayed without limit for as long as the key is valid; keep deduplication on (the default), or set allowUnlimitedReplays: true on each of those sources to accept that`,
+    );
+  }
+  return problems;
 }

@@ -116,13 +116,17 @@ export class WebhookApi extends Construct {
       removalPolicy: props.removalPolicy,
     });
 
+    // AWS::ApiGateway::Account is one setting per account and region: a second endpoint in this stack
+    // (or any API here that set it first) reuses it rather than declaring it again.
+    const existingAccount = props.cloudWatchRole ? cloudWatchAccountOf(Stack.of(this)) : undefined;
+    const ownCloudWatchRole = props.cloudWatchRole && !existingAccount;
     this.api = new apigw.RestApi(this, 'Resource', {
       restApiName: props.name,
       description: 'Inbound webhooks: WAF, TLS 1.2+, HMAC-verified by a Lambda per source',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       disableExecuteApiEndpoint: props.customDomain !== undefined,
-      cloudWatchRole: props.cloudWatchRole,
-      cloudWatchRoleRemovalPolicy: props.cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
+      cloudWatchRole: ownCloudWatchRole,
+      cloudWatchRoleRemovalPolicy: ownCloudWatchRole ? RemovalPolicy.RETAIN : undefined,
       deployOptions: {
         stageName: props.stageName,
         accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
@@ -135,6 +139,8 @@ export class WebhookApi extends Construct {
         throttlingBurstLimit: props.throttlingBurstLimit,
       },
     });
+    // The stage logs to CloudWatch only once the account's role is set, as RestApi does for its own.
+    if (existingAccount) this.api.deploymentStage.node.addDependency(existingAccount);
     const cloudWatchRole = this.api.node.tryFindChild('CloudWatchRole');
     if (cloudWatchRole) {
       acknowledge(cloudWatchRole, {
@@ -282,4 +288,9 @@ export class WebhookApi extends Construct {
     });
     return this.jsonObjectModel;
   }
+}
+
+/** The stack's AWS::ApiGateway::Account, if something in it declares one already. */
+function cloudWatchAccountOf(stack: Stack): apigw.CfnAccount | undefined {
+  return stack.node.findAll().find((c): c is apigw.CfnAccount => c instanceof apigw.CfnAccount && Stack.of(c) === stack);
 }

@@ -119,6 +119,11 @@ export interface WebhookSourceProps extends WebhookSourceOptions {
   readonly name: string;
   readonly endpointName: string;
   readonly queue: sqs.IQueue;
+  /**
+   * The key the queue is encrypted with, where the queue does not name it itself (an imported queue).
+   * @default - the queue's encryptionMasterKey, if any
+   */
+  readonly queueEncryptionKey?: kms.IKey;
   readonly encryptionKey: kms.IKey;
   readonly runtime: lambda.Runtime;
   readonly logRetention: logs.RetentionDays;
@@ -307,8 +312,9 @@ export class WebhookSource extends Construct {
         fn.allow(keyUseVia(this, props.dedupeTable.encryptionKey, 'dynamodb'));
       }
     }
-    if (props.queue.encryptionMasterKey) {
-      fn.allow(keyUseVia(this, props.queue.encryptionMasterKey, 'sqs', ['kms:GenerateDataKey', 'kms:Decrypt']));
+    const queueKey = props.queueEncryptionKey ?? props.queue.encryptionMasterKey;
+    if (queueKey) {
+      fn.allow(keyUseVia(this, queueKey, 'sqs', ['kms:GenerateDataKey', 'kms:Decrypt']));
     }
   }
 

@@ -439,7 +439,7 @@ describe('alarms, key and logs', () => {
     const stack = newStack();
     const encryptionKey = kms.Key.fromKeyArn(stack, 'K', 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555');
     const alarmTopic = sns.Topic.fromTopicArn(stack, 'T', 'arn:aws:sns:us-east-1:123456789012:pager');
-    const t2 = defaultEndpoint({ encryptionKey, alarmTopic, alarmEmail: undefined }, stack).template();
+    const t2 = defaultEndpoint({ encryptionKey, encryptionKeyPolicyManagedExternally: true, alarmTopic, alarmEmail: undefined }, stack).template();
     t2.resourceCountIs('AWS::KMS::Key', 0);
     t2.resourceCountIs('AWS::SNS::Topic', 0);
     t2.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:us-east-1:123456789012:pager'] });

@@ -71,6 +71,38 @@ describe('endpoint props', () => {
     );
   });
 
+  test('fails if the production allowlist problem of sources given as props waits for the other problems to be fixed', () => {
+    // GIVEN production props with no alarm destination and a source that would accept any IP
+    const props: HardenedWebhookEndpointProps = { environment: 'prod', endpointName: 'hooks', sources: { billing: { scheme } } };
+    // WHEN the endpoint is built
+    // THEN one error lists both, so the user fixes them in one round
+    expect(() => new HardenedWebhookEndpoint(newStack(), 'W', props)).toThrow(/no alarm destination[\s\S]*source\(s\) billing accept any IP/);
+  });
+
+  test('fails if the problems of sources given as props wait for the endpoint\'s props to be fixed', () => {
+    // GIVEN props with a bad rate limit and sources with a bad body cap, a bad CIDR and a no-op replay opt-in
+    const props: HardenedWebhookEndpointProps = {
+      ...ok,
+      rateLimit: 1,
+      sources: {
+        a: { scheme, maxBodySize: Size.bytes(0) },
+        b: { scheme, allowedSourceCidrs: ['github'] },
+        c: { scheme: SignatureScheme.github(), allowUnlimitedReplays: true },
+      },
+    };
+    // WHEN the endpoint is built THEN every one is in the same error
+    expect(() => new HardenedWebhookEndpoint(newStack(), 'W', props)).toThrow(
+      /rateLimit 1[\s\S]*maxBodySize 0 bytes[\s\S]*source "b" allowedSourceCidrs: "github"[\s\S]*source "c": allowUnlimitedReplays has no effect while deduplication is on/,
+    );
+  });
+
+  test('fails if production\'s replay rule for sources given as props waits for the other problems to be fixed', () => {
+    // GIVEN production without deduplication or alarm destination, and a GitHub source (no signed timestamp)
+    const props: HardenedWebhookEndpointProps = { ...ok, alarmEmail: undefined, deduplication: false, sources: { gh: { scheme: SignatureScheme.github() } } };
+    // WHEN the endpoint is built THEN both problems come out together
+    expect(() => new HardenedWebhookEndpoint(newStack(), 'W', props)).toThrow(/no alarm destination[\s\S]*source\(s\) gh sign no timestamp/);
+  });
+
   test('fails at synth if prod lets any IP reach a source', () => {
     const synth = build({ environment: 'prod', endpointName: 'hooks', alarmEmail: 'oncall@example.com' });
     expect(synth).toThrow(/source\(s\) billing accept any IP; set allowedSourceCidrs .* or allowAnySourceIp: true/);
