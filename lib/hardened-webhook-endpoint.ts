@@ -417,6 +417,13 @@ export class HardenedWebhookEndpoint extends Construct {
     } else if (props.encryptionKeyPolicyManagedExternally) {
       problems.add('encryptionKeyPolicyManagedExternally is set without encryptionKey: the endpoint creates its own key and writes its policy; remove it, or bring encryptionKey too');
     }
+    if (problems.hasAny && this.production && !allowlist && !props.allowAnySourceIp && givenSources.length === 0) {
+      // The sources come later (addSource), so whether one would accept any IP is decided at synth;
+      // but the user is fixing this list now, and should not meet that rule one round later.
+      problems.add(
+        `environment "${this.environment}" is production and has no endpoint allowlist: every source you add will need its own allowedSourceCidrs; or set allowedSourceCidrs here to the senders' published ranges, or allowAnySourceIp: true if a sender publishes none`,
+      );
+    }
     problems.throwIfAny(`HardenedWebhookEndpoint props (${this.node.path})`);
     for (const [warningId, message] of broughtQueue?.warnings ?? []) Annotations.of(this).addWarningV2(`cdk-hardened-webhook:${warningId}`, message);
 

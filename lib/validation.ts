@@ -12,6 +12,10 @@ export class Problems {
     this.messages.push(message);
   }
 
+  get hasAny(): boolean {
+    return this.messages.length > 0;
+  }
+
   throwIfAny(what: string): void {
     if (this.messages.length === 0) return;
     throw new Error(`Invalid ${what}:\n${this.messages.map((m) => `  - ${m}`).join('\n')}`);

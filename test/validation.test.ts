@@ -79,6 +79,15 @@ describe('endpoint props', () => {
     expect(() => new HardenedWebhookEndpoint(newStack(), 'W', props)).toThrow(/no alarm destination[\s\S]*source\(s\) billing accept any IP/);
   });
 
+  test('fails if the production allowlist rule waits for the other problems when sources are added later (addSource)', () => {
+    // GIVEN production props with no alarm destination and no allowlist, sources to come with addSource
+    const props: HardenedWebhookEndpointProps = { environment: 'prod', endpointName: 'hooks' };
+    // WHEN the endpoint is built THEN the allowlist rule comes out with the alarm problem, in one round
+    expect(() => new HardenedWebhookEndpoint(newStack(), 'W', props)).toThrow(
+      /no alarm destination[\s\S]*has no endpoint allowlist: every source you add will need its own allowedSourceCidrs; or set allowedSourceCidrs here/,
+    );
+  });
+
   test('fails if the problems of sources given as props wait for the endpoint\'s props to be fixed', () => {
     // GIVEN props with a bad rate limit and sources with a bad body cap, a bad CIDR and a no-op replay opt-in
     const props: HardenedWebhookEndpointProps = {
