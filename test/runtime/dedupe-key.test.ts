@@ -78,6 +78,28 @@ describe('Twilio JSON bodies: bodySHA256 is checked against the raw bytes', () =
     expect(run(sha(lossy))).toEqual({ ok: false, reason: 'signature_invalid' });
   });
 
+  test('rejects a captured JSON delivery resent as a form: the signed bodySHA256, not the unsigned Content-Type, binds the body', () => {
+    // GIVEN a genuine JSON delivery: the signature covers only the URL, which carries the body's hash
+    const url = `https://hooks.example.com/webhooks/sms?bodySHA256=${sha(raw)}`;
+    const signature = twilio.getExpectedTwilioSignature(token, url, {});
+    // WHEN the same signature and URL arrive with a form Content-Type and a body whose sorted
+    // parameters are empty (or any other body)
+    for (const body of ['', '&', '&&&', 'Amount=1000000']) {
+      const result = verifyWebhook(
+        { headers: { 'x-twilio-signature': signature, 'content-type': 'application/x-www-form-urlencoded' }, body, url },
+        { scheme: { type: 'twilio' }, secrets: [token], now: NOW },
+      );
+      // THEN the body is still checked against bodySHA256, and refused
+      expect(result).toEqual({ ok: false, reason: 'signature_invalid' });
+    }
+  });
+
+  test('rejects a JSON body whose URL carries no bodySHA256 (nothing would bind it)', () => {
+    const url = 'https://hooks.example.com/webhooks/sms';
+    const headers = { 'x-twilio-signature': twilio.getExpectedTwilioSignature(token, url, {}), 'content-type': 'application/json' };
+    expect(verifyWebhook({ headers, body: '{}', url }, { scheme: { type: 'twilio' }, secrets: [token], now: NOW })).toEqual({ ok: false, reason: 'malformed_header' });
+  });
+
   test('rejects two bodySHA256 parameters (which one binds the body would be a guess)', () => {
     const url = `https://hooks.example.com/webhooks/sms?bodySHA256=${sha(raw)}&bodySHA256=${sha('x')}`;
     const headers = { 'x-twilio-signature': twilio.getExpectedTwilioSignature(token, url, {}), 'content-type': 'application/json' };

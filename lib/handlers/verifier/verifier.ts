@@ -184,7 +184,7 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
       if (claim === 'in_progress') return finish(409, 'Duplicate', { reason: 'in_progress', ...audit });
     }
     const asText = typeof body === 'string' && !SQS_UNSAFE.test(body);
-    // At most 10 attributes (SQS's limit): six always, then the signed and unsigned metadata.
+    // At most 10 attributes (SQS's limit): seven always, then the signed and unsigned metadata.
     const attributes: Record<string, MessageAttributeValue> = {
       source: text(config.source),
       receivedAt: text(new Date(started).toISOString()),

@@ -36,15 +36,17 @@ export class TwilioScheme extends HmacScheme {
     const url = givenUrl as string;
     if (!out.addSignature(signature as string, 'base64')) return 'malformed_header';
     if (token !== undefined && !isEventId(token)) return 'malformed_header';
-    const json = contentType !== undefined && contentType.toLowerCase().startsWith('application/json');
     const urls = withAndWithoutPort(url);
     out.includeBody = false;
     out.unsignedEventId = token;
-
-    if (json) {
-      const query = url.indexOf('?');
+    const query = url.indexOf('?');
+    const declared = query < 0 ? [] : new URLSearchParams(url.slice(query + 1)).getAll('bodySHA256');
+    // The signed URL, not the unsigned Content-Type, decides how the body is bound (as Twilio's own
+    // library does): a URL carrying bodySHA256 signs the body only through that hash, so its body is
+    // always checked against it. Chosen by Content-Type, a captured JSON delivery resent as an empty
+    // form would verify with no body check at all.
+    if (declared.length > 0) {
       // Exactly one bodySHA256: two would leave which one binds the body to a guess.
-      const declared = query < 0 ? [] : new URLSearchParams(url.slice(query + 1)).getAll('bodySHA256');
       if (declared.length !== 1 || !HEX64.test(declared[0])) return 'malformed_header';
       // The body's own bytes, exactly as received: never a decoded (and so lossy) copy of them.
       const actual = createHash('sha256').update(body).digest();
@@ -56,6 +58,8 @@ export class TwilioScheme extends HmacScheme {
       out.dedupeContent = urls[0];
       return undefined;
     }
+    // A JSON body Twilio always signs through bodySHA256: without it, nothing binds the body.
+    if (contentType !== undefined && contentType.toLowerCase().startsWith('application/json')) return 'malformed_header';
     const params = sortedParams(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
     out.prefix = urls[0] + params;
     out.alternatePrefix = urls[1] === undefined ? undefined : urls[1] + params;
