@@ -15,7 +15,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { AlarmTopicPublisher } from './alarm-topic-publisher';
 import { DedupeTable } from './dedupe-table';
-import { allowServicesToUseKey, createEndpointKey, requiredKeyPolicyStatements } from './encryption-key';
+import { allowServicesToUseKey, createEndpointKey, keyUseVia, requiredKeyPolicyStatements } from './encryption-key';
 import { DEFAULT_RUNTIME } from './hardened-function';
 import { Outcome } from './metrics-contract';
 import { acknowledge } from './nag-acknowledgements';
@@ -23,7 +23,7 @@ import { CustomDomainOptions, DEFAULT_TLS_POLICY, TLS12_OR_NEWER_POLICIES, Webho
 import { WebhookFirewall } from './webhook-firewall';
 import { AccessRolesOptions, WebhookAccessRoles } from './webhook-access-roles';
 import { AlarmThresholds, DEFAULT_THRESHOLDS, WebhookMonitoring } from './webhook-monitoring';
-import { BroughtQueue, checkBroughtQueue, WebhookQueue } from './webhook-queue';
+import { BroughtQueue, checkBroughtQueue, requiredVisibilitySeconds, WebhookQueue } from './webhook-queue';
 import { checkSourceOptions, WebhookSource, WebhookSourceOptions } from './webhook-source';
 import { checkCidrs, isConcrete, Problems } from './validation';
 
@@ -447,7 +447,7 @@ export class HardenedWebhookEndpoint extends Construct {
       this.queue = props.queue;
       this.deadLetterQueue = broughtQueue?.deadLetterQueue;
     } else {
-      const visibilityTimeout = Duration.seconds(Math.min(processorTimeout.toSeconds() * 6, 12 * 3600));
+      const visibilityTimeout = Duration.seconds(requiredVisibilitySeconds(processorTimeout.toSeconds()));
       const queue = new WebhookQueue(this, 'Queue', {
         encryptionKey: this.encryptionKey,
         maxReceiveCount,
@@ -606,12 +606,8 @@ export class HardenedWebhookEndpoint extends Construct {
   /** kms:Decrypt through SQS on a brought queue's key that the queue does not name (CDK's grants miss it). */
   private grantQueueKeyDecrypt(grantee: iam.IGrantable): iam.Grant | undefined {
     if (!this.queueEncryptionKey) return undefined;
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['kms:Decrypt'],
-      resourceArns: [this.queueEncryptionKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `sqs.${Stack.of(this).region}.amazonaws.com` } },
-    });
+    const statement = keyUseVia(this, this.queueEncryptionKey, 'sqs', ['kms:Decrypt']);
+    return iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources, conditions: statement.conditions });
   }
 
   /** Checks one source as addSource() would add it; returns its own allowlist split by IP version. */

@@ -4,6 +4,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag-acknowledgements';
 import { isConcrete, Problems } from './validation';
+import type { HardenedWebhookEndpointProps } from './hardened-webhook-endpoint';
 
 export interface WebhookQueueProps {
   readonly encryptionKey: kms.IKey;
@@ -46,21 +47,18 @@ export class WebhookQueue extends Construct {
   }
 }
 
-/** What the endpoint is told about a queue the user brings instead of the one it would create. */
-export interface BroughtQueueOptions {
+/**
+ * What the endpoint is told about a queue the user brings instead of the one it would create: its
+ * own props as given, and the consumer's timeout where known (processorTimeout, or a lambda.Function
+ * processor's).
+ */
+export type BroughtQueueOptions = Pick<
+  HardenedWebhookEndpointProps,
+  'deadLetterQueue' | 'queueEncryptionKey' | 'maxReceiveCount' | 'queueRetentionPeriod' | 'processorTimeout'
+> & {
   readonly queue: sqs.IQueue;
-  /** The endpoint's `deadLetterQueue` prop. */
-  readonly deadLetterQueue?: sqs.IQueue;
-  /** The endpoint's `queueEncryptionKey` prop. */
-  readonly queueEncryptionKey?: kms.IKey;
-  /** Props that only shape a queue the endpoint creates: refused with a brought queue. */
-  readonly maxReceiveCount?: number;
-  readonly queueRetentionPeriod?: Duration;
-  /** The endpoint's `processorTimeout` prop, as given. */
-  readonly processorTimeout?: Duration;
-  /** The consumer's timeout, where known (processorTimeout, or a lambda.Function processor's). */
   readonly consumerTimeout?: Duration;
-}
+};
 
 /** What the endpoint alarms on and grants for a brought queue, and what it cannot see (synth warnings). */
 export interface BroughtQueue {
@@ -68,6 +66,14 @@ export interface BroughtQueue {
   readonly encryptionKey?: kms.IKey;
   /** [id, message]: the id (prefixed `cdk-hardened-webhook:`) lets a user acknowledge a warning. */
   readonly warnings: [string, string][];
+}
+
+/**
+ * The visibility timeout a queue needs for a consumer that may run `consumerSeconds`: 6× (a message
+ * still being processed must not become visible again), at most SQS's 12 hours.
+ */
+export function requiredVisibilitySeconds(consumerSeconds: number): number {
+  return Math.min(consumerSeconds * 6, 12 * 3600);
 }
 
 /** SQS's visibility timeout when none is set. */
@@ -110,11 +116,11 @@ export function checkBroughtQueue(problems: Problems, o: BroughtQueueOptions): B
   if (isConcrete(consumerSeconds) && !isConcrete(visibility) && o.processorTimeout === undefined) {
     warnings.push([
       'visibilityTimeoutNotVisible',
-      `CDK cannot read the visibility timeout of the queue you bring (${label}${cfn ? ', a token' : ', imported'}): make sure it is at least 6× the processor's timeout (${Math.min(consumerSeconds * 6, 12 * 3600)}s), or a message still being processed becomes visible and is processed again`,
+      `CDK cannot read the visibility timeout of the queue you bring (${label}${cfn ? ', a token' : ', imported'}): make sure it is at least 6× the processor's timeout (${requiredVisibilitySeconds(consumerSeconds)}s), or a message still being processed becomes visible and is processed again`,
     ]);
   }
   if (isConcrete(visibility) && isConcrete(consumerSeconds)) {
-    const required = Math.min(consumerSeconds * 6, 12 * 3600);
+    const required = requiredVisibilitySeconds(consumerSeconds);
     if (visibility < required) {
       problems.add(
         `the visibility timeout of the queue you bring (${label}) is ${visibility}s, shorter than 6× the consumer's timeout (6 × ${consumerSeconds}s = ${required}s, at most 12 hours): a message still being processed would become visible and be processed again; set visibilityTimeout: Duration.seconds(${required}) on that queue`,
