@@ -1,7 +1,9 @@
 // Bundles each Lambda handler under lib/handlers/<name>/index.ts into assets/<name>/index.js at the
 // library's own build, so a consumer's `cdk synth` never bundles (no esbuild, no Docker there).
 // `--if-stale` (this repo's example app, `npm test`) bundles only when a bundle is missing or older than
-// lib/, the lockfile or this script: nothing runs it at `npm install` (no `prepare` in a published package).
+// lib/, cli/, the lockfile or this script: nothing runs it at `npm install` (no `prepare` in a published package).
+// It also bundles the command line (cli/index.ts) into dist/cli/index.js, with its dependencies
+// (commander, the AWS SDK clients) inside: the published package has no runtime dependencies.
 import { build } from 'esbuild';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,9 +14,10 @@ const names = readdirSync(handlersDir).filter((n) => statSync(join(handlersDir, 
 
 if (process.argv.includes('--if-stale')) {
   const mtime = (path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs;
-  const outputs = names.map((name) => mtime(join(root, 'assets', name, 'index.js')));
+  const outputs = [...names.map((name) => mtime(join(root, 'assets', name, 'index.js'))), mtime(join(root, 'dist', 'cli', 'index.js'))];
   const inputs = [
     ...readdirSync(join(root, 'lib'), { recursive: true }).map((path) => join(root, 'lib', path)),
+    ...readdirSync(join(root, 'cli'), { recursive: true }).map((path) => join(root, 'cli', path)),
     join(root, 'package-lock.json'),
     new URL(import.meta.url).pathname,
   ];
@@ -23,6 +26,20 @@ if (process.argv.includes('--if-stale')) {
 }
 
 rmSync(join(root, 'assets'), { recursive: true, force: true });
+rmSync(join(root, 'dist', 'cli'), { recursive: true, force: true });
+const cli = build({
+  entryPoints: [join(root, 'cli', 'index.ts')],
+  outfile: join(root, 'dist', 'cli', 'index.js'),
+  bundle: true,
+  platform: 'node',
+  // Where users run it: their own Node (engines: >= 20), not Lambda's.
+  target: 'node20',
+  format: 'cjs',
+  banner: { js: '#!/usr/bin/env node' },
+  legalComments: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+});
 const results = await Promise.all(names.map((name) => build({
   entryPoints: [join(handlersDir, name, 'index.ts')],
   outfile: join(root, 'assets', name, 'index.js'),
@@ -38,6 +55,8 @@ const results = await Promise.all(names.map((name) => build({
   metafile: true,
   logLevel: 'warning',
 })));
+const cliBytes = Object.values((await cli).metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+console.log(`bundled cli: ${(cliBytes / 1024).toFixed(1)} KiB`);
 for (const [i, name] of names.entries()) {
   const bytes = Object.values(results[i].metafile.outputs).reduce((n, o) => n + o.bytes, 0);
   console.log(`bundled ${name}: ${(bytes / 1024).toFixed(1)} KiB`);

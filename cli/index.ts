@@ -1,0 +1,25 @@
+// The `cdk-hardened-webhook` command line (package.json "bin"). Bundled by scripts/bundle.mjs into
+// dist/cli/index.js with its dependencies (commander, the AWS SDK clients it calls): it is never part
+// of a Lambda bundle, and never compiled by jsii.
+import { Command } from 'commander';
+import { registerAwsCommands } from './commands/aws';
+import { registerLocalCommands } from './commands/local';
+
+export function buildProgram(): Command {
+  const program = new Command('cdk-hardened-webhook')
+    .description('Sign, send and serve webhooks locally with the verifier the Lambda runs; operate a deployed endpoint.')
+    .showHelpAfterError('(add --help for usage)')
+    .configureHelp({ sortSubcommands: false });
+  registerLocalCommands(program);
+  registerAwsCommands(program);
+  return program;
+}
+
+if (require.main === module) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = process.exitCode || 1;
+    });
+}
