@@ -1,3 +1,5 @@
+import type { AliasSender, CatalogueSender } from './schemes/catalogue';
+
 /** Which signature scheme a source uses, as plain data so it can cross from synth time to the handler. */
 export type SchemeConfig =
   | StandardWebhooksSchemeConfig
@@ -6,6 +8,7 @@ export type SchemeConfig =
   | { readonly type: 'slack' }
   | { readonly type: 'shopify' }
   | { readonly type: 'twilio' }
+  | { readonly type: CatalogueSender | AliasSender }
   | GenericHmacSchemeConfig;
 
 /**
@@ -55,8 +58,10 @@ export interface WebhookRequest {
   readonly headers: HeaderInput;
   /** The raw body exactly as received. Never re-encoded or parsed. */
   readonly body: string | Uint8Array;
-  /** The public URL the sender posted to (needed only by URL-signing schemes). */
+  /** The full public URL the sender posted to (needed only by URL-signing schemes: Twilio, Square, HubSpot). */
   readonly url?: string;
+  /** The HTTP method, for schemes that sign it (HubSpot). @default 'POST' */
+  readonly method?: string;
 }
 
 /**
@@ -123,6 +128,13 @@ export interface VerifiedWebhook {
   readonly dedupeKey: string;
   /** SHA-256 (hex) of the raw body. Computed on first read, once. */
   readonly payloadSha256: string;
+  /**
+   * Every metadata value the sender sent with the delivery, under one naming scheme: keys starting
+   * `signed.` are covered by the signature (`signed.eventId`, Twitch's `signed.messageId`), keys
+   * starting `unsigned.` are not (`unsigned.eventId`, `unsigned.eventType`, `unsigned.attempt`,
+   * `unsigned.shopDomain`, ...). In the order the scheme declares them; empty when there is none.
+   */
+  readonly metadata: Readonly<Record<string, string>>;
 }
 
 export interface RejectedWebhook {

@@ -7,9 +7,20 @@ import { StandardWebhooksScheme } from './schemes/standard-webhooks';
 import { StripeScheme } from './schemes/stripe';
 import { TwilioScheme } from './schemes/twilio';
 import { ActiveKey, SchemeConfig, VerifyResult, WebhookConfigurationError, WebhookRequest } from './types';
+import { ALIASES, SENDERS } from './schemes/catalogue';
+import { SenderScheme, SenderRow } from './schemes/sender';
+import { SignInput } from './schemes/scheme';
+
+const FAMILIES = ['standard-webhooks', 'stripe', 'github', 'slack', 'shopify', 'twilio', 'hmac'] as const;
+
+/** Every scheme type name `schemeFor` knows: the families, the catalogue's senders and its aliases. */
+export const SCHEME_TYPES: readonly string[] = [...FAMILIES, ...Object.keys(SENDERS), ...Object.keys(ALIASES)].sort();
 
 /** Builds the scheme implementation for a scheme config. Do it once and keep it. */
 export function schemeFor(config: SchemeConfig): Scheme {
+  const type = (config as { type?: unknown } | undefined)?.type;
+  if (typeof type === 'string' && Object.prototype.hasOwnProperty.call(SENDERS, type)) return new SenderScheme(type, (SENDERS as Record<string, SenderRow>)[type]);
+  if (typeof type === 'string' && Object.prototype.hasOwnProperty.call(ALIASES, type)) return new StandardWebhooksScheme(ALIASES[type as keyof typeof ALIASES]);
   switch (config.type) {
     case 'standard-webhooks':
       return new StandardWebhooksScheme(config);
@@ -26,7 +37,7 @@ export function schemeFor(config: SchemeConfig): Scheme {
     case 'hmac':
       return new GenericHmacScheme(config);
     default:
-      throw new WebhookConfigurationError(`Unknown signature scheme type: ${JSON.stringify((config as { type?: unknown }).type)}`);
+      throw new WebhookConfigurationError(`Unknown signature scheme type ${JSON.stringify(type)}: give one of ${SCHEME_TYPES.join(', ')}`);
   }
 }
 
@@ -108,6 +119,22 @@ export function verifyWithKeys(
   toleranceSeconds?: number,
 ): VerifyResult {
   return scheme.verify(request, keys, checkNow(nowMs), checkTolerance(toleranceSeconds ?? scheme.defaultToleranceSeconds ?? 0));
+}
+
+export interface SignOptions extends SignInput {
+  readonly scheme: SchemeConfig | Scheme;
+  /** The secret as the sender shows it. */
+  readonly secret: string;
+}
+
+/**
+ * The headers a sender would send with a delivery, signed as that sender signs: for local testing
+ * (the CLI's `sign`, `send`), and for tests of your own consumer. Throws a
+ * {@link WebhookConfigurationError} for a malformed secret, or a URL-signing scheme without `url`.
+ */
+export function signWebhook(options: SignOptions): Record<string, string> {
+  const scheme = isScheme(options.scheme) ? options.scheme : schemeFor(options.scheme);
+  return scheme.sign(options, options.secret);
 }
 
 function isScheme(scheme: SchemeConfig | Scheme): scheme is Scheme {

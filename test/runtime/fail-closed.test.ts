@@ -43,7 +43,7 @@ describe('WebhookVerifier, prepared once', () => {
   test('verifies like verifyWebhook, at any given time', () => {
     const verifier = new WebhookVerifier({ scheme: { type: 'stripe' }, secrets: [SECRET] });
     const fresh = { headers: { 'stripe-signature': stripeHeader(NOW / 1000) }, body: BODY };
-    expect(verifier.verify(fresh, NOW)).toEqual({ ok: true, timestamp: NOW / 1000 });
+    expect(verifier.verify(fresh, NOW)).toMatchObject({ ok: true, timestamp: NOW / 1000 });
     expect(verifier.verify(fresh, new Date(NOW))).toEqual(verifyWebhook(fresh, { scheme: { type: 'stripe' }, secrets: [SECRET], now: NOW }));
     expect(verifier.verify(stale, NOW)).toEqual({ ok: false, reason: 'timestamp_out_of_tolerance' });
     expect(verifier.verify({ headers: { 'stripe-signature': stripeHeader(NOW / 1000, 'whsec_other_secret_0123456789') }, body: BODY }, NOW)).toEqual({ ok: false, reason: 'signature_invalid' });

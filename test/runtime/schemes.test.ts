@@ -18,7 +18,7 @@ describe('Stripe against the stripe library', () => {
   const header = (payload = JSON_BODY, timestamp = NOW_S, s = secret) => stripe.webhooks.generateTestHeaderString({ payload, secret: s, timestamp });
 
   test('accepts what stripe signs; stripe accepts the same', () => {
-    expect(verify({ type: 'stripe' }, { 'Stripe-Signature': header() }, JSON_BODY, [secret])).toEqual({ ok: true, timestamp: NOW_S });
+    expect(verify({ type: 'stripe' }, { 'Stripe-Signature': header() }, JSON_BODY, [secret])).toMatchObject({ ok: true, timestamp: NOW_S });
     const live = Math.floor(Date.now() / 1000);
     expect(verify({ type: 'stripe' }, { 'stripe-signature': header(JSON_BODY, live) }, JSON_BODY, [secret], { now: live * 1000 }).ok).toBe(true);
     expect(() => stripe.webhooks.constructEvent(JSON_BODY, header(JSON_BODY, live), secret)).not.toThrow();
@@ -63,7 +63,7 @@ describe('GitHub against @octokit/webhooks-methods', () => {
   test('GitHub\'s documented example: "Hello, World!" signed with "It\'s a Secret to Everybody"', () => {
     const documented = 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17';
     const result = verify({ type: 'github' }, { 'x-hub-signature-256': documented, 'x-github-delivery': 'd1' }, 'Hello, World!', [secret]);
-    expect(result).toEqual({ ok: true, unsignedEventId: 'd1' });
+    expect(result).toMatchObject({ ok: true, unsignedEventId: 'd1' });
     expect(result).not.toHaveProperty('eventId', expect.anything());
   });
 
@@ -90,7 +90,7 @@ describe('Slack against its documented example', () => {
   const headers = { 'X-Slack-Request-Timestamp': '1531420618', 'X-Slack-Signature': 'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503' };
 
   test('accepts the documented request at its time, rejects it 5 minutes later as a replay', () => {
-    expect(verify({ type: 'slack' }, headers, body, [secret], { now: 1531420618_000 })).toEqual({ ok: true, timestamp: 1531420618, eventId: undefined });
+    expect(verify({ type: 'slack' }, headers, body, [secret], { now: 1531420618_000 })).toMatchObject({ ok: true, timestamp: 1531420618, eventId: undefined });
     expect(verify({ type: 'slack' }, headers, body, [secret], { now: 1531420919_000 })).toEqual({ ok: false, reason: 'timestamp_out_of_tolerance' });
     expect(verify({ type: 'slack' }, headers, body + 'x', [secret], { now: 1531420618_000 })).toEqual({ ok: false, reason: 'signature_invalid' });
   });
@@ -109,7 +109,7 @@ describe('Shopify', () => {
   const secret = 'shpss_0123456789abcdef0123456789ab';
   const sig = (body: string, s = secret) => createHmac('sha256', s).update(body, 'utf8').digest('base64');
   test('accepts base64 HMAC-SHA256 of the raw body, with the webhook id as an unsigned event id', () => {
-    expect(verify({ type: 'shopify' }, { 'X-Shopify-Hmac-Sha256': sig(JSON_BODY), 'X-Shopify-Webhook-Id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043' }, JSON_BODY, [secret])).toEqual({
+    expect(verify({ type: 'shopify' }, { 'X-Shopify-Hmac-Sha256': sig(JSON_BODY), 'X-Shopify-Webhook-Id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043' }, JSON_BODY, [secret])).toMatchObject({
       ok: true,
       unsignedEventId: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
     });
@@ -174,7 +174,7 @@ describe('Twilio against the twilio library', () => {
     const signature = twilio.getExpectedTwilioSignature(token, jsonUrl, {});
     expect(twilio.validateRequestWithBody(token, signature, jsonUrl, JSON_BODY)).toBe(true);
     const headers = { 'X-Twilio-Signature': signature, 'Content-Type': 'application/json', 'I-Twilio-Idempotency-Token': 'idem-1' };
-    expect(verify({ type: 'twilio' }, headers, JSON_BODY, [token], { url: jsonUrl })).toEqual({ ok: true, unsignedEventId: 'idem-1' });
+    expect(verify({ type: 'twilio' }, headers, JSON_BODY, [token], { url: jsonUrl })).toMatchObject({ ok: true, unsignedEventId: 'idem-1' });
     expect(verify({ type: 'twilio' }, headers, JSON_BODY + ' ', [token], { url: jsonUrl })).toEqual({ ok: false, reason: 'signature_invalid' });
   });
 });

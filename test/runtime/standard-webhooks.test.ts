@@ -24,7 +24,7 @@ const verify = (headers: Record<string, string | string[]>, body: string | Uint8
 
 describe('Standard Webhooks against the standardwebhooks library', () => {
   test('accepts what the library signs, returning the event id and timestamp', () => {
-    expect(verify(standardHeaders(SECRET, BODY))).toEqual({ ok: true, eventId: 'msg_p5jXN8AQM9LWM0D4loKWxJek', timestamp: NOW / 1000 });
+    expect(verify(standardHeaders(SECRET, BODY))).toMatchObject({ ok: true, eventId: 'msg_p5jXN8AQM9LWM0D4loKWxJek', timestamp: NOW / 1000 });
   });
 
   test('and the library accepts the same delivery (both agree on the signed content)', () => {

@@ -1,6 +1,24 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { DUPLICATE, HeaderValue, pickHeaders } from '../headers';
 import { ActiveKey, HeaderInput, REJECTION_REASONS, RejectionReason, VerifiedWebhook, VerifyResult } from '../types';
+
+const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * Every metadata value of a verified delivery under one naming scheme: `signed.eventId` for the
+ * signed id, `unsigned.eventId` / `unsigned.eventType` for the unsigned ones, then the scheme's own
+ * (`unsigned.attempt`, `signed.messageId`, ...) in the order it declares them.
+ */
+function metadataOf(signed: SignedContent): Readonly<Record<string, string>> {
+  const { eventId, unsignedEventId, unsignedEventType, metadata } = signed;
+  if (eventId === undefined && unsignedEventId === undefined && unsignedEventType === undefined && metadata === undefined) return NO_METADATA;
+  const out: Record<string, string> = {};
+  if (eventId !== undefined) out['signed.eventId'] = eventId;
+  if (unsignedEventId !== undefined) out['unsigned.eventId'] = unsignedEventId;
+  if (unsignedEventType !== undefined) out['unsigned.eventType'] = unsignedEventType;
+  if (metadata) for (const name of Object.keys(metadata)) out[name] ??= metadata[name];
+  return Object.freeze(out);
+}
 import { hmac, HmacAlgorithm } from './mac';
 
 /** One frozen result per reason, shared by every rejection for it. */
@@ -25,6 +43,8 @@ export class SignedContent {
   alternatePrefix: string | undefined = undefined;
   /** Whether the raw body follows the prefix in the signed content. */
   includeBody = true;
+  /** What is signed after the body (Box's timestamp, HubSpot's). */
+  suffix = '';
   /** The signed unix timestamp (seconds), when the scheme has one. */
   timestamp: number | undefined = undefined;
   /** An event id the signature covers (and so the dedupe key). Never set it from an unsigned header. */
@@ -39,6 +59,11 @@ export class SignedContent {
   /** Ids and types from headers the signature does not cover: forwarded, never trusted. */
   unsignedEventId: string | undefined = undefined;
   unsignedEventType: string | undefined = undefined;
+  /**
+   * Further delivery metadata (attempt number, shop domain, ...), as `signed.<name>` or
+   * `unsigned.<name>` keys in the order the scheme declares them; undefined when there is none.
+   */
+  metadata: Record<string, string> | undefined = undefined;
   /** A further check once a signature matched (Twilio's bodySHA256). */
   afterMatch: (() => boolean) | undefined = undefined;
   /** How many signatures were decoded into `signatures`. */
@@ -56,11 +81,13 @@ export class SignedContent {
     this.prefix = '';
     this.alternatePrefix = undefined;
     this.includeBody = true;
+    this.suffix = '';
     this.timestamp = undefined;
     this.eventId = undefined;
     this.dedupeContent = undefined;
     this.unsignedEventId = undefined;
     this.unsignedEventType = undefined;
+    this.metadata = undefined;
     this.afterMatch = undefined;
     this.count = 0;
     return this;
@@ -154,18 +181,30 @@ export function verifySigned(
 ): VerifyResult {
   if (keys.length === 0) return REJECTED.no_active_key;
   let matched = false;
-  const { prefix, alternatePrefix, signatures, count, includeBody } = signed;
+  let matchedKey: Buffer | undefined;
+  const { prefix, alternatePrefix, signatures, count, includeBody, suffix } = signed;
   // Index loops, no per-request arrays.
   for (let k = 0; k < keys.length && !matched; k++) {
     if (!(keys[k].notAfterMs > nowMs)) continue;
     for (let variant = 0; variant < 2; variant++) {
       const content = variant === 0 ? prefix : alternatePrefix;
       if (content === undefined) break;
-      const expected = hmac(algorithm, keys[k].key, content, includeBody ? body : undefined);
+      const expected = hmac(algorithm, keys[k].key, content, includeBody ? body : undefined, suffix);
       for (let c = 0; c < count; c++) matched = timingSafeEqual(expected, signatures[c]) || matched;
     }
+    if (matched) matchedKey = keys[k].key;
   }
   if (!matched || (signed.afterMatch && !signed.afterMatch())) return REJECTED.signature_invalid;
+  return accepted(signed, body, nowMs, toleranceSeconds, matchedKey!);
+}
+
+/**
+ * The checks every scheme makes once its signature (or token) matched: the timestamp against the
+ * tolerance, and that something signed keys duplicates. For schemes that match by other means than
+ * `verifySigned` (a shared token compared in constant time).
+ */
+export function accepted(signed: SignedContent, body: string | Uint8Array, nowMs: number, toleranceSeconds: number, matchedKey: Buffer): VerifyResult {
+  const { includeBody } = signed;
   if (signed.timestamp !== undefined && !(Math.abs(nowMs / 1000 - signed.timestamp) <= toleranceSeconds)) {
     return REJECTED.timestamp_out_of_tolerance;
   }
@@ -174,7 +213,18 @@ export function verifySigned(
   if (!includeBody && signed.eventId === undefined && signed.dedupeContent === undefined) {
     throw new Error('This scheme signs no raw body and set no signed dedupe content or event id');
   }
-  return new Verified(signed, body);
+  const result = new Verified(signed, body);
+  MATCHED_KEYS.set(result, matchedKey);
+  return result;
+}
+
+// Which key verified a result: read by the handshakes that answer with a MAC of the key (Zoom).
+// Kept off the result itself, so that logging or serialising a result can never carry a key.
+const MATCHED_KEYS = new WeakMap<object, Buffer>();
+
+/** The key that verified `result` (for a handshake answer that must be keyed), or undefined. */
+export function matchedKeyOf(result: VerifiedWebhook): Buffer | undefined {
+  return MATCHED_KEYS.get(result);
 }
 
 /** The result of a verified delivery; the two hashes are computed only when read, and once. */
@@ -184,6 +234,7 @@ class Verified implements VerifiedWebhook {
   readonly timestamp: number | undefined;
   readonly unsignedEventId: string | undefined;
   readonly unsignedEventType: string | undefined;
+  readonly metadata: Readonly<Record<string, string>>;
   readonly #body: string | Uint8Array;
   readonly #dedupeContent: string | undefined;
   #payloadSha256: string | undefined;
@@ -193,6 +244,7 @@ class Verified implements VerifiedWebhook {
     this.timestamp = signed.timestamp;
     this.unsignedEventId = signed.unsignedEventId;
     this.unsignedEventType = signed.unsignedEventType;
+    this.metadata = metadataOf(signed);
     this.#body = body;
     this.#dedupeContent = signed.dedupeContent;
   }

@@ -1,6 +1,7 @@
 import { RejectionReason, WebhookRequest } from '../types';
 import { isEventId, SignedContent } from './common';
-import { HmacScheme } from './scheme';
+import { randomUUID } from 'node:crypto';
+import { HmacScheme, SignInput } from './scheme';
 
 /**
  * GitHub: `X-Hub-Signature-256: sha256=<hex>` over the raw body. No timestamp and no id is signed:
@@ -15,6 +16,15 @@ export class GitHubScheme extends HmacScheme {
 
   constructor() {
     super('sha256');
+  }
+
+  sign(input: SignInput, secret: string): Record<string, string> {
+    return {
+      'content-type': 'application/json',
+      'x-github-delivery': input.id ?? randomUUID(),
+      'x-github-event': 'ping',
+      'x-hub-signature-256': `sha256=${this.mac(secret, '', input.body, 'hex')}`,
+    };
   }
 
   protected parse(headers: readonly (string | undefined)[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {

@@ -1,6 +1,7 @@
 import { GenericHmacSchemeConfig, RejectionReason, WebhookConfigurationError, WebhookRequest } from '../types';
 import { isEventId, parseTimestamp, SignedContent } from './common';
-import { HmacScheme } from './scheme';
+import { randomUUID } from 'node:crypto';
+import { HmacScheme, SignInput } from './scheme';
 
 // An HTTP field name (RFC 9110 token).
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -55,6 +56,20 @@ export class GenericHmacScheme extends HmacScheme {
     this.signatureHeaders = [config.signatureHeader.toLowerCase()];
     this.contentTypes = config.contentTypes ?? ['application/json'];
     this.defaultToleranceSeconds = config.timestampHeader ? 300 : undefined;
+  }
+
+  sign(input: SignInput, secret: string): Record<string, string> {
+    const { config } = this;
+    const headers: Record<string, string> = { 'content-type': this.contentTypes[0] };
+    let prefix = '';
+    if (config.timestampHeader) {
+      const t = String(input.timestamp ?? Math.floor(Date.now() / 1000));
+      headers[config.timestampHeader] = t;
+      prefix = t + this.separator;
+    }
+    if (config.eventIdHeader) headers[config.eventIdHeader] = input.id ?? randomUUID();
+    headers[config.signatureHeader] = this.prefix + this.mac(secret, prefix, input.body, config.encoding);
+    return headers;
   }
 
   protected parse(headers: readonly (string | undefined)[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { HeaderValue } from '../headers';
-import { ActiveKey, RejectionReason, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
+import { ActiveKey, HeaderInput, RejectionReason, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
 import { readHeaders, rejected, SignedContent, verifySigned } from './common';
-import { DIGEST_BYTES, HmacAlgorithm } from './mac';
+import { DIGEST_BYTES, hmac, HmacAlgorithm } from './mac';
 
 /** What the verifier needs from one signature scheme. Implementations are pure and synchronous. */
 export interface Scheme {
@@ -34,10 +34,62 @@ export interface Scheme {
    */
   verify(request: WebhookRequest, keys: readonly ActiveKey[], nowMs: number, toleranceSeconds: number): VerifyResult;
   /**
-   * A verified request the scheme answers itself instead of queueing (Slack's url_verification).
-   * Called only after the signature verified.
+   * A verified request the scheme answers itself instead of queueing (Slack's url_verification,
+   * Zoom's endpoint.url_validation, Twitch's webhook_callback_verification). Called only after the
+   * signature verified; never queued.
    */
-  immediateResponse?(body: string | Uint8Array): { body: string } | undefined;
+  immediateResponse?(body: string | Uint8Array, verified?: VerifiedWebhook, headers?: HeaderInput): ImmediateAnswer | undefined;
+  /** How the sender checks the endpoint before delivering, where it does (GET challenges included). */
+  readonly handshake?: Handshake;
+  /** Whether the sender issues the key itself (import it) rather than taking one generated here. */
+  readonly issuesKey?: boolean;
+  /**
+   * The headers the sender would send with `input`, signed with `secret` (the CLI's `sign`, tests).
+   * Throws a WebhookConfigurationError on a malformed secret or a missing URL for URL-signing schemes.
+   */
+  sign(input: SignInput, secret: string): Record<string, string>;
+}
+
+/** What a delivery to sign is made of. */
+export interface SignInput {
+  readonly body: string | Uint8Array;
+  /** The full public URL it is posted to (URL-signing schemes). */
+  readonly url?: string;
+  /** @default 'POST' */
+  readonly method?: string;
+  /** The event or message id, where the scheme sends one. @default a random id */
+  readonly id?: string;
+  /** Unix seconds. @default now */
+  readonly timestamp?: number;
+}
+
+/** A response the verifier gives itself, instead of queueing the request. */
+export interface ImmediateAnswer {
+  readonly body: string;
+  /** @default 'application/json' */
+  readonly contentType?: string;
+}
+
+/** A sender's endpoint-verification GET, as the handshake sees it. */
+export interface GetRequest {
+  readonly headers: HeaderInput;
+  /** Query string parameters, every value of each (a repeated parameter is ambiguous: refused). */
+  readonly query: Readonly<Record<string, readonly string[] | undefined>>;
+  /** The verify token kept beside the key in the source's secret (`verifyToken`), when there is one. */
+  readonly verifyToken?: string;
+}
+
+/**
+ * How a sender checks an endpoint before it delivers to it. `post` answers a verified POST the
+ * sender expects answered rather than queued; `get` answers the sender's verification GET, and only
+ * when it checks out (a verify token that matches in constant time, a challenge of safe characters):
+ * anything else is a rejection. Neither ever reaches the queue.
+ */
+export interface Handshake {
+  /** One line for the docs: what the sender sends and what it gets back. */
+  readonly description: string;
+  readonly post?: (body: string | Uint8Array, headers: HeaderInput, key: Buffer) => ImmediateAnswer | undefined;
+  readonly get?: (request: GetRequest, keys: readonly ActiveKey[], nowMs: number, scheme: Scheme) => ImmediateAnswer | RejectionReason;
 }
 
 /** Shared shape of the HMAC schemes: read the required headers, parse, then one constant-time check. */
@@ -71,6 +123,13 @@ export abstract class HmacScheme implements Scheme {
    * undefined), in that order. Never throws for sender input.
    */
   protected abstract parse(headers: readonly (string | undefined)[], request: WebhookRequest, out: SignedContent): RejectionReason | undefined;
+
+  abstract sign(input: SignInput, secret: string): Record<string, string>;
+
+  /** The signature over `prefix`, the body and `suffix` with `secret` decoded as this scheme decodes it. */
+  protected mac(secret: string, prefix: string, body: string | Uint8Array | undefined, encoding: 'hex' | 'base64', suffix = ''): string {
+    return hmac(this.algorithm, this.decodeKey(secret), prefix, body, suffix).toString(encoding);
+  }
 
   decodeKey(secret: string): Buffer {
     if (typeof secret !== 'string' || secret.length < 16) throw new WebhookConfigurationError('a signing secret must be a string of at least 16 characters');

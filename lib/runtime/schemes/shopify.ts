@@ -1,6 +1,7 @@
 import { RejectionReason, WebhookRequest } from '../types';
 import { isEventId, SignedContent } from './common';
-import { HmacScheme } from './scheme';
+import { randomUUID } from 'node:crypto';
+import { HmacScheme, SignInput } from './scheme';
 
 /**
  * Shopify: `X-Shopify-Hmac-SHA256` = base64 HMAC-SHA256 of the raw body with the app's client
@@ -15,6 +16,14 @@ export class ShopifyScheme extends HmacScheme {
 
   constructor() {
     super('sha256');
+  }
+
+  sign(input: SignInput, secret: string): Record<string, string> {
+    return {
+      'content-type': 'application/json',
+      'x-shopify-webhook-id': input.id ?? randomUUID(),
+      'x-shopify-hmac-sha256': this.mac(secret, '', input.body, 'base64'),
+    };
   }
 
   protected parse(headers: readonly (string | undefined)[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {

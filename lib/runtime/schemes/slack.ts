@@ -1,6 +1,6 @@
 import { RejectionReason, WebhookRequest } from '../types';
 import { parseTimestamp, SignedContent } from './common';
-import { HmacScheme } from './scheme';
+import { HmacScheme, SignInput } from './scheme';
 
 const MAX_CHALLENGE_BODY = 4096;
 
@@ -28,6 +28,11 @@ export class SlackScheme extends HmacScheme {
     out.prefix = `v0:${timestamp}:`;
     out.timestamp = sentAt;
     return undefined;
+  }
+
+  sign(input: SignInput, secret: string): Record<string, string> {
+    const t = String(input.timestamp ?? Math.floor(Date.now() / 1000));
+    return { 'content-type': 'application/json', 'x-slack-request-timestamp': t, 'x-slack-signature': `v0=${this.mac(secret, `v0:${t}:`, input.body, 'hex')}` };
   }
 
   immediateResponse(body: string | Uint8Array): { body: string } | undefined {

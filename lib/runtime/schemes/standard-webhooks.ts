@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { RejectionReason, StandardWebhooksSchemeConfig, WebhookConfigurationError, WebhookRequest } from '../types';
 import { isEventId, parseTimestamp, SignedContent } from './common';
-import { HmacScheme } from './scheme';
+import { HmacScheme, SignInput } from './scheme';
 
 const SECRET_PREFIX = 'whsec_';
 const MAX_SIGNATURE_HEADER = 4096;
@@ -36,6 +36,14 @@ export class StandardWebhooksScheme extends HmacScheme {
 
   generateKey(): string {
     return SECRET_PREFIX + randomBytes(32).toString('base64');
+  }
+
+  sign(input: SignInput, secret: string): Record<string, string> {
+    const [idHeader, timestampHeader, signatureHeader] = this.requiredHeaders;
+    const id = input.id ?? `msg_${randomBytes(12).toString('hex')}`;
+    const timestamp = String(input.timestamp ?? Math.floor(Date.now() / 1000));
+    const signature = this.mac(secret, `${id}.${timestamp}.`, input.body, 'base64');
+    return { 'content-type': 'application/json', [idHeader]: id, [timestampHeader]: timestamp, [signatureHeader]: `v1,${signature}` };
   }
 
   protected parse(required: readonly string[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {

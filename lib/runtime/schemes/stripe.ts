@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { RejectionReason, WebhookRequest } from '../types';
 import { parseTimestamp, SignedContent } from './common';
-import { HmacScheme } from './scheme';
+import { HmacScheme, SignInput } from './scheme';
 
 const MAX_HEADER = 4096;
 const MAX_ENTRIES = 32;
@@ -24,6 +24,11 @@ export class StripeScheme extends HmacScheme {
 
   generateKey(): string {
     return 'whsec_' + randomBytes(24).toString('base64url');
+  }
+
+  sign(input: SignInput, secret: string): Record<string, string> {
+    const t = String(input.timestamp ?? Math.floor(Date.now() / 1000));
+    return { 'content-type': 'application/json', 'stripe-signature': `t=${t},v1=${this.mac(secret, `${t}.`, input.body, 'hex')}` };
   }
 
   protected parse(required: readonly string[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ActiveKey, RejectionReason, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
 import { isEventId, SignedContent } from './common';
-import { HmacScheme } from './scheme';
+import { HmacScheme, SignInput } from './scheme';
 
 const URL_PARTS = /^(https?):\/\/([^/:?#]+)(?::(\d+))?(.*)$/;
 const HEX64 = /^[0-9a-fA-F]{64}$/;
@@ -29,6 +29,18 @@ export class TwilioScheme extends HmacScheme {
     // A caller's mistake, not the sender's: say so whatever the request looks like.
     if (!request.url) throw new WebhookConfigurationError('Twilio signs the public URL: pass the URL the sender posted to');
     return super.verify(request, keys, nowMs, toleranceSeconds);
+  }
+
+  /**
+   * Signs a form body over the URL and its sorted parameters; a URL carrying `bodySHA256` (what
+   * Twilio does for JSON bodies) is signed alone, and must carry the body's hash.
+   */
+  sign(input: SignInput, secret: string): Record<string, string> {
+    if (!input.url) throw new WebhookConfigurationError('Twilio signs the public URL: give the URL the delivery is posted to');
+    const query = input.url.indexOf('?');
+    const json = query >= 0 && new URLSearchParams(input.url.slice(query + 1)).has('bodySHA256');
+    const content = json ? input.url : input.url + sortedParams(typeof input.body === 'string' ? input.body : Buffer.from(input.body).toString('utf8'));
+    return { 'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded', 'x-twilio-signature': this.mac(secret, content, undefined, 'base64') };
   }
 
   protected parse(headers: readonly (string | undefined)[], { body, url: givenUrl }: WebhookRequest, out: SignedContent): RejectionReason | undefined {

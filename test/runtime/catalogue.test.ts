@@ -1,0 +1,90 @@
+import fc from 'fast-check';
+import { ActiveKey, SCHEME_TYPES, schemeFor, SchemeConfig, Scheme } from '../../lib/runtime';
+
+// Every scheme type the runtime knows, with what each needs to sign: a URL for the URL-signing ones.
+const URL = 'https://hooks.example.com/prod/webhooks/source?a=1&b=two';
+const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
+const GENERIC: SchemeConfig = { type: 'hmac', algorithm: 'sha256', signatureHeader: 'X-Sig', encoding: 'hex', signedContent: 'timestamp-body', timestampHeader: 'X-Ts' };
+
+function configOf(type: string): SchemeConfig {
+  return type === 'hmac' ? GENERIC : ({ type } as SchemeConfig);
+}
+
+function keysOf(scheme: Scheme, secret: string): ActiveKey[] {
+  return [{ key: scheme.decodeKey(secret), notAfterMs: Number.POSITIVE_INFINITY }];
+}
+
+const bodyArb = fc.oneof(
+  fc.json().map((j) => `{"data":${j}}`),
+  fc.uint8Array({ minLength: 1, maxLength: 512 }).map((b) => Buffer.from(b)),
+);
+
+describe.each(SCHEME_TYPES)('%s', (type) => {
+  const scheme = schemeFor(configOf(type));
+  const secret = scheme.generateKey();
+  const other = scheme.generateKey();
+  // Twilio signs form fields, not bytes: give it a form body.
+  const formOnly = type === 'twilio';
+  const sample = formOnly ? 'Body=hello&From=%2B15550001111' : '{"id":"evt_1","type":"ping"}';
+  const request = (headers: Record<string, string>, body: string | Buffer) => ({ headers, body, url: URL });
+
+  it('accepts what it signs and rejects another key', () => {
+    const headers = scheme.sign({ body: sample, url: URL, timestamp: NOW / 1000 }, secret);
+    const ok = scheme.verify(request(headers, sample), keysOf(scheme, secret), NOW, scheme.defaultToleranceSeconds ?? 0);
+    expect(ok).toMatchObject({ ok: true });
+    const wrong = scheme.verify(request(headers, sample), keysOf(scheme, other), NOW, scheme.defaultToleranceSeconds ?? 0);
+    expect(wrong).toEqual({ ok: false, reason: 'signature_invalid' });
+  });
+
+  it('rejects a one-byte change of the body, where the body is signed', () => {
+    const headers = scheme.sign({ body: sample, url: URL, timestamp: NOW / 1000 }, secret);
+    const changed = sample.replace('1', '2').replace('hello', 'hellp');
+    const result = scheme.verify(request(headers, changed), keysOf(scheme, secret), NOW, scheme.defaultToleranceSeconds ?? 0);
+    // Tokens (GitLab, Okta) bind no body: that is what makes them weaker than signatures.
+    if (type === 'gitlab' || type === 'okta') expect(result.ok).toBe(true);
+    else expect(result).toEqual({ ok: false, reason: 'signature_invalid' });
+  });
+
+  if (scheme.defaultToleranceSeconds !== undefined) {
+    it(`rejects a signed timestamp outside ${scheme.defaultToleranceSeconds} s, both ways`, () => {
+      const tolerance = scheme.defaultToleranceSeconds!;
+      for (const offset of [tolerance + 1, -(tolerance + 1)]) {
+        const headers = scheme.sign({ body: sample, url: URL, timestamp: NOW / 1000 + offset }, secret);
+        const result = scheme.verify(request(headers, sample), keysOf(scheme, secret), NOW, tolerance);
+        expect(result).toEqual({ ok: false, reason: 'timestamp_out_of_tolerance' });
+      }
+      const inside = scheme.sign({ body: sample, url: URL, timestamp: NOW / 1000 - tolerance + 1 }, secret);
+      expect(scheme.verify(request(inside, sample), keysOf(scheme, secret), NOW, tolerance).ok).toBe(true);
+    });
+  }
+
+  if (!formOnly) {
+    it('property: accepts sign(x) for any body, and no other body under the same headers', () => {
+      fc.assert(
+        fc.property(bodyArb, bodyArb, (body, otherBody) => {
+          const headers = scheme.sign({ body, url: URL, timestamp: NOW / 1000 }, secret);
+          const keys = keysOf(scheme, secret);
+          expect(scheme.verify(request(headers, body), keys, NOW, scheme.defaultToleranceSeconds ?? 0).ok).toBe(true);
+          if (type !== 'gitlab' && type !== 'okta' && !Buffer.from(body).equals(Buffer.from(otherBody))) {
+            expect(scheme.verify(request(headers, otherBody), keys, NOW, scheme.defaultToleranceSeconds ?? 0).ok).toBe(false);
+          }
+        }),
+        { numRuns: 40 },
+      );
+    });
+  }
+
+  it('property: no signature header value forges a delivery', () => {
+    const headers = scheme.sign({ body: sample, url: URL, timestamp: NOW / 1000 }, secret);
+    const names = scheme.signatureHeaders.filter((h) => Object.keys(headers).some((k) => k.toLowerCase() === h));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (forged) => {
+        const tampered: Record<string, string> = {};
+        for (const [k, v] of Object.entries(headers)) tampered[k] = names.includes(k.toLowerCase()) ? forged : v;
+        const result = scheme.verify(request(tampered, sample), keysOf(scheme, secret), NOW, scheme.defaultToleranceSeconds ?? 0);
+        if (result.ok) expect(forged).toBe(headers[Object.keys(headers).find((k) => names.includes(k.toLowerCase()))!]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
