@@ -17,5 +17,5 @@ export { TwilioScheme } from './schemes/twilio';
 export { GenericHmacScheme } from './schemes/hmac';
 export { SCHEME_TYPES, schemeFor, signWebhook, SignOptions, verifyWebhook, verifyWithKeys, VerifyOptions, WebhookVerifier, WebhookVerifierOptions } from './verify';
 export { GetRequest, Handshake, ImmediateAnswer, SignInput } from './schemes/scheme';
-export { SenderScheme, SenderRow, SignatureSpec, SignedPart, TimestampSpec, MetadataSpec } from './schemes/sender';
+export { CodeSender, SenderEntry, SenderScheme, SenderRow, SignatureSpec, SignedPart, TimestampSpec, MetadataSpec } from './schemes/sender';
 export { SENDERS, ALIASES, CatalogueSender, AliasSender, DEFAULT_TOLERANCE_SECONDS } from './schemes/catalogue';

@@ -8,7 +8,7 @@ import { StripeScheme } from './schemes/stripe';
 import { TwilioScheme } from './schemes/twilio';
 import { ActiveKey, SchemeConfig, VerifyResult, WebhookConfigurationError, WebhookRequest } from './types';
 import { ALIASES, SENDERS } from './schemes/catalogue';
-import { SenderScheme, SenderRow } from './schemes/sender';
+import { SenderEntry, SenderScheme } from './schemes/sender';
 import { SignInput } from './schemes/scheme';
 
 const FAMILIES = ['standard-webhooks', 'stripe', 'github', 'slack', 'shopify', 'twilio', 'hmac'] as const;
@@ -19,7 +19,10 @@ export const SCHEME_TYPES: readonly string[] = [...FAMILIES, ...Object.keys(SEND
 /** Builds the scheme implementation for a scheme config. Do it once and keep it. */
 export function schemeFor(config: SchemeConfig): Scheme {
   const type = (config as { type?: unknown } | undefined)?.type;
-  if (typeof type === 'string' && Object.prototype.hasOwnProperty.call(SENDERS, type)) return new SenderScheme(type, (SENDERS as Record<string, SenderRow>)[type]);
+  if (typeof type === 'string' && Object.prototype.hasOwnProperty.call(SENDERS, type)) {
+    const entry: SenderEntry = (SENDERS as Record<string, SenderEntry>)[type];
+    return 'create' in entry ? entry.create() : new SenderScheme(type, entry);
+  }
   if (typeof type === 'string' && Object.prototype.hasOwnProperty.call(ALIASES, type)) return new StandardWebhooksScheme(ALIASES[type as keyof typeof ALIASES]);
   switch (config.type) {
     case 'standard-webhooks':

@@ -55,6 +55,19 @@ export interface SenderRow {
   readonly maxSignatures?: number;
 }
 
+/**
+ * A sender whose scheme is genuinely different from a header HMAC (Mailgun signs fields inside the
+ * body; Linear puts its timestamp in the body): code of its own, behind the same catalogue entry.
+ */
+export interface CodeSender {
+  readonly docs: string;
+  readonly issuesKey: boolean;
+  readonly create: () => Scheme;
+}
+
+/** One catalogue entry: a row of data, or code. */
+export type SenderEntry = SenderRow | CodeSender;
+
 export type SignatureSpec =
   /** One signature in one header, after an optional fixed prefix (`sha256=`, `v0=`). */
   | { readonly kind: 'header'; readonly header: string; readonly prefix?: string }

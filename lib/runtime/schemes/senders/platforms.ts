@@ -1,0 +1,106 @@
+import { RejectionReason } from '../../types';
+import { Handshake, ImmediateAnswer } from '../scheme';
+import { CHALLENGE, sameSecret, single, singleHeader, smallJson } from '../handshakes';
+import { SenderEntry } from '../sender';
+
+// Social, media, identity and messaging platforms: rows of the sender catalogue (see ../catalogue.ts for how a row is read and tested).
+/**
+ * Twitch EventSub: a signed `webhook_callback_verification` message; the answer is the challenge,
+ * as text/plain.
+ * https://dev.twitch.tv/docs/eventsub/handling-webhook-events/#responding-to-a-challenge-request
+ */
+export const TWITCH_CALLBACK_VERIFICATION: Handshake = {
+  description: 'signed `webhook_callback_verification` POST → the `challenge`, text/plain',
+  post(body, headers): ImmediateAnswer | undefined {
+    if (singleHeader(headers, 'twitch-eventsub-message-type') !== 'webhook_callback_verification') return undefined;
+    const challenge = smallJson(body, 'challenge')?.challenge;
+    if (typeof challenge !== 'string' || !CHALLENGE.test(challenge)) return undefined;
+    return { body: challenge, contentType: 'text/plain' };
+  },
+};
+
+/**
+ * Meta (Facebook, Instagram, WhatsApp): `GET ?hub.mode=subscribe&hub.verify_token=<token>&hub.challenge=<n>`,
+ * answered with the challenge only when the verify token equals the one kept beside the app secret
+ * in the source's secret (`{"current": "<app secret>", "verifyToken": "<token>"}`).
+ * https://developers.facebook.com/docs/graph-api/webhooks/getting-started#verification-requests
+ */
+export const META_VERIFICATION: Handshake = {
+  description: 'GET `hub.mode=subscribe`, `hub.verify_token`, `hub.challenge` → the challenge, when the token equals the secret\'s `verifyToken`',
+  get({ query, verifyToken }): ImmediateAnswer | RejectionReason {
+    const mode = single(query, 'hub.mode');
+    const token = single(query, 'hub.verify_token');
+    const challenge = single(query, 'hub.challenge');
+    if (mode !== 'subscribe' || token === undefined || challenge === undefined || !CHALLENGE.test(challenge)) return 'malformed_header';
+    if (!verifyToken) return 'no_active_key';
+    if (!sameSecret(token, verifyToken)) return 'signature_invalid';
+    return { body: challenge, contentType: 'text/plain' };
+  },
+};
+
+/**
+ * Okta event hooks: a one-time GET with `X-Okta-Verification-Challenge`, sent with the hook's
+ * authorization header; answered `{"verification": "<challenge>"}` only when that header verifies.
+ * https://developer.okta.com/docs/concepts/event-hooks/#one-time-verification-request
+ */
+export const OKTA_VERIFICATION: Handshake = {
+  description: 'GET with `X-Okta-Verification-Challenge` and the hook\'s authorization header → `{"verification": challenge}`, when the header verifies',
+  get({ headers }, keys, nowMs, scheme): ImmediateAnswer | RejectionReason {
+    const challenge = singleHeader(headers, 'x-okta-verification-challenge');
+    if (challenge === undefined || !CHALLENGE.test(challenge)) return 'malformed_header';
+    const verified = scheme.verify({ headers, body: '' }, keys, nowMs, scheme.defaultToleranceSeconds ?? 0);
+    if (!verified.ok) return verified.reason;
+    return { body: JSON.stringify({ verification: challenge }) };
+  },
+};
+
+export const PLATFORMS = {
+  /** https://dev.twitch.tv/docs/eventsub/handling-webhook-events/#verifying-the-event-message */
+  twitch: {
+    docs: 'https://dev.twitch.tv/docs/eventsub/handling-webhook-events/#verifying-the-event-message',
+    algorithm: 'sha256',
+    encoding: 'hex',
+    signature: { kind: 'header', header: 'twitch-eventsub-message-signature', prefix: 'sha256=' },
+    signed: [{ header: 'twitch-eventsub-message-id' }, 'timestamp', 'body'],
+    // Twitch: "verify that the timestamp is not older than 10 minutes".
+    timestamp: { header: 'twitch-eventsub-message-timestamp', format: 'iso8601', toleranceSeconds: 600 },
+    signedIdHeader: 'twitch-eventsub-message-id',
+    metadata: [
+      { header: 'twitch-eventsub-message-type', name: 'messageType' },
+      { header: 'twitch-eventsub-subscription-type', name: 'eventType' },
+      { header: 'twitch-eventsub-message-retry', name: 'attempt' },
+      { header: 'twitch-eventsub-subscription-version', name: 'subscriptionVersion' },
+    ],
+    // The secret is ours to choose (10 to 100 ASCII characters): we generate it.
+    minKeyLength: 10,
+    contentTypes: ['application/json'],
+    issuesKey: false,
+    handshake: TWITCH_CALLBACK_VERIFICATION,
+  },
+  /** https://developers.facebook.com/docs/graph-api/webhooks/getting-started#event-notifications */
+  meta: {
+    docs: 'https://developers.facebook.com/docs/graph-api/webhooks/getting-started#event-notifications',
+    algorithm: 'sha256',
+    encoding: 'hex',
+    signature: { kind: 'header', header: 'x-hub-signature-256', prefix: 'sha256=' },
+    signed: ['body'],
+    contentTypes: ['application/json'],
+    issuesKey: true,
+    handshake: META_VERIFICATION,
+  },
+  /**
+   * Okta event hooks: the authorization header the hook is configured with, compared in constant
+   * time (a token, so weaker than a signature); answers the one-time verification GET.
+   * https://developer.okta.com/docs/concepts/event-hooks/
+   */
+  okta: {
+    docs: 'https://developer.okta.com/docs/concepts/event-hooks/',
+    algorithm: 'token',
+    encoding: 'hex',
+    signature: { kind: 'header', header: 'authorization' },
+    signed: [],
+    contentTypes: ['application/json'],
+    issuesKey: false,
+    handshake: OKTA_VERIFICATION,
+  },
+} satisfies Record<string, SenderEntry>;
