@@ -14,6 +14,11 @@ export interface KeySetDocument {
    * instead of after the grace window (emergency revoke).
    */
   readonly revokePrevious?: boolean;
+  /**
+   * A token the sender echoes when it verifies the endpoint (Meta's Verify Token), kept beside the key
+   * because it is a secret too. It verifies no signature.
+   */
+  readonly verifyToken?: string;
 }
 
 export interface PreviousKey {
@@ -38,10 +43,12 @@ export function parseKeySet(secretString: string): KeySetDocument {
     throw new InvalidKeySetError('it is not JSON');
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new InvalidKeySetError('it is not a JSON object');
-  const { current, previous, revokePrevious } = doc as Record<string, unknown>;
+  const { current, previous, revokePrevious, verifyToken } = doc as Record<string, unknown>;
   if (typeof current !== 'string' || current.length === 0) throw new InvalidKeySetError('"current" must be a non-empty string');
   if (revokePrevious !== undefined && typeof revokePrevious !== 'boolean') throw new InvalidKeySetError('"revokePrevious" must be true or false');
-  if (previous === undefined) return revokePrevious ? { current, revokePrevious } : { current };
+  if (verifyToken !== undefined && (typeof verifyToken !== 'string' || verifyToken.length === 0)) throw new InvalidKeySetError('"verifyToken" must be a non-empty string');
+  const token = verifyToken === undefined ? {} : { verifyToken: verifyToken as string };
+  if (previous === undefined) return revokePrevious ? { current, revokePrevious, ...token } : { current, ...token };
   if (!Array.isArray(previous)) throw new InvalidKeySetError('"previous" must be an array');
   const checked = previous.map((entry, i) => {
     const { key, notAfter } = (entry ?? {}) as Record<string, unknown>;
@@ -51,7 +58,7 @@ export function parseKeySet(secretString: string): KeySetDocument {
     }
     return { key, notAfter };
   });
-  return revokePrevious ? { current, previous: checked, revokePrevious } : { current, previous: checked };
+  return revokePrevious ? { current, previous: checked, revokePrevious, ...token } : { current, previous: checked, ...token };
 }
 
 /**
@@ -87,5 +94,5 @@ export function rotateKeySet(doc: KeySetDocument, newKey: string, nowMs: number,
     // A revoke (grace 0) ends every earlier key too: the point is that nothing old verifies any more.
     if (graceMs > 0 && notAfterMs > nowMs && p.key !== newKey) previous.push(p);
   }
-  return { current: newKey, previous };
+  return doc.verifyToken === undefined ? { current: newKey, previous } : { current: newKey, previous, verifyToken: doc.verifyToken };
 }

@@ -65,8 +65,8 @@ describe('duplicate and replay rejection (DynamoDB via dynalite)', () => {
     expect(JSON.parse(again.body)).toMatchObject({ received: true, duplicate: true });
     const other = '{"action":"closed","number":7}';
     expect((await handler(apiEvent({ body: other, headers: github('d-2', other) }))).statusCode).toBe(200);
-    expect(aws.queue.map((m) => m.attributes.unsignedEventId.StringValue)).toEqual(['d-1', 'd-2']);
-    expect(aws.queue.map((m) => m.attributes.eventId)).toEqual([undefined, undefined]);
+    expect(aws.queue.map((m) => m.attributes['unsigned.eventId'].StringValue)).toEqual(['d-1', 'd-2']);
+    expect(aws.queue.map((m) => m.attributes['signed.eventId'])).toEqual([undefined, undefined]);
   });
 
   test('a replay with a new (unsigned) delivery id is still a duplicate: GitHub keys on the signed body', async () => {
@@ -195,9 +195,9 @@ describe('duplicate and replay rejection (DynamoDB via dynalite)', () => {
     expect(JSON.parse(replay.body)).toMatchObject({ duplicate: true });
     expect(aws.queue).toHaveLength(1);
     expect(aws.queue[0].attributes).toMatchObject({
-      unsignedEventType: { DataType: 'String', StringValue: 'orders/create' },
-      unsignedEventId: { DataType: 'String', StringValue: 'w-1' },
+      'unsigned.eventId': { DataType: 'String', StringValue: 'w-1' },
+      'unsigned.eventType': { DataType: 'String', StringValue: 'orders/create' },
     });
-    expect(aws.queue[0].attributes.eventId).toBeUndefined();
+    expect(aws.queue[0].attributes['signed.eventId']).toBeUndefined();
   });
 });

@@ -68,9 +68,9 @@ describe('verifier handler', () => {
     expect(message.body).toBe(BODY);
     const attr = (name: string) => message.attributes[name]?.StringValue;
     expect(attr('source')).toBe('billing');
-    expect(attr('eventId')).toBe('msg_2Lk');
+    expect(attr('signed.eventId')).toBe('msg_2Lk');
     expect(attr('dedupeKey')).toBe('msg_2Lk');
-    expect(attr('unsignedEventId')).toBeUndefined();
+    expect(attr('unsigned.eventId')).toBeUndefined();
     expect(attr('payloadSha256')).toBe(createHash('sha256').update(BODY, 'utf8').digest('hex'));
     expect(attr('receivedAt')).toBe('2026-11-22T12:00:00.000Z');
     expect(attr('bodyEncoding')).toBe('utf8');
@@ -215,9 +215,9 @@ describe('verifier handler', () => {
     expect((await handler(apiEvent({ body: BODY, headers }))).statusCode).toBe(200);
     // THEN the unsigned headers travel under unsigned names, and the dedupe key is the signed body's
     const { attributes } = aws.queue[0];
-    expect(attributes.eventId).toBeUndefined();
-    expect(attributes.unsignedEventId.StringValue).toBe('72d3162e-cc78-11e3-81ab-4c9367dc0958');
-    expect(attributes.unsignedEventType.StringValue).toBe('issues');
+    expect(attributes['signed.eventId']).toBeUndefined();
+    expect(attributes['unsigned.eventId'].StringValue).toBe('72d3162e-cc78-11e3-81ab-4c9367dc0958');
+    expect(attributes['unsigned.eventType'].StringValue).toBe('issues');
     expect(attributes.dedupeKey.StringValue).toBe(`sha256:${createHash('sha256').update(BODY).digest('hex')}`);
     expect(Object.keys(attributes).length).toBeLessThanOrEqual(10);
     expect(lastLog()).toMatchObject({ outcome: 'Accepted', unsignedEventId: '72d3162e-cc78-11e3-81ab-4c9367dc0958', unsignedEventType: 'issues' });

@@ -1,9 +1,21 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { activeKeyStrings, headerValue, parseImportedSecret, parseKeySet, RejectionReason, SchemeConfig, schemeFor, verifyWithKeys } from '../../runtime';
+import {
+  activeKeyStrings,
+  headerValue,
+  ImmediateAnswer,
+  KeySetDocument,
+  parseImportedSecret,
+  parseKeySet,
+  RejectionReason,
+  SchemeConfig,
+  schemeFor,
+  verifyWithKeys,
+} from '../../runtime';
 import { KeyCache, KeyString } from '../shared/key-cache';
 import { DedupeOptions, DedupeStore } from './dedupe';
 import { Outcome } from '../../metrics-contract';
@@ -88,6 +100,7 @@ const STATUS_TEXT: Record<number, string> = {
   200: 'Received',
   400: 'Bad request',
   401: 'Unauthorized',
+  405: 'Method not allowed',
   409: 'Already being processed; retry later',
   413: 'Payload too large',
   415: 'Unsupported media type',
@@ -105,6 +118,12 @@ const REJECTIONS: Record<RejectionReason, { status: number; outcome: Outcome }> 
   no_active_key: { status: 500, outcome: 'SecretUnavailable' },
 };
 
+/** The staging label under which an unsigned handshake's captured value (Notion's token) is kept. */
+export const CAPTURED_STAGE = 'HANDSHAKE_CAPTURED';
+
+// SQS allows 10 message attributes: 7 are always sent, so 3 are left for the sender's metadata.
+const MAX_ATTRIBUTES = 10;
+
 // Characters SQS accepts in a message body; anything else travels base64-encoded.
 const SQS_UNSAFE = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
@@ -116,8 +135,14 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
   const telemetry = new Telemetry(config.endpoint, config.source, deps.write);
   if (config.dedupe && !deps.dynamodb) throw new Error('A dedupe table is configured but no DynamoDB client was given');
   const dedupe = config.dedupe && deps.dynamodb ? new DedupeStore(deps.dynamodb, config.dedupe) : undefined;
+  // The verify token kept beside the key (Meta's), refreshed with the keys: read by GET handshakes.
+  let verifyToken: string | undefined;
   const cache = new KeyCache({
-    load: () => loadKeys(deps.secrets, config, now()),
+    load: async () => {
+      const { keys, doc } = await loadKeys(deps.secrets, config, now());
+      verifyToken = doc.verifyToken;
+      return keys;
+    },
     decode: (secret) => scheme.decodeKey(secret),
     ttlMs: config.cacheTtlMs,
     missRefreshIntervalMs: config.missRefreshIntervalMs,
@@ -130,20 +155,61 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
     const started = now();
     const requestId = event.requestContext?.requestId ?? randomUUID();
     const sourceIp = event.requestContext?.identity?.sourceIp;
-    const finish = (status: number, outcome: Outcome, extra: Extra = {}, answer?: string) => {
+    const finish = (status: number, outcome: Outcome, extra: Extra = {}, answer?: ImmediateAnswer) => {
       telemetry.record({ requestId, outcome, status, sourceIp, latencyMs: now() - started, ...extra });
       return respond(status, requestId, answer ?? (extra.reason === 'duplicate' ? { duplicate: true } : undefined));
     };
-
     const headers = event.multiValueHeaders ?? event.headers ?? {};
+    const method = (event.httpMethod ?? 'POST').toUpperCase();
+
+    if (method === 'GET') {
+      // Only a sender's endpoint verification: answered when it checks out, never queued.
+      if (!scheme.handshake?.get) return finish(405, 'Malformed', { reason: 'method_not_allowed' });
+      let keys;
+      try {
+        keys = await cache.get();
+      } catch (error) {
+        return finish(503, 'SecretUnavailable', { reason: 'secret_unavailable', ...errorFields(error) });
+      }
+      const query = event.multiValueQueryStringParameters ?? {};
+      const answer = scheme.handshake.get({ headers, query, verifyToken }, keys, now(), scheme);
+      if (typeof answer === 'string') {
+        const { status, outcome } = REJECTIONS[answer];
+        return finish(status, outcome, { reason: answer });
+      }
+      return finish(200, 'Accepted', { reason: 'answered_handshake' }, answer);
+    }
+    if (method !== 'POST') return finish(405, 'Malformed', { reason: 'method_not_allowed' });
+
     const contentType = headerValue(headers, 'content-type');
     const mediaType = typeof contentType === 'string' ? contentType.split(';', 1)[0].trim().toLowerCase() : undefined;
     if (!mediaType || !scheme.contentTypes.includes(mediaType)) return finish(415, 'Malformed', { reason: 'unsupported_media_type' });
     if (!event.body) return finish(400, 'Malformed', { reason: 'empty_body' });
 
+    // With binary media type */* on the API, every body arrives base64-encoded: the exact bytes the
+    // sender signed, which is what is verified. (A text body, from a test or another integration, is
+    // taken as its UTF-8 bytes.)
     const body: string | Buffer = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
     const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
     if (size > config.maxBodyBytes) return finish(413, 'Malformed', { reason: 'body_too_large', size });
+
+    // A sender's handshake made before it has a key (Notion's verification token): only for a POST
+    // with none of the signature headers. The captured value is kept as a pending version of the
+    // secret, which verifies nothing until an operator puts it as the key.
+    const unsigned = scheme.handshake?.unsigned;
+    if (unsigned && scheme.signatureHeaders.every((name) => headerValue(headers, name) === undefined)) {
+      const handshake = unsigned(body, headers);
+      if (handshake) {
+        try {
+          await deps.secrets.send(
+            new PutSecretValueCommand({ SecretId: config.secretId, SecretString: JSON.stringify({ captured: handshake.captured }), VersionStages: [CAPTURED_STAGE] }),
+          );
+        } catch (error) {
+          return finish(503, 'SecretUnavailable', { reason: 'handshake_store_failed', size, ...errorFields(error) });
+        }
+        return finish(200, 'Accepted', { reason: 'captured_handshake', size }, handshake.answer);
+      }
+    }
 
     let keys;
     try {
@@ -152,7 +218,7 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
       return finish(503, 'SecretUnavailable', { reason: 'secret_unavailable', size, ...errorFields(error) });
     }
     const url = scheme.signsUrl ? publicUrl(config.publicUrl, event) : undefined;
-    const request = { headers, body, url };
+    const request = { headers, body, url, method };
     let result = verifyWithKeys(scheme, request, keys, now(), config.toleranceSeconds);
     if (!result.ok && result.reason === 'signature_invalid') {
       const fresh = await cache.refreshAfterMiss();
@@ -163,8 +229,8 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
       return finish(status, outcome, { reason: result.reason, size });
     }
 
-    const immediate = scheme.immediateResponse?.(body);
-    if (immediate) return finish(200, 'Accepted', { reason: 'answered_directly', size }, immediate.body);
+    const immediate = scheme.immediateResponse?.(body, result, headers);
+    if (immediate) return finish(200, 'Accepted', { reason: 'answered_directly', size }, immediate);
 
     // Duplicates are keyed on signed material only (the scheme contract: a signed event id, the raw
     // body's hash, or the hash of the canonical form the signature covers), so neither a respelling of
@@ -183,29 +249,20 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
       if (claim === 'duplicate') return finish(200, 'Duplicate', { reason: 'duplicate', ...audit });
       if (claim === 'in_progress') return finish(409, 'Duplicate', { reason: 'in_progress', ...audit });
     }
-    const asText = typeof body === 'string' && !SQS_UNSAFE.test(body);
-    // At most 10 attributes (SQS's limit): seven always, then the signed and unsigned metadata.
+    const messageBody = sqsBody(body);
     const attributes: Record<string, MessageAttributeValue> = {
       source: text(config.source),
       receivedAt: text(new Date(started).toISOString()),
       payloadSha256: text(payloadSha256),
       dedupeKey: text(dedupeKey),
       contentType: text(mediaType),
-      bodyEncoding: text(asText ? 'utf8' : 'base64'),
+      bodyEncoding: text(messageBody.encoding),
       requestId: text(requestId),
     };
-    if (eventId) attributes.eventId = text(eventId);
-    if (unsignedEventId) attributes.unsignedEventId = text(unsignedEventId);
-    if (unsignedEventType) attributes.unsignedEventType = text(unsignedEventType);
+    addMetadata(attributes, result.metadata);
     let messageId: string | undefined;
     try {
-      const sent = await deps.sqs.send(
-        new SendMessageCommand({
-          QueueUrl: config.queueUrl,
-          MessageBody: asText ? (body as string) : Buffer.from(body).toString('base64'),
-          MessageAttributes: attributes,
-        }),
-      );
+      const sent = await deps.sqs.send(new SendMessageCommand({ QueueUrl: config.queueUrl, MessageBody: messageBody.text, MessageAttributes: attributes }));
       messageId = sent.MessageId;
     } catch (error) {
       // Not acknowledged: the sender gets a 5xx and retries, so nothing is lost. Releasing the claim
@@ -227,26 +284,57 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
   };
 }
 
+/**
+ * The message body as the queue carries it, unchanged from before binary bodies: the body's text
+ * when it is valid UTF-8 that SQS can carry (`utf8`), else its bytes in base64 (`base64`).
+ */
+function sqsBody(body: string | Buffer): { text: string; encoding: 'utf8' | 'base64' } {
+  const asText = typeof body === 'string' ? body : isUtf8(body) ? body.toString('utf8') : undefined;
+  if (asText !== undefined && !SQS_UNSAFE.test(asText)) return { text: asText, encoding: 'utf8' };
+  return { text: Buffer.from(body).toString('base64'), encoding: 'base64' };
+}
+
+/**
+ * The sender's metadata as message attributes, named as the runtime names them (`signed.<name>`
+ * when the signature covers the value, `unsigned.<name>` when not). SQS carries at most 10
+ * attributes; when the metadata does not fit in what is left, all but the last free slot go as their
+ * own attributes, in the order the scheme declares them, and the rest together as one JSON object in
+ * a `metadata` attribute. Nothing is dropped.
+ */
+export function addMetadata(attributes: Record<string, MessageAttributeValue>, metadata: Readonly<Record<string, string>>): void {
+  const names = Object.keys(metadata);
+  const free = MAX_ATTRIBUTES - Object.keys(attributes).length;
+  const own = names.length <= free ? names.length : free - 1;
+  for (let i = 0; i < own; i++) attributes[names[i]] = text(metadata[names[i]]);
+  if (own === names.length) return;
+  const rest: Record<string, string> = {};
+  for (let i = own; i < names.length; i++) rest[names[i]] = metadata[names[i]];
+  attributes.metadata = text(JSON.stringify(rest));
+}
+
 function text(value: string): MessageAttributeValue {
   return { DataType: 'String', StringValue: value };
 }
 
 /** The keys that verify now, read from Secrets Manager (AWSCURRENT, and AWSPREVIOUS for imported keys). */
-async function loadKeys(secrets: SecretsManagerClient, config: VerifierConfig, nowMs: number): Promise<KeyString[]> {
+async function loadKeys(secrets: SecretsManagerClient, config: VerifierConfig, nowMs: number): Promise<{ keys: KeyString[]; doc: KeySetDocument }> {
   const current = await secrets.send(new GetSecretValueCommand({ SecretId: config.secretId }));
   if (!current.SecretString) throw new Error('The signing secret has no string value');
-  if (config.keySource !== 'imported') return activeKeyStrings(parseKeySet(current.SecretString), nowMs);
+  if (config.keySource !== 'imported') {
+    const doc = parseKeySet(current.SecretString);
+    return { keys: activeKeyStrings(doc, nowMs), doc };
+  }
   const doc = parseImportedSecret(current.SecretString);
   const keys = activeKeyStrings(doc, nowMs);
   const notAfterMs = (current.CreatedDate?.getTime() ?? nowMs) + (config.graceMs ?? 0);
-  if (doc.revokePrevious || notAfterMs <= nowMs) return keys;
+  if (doc.revokePrevious || notAfterMs <= nowMs) return { keys, doc };
   try {
     const previous = await secrets.send(new GetSecretValueCommand({ SecretId: config.secretId, VersionStage: 'AWSPREVIOUS' }));
     if (previous.SecretString) keys.push({ key: parseImportedSecret(previous.SecretString).current, notAfterMs });
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
-  return keys;
+  return { keys, doc };
 }
 
 interface Extra {
@@ -260,16 +348,20 @@ interface Extra {
   errorCode?: string;
 }
 
-function respond(status: number, requestId: string, answer?: string | object): APIGatewayProxyResult {
+function respond(status: number, requestId: string, answer?: ImmediateAnswer | object): APIGatewayProxyResult {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
   };
   if (status === 503 || status === 409) headers['retry-after'] = '5';
-  if (typeof answer === 'string') return { statusCode: status, headers, body: answer };
+  if (isAnswer(answer)) return { statusCode: status, headers: { ...headers, 'content-type': answer.contentType ?? 'application/json' }, body: answer.body };
   const body = status === 200 ? { received: true, ...answer, requestId } : { error: STATUS_TEXT[status], requestId };
   return { statusCode: status, headers, body: JSON.stringify(body) };
+}
+
+function isAnswer(answer: unknown): answer is ImmediateAnswer {
+  return answer instanceof Object && typeof (answer as ImmediateAnswer).body === 'string';
 }
 
 /**
