@@ -1,7 +1,14 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 
 /** An API Gateway REST proxy event as the verifier receives it. */
-export function apiEvent(options: { body: string | null; headers: Record<string, string | string[]>; isBase64Encoded?: boolean; requestId?: string }): APIGatewayProxyEvent {
+export function apiEvent(options: {
+  body: string | null;
+  headers: Record<string, string | string[]>;
+  isBase64Encoded?: boolean;
+  requestId?: string;
+  httpMethod?: string;
+  query?: Record<string, string[]>;
+}): APIGatewayProxyEvent {
   const multiValueHeaders: Record<string, string[]> = {};
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers)) {
@@ -13,12 +20,12 @@ export function apiEvent(options: { body: string | null; headers: Record<string,
     body: options.body,
     headers,
     multiValueHeaders,
-    httpMethod: 'POST',
+    httpMethod: options.httpMethod ?? 'POST',
     isBase64Encoded: options.isBase64Encoded ?? false,
     path: '/webhooks/billing',
     pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
+    queryStringParameters: options.query ? Object.fromEntries(Object.entries(options.query).map(([k, v]) => [k, v[v.length - 1]])) : null,
+    multiValueQueryStringParameters: options.query ?? null,
     stageVariables: null,
     resource: '/webhooks/billing',
     requestContext: {
