@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { GenericHmacSchemeConfig, SchemeConfig, schemeFor } from './runtime';
+import { GenericHmacSchemeConfig, SCHEME_TYPES, SchemeConfig, schemeFor } from './runtime';
 import { KeySource } from './key-source';
 
 /** The hash of a generic HMAC signature. */
@@ -138,6 +138,202 @@ export class SignatureScheme {
     return new SignatureScheme({ type: 'twilio' });
   }
 
+  /**
+   * A sender of the catalogue by its runtime type name (`square`, `coinbase-commerce`, ...; the list
+   * is in the README's sender table): the same as the named preset.
+   */
+  public static sender(type: string): SignatureScheme {
+    if (!SCHEME_TYPES.includes(type) || type === 'hmac') {
+      throw new Error(`Unknown sender ${JSON.stringify(type)}: give one of ${SCHEME_TYPES.filter((t) => t !== 'hmac').join(', ')}, or describe it with SignatureScheme.hmac()`);
+    }
+    return new SignatureScheme({ type } as SchemeConfig);
+  }
+
+  /** Square: `x-square-hmacsha256-signature`: base64 HMAC-SHA256 over the notification URL followed by the body; the route's public URL is given to the verifier. */
+  public static square(): SignatureScheme {
+    return SignatureScheme.sender('square');
+  }
+
+  /** HubSpot (v3): `X-HubSpot-Signature-v3`: base64 HMAC-SHA256 over method, URI, body and the millisecond timestamp `X-HubSpot-Request-Timestamp`, 5 minutes. */
+  public static hubspot(): SignatureScheme {
+    return SignatureScheme.sender('hubspot');
+  }
+
+  /** Zoom: `x-zm-signature: v0=<hex>` over `v0:<timestamp>:<body>`; answers `endpoint.url_validation` after verifying it. */
+  public static zoom(): SignatureScheme {
+    return SignatureScheme.sender('zoom');
+  }
+
+  /** Paddle Billing: `Paddle-Signature: ts=...;h1=...` (several h1 while a secret rolls), HMAC-SHA256 over `ts:body`. */
+  public static paddle(): SignatureScheme {
+    return SignatureScheme.sender('paddle');
+  }
+
+  /** PagerDuty (v3): `X-PagerDuty-Signature: v1=<hex>[,v1=...]` over the body (several while a secret rolls). */
+  public static pagerduty(): SignatureScheme {
+    return SignatureScheme.sender('pagerduty');
+  }
+
+  /** Linear: `Linear-Signature`: hex HMAC-SHA256 of the body; the signed `webhookTimestamp` inside the body is checked against the tolerance. */
+  public static linear(): SignatureScheme {
+    return SignatureScheme.sender('linear');
+  }
+
+  /** Intercom: `X-Hub-Signature: sha1=<hex>` over the body, keyed with the app's client secret. */
+  public static intercom(): SignatureScheme {
+    return SignatureScheme.sender('intercom');
+  }
+
+  /** Mailgun: HMAC-SHA256 over the `timestamp` and `token` fields inside the body (JSON `signature` object or form fields), keyed with the webhook signing key. */
+  public static mailgun(): SignatureScheme {
+    return SignatureScheme.sender('mailgun');
+  }
+
+  /** Twitch EventSub: `Twitch-Eventsub-Message-Signature: sha256=<hex>` over message id + timestamp + body, 10 minutes; answers `webhook_callback_verification`. */
+  public static twitch(): SignatureScheme {
+    return SignatureScheme.sender('twitch');
+  }
+
+  /** Meta (Facebook, Instagram, WhatsApp): `X-Hub-Signature-256: sha256=<hex>` over the body with the app secret; answers the `hub.challenge` GET when `hub.verify_token` equals the `verifyToken` kept in the source's secret. */
+  public static meta(): SignatureScheme {
+    return SignatureScheme.sender('meta');
+  }
+
+  /** Razorpay: `X-Razorpay-Signature`: hex HMAC-SHA256 of the body with the webhook secret. */
+  public static razorpay(): SignatureScheme {
+    return SignatureScheme.sender('razorpay');
+  }
+
+  /** Paystack: `x-paystack-signature`: hex HMAC-SHA512 of the body with the secret key. */
+  public static paystack(): SignatureScheme {
+    return SignatureScheme.sender('paystack');
+  }
+
+  /** WooCommerce: `X-WC-Webhook-Signature`: base64 HMAC-SHA256 of the body. */
+  public static woocommerce(): SignatureScheme {
+    return SignatureScheme.sender('woocommerce');
+  }
+
+  /** Sentry: `Sentry-Hook-Signature`: hex HMAC-SHA256 of the body with the integration's client secret. */
+  public static sentry(): SignatureScheme {
+    return SignatureScheme.sender('sentry');
+  }
+
+  /** Zendesk: `X-Zendesk-Webhook-Signature`: base64 HMAC-SHA256 over the timestamp header followed by the body. */
+  public static zendesk(): SignatureScheme {
+    return SignatureScheme.sender('zendesk');
+  }
+
+  /** Typeform: `Typeform-Signature: sha256=<base64>` over the body. */
+  public static typeform(): SignatureScheme {
+    return SignatureScheme.sender('typeform');
+  }
+
+  /** Calendly: `Calendly-Webhook-Signature: t=...,v1=<hex>` over `t.body`. */
+  public static calendly(): SignatureScheme {
+    return SignatureScheme.sender('calendly');
+  }
+
+  /** Mux: `Mux-Signature: t=...,v1=<hex>` over `t.body`. */
+  public static mux(): SignatureScheme {
+    return SignatureScheme.sender('mux');
+  }
+
+  /** Lemon Squeezy: `X-Signature`: hex HMAC-SHA256 of the body. */
+  public static lemonsqueezy(): SignatureScheme {
+    return SignatureScheme.sender('lemonsqueezy');
+  }
+
+  /** DocuSign Connect: `X-DocuSign-Signature-1..N`: base64 HMAC-SHA256 of the body, one per active Connect key. */
+  public static docusign(): SignatureScheme {
+    return SignatureScheme.sender('docusign');
+  }
+
+  /** Box: `box-signature-primary` / `-secondary`: base64 HMAC-SHA256 over the body followed by `box-delivery-timestamp`, 10 minutes. */
+  public static box(): SignatureScheme {
+    return SignatureScheme.sender('box');
+  }
+
+  /** Dropbox: `X-Dropbox-Signature`: hex HMAC-SHA256 of the body with the app secret; answers the `challenge` GET. */
+  public static dropbox(): SignatureScheme {
+    return SignatureScheme.sender('dropbox');
+  }
+
+  /** Bitbucket: `X-Hub-Signature: sha256=<hex>` over the body. */
+  public static bitbucket(): SignatureScheme {
+    return SignatureScheme.sender('bitbucket');
+  }
+
+  /** Atlassian (Jira, Confluence): `X-Hub-Signature: sha256=<hex>` over the body, for webhooks registered with a secret. */
+  public static atlassian(): SignatureScheme {
+    return SignatureScheme.sender('atlassian');
+  }
+
+  /** Vercel: `x-vercel-signature`: hex HMAC-SHA1 of the body. */
+  public static vercel(): SignatureScheme {
+    return SignatureScheme.sender('vercel');
+  }
+
+  /** Coinbase Commerce: `X-CC-Webhook-Signature`: hex HMAC-SHA256 of the body with the shared secret. */
+  public static coinbaseCommerce(): SignatureScheme {
+    return SignatureScheme.sender('coinbase-commerce');
+  }
+
+  /** Segment: `X-Signature`: hex HMAC-SHA1 of the body with the shared secret. */
+  public static segment(): SignatureScheme {
+    return SignatureScheme.sender('segment');
+  }
+
+  /** LaunchDarkly: `X-LD-Signature`: hex HMAC-SHA256 of the body. */
+  public static launchdarkly(): SignatureScheme {
+    return SignatureScheme.sender('launchdarkly');
+  }
+
+  /** CircleCI: `circleci-signature: v1=<hex>` over the body. */
+  public static circleci(): SignatureScheme {
+    return SignatureScheme.sender('circleci');
+  }
+
+  /** Airtable: `X-Airtable-Content-MAC: hmac-sha256=<hex>` over the body, keyed with the base64-decoded `macSecretBase64`. */
+  public static airtable(): SignatureScheme {
+    return SignatureScheme.sender('airtable');
+  }
+
+  /** Notion: `X-Notion-Signature: sha256=<hex>` over the body with the verification token; the unsigned verification POST is answered and its token kept as a pending version of the source's secret for you to put as the key. */
+  public static notion(): SignatureScheme {
+    return SignatureScheme.sender('notion');
+  }
+
+  /** Twilio (HMAC-SHA256): Twilio's HMAC-SHA256 request signatures over the public URL and the sorted form parameters (or the URL's `bodySHA256`). */
+  public static twilioSha256(): SignatureScheme {
+    return SignatureScheme.sender('twilio-sha256');
+  }
+
+  /** GitLab: `X-Gitlab-Token`: a shared token compared in constant time. A token is weaker than a signature: it does not bind the body, and whoever sees one delivery can send anything. */
+  public static gitlab(): SignatureScheme {
+    return SignatureScheme.sender('gitlab');
+  }
+
+  /** Okta event hooks: the hook's `Authorization` header, a shared token compared in constant time (weaker than a signature); answers the one-time verification GET. */
+  public static okta(): SignatureScheme {
+    return SignatureScheme.sender('okta');
+  }
+
+  /** OpenAI: Standard Webhooks (`webhook-*` headers), as OpenAI signs. */
+  public static openai(): SignatureScheme {
+    return SignatureScheme.sender('openai');
+  }
+
+  /** Clerk: Standard Webhooks delivered through Svix (`svix-*` headers). */
+  public static clerk(): SignatureScheme {
+    return SignatureScheme.sender('clerk');
+  }
+
+  /** Resend: Standard Webhooks delivered through Svix (`svix-*` headers). */
+  public static resend(): SignatureScheme {
+    return SignatureScheme.sender('resend');
+  }
+
   /** Any HMAC sender, described by its algorithm, header, encoding and signed content. */
   public static hmac(options: GenericHmacOptions): SignatureScheme {
     const config: GenericHmacSchemeConfig = {
@@ -164,6 +360,19 @@ export class SignatureScheme {
   private readonly required: readonly string[];
   private readonly signatures: readonly string[];
   private readonly mediaTypes: readonly string[];
+  private readonly issuedBySender: boolean;
+  /**
+   * How the sender verifies the endpoint before delivering, when it does (answered by the verifier,
+   * never queued).
+   */
+  public readonly handshake?: string;
+  /** Whether the sender verifies the endpoint with a GET (the route then answers GET too). */
+  public readonly answersGet: boolean;
+  /**
+   * Whether the sender's handshake arrives before any key exists (Notion): the verifier keeps what it
+   * captures as a pending version of the source's secret, and so may write that version.
+   */
+  public readonly capturesHandshake: boolean;
 
   private constructor(config: SchemeConfig) {
     // Building the runtime scheme validates the configuration (header names, combinations).
@@ -174,6 +383,10 @@ export class SignatureScheme {
     this.signatures = scheme.signatureHeaders;
     this.mediaTypes = scheme.contentTypes;
     this.signsUrl = scheme.signsUrl;
+    this.issuedBySender = scheme.issuesKey ?? SENDER_ISSUED_KEYS.includes(config.type);
+    this.handshake = scheme.handshake?.description ?? (config.type === 'slack' ? 'signed `url_verification` POST → its `challenge`' : undefined);
+    this.answersGet = scheme.handshake?.get !== undefined;
+    this.capturesHandshake = scheme.handshake?.unsigned !== undefined;
     this.defaultTolerance = scheme.defaultToleranceSeconds === undefined ? undefined : Duration.seconds(scheme.defaultToleranceSeconds);
   }
 
@@ -192,9 +405,12 @@ export class SignatureScheme {
     return [...this.mediaTypes];
   }
 
-  /** Stripe, Slack, Shopify and Twilio issue the signing key themselves; others take one we generate. */
+  /**
+   * Senders that issue the signing key themselves (Stripe, Slack, Shopify, Twilio, Square, Meta, ...)
+   * have it imported; those whose user types one in take one generated here.
+   */
   public get defaultKeySource(): KeySource {
-    return SENDER_ISSUED_KEYS.includes(this.schemeType) ? KeySource.IMPORTED : KeySource.GENERATED;
+    return this.issuedBySender ? KeySource.IMPORTED : KeySource.GENERATED;
   }
 
   /** Whether bodies are JSON objects (lets API Gateway's request validator require one). */

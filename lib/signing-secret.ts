@@ -59,7 +59,9 @@ export class SigningSecret extends Construct {
           : "Webhook signing key issued by the sender: put-secret-value the sender's key (see README)",
       encryptionKey: props.encryptionKey,
       generateSecretString: {
-        secretStringTemplate: JSON.stringify({ previous: [] }),
+        // A sender that hands its key over in an unsigned handshake (Notion) finds the secret waiting:
+        // the verifier keeps what that handshake carries until the key is put (see KeySetDocument).
+        secretStringTemplate: JSON.stringify(props.keySource === KeySource.IMPORTED && props.scheme.capturesHandshake ? { previous: [], awaitingKey: true } : { previous: [] }),
         generateStringKey: 'current',
         passwordLength: 44,
         excludePunctuation: true,

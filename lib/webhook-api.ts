@@ -101,7 +101,6 @@ export class WebhookApi extends Construct {
   public readonly domain?: apigw.DomainName;
   private readonly webhooks: apigw.Resource;
   private readonly validator: apigw.RequestValidator;
-  private jsonObjectModel?: apigw.Model;
   private readonly basePath?: string;
   private resourcePolicyStarted = false;
   private readonly stageName: string;
@@ -125,6 +124,9 @@ export class WebhookApi extends Construct {
       description: 'Inbound webhooks: WAF, TLS 1.2+, HMAC-verified by a Lambda per source',
       endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
       disableExecuteApiEndpoint: props.customDomain !== undefined,
+      // Every body reaches the verifier base64-encoded: the exact bytes the sender signed, whatever its
+      // media type or charset (without it, a body that is not UTF-8 is mangled and never verifies).
+      binaryMediaTypes: ['*/*'],
       cloudWatchRole: ownCloudWatchRole,
       cloudWatchRoleRemovalPolicy: ownCloudWatchRole ? RemovalPolicy.RETAIN : undefined,
       deployOptions: {
@@ -204,17 +206,31 @@ export class WebhookApi extends Construct {
     }
   }
 
-  /** Adds `POST /webhooks/<source>` → the source's verifier, requiring the scheme's headers and a body. */
+  /**
+   * Adds `POST /webhooks/<source>` → the source's verifier, requiring the scheme's headers, and
+   * `GET` on the same path for senders that verify the endpoint with a GET (Meta, Dropbox, Okta).
+   */
   public addRoute(source: string, handler: lambda.IFunction, scheme: SignatureScheme): apigw.Method {
     const resource = this.webhooks.addResource(source);
     const requestParameters: Record<string, boolean> = {};
     for (const header of scheme.requiredHeaders) requestParameters[`method.request.header.${header}`] = true;
-    const method = resource.addMethod('POST', new apigw.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false }), {
+    const integration = new apigw.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false });
+    // No body model: with binary media types the body is bytes, not JSON API Gateway could check, and
+    // the verifier authenticates every byte of it (a consumer validates its schema).
+    const method = resource.addMethod('POST', integration, {
       requestValidator: this.validator,
       requestParameters,
-      requestModels: scheme.jsonBody ? { 'application/json': this.jsonObject() } : undefined,
       operationName: `receive-${source}`,
     });
+    const methods = [method];
+    if (scheme.answersGet) {
+      methods.push(resource.addMethod('GET', integration, { requestValidator: this.validator, operationName: `verify-endpoint-${source}` }));
+    }
+    for (const m of methods) this.secureMethod(m);
+    return method;
+  }
+
+  private secureMethod(method: apigw.Method): void {
     // LambdaIntegration's invoke permission (a child of the method) names the method's ARN but not the
     // account; SourceAccount pins the calling service to this account as well (CT.LAMBDA.PR.2).
     for (const child of method.node.children) {
@@ -233,7 +249,6 @@ export class WebhookApi extends Construct {
         reason: 'Webhook senders cannot obtain Cognito tokens; every request is authenticated by its HMAC signature in the verifier, behind a WAF allowlist and rate limit.',
       },
     );
-    return method;
   }
 
   /**
@@ -253,7 +268,7 @@ export class WebhookApi extends Construct {
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
         actions: ['execute-api:Invoke'],
-        resources: [`execute-api:/*/POST/webhooks/${source}`],
+        resources: [`execute-api:/*/*/webhooks/${source}`],
         conditions: { NotIpAddress: { 'aws:SourceIp': [...cidrs] } },
       }),
     );
@@ -278,15 +293,6 @@ export class WebhookApi extends Construct {
       return `https://${this.domain.domainName}${base}/webhooks/${source}`;
     }
     return this.api.urlForPath(`/webhooks/${source}`);
-  }
-
-  private jsonObject(): apigw.Model {
-    this.jsonObjectModel ??= this.api.addModel('JsonObjectBody', {
-      contentType: 'application/json',
-      description: 'A webhook body: any JSON object (the verifier authenticates it; the consumer validates its schema)',
-      schema: { schema: apigw.JsonSchemaVersion.DRAFT4, type: apigw.JsonSchemaType.OBJECT },
-    });
-    return this.jsonObjectModel;
   }
 }
 

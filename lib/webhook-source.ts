@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC_NAMESPACE, Outcome } from './metrics-contract';
 import { keyUseVia } from './encryption-key';
+import { CAPTURED_STAGE } from './runtime';
 import { HardenedFunction } from './hardened-function';
 import { SignatureScheme } from './signature-scheme';
 import { KeySource } from './key-source';
@@ -297,7 +298,21 @@ export class WebhookSource extends Construct {
     // Exactly what the verifier does: read its own secret, send to its queue. Written out because the
     // grantXxx helpers add kms:ReEncrypt*/GenerateDataKey* and queue reads it never uses.
     fn.allow(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [signing.secret.secretArn] }));
-    fn.allow(keyUseVia(this, props.encryptionKey, 'secretsmanager', ['kms:Decrypt']));
+    if (props.scheme.capturesHandshake) {
+      // Notion-style senders hand over their key unsigned, before any key exists: the verifier keeps
+      // it as a version under its own staging label, never AWSCURRENT, for an operator to read and
+      // put as the key. Only this source's secret, and only that label.
+      fn.allow(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:PutSecretValue'],
+          resources: [signing.secret.secretArn],
+          conditions: { 'ForAllValues:StringEquals': { 'secretsmanager:VersionStage': [CAPTURED_STAGE] } },
+        }),
+      );
+      fn.allow(keyUseVia(this, props.encryptionKey, 'secretsmanager', ['kms:Decrypt', 'kms:GenerateDataKey']));
+    } else {
+      fn.allow(keyUseVia(this, props.encryptionKey, 'secretsmanager', ['kms:Decrypt']));
+    }
     fn.allow(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.queue.queueArn] }));
     if (props.dedupeTable) {
       fn.allow(

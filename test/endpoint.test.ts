@@ -49,7 +49,7 @@ describe('REST API', () => {
     });
   });
 
-  test('POST /webhooks/billing requires the body and the scheme\'s signature headers; no CORS', () => {
+  test('POST /webhooks/billing requires the scheme\'s signature headers; every body reaches the verifier as bytes; no CORS', () => {
     t.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'billing' });
     const method = only(t, 'AWS::ApiGateway::Method').Properties;
     expect(method.HttpMethod).toBe('POST');
@@ -59,7 +59,9 @@ describe('REST API', () => {
       'method.request.header.webhook-timestamp': true,
       'method.request.header.webhook-signature': true,
     });
-    expect(method.RequestModels).toEqual({ 'application/json': { Ref: expect.stringMatching('JsonObjectBody') } });
+    // No body model: with binary media type */* the body arrives as the exact bytes, which the verifier authenticates.
+    expect(method.RequestModels).toBeUndefined();
+    t.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'] });
     expect(method.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
     t.hasResourceProperties('AWS::ApiGateway::RequestValidator', { ValidateRequestBody: true, ValidateRequestParameters: true });
   });
@@ -151,8 +153,8 @@ describe('WAF', () => {
     const policy = only(template(), 'AWS::ApiGateway::RestApi').Properties.Policy;
     expect(policy.Statement).toEqual([
       { Action: 'execute-api:Invoke', Effect: 'Allow', Principal: { AWS: '*' }, Resource: 'execute-api:/*' },
-      { Action: 'execute-api:Invoke', Effect: 'Deny', Principal: { AWS: '*' }, Resource: 'execute-api:/*/POST/webhooks/billing', Condition: { NotIpAddress: { 'aws:SourceIp': ['203.0.113.0/24'] } } },
-      { Action: 'execute-api:Invoke', Effect: 'Deny', Principal: { AWS: '*' }, Resource: 'execute-api:/*/POST/webhooks/github', Condition: { NotIpAddress: { 'aws:SourceIp': ['192.30.252.0/22'] } } },
+      { Action: 'execute-api:Invoke', Effect: 'Deny', Principal: { AWS: '*' }, Resource: 'execute-api:/*/*/webhooks/billing', Condition: { NotIpAddress: { 'aws:SourceIp': ['203.0.113.0/24'] } } },
+      { Action: 'execute-api:Invoke', Effect: 'Deny', Principal: { AWS: '*' }, Resource: 'execute-api:/*/*/webhooks/github', Condition: { NotIpAddress: { 'aws:SourceIp': ['192.30.252.0/22'] } } },
     ]);
   });
 
@@ -499,13 +501,28 @@ describe('dedupe table and sender presets', () => {
     ['shopify', SignatureScheme.shopify(), ['x-shopify-hmac-sha256', 'x-shopify-webhook-id'], true],
     ['twilio', SignatureScheme.twilio(), ['x-twilio-signature'], false],
     ['hmac', SignatureScheme.hmac({ algorithm: HmacAlgorithm.SHA512, signatureHeader: 'X-Sig', encoding: SignatureEncoding.BASE64, signedContent: HmacSignedContent.TIMESTAMP_BODY, timestampHeader: 'X-Ts' }), ['x-sig', 'x-ts'], true],
-  ])('%s: the route requires its headers (and a JSON object body only for JSON-only senders)', (name, scheme, headers, jsonOnly) => {
+  ])('%s: the route requires its headers, and answers POST only', (name, scheme, headers) => {
     const stack = newStack();
     const endpoint = new HardenedWebhookEndpoint(stack, 'W', { environment: 'dev' });
     endpoint.addSource(name, { scheme });
     const method = only(Template.fromStack(stack), 'AWS::ApiGateway::Method').Properties;
     expect(Object.keys(method.RequestParameters)).toEqual(headers.map((h) => `method.request.header.${h}`));
-    expect(method.RequestModels !== undefined).toBe(jsonOnly);
+    expect(method.HttpMethod).toBe('POST');
+  });
+
+  test.each([
+    ['meta', SignatureScheme.meta()],
+    ['dropbox', SignatureScheme.dropbox()],
+    ['okta', SignatureScheme.okta()],
+  ])('%s: verifies the endpoint with a GET, so the route answers GET too, through the same verifier', (name, scheme) => {
+    const stack = newStack();
+    const endpoint = new HardenedWebhookEndpoint(stack, 'W', { environment: 'dev' });
+    endpoint.addSource(name, { scheme });
+    const t = Template.fromStack(stack);
+    const methods = Object.values(t.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
+    expect(methods.map((m) => m.HttpMethod).sort()).toEqual(['GET', 'POST']);
+    expect(methods[0].Integration.Uri).toEqual(methods[1].Integration.Uri);
+    expect(methods.find((m) => m.HttpMethod === 'GET').RequestParameters).toBeUndefined();
   });
 
   test('Twilio\'s verifier is told the public URL, custom domain and base path included', () => {

@@ -19,7 +19,16 @@ export interface KeySetDocument {
    * because it is a secret too. It verifies no signature.
    */
   readonly verifyToken?: string;
+  /**
+   * Set in a new secret whose sender hands its key over in an unsigned handshake (Notion): while it
+   * is true, the verifier keeps what that handshake carries under {@link CAPTURED_STAGE}. Putting the
+   * key (any document without it) ends that, so nobody can fill the secret's versions afterwards.
+   */
+  readonly awaitingKey?: boolean;
 }
+
+/** The staging label under which an unsigned handshake's captured value (Notion's token) is kept. */
+export const CAPTURED_STAGE = 'HANDSHAKE_CAPTURED';
 
 export interface PreviousKey {
   readonly key: string;
@@ -43,11 +52,11 @@ export function parseKeySet(secretString: string): KeySetDocument {
     throw new InvalidKeySetError('it is not JSON');
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new InvalidKeySetError('it is not a JSON object');
-  const { current, previous, revokePrevious, verifyToken } = doc as Record<string, unknown>;
+  const { current, previous, revokePrevious, verifyToken, awaitingKey } = doc as Record<string, unknown>;
   if (typeof current !== 'string' || current.length === 0) throw new InvalidKeySetError('"current" must be a non-empty string');
   if (revokePrevious !== undefined && typeof revokePrevious !== 'boolean') throw new InvalidKeySetError('"revokePrevious" must be true or false');
   if (verifyToken !== undefined && (typeof verifyToken !== 'string' || verifyToken.length === 0)) throw new InvalidKeySetError('"verifyToken" must be a non-empty string');
-  const token = verifyToken === undefined ? {} : { verifyToken: verifyToken as string };
+  const token = { ...(verifyToken === undefined ? {} : { verifyToken: verifyToken as string }), ...(awaitingKey === true ? { awaitingKey: true } : {}) };
   if (previous === undefined) return revokePrevious ? { current, revokePrevious, ...token } : { current, ...token };
   if (!Array.isArray(previous)) throw new InvalidKeySetError('"previous" must be an array');
   const checked = previous.map((entry, i) => {

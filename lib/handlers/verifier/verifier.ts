@@ -6,6 +6,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import {
   activeKeyStrings,
+  CAPTURED_STAGE,
   headerValue,
   ImmediateAnswer,
   KeySetDocument,
@@ -118,9 +119,6 @@ const REJECTIONS: Record<RejectionReason, { status: number; outcome: Outcome }> 
   no_active_key: { status: 500, outcome: 'SecretUnavailable' },
 };
 
-/** The staging label under which an unsigned handshake's captured value (Notion's token) is kept. */
-export const CAPTURED_STAGE = 'HANDSHAKE_CAPTURED';
-
 // SQS allows 10 message attributes: 7 are always sent, so 3 are left for the sender's metadata.
 const MAX_ATTRIBUTES = 10;
 
@@ -137,10 +135,12 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
   const dedupe = config.dedupe && deps.dynamodb ? new DedupeStore(deps.dynamodb, config.dedupe) : undefined;
   // The verify token kept beside the key (Meta's), refreshed with the keys: read by GET handshakes.
   let verifyToken: string | undefined;
+  let awaitingKey = false;
   const cache = new KeyCache({
     load: async () => {
       const { keys, doc } = await loadKeys(deps.secrets, config, now());
       verifyToken = doc.verifyToken;
+      awaitingKey = doc.awaitingKey === true;
       return keys;
     },
     decode: (secret) => scheme.decodeKey(secret),
@@ -193,11 +193,18 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
     const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
     if (size > config.maxBodyBytes) return finish(413, 'Malformed', { reason: 'body_too_large', size });
 
+    let keys;
+    try {
+      keys = await cache.get();
+    } catch (error) {
+      return finish(503, 'SecretUnavailable', { reason: 'secret_unavailable', size, ...errorFields(error) });
+    }
     // A sender's handshake made before it has a key (Notion's verification token): only for a POST
-    // with none of the signature headers. The captured value is kept as a pending version of the
-    // secret, which verifies nothing until an operator puts it as the key.
+    // with none of the signature headers, and only while the secret still awaits its first key. The
+    // captured value is kept as a version under its own label, which verifies nothing until an
+    // operator puts it as the key (which ends the waiting).
     const unsigned = scheme.handshake?.unsigned;
-    if (unsigned && scheme.signatureHeaders.every((name) => headerValue(headers, name) === undefined)) {
+    if (unsigned && awaitingKey && scheme.signatureHeaders.every((name) => headerValue(headers, name) === undefined)) {
       const handshake = unsigned(body, headers);
       if (handshake) {
         try {
@@ -211,12 +218,6 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
       }
     }
 
-    let keys;
-    try {
-      keys = await cache.get();
-    } catch (error) {
-      return finish(503, 'SecretUnavailable', { reason: 'secret_unavailable', size, ...errorFields(error) });
-    }
     const url = scheme.signsUrl ? publicUrl(config.publicUrl, event) : undefined;
     const request = { headers, body, url, method };
     let result = verifyWithKeys(scheme, request, keys, now(), config.toleranceSeconds);
