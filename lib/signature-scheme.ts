@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { GenericHmacSchemeConfig, SCHEME_TYPES, SchemeConfig, schemeFor } from './runtime';
+import { GenericHmacSchemeConfig, keyIssuedBySender, SCHEME_TYPES, SchemeConfig, schemeFor } from './runtime';
 import { KeySource } from './key-source';
 
 /** The hash of a generic HMAC signature. */
@@ -72,9 +72,6 @@ export interface StandardWebhooksOptions {
    */
   readonly headerPrefix?: string;
 }
-
-/** Senders that issue the signing key themselves: it is imported, not generated here. */
-const SENDER_ISSUED_KEYS = ['stripe', 'slack', 'shopify', 'twilio'];
 
 /** How a sender signs its webhooks. One per source. */
 export class SignatureScheme {
@@ -383,7 +380,7 @@ export class SignatureScheme {
     this.signatures = scheme.signatureHeaders;
     this.mediaTypes = scheme.contentTypes;
     this.signsUrl = scheme.signsUrl;
-    this.issuedBySender = scheme.issuesKey ?? SENDER_ISSUED_KEYS.includes(config.type);
+    this.issuedBySender = keyIssuedBySender(config.type);
     this.handshake = scheme.handshake?.description ?? (config.type === 'slack' ? 'signed `url_verification` POST → its `challenge`' : undefined);
     this.answersGet = scheme.handshake?.get !== undefined;
     this.capturesHandshake = scheme.handshake?.unsigned !== undefined;

@@ -16,6 +16,16 @@ const FAMILIES = ['standard-webhooks', 'stripe', 'github', 'slack', 'shopify', '
 /** Every scheme type name `schemeFor` knows: the families, the catalogue's senders and its aliases. */
 export const SCHEME_TYPES: readonly string[] = [...FAMILIES, ...Object.keys(SENDERS), ...Object.keys(ALIASES)].sort();
 
+/**
+ * Whether a scheme type's sender issues the signing key itself (so it is imported, never generated):
+ * Stripe, Slack, Shopify, Twilio, the Standard Webhooks senders known by name (OpenAI, Clerk, Resend),
+ * and every catalogue sender whose row says so.
+ */
+export function keyIssuedBySender(type: string): boolean {
+  if (Object.prototype.hasOwnProperty.call(SENDERS, type)) return (SENDERS as Record<string, SenderEntry>)[type].issuesKey;
+  return ['stripe', 'slack', 'shopify', 'twilio'].includes(type) || Object.prototype.hasOwnProperty.call(ALIASES, type);
+}
+
 /** Builds the scheme implementation for a scheme config. Do it once and keep it. */
 export function schemeFor(config: SchemeConfig): Scheme {
   const type = (config as { type?: unknown } | undefined)?.type;

@@ -48,6 +48,20 @@ export interface Scheme {
    * Throws a WebhookConfigurationError on a malformed secret or a missing URL for URL-signing schemes.
    */
   sign(input: SignInput, secret: string): Record<string, string>;
+  /** How the scheme reads for people (the README's sender table is generated from it). */
+  describe?(): SchemeDescription;
+}
+
+/** A scheme in words, one line each. */
+export interface SchemeDescription {
+  /** The header(s), algorithm and encoding, and what is signed in what order. */
+  readonly signature: string;
+  /** What stops a captured delivery from being replayed. */
+  readonly replay: string;
+  /** What duplicates are detected on. */
+  readonly dedupe: string;
+  /** The message attributes the sender's metadata travels as. */
+  readonly metadata: readonly string[];
 }
 
 /** What a delivery to sign is made of. */

@@ -3,7 +3,7 @@ import { HeaderValue, pickHeaders, DUPLICATE } from '../headers';
 import { ActiveKey, HeaderInput, RejectionReason, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
 import { accepted, isEventId, matchedKeyOf, parseTimestamp, rejected, SignedContent, verifySigned } from './common';
 import { DIGEST_BYTES, hmac, HmacAlgorithm } from './mac';
-import { Handshake, ImmediateAnswer, Scheme, SignInput } from './scheme';
+import { Handshake, ImmediateAnswer, Scheme, SchemeDescription, SignInput } from './scheme';
 
 /**
  * One sender of the catalogue, as data: where its signature is, what it signs, how its timestamp is
@@ -331,6 +331,29 @@ export class SenderScheme implements Scheme {
       headers[spec.header] = entries.join(spec.separator);
     }
     return headers;
+  }
+
+  describe(): SchemeDescription {
+    const { row } = this;
+    const spec = row.signature;
+    const where =
+      spec.kind === 'header' ? `\`${spec.header}\`${spec.prefix ? `: \`${spec.prefix}<sig>\`` : ''}`
+      : spec.kind === 'headers' ? spec.headers.map((h) => `\`${h}\``).join(' / ')
+      : `\`${spec.header}\`: \`${spec.timestampKey ? `${spec.timestampKey}${spec.assign}<t>${spec.separator}` : ''}${spec.signatureKey}${spec.assign}<sig>\``;
+    const parts = row.signed.map((p) =>
+      p === 'body' ? 'body' : p === 'timestamp' ? 'timestamp' : p === 'url' ? 'URL' : p === 'method' ? 'method' : 'literal' in p ? `\`${p.literal}\`` : `\`${p.header}\``,
+    );
+    const signature = row.algorithm === 'token' ? `${where}: a shared token (no signature; the body is not bound)` : `${where}, HMAC-${row.algorithm.toUpperCase()} ${row.encoding} over ${parts.join(' + ')}`;
+    const replay = row.timestamp
+      ? `signed timestamp (${row.timestamp.format === 'iso8601' ? 'RFC 3339' : row.timestamp.format === 'unix-ms' ? 'unix ms' : 'unix s'}), ${row.timestamp.toleranceSeconds / 60} min; dedupe record`
+      : 'dedupe record only (nothing signed in time)';
+    const dedupe = row.signedIdHeader
+      ? `signed id \`${row.signedIdHeader}\``
+      : this.isToken ? 'SHA-256 of the body (which a token does not bind)'
+      : this.bodyAt >= 0 ? 'SHA-256 of the body'
+      : 'SHA-256 of the signed content';
+    const metadata = [...(row.signedIdHeader ? ['signed.eventId'] : []), ...this.metadataAt.map((m) => m.key)];
+    return { signature, replay, dedupe, metadata };
   }
 
   immediateResponse(body: string | Uint8Array, verified?: VerifiedWebhook, headers: HeaderInput = {}): ImmediateAnswer | undefined {
