@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { HardenedWebhookEndpointProps, SignatureScheme, WebhookSourceOptions } from '../lib';
+import { SCHEME_TYPES } from '../lib/runtime';
 
 /** One environment of the example app, as written in cdk.json under "hardened-webhook:environments". */
 export interface EnvironmentConfig {
@@ -15,7 +16,7 @@ export interface EnvironmentConfig {
 }
 
 export interface SourceConfig {
-  /** standard-webhooks, svix, stripe, github, slack, shopify or twilio. */
+  /** svix, or a sender type from the README's sender table (standard-webhooks, stripe, github, zoom, meta, ...). */
   readonly scheme: string;
   readonly allowedSourceCidrs?: string[];
   readonly toleranceSeconds?: number;
@@ -31,14 +32,11 @@ export class ConfigError extends Error {
   public readonly name = 'ConfigError';
 }
 
+/** `svix`, or any sender type of the catalogue (the README's sender table), except the generic `hmac`. */
 const SCHEMES: Record<string, () => SignatureScheme> = {
-  'standard-webhooks': () => SignatureScheme.standardWebhooks(),
   svix: () => SignatureScheme.svix(),
-  stripe: () => SignatureScheme.stripe(),
-  github: () => SignatureScheme.github(),
-  slack: () => SignatureScheme.slack(),
-  shopify: () => SignatureScheme.shopify(),
-  twilio: () => SignatureScheme.twilio(),
+  ...Object.fromEntries(SCHEME_TYPES.filter((t) => t !== 'hmac').map((t) => [t, () => SignatureScheme.sender(t)])),
+  'standard-webhooks': () => SignatureScheme.standardWebhooks(),
 };
 const ENV_KEYS = ['account', 'region', 'endpointName', 'allowedSourceCidrs', 'allowAnySourceIp', 'alarmEmail', 'rateLimit', 'sources'];
 const SOURCE_KEYS = ['scheme', 'allowedSourceCidrs', 'toleranceSeconds', 'rotationDays', 'graceHours'];

@@ -139,11 +139,11 @@ export class SignatureScheme {
    * A sender of the catalogue by its runtime type name (`square`, `coinbase-commerce`, ...; the list
    * is in the README's sender table): the same as the named preset.
    */
-  public static sender(type: string): SignatureScheme {
-    if (!SCHEME_TYPES.includes(type) || type === 'hmac') {
-      throw new Error(`Unknown sender ${JSON.stringify(type)}: give one of ${SCHEME_TYPES.filter((t) => t !== 'hmac').join(', ')}, or describe it with SignatureScheme.hmac()`);
+  public static sender(typeName: string): SignatureScheme {
+    if (!SCHEME_TYPES.includes(typeName) || typeName === 'hmac') {
+      throw new Error(`Unknown sender ${JSON.stringify(typeName)}: give one of ${SCHEME_TYPES.filter((t) => t !== 'hmac').join(', ')}, or describe it with SignatureScheme.hmac()`);
     }
-    return new SignatureScheme({ type } as SchemeConfig);
+    return new SignatureScheme({ type: typeName } as SchemeConfig);
   }
 
   /** Square: `x-square-hmacsha256-signature`: base64 HMAC-SHA256 over the notification URL followed by the body; the route's public URL is given to the verifier. */
