@@ -88,3 +88,36 @@ describe.each(SCHEME_TYPES)('%s', (type) => {
     );
   });
 });
+
+describe('family metadata: forwarded under unsigned. names, never in the dedupe key', () => {
+  const keys = (scheme: Scheme, secret: string) => keysOf(scheme, secret);
+  const body = '{"id":1}';
+
+  test('GitHub: delivery, event and hook id', () => {
+    const scheme = schemeFor({ type: 'github' });
+    const secret = scheme.generateKey();
+    const headers = { ...scheme.sign({ body }, secret), 'X-GitHub-Hook-ID': '292430182' };
+    const result = scheme.verify({ headers, body }, keys(scheme, secret), NOW, 0);
+    expect(result.ok && result.metadata).toEqual({ 'unsigned.eventId': headers['x-github-delivery'], 'unsigned.eventType': 'ping', 'unsigned.hookId': '292430182' });
+    const other = scheme.verify({ headers: { ...headers, 'X-GitHub-Hook-ID': '1' }, body }, keys(scheme, secret), NOW, 0);
+    expect(other.ok && result.ok && other.dedupeKey === result.dedupeKey).toBe(true);
+  });
+
+  test('Shopify: shop domain and API version; a malformed one is refused', () => {
+    const scheme = schemeFor({ type: 'shopify' });
+    const secret = scheme.generateKey();
+    const headers = { ...scheme.sign({ body }, secret), 'X-Shopify-Shop-Domain': 'example.myshopify.com', 'X-Shopify-API-Version': '2026-10' };
+    const result = scheme.verify({ headers, body }, keys(scheme, secret), NOW, 0);
+    expect(result.ok && result.metadata).toMatchObject({ 'unsigned.shopDomain': 'example.myshopify.com', 'unsigned.apiVersion': '2026-10' });
+    expect(scheme.verify({ headers: { ...headers, 'X-Shopify-Shop-Domain': 'a shop' }, body }, keys(scheme, secret), NOW, 0)).toEqual({ ok: false, reason: 'malformed_header' });
+  });
+
+  test('Slack: the retry number as unsigned.attempt', () => {
+    const scheme = schemeFor({ type: 'slack' });
+    const secret = scheme.generateKey();
+    const headers = { ...scheme.sign({ body, timestamp: NOW / 1000 }, secret), 'X-Slack-Retry-Num': '2' };
+    const result = scheme.verify({ headers, body }, keys(scheme, secret), NOW, 300);
+    expect(result.ok && result.metadata).toEqual({ 'unsigned.attempt': '2' });
+    expect(scheme.verify({ headers: { ...headers, 'X-Slack-Retry-Num': 'two' }, body }, keys(scheme, secret), NOW, 300)).toEqual({ ok: false, reason: 'malformed_header' });
+  });
+});

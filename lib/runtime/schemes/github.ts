@@ -10,7 +10,7 @@ import { HmacScheme, SignInput } from './scheme';
  */
 export class GitHubScheme extends HmacScheme {
   readonly requiredHeaders = ['x-hub-signature-256', 'x-github-delivery'];
-  readonly optionalHeaders = ['x-github-event'];
+  readonly optionalHeaders = ['x-github-event', 'x-github-hook-id'];
   readonly signatureHeaders = ['x-hub-signature-256', 'x-hub-signature'];
   readonly contentTypes = ['application/json', 'application/x-www-form-urlencoded'];
 
@@ -28,11 +28,12 @@ export class GitHubScheme extends HmacScheme {
   }
 
   protected parse(headers: readonly (string | undefined)[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
-    const [signature, delivery, event] = headers as [string, string, string | undefined];
-    if (!isEventId(delivery) || (event !== undefined && !isEventId(event))) return 'malformed_header';
+    const [signature, delivery, event, hook] = headers as [string, string, string | undefined, string | undefined];
+    if (!isEventId(delivery) || (event !== undefined && !isEventId(event)) || (hook !== undefined && !isEventId(hook))) return 'malformed_header';
     if (!signature.startsWith('sha256=') || !out.addSignature(signature.slice(7), 'hex')) return 'malformed_header';
     out.unsignedEventId = delivery;
     out.unsignedEventType = event;
+    if (hook !== undefined) out.metadata = { 'unsigned.hookId': hook };
     return undefined;
   }
 }

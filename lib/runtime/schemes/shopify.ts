@@ -10,7 +10,7 @@ import { HmacScheme, SignInput } from './scheme';
  */
 export class ShopifyScheme extends HmacScheme {
   readonly requiredHeaders = ['x-shopify-hmac-sha256', 'x-shopify-webhook-id'];
-  readonly optionalHeaders = ['x-shopify-topic'];
+  readonly optionalHeaders = ['x-shopify-topic', 'x-shopify-shop-domain', 'x-shopify-api-version'];
   readonly signatureHeaders = ['x-shopify-hmac-sha256'];
   readonly contentTypes = ['application/json'];
 
@@ -27,11 +27,17 @@ export class ShopifyScheme extends HmacScheme {
   }
 
   protected parse(headers: readonly (string | undefined)[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
-    const [signature, id, topic] = headers as [string, string, string | undefined];
+    const [signature, id, topic, shop, version] = headers as [string, string, string | undefined, string | undefined, string | undefined];
     if (!isEventId(id) || (topic !== undefined && !isEventId(topic))) return 'malformed_header';
+    if ((shop !== undefined && !isEventId(shop)) || (version !== undefined && !isEventId(version))) return 'malformed_header';
     if (!out.addSignature(signature, 'base64')) return 'malformed_header';
     out.unsignedEventId = id;
     out.unsignedEventType = topic;
+    if (shop !== undefined || version !== undefined) {
+      out.metadata = {};
+      if (shop !== undefined) out.metadata['unsigned.shopDomain'] = shop;
+      if (version !== undefined) out.metadata['unsigned.apiVersion'] = version;
+    }
     return undefined;
   }
 }

@@ -11,6 +11,7 @@ const MAX_CHALLENGE_BODY = 4096;
  */
 export class SlackScheme extends HmacScheme {
   readonly requiredHeaders = ['x-slack-signature', 'x-slack-request-timestamp'];
+  readonly optionalHeaders = ['x-slack-retry-num'];
   readonly signatureHeaders = ['x-slack-signature'];
   readonly contentTypes = ['application/json', 'application/x-www-form-urlencoded'];
   readonly defaultToleranceSeconds = 300;
@@ -19,9 +20,14 @@ export class SlackScheme extends HmacScheme {
     super('sha256');
   }
 
-  protected parse(required: readonly string[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
-    const signature = required[0];
-    const timestamp = required[1];
+  protected parse(headers: readonly (string | undefined)[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
+    const signature = headers[0] as string;
+    const timestamp = headers[1] as string;
+    const retry = headers[2];
+    if (retry !== undefined) {
+      if (!/^\d{1,3}$/.test(retry)) return 'malformed_header';
+      out.metadata = { 'unsigned.attempt': retry };
+    }
     const sentAt = parseTimestamp(timestamp);
     if (typeof sentAt !== 'number') return sentAt;
     if (!signature.startsWith('v0=') || !out.addSignature(signature.slice(3), 'hex')) return 'malformed_header';
