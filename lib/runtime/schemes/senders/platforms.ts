@@ -2,6 +2,7 @@ import { RejectionReason } from '../../types';
 import { Handshake, ImmediateAnswer } from '../scheme';
 import { CHALLENGE, sameSecret, single, singleHeader, smallJson } from '../handshakes';
 import { SenderEntry } from '../sender';
+import { TwilioSharedKeyScheme } from './twilio-sha256';
 
 // Social, media, identity and messaging platforms: rows of the sender catalogue (see ../catalogue.ts for how a row is read and tested).
 /**
@@ -102,5 +103,33 @@ export const PLATFORMS = {
     contentTypes: ['application/json'],
     issuesKey: false,
     handshake: OKTA_VERIFICATION,
+  },
+  /**
+   * Segment Webhooks (Actions) and Webhooks (Classic) destinations: `X-Signature` = hex HMAC-SHA1 of
+   * the request body under the shared secret the user types in (so we generate it). No timestamp, no
+   * id header: duplicates key on the body's SHA-256, and nothing signed limits a replay in time.
+   * With batching on, Segment signs only the first event of the batch, not the body it sends: such
+   * deliveries fail verification here (the rest of a batch would be unsigned); turn batching off.
+   * https://www.twilio.com/docs/segment/connections/destinations/catalog/actions-webhook
+   * https://help.twilio.com/articles/51193799782171 (the batching behaviour)
+   */
+  segment: {
+    docs: 'https://www.twilio.com/docs/segment/connections/destinations/catalog/actions-webhook',
+    algorithm: 'sha1',
+    encoding: 'hex',
+    signature: { kind: 'header', header: 'x-signature' },
+    signed: ['body'],
+    contentTypes: ['application/json'],
+    issuesKey: false,
+  },
+  /**
+   * Twilio signing with a SharedKey and HMAC-SHA256 (Webhooks configuration API): code, in
+   * ./twilio-sha256.ts, as it signs the URL and the sorted form parameters, not bytes.
+   * https://www.twilio.com/docs/usage/webhooks/webhook-shared-keys
+   */
+  'twilio-sha256': {
+    docs: 'https://www.twilio.com/docs/usage/webhooks/webhook-shared-keys',
+    issuesKey: true,
+    create: () => new TwilioSharedKeyScheme('sha256'),
   },
 } satisfies Record<string, SenderEntry>;

@@ -1,0 +1,166 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ActiveKey, RejectionReason, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
+import { isEventId, SignedContent } from '../common';
+import { HmacScheme, SignInput } from '../scheme';
+
+/*
+ * Twilio signing with a SharedKey (Webhooks configuration API, public beta): a Webhook Rule that
+ * matches the URL names a Setting whose signature uses a key the account owner created, and an
+ * algorithm. Twilio then signs exactly as it signs with the auth token (`X-Twilio-Signature`, base64,
+ * over the full URL followed by the POST parameters sorted by name, each name then its value; JSON
+ * bodies through `bodySHA256` in the URL), with that key and algorithm, and says so in
+ * `X-Twilio-Webhooks-Signature-Settings: key=<SharedKey id>,algorithm=HMAC_SHA256`. "Only the hash
+ * changes."
+ * https://www.twilio.com/docs/usage/webhooks/webhook-shared-keys
+ * https://github.com/twilio/twilio-node/blob/HEAD/examples/WebhookSignatureValidation.md
+ *
+ * The same canonical form as ../twilio.ts (which is fixed to SHA-1 and keeps its helpers private, so
+ * they are written again here rather than edited there); unlike it, the algorithm is a parameter and a
+ * body that is not UTF-8 is read byte for byte instead of through a lossy decode.
+ */
+
+const SETTINGS_HEADER = 'x-twilio-webhooks-signature-settings';
+const URL_PARTS = /^(https?):\/\/([^/:?#]+)(?::(\d+))?(.*)$/;
+const HEX64 = /^[0-9a-fA-F]{64}$/;
+const MAX_SETTINGS = 512;
+const ALGORITHM_NAMES = { sha256: 'HMAC_SHA256', sha1: 'HMAC_SHA1' } as const;
+
+/**
+ * Twilio's URL + sorted parameters signature under a SharedKey. Requires the settings header to name
+ * the algorithm this instance verifies (a delivery signed otherwise is refused, not guessed at); the
+ * SharedKey's id in it travels as `unsigned.signingKey`, `I-Twilio-Idempotency-Token` as the unsigned
+ * event id. Duplicates key on the canonical signed string, as for `twilio`.
+ */
+export class TwilioSharedKeyScheme extends HmacScheme {
+  readonly requiredHeaders = ['x-twilio-signature', SETTINGS_HEADER];
+  readonly optionalHeaders = ['i-twilio-idempotency-token', 'content-type'];
+  readonly signatureHeaders = ['x-twilio-signature'];
+  readonly contentTypes = ['application/x-www-form-urlencoded', 'application/json'];
+  readonly signsUrl = true;
+  readonly issuesKey = true;
+  private readonly algorithmName: string;
+
+  constructor(algorithm: 'sha256' | 'sha1' = 'sha256') {
+    super(algorithm);
+    this.algorithmName = ALGORITHM_NAMES[algorithm];
+  }
+
+  verify(request: WebhookRequest, keys: readonly ActiveKey[], nowMs: number, toleranceSeconds: number): VerifyResult {
+    if (!request.url) throw new WebhookConfigurationError('Twilio signs the public URL: pass the URL the sender posted to');
+    return super.verify(request, keys, nowMs, toleranceSeconds);
+  }
+
+  sign(input: SignInput, secret: string): Record<string, string> {
+    if (!input.url) throw new WebhookConfigurationError('Twilio signs the public URL: give the URL the delivery is posted to');
+    const json = bodyHashesOf(input.url).length > 0;
+    const content = json ? input.url : input.url + sortedParams(formText(input.body));
+    return {
+      'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded',
+      [SETTINGS_HEADER]: `algorithm=${this.algorithmName}`,
+      'x-twilio-signature': this.mac(secret, content, undefined, 'base64'),
+    };
+  }
+
+  protected parse(headers: readonly (string | undefined)[], { body, url: givenUrl }: WebhookRequest, out: SignedContent): RejectionReason | undefined {
+    const [signature, settings, token, contentType] = headers;
+    const url = givenUrl as string;
+    if (!out.addSignature(signature as string, 'base64')) return 'malformed_header';
+    const keyId = readSettings(settings as string, this.algorithmName);
+    if (keyId === false) return 'malformed_header';
+    if (token !== undefined && !isEventId(token)) return 'malformed_header';
+    out.unsignedEventId = token;
+    if (keyId !== undefined) out.metadata = { 'unsigned.signingKey': keyId };
+    out.includeBody = false;
+    const [plain, withPort] = withAndWithoutPort(url);
+    // The signed URL decides how the body is bound, never the unsigned Content-Type: a URL carrying
+    // bodySHA256 binds the body only through that hash, so it is always checked.
+    const declared = bodyHashesOf(url);
+    if (declared.length > 0) {
+      if (declared.length !== 1 || !HEX64.test(declared[0])) return 'malformed_header';
+      const actual = createHash('sha256').update(body).digest();
+      const expected = Buffer.from(declared[0], 'hex');
+      out.prefix = plain;
+      out.alternatePrefix = withPort;
+      out.afterMatch = () => timingSafeEqual(actual, expected);
+      out.dedupeContent = plain;
+      return undefined;
+    }
+    // Twilio signs a JSON body only through bodySHA256: without it nothing binds the body.
+    if (contentType !== undefined && contentType.toLowerCase().startsWith('application/json')) return 'malformed_header';
+    const params = sortedParams(formText(body));
+    out.prefix = plain + params;
+    out.alternatePrefix = withPort === undefined ? undefined : withPort + params;
+    // Reordered or re-encoded parameters verify alike, so they must count as the same delivery.
+    out.dedupeContent = out.prefix;
+    return undefined;
+  }
+}
+
+/**
+ * The settings header's `key=` (undefined when absent), or false when the header is malformed, repeats
+ * an entry, or names another algorithm than `algorithm`.
+ */
+function readSettings(header: string, algorithm: string): string | undefined | false {
+  if (header.length > MAX_SETTINGS) return false;
+  let key: string | undefined;
+  let named: string | undefined;
+  for (const raw of header.split(',')) {
+    const entry = raw.trim();
+    const at = entry.indexOf('=');
+    if (at <= 0) return false;
+    const name = entry.slice(0, at).trim();
+    const value = entry.slice(at + 1).trim();
+    if (name === 'algorithm') {
+      if (named !== undefined) return false;
+      named = value;
+    } else if (name === 'key') {
+      if (key !== undefined || !isEventId(value)) return false;
+      key = value;
+    }
+  }
+  return named === algorithm ? key : false;
+}
+
+function bodyHashesOf(url: string): string[] {
+  const query = url.indexOf('?');
+  return query < 0 ? [] : new URLSearchParams(url.slice(query + 1)).getAll('bodySHA256');
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A form body as text: UTF-8, as Twilio sends it. Bytes that are not UTF-8 (never Twilio's) are read
+ * one character per byte, so that no two byte strings collapse into one signed form the way a lossy
+ * decode (every bad byte a U+FFFD) would make them.
+ */
+function formText(body: string | Uint8Array): string {
+  if (typeof body === 'string') return body;
+  try {
+    return UTF8.decode(body);
+  } catch {
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
+  }
+}
+
+/** Names sorted, each followed by its value; a repeated name's distinct values sorted (as Twilio's library does). */
+function sortedParams(formBody: string): string {
+  const byName = new Map<string, Set<string>>();
+  for (const [name, value] of new URLSearchParams(formBody)) {
+    let values = byName.get(name);
+    if (!values) byName.set(name, (values = new Set()));
+    values.add(value);
+  }
+  let out = '';
+  for (const name of [...byName.keys()].sort()) for (const value of [...byName.get(name)!].sort()) out += name + value;
+  return out;
+}
+
+/** The URL as given, and with the scheme's default port where it has none (Twilio signs either). */
+function withAndWithoutPort(url: string): [string, string | undefined] {
+  const m = URL_PARTS.exec(url);
+  if (!m) return [url, undefined];
+  const [, scheme, host, port, rest] = m;
+  const standard = scheme === 'https' ? '443' : '80';
+  if (port === undefined) return [url, `${scheme}://${host}:${standard}${rest}`];
+  return port === standard ? [url, `${scheme}://${host}${rest}`] : [url, undefined];
+}
