@@ -380,6 +380,15 @@ describe('linear (timestamp inside the signed body)', () => {
     expect(other.ok && other.dedupeKey).toBe(`sha256:${sha256(body)}`);
   });
 
+  test('describes itself for the README table', () => {
+    expect(scheme.describe?.()).toEqual({
+      signature: '`Linear-Signature`, HMAC-SHA256 hex over body',
+      replay: 'signed `webhookTimestamp` inside the body (unix ms), 1 min; dedupe record',
+      dedupe: 'SHA-256 of the body',
+      metadata: ['unsigned.eventId', 'unsigned.eventType'],
+    });
+  });
+
   test('by name through the verifier: the 60 s tolerance is the default', () => {
     const body = bodyAt(NOW - 90_000);
     const verifier = new WebhookVerifier({ scheme: { type: 'linear' } as SchemeConfig, secrets: [secret] });

@@ -100,7 +100,13 @@ export const DEVELOPER = {
     contentTypes: ['application/json'],
     issuesKey: false,
   },
-  /** https://www.dropbox.com/developers/reference/webhooks#documentation */
+  /**
+   * Dropbox: `X-Dropbox-Signature: <hex>`, HMAC-SHA256 over the raw body under the app secret. No
+   * timestamp, id or metadata header; the body only lists accounts with changes. The GET challenge is
+   * answered by DROPBOX_CHALLENGE (Dropbox also asks for `X-Content-Type-Options: nosniff` on that
+   * answer, which an ImmediateAnswer cannot carry yet).
+   * https://www.dropbox.com/developers/reference/webhooks#documentation
+   */
   dropbox: {
     docs: 'https://www.dropbox.com/developers/reference/webhooks#documentation',
     algorithm: 'sha256',
@@ -158,11 +164,13 @@ export const DEVELOPER = {
   /**
    * PagerDuty v3 webhooks: `X-PagerDuty-Signature: v1=<hex>[,v1=<hex>...]`, one HMAC-SHA256 of the raw
    * body per signing secret while PagerDuty rotates the subscription's secret; any one matching is
-   * enough. `X-Webhook-Id` and `X-Webhook-Subscription` are unsigned. No timestamp is signed.
-   * https://developer.pagerduty.com/docs/webhooks/webhook-signatures/
+   * enough. `X-Webhook-Id` (the same on every attempt, PagerDuty's dedupe advice) and
+   * `X-Webhook-Subscription` are unsigned. No timestamp is signed.
+   * https://github.com/PagerDuty/developer-docs/blob/main/docs/webhooks/04-Signatures.md (published on
+   * developer.pagerduty.com as "Verifying Signatures"); headers: docs/webhooks/02-Behavior.md
    */
   pagerduty: {
-    docs: 'https://developer.pagerduty.com/docs/webhooks/webhook-signatures/',
+    docs: 'https://github.com/PagerDuty/developer-docs/blob/main/docs/webhooks/04-Signatures.md',
     algorithm: 'sha256',
     encoding: 'hex',
     signature: { kind: 'list', header: 'x-pagerduty-signature', separator: ',', assign: '=', signatureKey: 'v1' },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ActiveKey, RejectionReason, VerifyResult, WebhookRequest } from '../../types';
 import { isEventId, rejected, SignedContent } from '../common';
-import { HmacScheme, SignInput } from '../scheme';
+import { HmacScheme, SchemeDescription, SignInput } from '../scheme';
 
 /** Linear's documented window: a delivery whose `webhookTimestamp` is more than a minute off is refused. */
 export const LINEAR_TOLERANCE_SECONDS = 60;
@@ -66,6 +66,15 @@ export class LinearScheme extends HmacScheme {
       return true;
     };
     return undefined;
+  }
+
+  describe(): SchemeDescription {
+    return {
+      signature: '`Linear-Signature`, HMAC-SHA256 hex over body',
+      replay: 'signed `webhookTimestamp` inside the body (unix ms), 1 min; dedupe record',
+      dedupe: 'SHA-256 of the body',
+      metadata: ['unsigned.eventId', 'unsigned.eventType'],
+    };
   }
 
   /**
