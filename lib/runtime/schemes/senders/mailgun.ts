@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { RejectionReason, WebhookConfigurationError, WebhookRequest } from '../../types';
+import { isEventId, parseTimestamp, SignedContent } from '../common';
+import { HmacScheme, SignInput } from '../scheme';
+import { CodeSender } from '../sender';
+import { DEFAULT_TOLERANCE_SECONDS } from '../tolerance';
+
+/*
+ * Mailgun signs no header and not the body: each delivery carries `timestamp`, `token` (50 random
+ * characters) and `signature` = hex HMAC-SHA256, keyed with the HTTP webhook signing key, of the
+ * timestamp and the token concatenated with no separator. In a JSON webhook they are the `signature`
+ * object beside `event-data`; in legacy webhooks and routes they are form fields. A subaccount's
+ * delivery also carries `parent-signature`, the same HMAC under the primary account's key.
+ * https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/securing-webhooks
+ *
+ * What that means here, beyond the words of the page:
+ * - The event itself is not signed. The signature proves only that Mailgun issued this token at this
+ *   time; whoever captures one delivery can resend its token with other event data. What stops that is
+ *   Mailgun's own advice, applied: the token is single use (duplicates key on the signed
+ *   `timestamp + token`, so a respelled body under a seen token is a duplicate) and the timestamp must
+ *   be recent. Mailgun documents no window ("don't be too aggressive"): the library's 300 s applies.
+ * - `event-data.id` and `event-data.event` (JSON) or `event` (form) travel as the unsigned event id and
+ *   type: routing hints, never trusted.
+ * - Multipart bodies (routes forwarding attachments) are not read: refused, never guessed at.
+ */
+
+const MAX_TOKEN = 256;
+const HEX64 = /^[0-9a-fA-F]{64}$/;
+const METADATA_VALUE = /^[\x20-\x7e]{1,256}$/;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+interface Fields {
+  timestamp: string;
+  token: string;
+  signatures: string[];
+  eventId?: string;
+  eventType?: string;
+}
+
+/** Mailgun: HMAC-SHA256 over `timestamp + token`, both read from the body (JSON or form). */
+export class MailgunScheme extends HmacScheme {
+  readonly requiredHeaders = ['content-type'];
+  readonly signatureHeaders: readonly string[] = [];
+  readonly contentTypes = ['application/json', 'application/x-www-form-urlencoded'];
+  readonly defaultToleranceSeconds = DEFAULT_TOLERANCE_SECONDS;
+  readonly issuesKey = true;
+
+  constructor() {
+    // `signature` and, for a subaccount, `parent-signature`.
+    super('sha256', 2);
+  }
+
+  protected parse(headers: readonly (string | undefined)[], { body }: WebhookRequest, out: SignedContent): RejectionReason | undefined {
+    const type = mediaType(headers[0] as string);
+    const text = utf8(body);
+    if (text === undefined) return 'malformed_header';
+    // Multipart (routes forwarding attachments) and anything else: refused, never guessed at.
+    const fields = type === 'application/json' ? fromJson(text) : type === 'application/x-www-form-urlencoded' ? fromForm(text) : 'malformed_header';
+    if (typeof fields === 'string') return fields;
+    const sentAt = parseTimestamp(fields.timestamp);
+    if (typeof sentAt !== 'number') return sentAt;
+    for (const signature of fields.signatures) if (!out.addSignature(signature, 'hex')) return 'malformed_header';
+    out.timestamp = sentAt;
+    out.prefix = fields.timestamp + fields.token;
+    out.includeBody = false;
+    // The only thing signed, and single use by Mailgun's word: what duplicates key on.
+    out.dedupeContent = out.prefix;
+    out.unsignedEventId = fields.eventId;
+    out.unsignedEventType = fields.eventType;
+    return undefined;
+  }
+
+  /**
+   * Mailgun puts its signature in the body, so the headers alone cannot carry it: use `signDelivery`,
+   * which returns the body with the signature in it.
+   */
+  sign(): Record<string, string> {
+    throw new WebhookConfigurationError('Mailgun signs inside the body: use signDelivery, which returns the signed body with its headers');
+  }
+
+  /**
+   * The delivery Mailgun would send for `input.body`: a JSON object gains the `signature` object, a
+   * form body the three fields. `input.id` is the token (default: 50 random hex characters).
+   */
+  signDelivery(input: SignInput, secret: string): { headers: Record<string, string>; body: string } {
+    const timestamp = String(Math.floor(input.timestamp ?? Date.now() / 1000));
+    const token = input.id ?? randomBytes(25).toString('hex');
+    const signature = this.mac(secret, timestamp + token, undefined, 'hex');
+    const text = typeof input.body === 'string' ? input.body : Buffer.from(input.body).toString('utf8');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      const form = new URLSearchParams(text);
+      if (form.has('signature') || form.has('token') || form.has('timestamp')) throw new WebhookConfigurationError('this form body is already signed');
+      form.append('timestamp', timestamp);
+      form.append('token', token);
+      form.append('signature', signature);
+      return { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() };
+    }
+    if (!isObject(parsed)) throw new WebhookConfigurationError('a Mailgun JSON body is an object');
+    return { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...parsed, signature: { token, timestamp, signature } }) };
+  }
+}
+
+/** The catalogue entry: Mailgun issues the key ("HTTP webhook signing key"). */
+export const MAILGUN: CodeSender = {
+  docs: 'https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/securing-webhooks',
+  issuesKey: true,
+  create: () => new MailgunScheme(),
+};
+
+function fromJson(text: string): Fields | RejectionReason {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return 'malformed_header';
+  }
+  if (!isObject(parsed) || !isObject(parsed.signature)) return 'missing_header';
+  const { timestamp, token, signature } = parsed.signature;
+  const parent = parsed.signature['parent-signature'];
+  // Mailgun writes the timestamp as a string of digits; a JSON integer is read as its digits.
+  const sentAt = typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp >= 0 ? String(timestamp) : timestamp;
+  if (typeof sentAt !== 'string' || typeof token !== 'string' || typeof signature !== 'string') return 'missing_header';
+  if (parent !== undefined && typeof parent !== 'string') return 'malformed_header';
+  const event = isObject(parsed['event-data']) ? parsed['event-data'] : undefined;
+  return checked({ timestamp: sentAt, token, signatures: parent === undefined ? [signature] : [signature, parent], eventId: event?.id, eventType: event?.event });
+}
+
+function fromForm(text: string): Fields | RejectionReason {
+  const form = new URLSearchParams(text);
+  const one = (name: string): string | undefined | false => {
+    const values = form.getAll(name);
+    return values.length > 1 ? false : values[0];
+  };
+  const timestamp = one('timestamp');
+  const token = one('token');
+  const signature = one('signature');
+  const parent = one('parent-signature');
+  const eventType = one('event');
+  // A field sent twice leaves which one is meant to a guess.
+  if (timestamp === false || token === false || signature === false || parent === false || eventType === false) return 'duplicate_header';
+  if (timestamp === undefined || token === undefined || signature === undefined) return 'missing_header';
+  return checked({ timestamp, token, signatures: parent === undefined ? [signature] : [signature, parent], eventType });
+}
+
+/** The signed fields well formed; the unsigned ones kept only when they are plain printable text. */
+function checked(fields: { timestamp: string; token: string; signatures: string[]; eventId?: unknown; eventType?: unknown }): Fields | RejectionReason {
+  if (fields.token.length > MAX_TOKEN || !isEventId(fields.token)) return 'malformed_header';
+  if (!fields.signatures.every((s) => HEX64.test(s))) return 'malformed_header';
+  const plain = (value: unknown) => (typeof value === 'string' && METADATA_VALUE.test(value) ? value : undefined);
+  return { timestamp: fields.timestamp, token: fields.token, signatures: fields.signatures, eventId: plain(fields.eventId), eventType: plain(fields.eventType) };
+}
+
+function mediaType(contentType: string): string {
+  return contentType.split(';')[0].trim().toLowerCase();
+}
+
+function utf8(body: string | Uint8Array): string | undefined {
+  if (typeof body === 'string') return body;
+  try {
+    return UTF8.decode(body);
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
