@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { RejectionReason, WebhookConfigurationError, WebhookRequest } from '../../types';
 import { isEventId, parseTimestamp, SignedContent } from '../common';
-import { HmacScheme, SignInput } from '../scheme';
+import { HmacScheme, SchemeDescription, SignInput } from '../scheme';
 import { CodeSender } from '../sender';
 import { DEFAULT_TOLERANCE_SECONDS } from '../tolerance';
 
@@ -68,6 +68,15 @@ export class MailgunScheme extends HmacScheme {
     out.unsignedEventId = fields.eventId;
     out.unsignedEventType = fields.eventType;
     return undefined;
+  }
+
+  describe(): SchemeDescription {
+    return {
+      signature: 'in the body (JSON `signature` object or form fields): `signature` (or a subaccount\'s `parent-signature`), HMAC-SHA256 hex over `timestamp` + `token`; the event data is not signed',
+      replay: 'signed timestamp (unix s), 5 min; dedupe record on the single-use token',
+      dedupe: 'SHA-256 of the signed content (timestamp + token)',
+      metadata: ['unsigned.eventId', 'unsigned.eventType'],
+    };
   }
 
   /**

@@ -78,7 +78,12 @@ export const PLATFORMS = {
     issuesKey: false,
     handshake: TWITCH_CALLBACK_VERIFICATION,
   },
-  /** https://developers.facebook.com/docs/graph-api/webhooks/getting-started#event-notifications */
+  /**
+   * Meta (Facebook, Instagram, WhatsApp Cloud API): `X-Hub-Signature-256: sha256=<hex>` over the raw
+   * payload (as sent, Unicode escaped), keyed with the app secret. Meta signs no time and sends no id
+   * or event header: duplicates key on the body, and only the dedupe record stops a replay.
+   * https://developers.facebook.com/docs/graph-api/webhooks/getting-started#event-notifications
+   */
   meta: {
     docs: 'https://developers.facebook.com/docs/graph-api/webhooks/getting-started#event-notifications',
     algorithm: 'sha256',

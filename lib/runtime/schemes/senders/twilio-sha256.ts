@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ActiveKey, RejectionReason, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
 import { isEventId, SignedContent } from '../common';
-import { HmacScheme, SignInput } from '../scheme';
+import { HmacScheme, SchemeDescription, SignInput } from '../scheme';
 
 /*
  * Twilio signing with a SharedKey (Webhooks configuration API, public beta): a Webhook Rule that
@@ -58,6 +58,15 @@ export class TwilioSharedKeyScheme extends HmacScheme {
       'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded',
       [SETTINGS_HEADER]: `algorithm=${this.algorithmName}`,
       'x-twilio-signature': this.mac(secret, content, undefined, 'base64'),
+    };
+  }
+
+  describe(): SchemeDescription {
+    return {
+      signature: `\`X-Twilio-Signature\`, HMAC-${this.algorithmName === 'HMAC_SHA1' ? 'SHA1' : 'SHA256'} base64 over URL + sorted form parameters (JSON: URL with \`bodySHA256\`), with \`X-Twilio-Webhooks-Signature-Settings\` naming the algorithm`,
+      replay: 'dedupe record only (nothing signed in time)',
+      dedupe: 'SHA-256 of the signed content (URL + sorted parameters)',
+      metadata: ['unsigned.eventId', 'unsigned.signingKey'],
     };
   }
 
