@@ -150,6 +150,16 @@ export function signWebhook(options: SignOptions): Record<string, string> {
   return scheme.sign(options, options.secret);
 }
 
+/**
+ * A whole signed delivery, headers and body, as the sender would send it: the body as given, except
+ * for senders that sign inside the body (Mailgun), whose signed body is returned. For the CLI's
+ * `sign` and `send`, and tests of your own consumer.
+ */
+export function signDelivery(options: SignOptions): { readonly headers: Record<string, string>; readonly body: string | Uint8Array } {
+  const scheme = isScheme(options.scheme) ? options.scheme : schemeFor(options.scheme);
+  return scheme.signDelivery ? scheme.signDelivery(options, options.secret) : { headers: scheme.sign(options, options.secret), body: options.body };
+}
+
 function isScheme(scheme: SchemeConfig | Scheme): scheme is Scheme {
   return typeof (scheme as Scheme).verify === 'function';
 }

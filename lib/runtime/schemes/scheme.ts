@@ -48,6 +48,11 @@ export interface Scheme {
    * Throws a WebhookConfigurationError on a malformed secret or a missing URL for URL-signing schemes.
    */
   sign(input: SignInput, secret: string): Record<string, string>;
+  /**
+   * For senders that sign inside the body (Mailgun): the signed body with its headers. Where absent,
+   * the body is sent as given, with `sign`'s headers.
+   */
+  signDelivery?(input: SignInput, secret: string): { readonly headers: Record<string, string>; readonly body: string | Uint8Array };
   /** How the scheme reads for people (the README's sender table is generated from it). */
   describe?(): SchemeDescription;
 }

@@ -2,6 +2,7 @@ import { RejectionReason } from '../../types';
 import { Handshake, ImmediateAnswer } from '../scheme';
 import { CHALLENGE, sameSecret, single, singleHeader, smallJson } from '../handshakes';
 import { SenderEntry } from '../sender';
+import { MAILGUN } from './mailgun';
 import { TwilioSharedKeyScheme } from './twilio-sha256';
 
 // Social, media, identity and messaging platforms: rows of the sender catalogue (see ../catalogue.ts for how a row is read and tested).
@@ -137,4 +138,6 @@ export const PLATFORMS = {
     issuesKey: true,
     create: () => new TwilioSharedKeyScheme('sha256'),
   },
+  /** Signs the `timestamp` and `token` fields inside the body: code, in ./mailgun.ts. */
+  mailgun: MAILGUN,
 } satisfies Record<string, SenderEntry>;
