@@ -64,6 +64,14 @@ export interface GenericHmacOptions {
   readonly contentTypes?: string[];
 }
 
+export interface OktaOptions {
+  /**
+   * The "Authentication field" configured on the Okta event hook.
+   * @default 'Authorization'
+   */
+  readonly authorizationHeader?: string;
+}
+
 export interface StandardWebhooksOptions {
   /**
    * The header names' prefix: `webhook` (`webhook-id`, ...) per the Standard Webhooks spec, or `svix`
@@ -311,9 +319,14 @@ export class SignatureScheme {
     return SignatureScheme.sender('gitlab');
   }
 
-  /** Okta event hooks: the hook's `Authorization` header, a shared token compared in constant time (weaker than a signature); answers the one-time verification GET. */
-  public static okta(): SignatureScheme {
-    return SignatureScheme.sender('okta');
+  /**
+   * Okta event hooks: the hook's authentication header (`Authorization` unless `authorizationHeader`
+   * names the "Authentication field" set in Okta), a shared token compared in constant time (weaker
+   * than a signature); answers the one-time verification GET.
+   */
+  public static okta(options: OktaOptions = {}): SignatureScheme {
+    if (options.authorizationHeader === undefined) return SignatureScheme.sender('okta');
+    return new SignatureScheme({ type: 'okta', authorizationHeader: options.authorizationHeader });
   }
 
   /** OpenAI: Standard Webhooks (`webhook-*` headers), as OpenAI signs. */

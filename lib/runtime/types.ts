@@ -9,6 +9,7 @@ export type SchemeConfig =
   | { readonly type: 'shopify' }
   | { readonly type: 'twilio' }
   | { readonly type: CatalogueSender | AliasSender }
+  | OktaSchemeConfig
   | GenericHmacSchemeConfig;
 
 /**
@@ -20,6 +21,16 @@ export interface StandardWebhooksSchemeConfig {
   readonly type: 'standard-webhooks';
   /** @default 'webhook' */
   readonly headerPrefix?: 'webhook' | 'svix';
+}
+
+/**
+ * Okta event hooks authenticate with a header whose name and value the Okta admin chooses ("Authentication
+ * field" and "Authentication secret"): the value is the source's key, the name given here.
+ */
+export interface OktaSchemeConfig {
+  readonly type: 'okta';
+  /** @default 'Authorization' */
+  readonly authorizationHeader?: string;
 }
 
 /** Any sender that signs with an HMAC in a header. */

@@ -31,7 +31,15 @@ export function schemeFor(config: SchemeConfig): Scheme {
   const type = (config as { type?: unknown } | undefined)?.type;
   if (typeof type === 'string' && Object.prototype.hasOwnProperty.call(SENDERS, type)) {
     const entry: SenderEntry = (SENDERS as Record<string, SenderEntry>)[type];
-    return 'create' in entry ? entry.create() : new SenderScheme(type, entry);
+    if ('create' in entry) return entry.create();
+    const header = (config as { authorizationHeader?: unknown }).authorizationHeader;
+    if (type === 'okta' && header !== undefined) {
+      if (typeof header !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) {
+        throw new WebhookConfigurationError(`authorizationHeader ${JSON.stringify(header)} is not an HTTP header name: give the "Authentication field" configured in Okta`);
+      }
+      return new SenderScheme(type, { ...entry, signature: { kind: 'header', header: header.toLowerCase() } });
+    }
+    return new SenderScheme(type, entry);
   }
   if (typeof type === 'string' && Object.prototype.hasOwnProperty.call(ALIASES, type)) return new StandardWebhooksScheme(ALIASES[type as keyof typeof ALIASES]);
   switch (config.type) {

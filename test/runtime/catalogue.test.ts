@@ -144,3 +144,14 @@ describe('family metadata: forwarded under unsigned. names, never in the dedupe 
     expect(scheme.verify({ headers: { ...headers, 'X-Slack-Retry-Num': 'two' }, body }, keys(scheme, secret), NOW, 300)).toEqual({ ok: false, reason: 'malformed_header' });
   });
 });
+
+describe('Okta: the authentication header the admin chose', () => {
+  test('verifies the token in the configured header only; refuses a header name that is not one', () => {
+    const scheme = schemeFor({ type: 'okta', authorizationHeader: 'X-Okta-Hook-Auth' });
+    const secret = scheme.generateKey();
+    const keys = keysOf(scheme, secret);
+    expect(scheme.verify({ headers: { 'x-okta-hook-auth': secret }, body: '{}' }, keys, NOW, 0).ok).toBe(true);
+    expect(scheme.verify({ headers: { authorization: secret }, body: '{}' }, keys, NOW, 0)).toEqual({ ok: false, reason: 'missing_header' });
+    expect(() => schemeFor({ type: 'okta', authorizationHeader: 'Bad Header' })).toThrow(/not an HTTP header name/);
+  });
+});
