@@ -1,0 +1,22 @@
+import { Command } from 'commander';
+import { runs, subcommand, writeOut } from './command';
+import { httpUrl } from './inputs';
+import { addSigningOptions, SCHEME_HELP, SECRET_WARNING, signedDelivery, SigningOptions } from './signing-options';
+
+/** `sign`: the headers a sender would send, as JSON, for curl or any HTTP client. */
+export function registerSign(program: Command): void {
+  const command = subcommand(program, 'sign')
+    .description('Print the headers a sender would send with a body (content-type included), as JSON.');
+  addSigningOptions(command)
+    .option('--url <url>', 'the URL the delivery is posted to (schemes that sign it: twilio, square)', httpUrl)
+    .addHelpText(
+      'after',
+      `\n${SECRET_WARNING}\n\n${SCHEME_HELP}\n\nExamples:\n` +
+        "  $ cdk-hardened-webhook sign --scheme stripe --secret-env STRIPE_SECRET --body '{\"id\":\"evt_1\"}'\n" +
+        '  $ printf %s "$KEY" | cdk-hardened-webhook sign --scheme github --secret - --body-file event.json\n',
+    );
+  runs(command, async (options: SigningOptions) => {
+    const { headers } = await signedDelivery(options);
+    writeOut(command, `${JSON.stringify(headers, null, 2)}\n`);
+  });
+}

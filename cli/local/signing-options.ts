@@ -1,0 +1,46 @@
+import { Command, Option } from 'commander';
+import { SCHEME_TYPES, SchemeConfig, signWebhook } from '../../lib/runtime';
+import { UsageError } from './command';
+import { HMAC_EXAMPLE, parseScheme, readBody, readSecret, readStdinBytes, unixSeconds } from './inputs';
+
+/** What `sign` and `send` are given, as commander parses it. */
+export interface SigningOptions {
+  readonly scheme: string;
+  readonly secret?: string;
+  readonly secretEnv?: string;
+  readonly body?: string;
+  readonly bodyFile?: string;
+  readonly url?: string;
+  readonly id?: string;
+  readonly timestamp?: number;
+}
+
+export const SECRET_WARNING =
+  'Secrets: prefer --secret-env <VAR> or --secret - (read from stdin). --secret <key> puts the key in argv, which every\n' +
+  'process on this machine can read (ps) and your shell keeps in its history: use it for local test secrets only, never\n' +
+  'for a production key.';
+
+export const SCHEME_HELP = `Scheme types: ${SCHEME_TYPES.join(', ')};\nor a JSON scheme config, e.g. '${HMAC_EXAMPLE}'.`;
+
+/** The options `sign` and `send` share: what to sign, with which scheme and key. */
+export function addSigningOptions(command: Command): Command {
+  return command
+    .requiredOption('--scheme <type>', "the sender's scheme type (see below), or a JSON scheme config")
+    .addOption(new Option('--secret <key>', "the signing secret as the sender shows it; '-' reads it from stdin (argv: local test secrets only)").conflicts('secretEnv'))
+    .option('--secret-env <VAR>', 'read the signing secret from this environment variable')
+    .addOption(new Option('--body <text>', 'the body, as UTF-8 text').conflicts('bodyFile'))
+    .option('--body-file <file>', "the body: this file's exact bytes ('-': stdin)")
+    .option('--id <id>', 'the event or message id, where the scheme sends one (default: a random one)')
+    .option('--timestamp <unix>', 'the signing time in unix seconds (default: now)', unixSeconds);
+}
+
+/** The headers a sender would send with this delivery, and its body. */
+export async function signedDelivery(options: SigningOptions): Promise<{ headers: Record<string, string>; body: Buffer; config: SchemeConfig }> {
+  const { config, scheme } = parseScheme(options.scheme);
+  if (options.secret === '-' && options.bodyFile === '-') throw new UsageError('stdin can carry the secret or the body, not both: give the other with --secret-env or --body-file <file>');
+  const secret = await readSecret(options, scheme, async () => (await readStdinBytes()).toString('utf8'));
+  const body = await readBody(options, readStdinBytes);
+  if (scheme.signsUrl && !options.url) throw new UsageError(`${options.scheme} signs the URL the delivery is posted to: give it with --url <url>`);
+  const headers = signWebhook({ scheme: config, secret, body, url: options.url, id: options.id, timestamp: options.timestamp });
+  return { headers, body, config };
+}
