@@ -237,7 +237,7 @@ class ConditionReader {
 
 function attributeName(token: string, names: Names, used: Usage): string {
   if (!token.startsWith('#')) {
-    if (!/^[A-Za-z_]/.test(token) || [':', '(', ')', ','].includes(token)) throw new ValidationException(`Invalid expression: unexpected ${token}`);
+    if (!/^[A-Za-z_]/.test(token)) throw new ValidationException(`Invalid expression: unexpected ${JSON.stringify(token)}`);
     return token;
   }
   const name = names?.[token];
@@ -290,7 +290,7 @@ function applyUpdate(item: Item, expression: string, names: Names, values: Value
     seen.add(clause);
     do {
       const name = attributeName(tokens[at++] ?? '', names, used);
-      if (name === keyName) throw new ValidationException('Cannot update attribute pk. This attribute is part of the key');
+      if (name === keyName) throw new ValidationException(`Cannot update attribute ${keyName}. This attribute is part of the key`);
       if (clause === 'SET') {
         if (tokens[at++] !== '=') throw new ValidationException('Invalid UpdateExpression: expected = after the attribute');
         const token = tokens[at++] ?? '';

@@ -16,9 +16,9 @@ export function registerServe(program: Command): void {
   const command = subcommand(program, 'serve')
     .summary('Run the verifier Lambda\'s code locally: a route per source, an in-memory queue; messages on stdout.')
     .description(
-      'Run the verifier Lambda\'s code on 127.0.0.1, a route POST /webhooks/<name> (and GET, for endpoint handshakes) per source,\n' +
-        'with an in-memory queue, secret and dedupe table. Accepted messages: one JSON line each on stdout, as the queue carries\n' +
-        'them. Everything else (rejections, duplicates, handshakes): one JSON line each on stderr.',
+      "Run the verifier Lambda's code on 127.0.0.1: a route POST /webhooks/<name> (and GET, for senders' endpoint handshakes) " +
+        'per source, with an in-memory queue, secret and dedupe table. Each accepted message is one JSON line on stdout, as the ' +
+        'queue carries it; everything else (rejections, duplicates, handshakes) one JSON line on stderr.',
     )
     .option('--port <n>', 'the port on 127.0.0.1 (0: any free one)', port, 8080)
     .requiredOption('--source <name>=<type>:<secret>', 'a source: its route name, scheme type and secret (or <type>:env:<VAR>); repeat for more', collect)

@@ -9,6 +9,7 @@ import { createVerifierHandler, errorFields, VerifierHandler } from '../../lib/h
 import { gatewayEvent } from './gateway-event';
 import { MemoryQueue, MemorySecrets, QueuedMessage } from './memory-aws';
 import { MemoryDynamoDb } from './memory-dynamodb';
+import { UsageError } from './command';
 import { SourceSpec } from './inputs';
 
 export interface LocalSource extends SourceSpec {
@@ -78,9 +79,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new UsageError(`port ${options.port} on 127.0.0.1 is in use; give another --port (0 picks a free one)`) : error),
+    );
     server.listen(options.port, '127.0.0.1', () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
+      server.on('error', (error) => options.onOther({ status: 500, reason: 'local_server_error', ...errorFields(error) }));
       resolve();
     });
   });
@@ -182,7 +186,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, routes
   const body = await readBody(request);
   if (!body) {
     onOther({ source: route.source.name, status: 413, reason: 'over_api_gateway_payload_limit', requestId });
-    return send(response, requestId, { statusCode: 413, headers: { 'content-type': 'application/json' }, body: GATEWAY_REJECTED(requestId) }, true);
+    return send(response, requestId, { statusCode: 413, headers: { 'content-type': 'application/json' }, body: GATEWAY_REJECTED(requestId) });
   }
   const event = gatewayEvent({ request, body, path, query, resource: path, requestId, receivedAt });
   const requestUrl = `http://${request.headers.host ?? '127.0.0.1'}${path}`;
@@ -211,12 +215,11 @@ async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   return size <= GATEWAY_MAX_BYTES ? Buffer.concat(chunks) : undefined;
 }
 
-function send(response: ServerResponse, requestId: string, result: APIGatewayProxyResult, closeConnection = false): void {
+function send(response: ServerResponse, requestId: string, result: APIGatewayProxyResult): void {
   const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body, 'utf8');
   const headers: Record<string, string | string[]> = { 'x-amzn-requestid': requestId };
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
   for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name.toLowerCase()] = values.map(String);
   headers['content-length'] = String(body.length);
-  if (closeConnection) headers.connection = 'close';
   response.writeHead(result.statusCode, headers).end(body);
 }

@@ -16,11 +16,24 @@ export interface SigningOptions {
 }
 
 export const SECRET_WARNING =
-  'Secrets: prefer --secret-env <VAR> or --secret - (read from stdin). --secret <key> puts the key in argv, which every\n' +
-  'process on this machine can read (ps) and your shell keeps in its history: use it for local test secrets only, never\n' +
-  'for a production key.';
+  'Secrets: prefer --secret-env <VAR> or --secret - (read from stdin). --secret <key> puts the key in\n' +
+  'argv, which every process on this machine can read (ps) and your shell keeps in its history: use it\n' +
+  'for local test secrets only, never for a production key.';
 
-export const SCHEME_HELP = `Scheme types: ${SCHEME_TYPES.join(', ')};\nor a JSON scheme config, e.g. '${HMAC_EXAMPLE}'.`;
+export const SCHEME_HELP = `${wrap(`Scheme types: ${SCHEME_TYPES.join(', ')};`)}\nor a JSON scheme config, e.g.\n  '${HMAC_EXAMPLE}'`;
+
+/** `text` broken at spaces into lines of at most `width` characters. */
+function wrap(text: string, width = 100): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return [...lines, line].join('\n');
+}
 
 /** The options `sign` and `send` share: what to sign, with which scheme and key. */
 export function addSigningOptions(command: Command): Command {

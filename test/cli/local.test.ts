@@ -45,6 +45,7 @@ describe('serve: the verifier Lambda behind a local endpoint', () => {
       '--public-url', 'sms=https://hooks.example.com/webhooks/sms',
       '--source', `ads=meta:${META_SECRET}`,
       '--verify-token', 'ads=local-verify-token',
+      '--source', `pos=square:${TWILIO_TOKEN}`,
     );
   });
   afterAll(() => serve.stop());
@@ -115,6 +116,12 @@ describe('serve: the verifier Lambda behind a local endpoint', () => {
     expect(serve.stdoutLines().at(-1)).toMatchObject({ body: form, attributes: { source: 'sms', contentType: 'application/x-www-form-urlencoded' } });
   });
 
+  test('a URL-signing source without --public-url verifies the URL the request was made to (send signs it)', async () => {
+    const sent = await runCli('send', '--url', `${route('pos')}?shop=1`, '--scheme', 'square', '--secret', TWILIO_TOKEN, '--body', BODY);
+    expect(sent).toMatchObject({ code: 0, stderr: '' });
+    expect(serve.stdoutLines().at(-1)).toMatchObject({ body: BODY, attributes: { source: 'pos' } });
+  });
+
   test('passes a GET to the handler: Meta\'s handshake is answered with the challenge, a sender without one gets 405', async () => {
     const ok = await fetch(`${route('ads')}?hub.mode=subscribe&hub.verify_token=local-verify-token&hub.challenge=1158201444`);
     expect([ok.status, await ok.text()]).toEqual([200, '1158201444']);
@@ -147,6 +154,12 @@ describe('serve: the verifier Lambda behind a local endpoint', () => {
     expect(await response.json()).toEqual({ error: 'Request rejected', requestId: expect.any(String) });
     expect(serve.stderrLines().at(-1)).toMatchObject({ status: 403, reason: 'unknown_route', path: '/webhooks/nope' });
     expect((await fetch(route('billing'), { method: 'PUT', body: '{}' })).status).toBe(403);
+  });
+
+  test('fails with a usage error when the port is taken', async () => {
+    const taken = await runCli('serve', '--port', new URL(serve.url).port, '--source', `repo=github:${GITHUB_SECRET}`);
+    expect(taken.code).toBe(2);
+    expect(taken.stderr).toMatch(/is in use; give another --port \(0 picks a free one\)/);
   });
 
   test('send against serve exits 0 and prints the answer; a body that is not UTF-8 round-trips as base64', async () => {
