@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import * as fc from 'fast-check';
 import Stripe from 'stripe';
 import twilio from 'twilio';
-import { SchemeConfig, verifyWebhook, VerifyResult, WebhookRequest } from '../../lib/runtime';
+import { SchemeConfig, signWebhook, verifyWebhook, VerifyResult, WebhookRequest } from '../../lib/runtime';
 
 // The scheme contract: a verified delivery's dedupeKey comes from signed material only, and every
 // spelling of the same signed request has the same one; ids and types from unsigned headers are
@@ -185,5 +185,19 @@ describe('signed keys', () => {
       verified(verifyWebhook({ headers: { 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload: BODY, secret, timestamp: ts }) }, body: BODY }, { scheme: { type: 'stripe' }, secrets: [secret], now: ts * 1000 }));
     expect(at(NOW / 1000).dedupeKey).toBe(`sha256:${sha(BODY)}`);
     expect(at(NOW / 1000 + 60).dedupeKey).toBe(at(NOW / 1000).dedupeKey);
+  });
+});
+
+describe('Twilio URLs with a port', () => {
+  test('a URL with a non-default port verifies as given (the CLI serve on localhost), not with the port dropped', () => {
+    const secret = 'twilio-auth-token-0123456789abcdef';
+    const url = 'http://localhost:18080/webhooks/sms';
+    const body = 'Body=hi&From=%2B15550001111';
+    const headers = signWebhook({ scheme: { type: 'twilio' }, secret, body, url });
+    expect(verifyWebhook({ headers, body, url }, { scheme: { type: 'twilio' }, secrets: [secret] }).ok).toBe(true);
+    // twilio's own library agrees
+    expect(twilio.validateRequest(secret, headers['x-twilio-signature'], url, Object.fromEntries(new URLSearchParams(body)))).toBe(true);
+    // signed for port 18080, not valid for the same path on the default port
+    expect(verifyWebhook({ headers, body, url: 'http://localhost/webhooks/sms' }, { scheme: { type: 'twilio' }, secrets: [secret] }).ok).toBe(false);
   });
 });

@@ -95,10 +95,15 @@ function sortedParams(formBody: string): string {
   return out;
 }
 
+/**
+ * The spellings of the URL Twilio may have signed: without and with the scheme's default port (its
+ * own library tries both), port-less first. A URL with any other port is signed as given, only.
+ */
 function withAndWithoutPort(url: string): [string, string | undefined] {
   const m = URL_PARTS.exec(url);
   if (!m) return [url, undefined];
-  const [, scheme, host, , rest] = m;
-  const port = scheme === 'https' ? '443' : '80';
-  return [`${scheme}://${host}${rest}`, `${scheme}://${host}:${port}${rest}`];
+  const [, scheme, host, port, rest] = m;
+  const standard = scheme === 'https' ? '443' : '80';
+  if (port !== undefined && port !== standard) return [url, undefined];
+  return [`${scheme}://${host}${rest}`, `${scheme}://${host}:${standard}${rest}`];
 }
