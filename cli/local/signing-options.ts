@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { SCHEME_TYPES, SchemeConfig, signWebhook } from '../../lib/runtime';
+import { SCHEME_TYPES, SchemeConfig, signDelivery } from '../../lib/runtime';
 import { UsageError } from './command';
 import { HMAC_EXAMPLE, parseScheme, readBody, readSecret, readStdinBytes, unixSeconds } from './inputs';
 
@@ -48,12 +48,13 @@ export function addSigningOptions(command: Command): Command {
 }
 
 /** The headers a sender would send with this delivery, and its body. */
-export async function signedDelivery(options: SigningOptions): Promise<{ headers: Record<string, string>; body: Buffer; config: SchemeConfig }> {
+export async function signedDelivery(options: SigningOptions): Promise<{ headers: Record<string, string>; body: Buffer; bodyChanged: boolean; config: SchemeConfig }> {
   const { config, scheme } = parseScheme(options.scheme);
   if (options.secret === '-' && options.bodyFile === '-') throw new UsageError('stdin can carry the secret or the body, not both: give the other with --secret-env or --body-file <file>');
   const secret = await readSecret(options, scheme, async () => (await readStdinBytes()).toString('utf8'));
   const body = await readBody(options, readStdinBytes);
   if (scheme.signsUrl && !options.url) throw new UsageError(`${options.scheme} signs the URL the delivery is posted to: give it with --url <url>`);
-  const headers = signWebhook({ scheme: config, secret, body, url: options.url, id: options.id, timestamp: options.timestamp });
-  return { headers, body, config };
+  // Most senders sign the body as it is; a sender that signs inside the body (Mailgun) returns it signed.
+  const signed = signDelivery({ scheme: config, secret, body, url: options.url, id: options.id, timestamp: options.timestamp });
+  return { headers: signed.headers, body: Buffer.from(signed.body), bodyChanged: signed.body !== body, config };
 }

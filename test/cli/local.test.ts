@@ -17,6 +17,7 @@ import { gatewayEvent } from '../../cli/local/gateway-event';
 import { MemoryDynamoDb } from '../../cli/local/memory-dynamodb';
 import { DedupeStore } from '../../lib/handlers/verifier/dedupe';
 import { startDynalite } from '../support/dynalite';
+import { verifyWebhook } from '../../lib/runtime';
 import { runCli, Serving, startServe } from './support/cli';
 
 const STRIPE_SECRET = 'whsec_local_stripe_0123456789abcdef';
@@ -354,5 +355,16 @@ describe('the bundled command line', () => {
     const { stdout } = await promisify(execFile)(process.execPath, [bin, '--help']);
     expect(stdout).toMatch(/Usage: cdk-hardened-webhook/);
     expect(stdout).toMatch(/sign \[options\][\s\S]*send \[options\][\s\S]*serve \[options\]/);
+  });
+});
+
+describe('sign for a sender that signs inside the body', () => {
+  test('mailgun: prints the headers and the signed body, which the verifier accepts', async () => {
+    const secret = 'key-0123456789abcdef0123456789abcdef';
+    const run = await runCli('sign', '--scheme', 'mailgun', '--secret', secret, '--body', '{"event-data":{"event":"delivered"}}', '--timestamp', String(Math.floor(Date.now() / 1000)));
+    expect(run.code).toBe(0);
+    const { headers, body } = JSON.parse(run.stdout) as { headers: Record<string, string>; body: string };
+    expect(JSON.parse(body).signature).toMatchObject({ token: expect.any(String), timestamp: expect.any(String), signature: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(verifyWebhook({ headers, body }, { scheme: { type: 'mailgun' }, secrets: [secret] }).ok).toBe(true);
   });
 });
