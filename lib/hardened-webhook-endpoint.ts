@@ -205,6 +205,28 @@ export interface HardenedWebhookEndpointProps {
    */
   readonly runtime?: lambda.Runtime;
   /**
+   * Log every request WAF lets through too. Off, the WAF log holds what an investigation needs from
+   * it: every blocked request, and every request a body-inspecting rule counted (see
+   * LOGGED_COUNTED_LABELS); allowed deliveries are already in the access and verifier logs. On, each
+   * allowed request adds a full WAF record (about 2 KB, about $1 per million in log ingestion).
+   * @default false
+   */
+  readonly wafLogAllowedRequests?: boolean;
+  /**
+   * Share of requests X-Ray traces (API Gateway and the verifier), from 0 to 1, after the reservoir.
+   * Trace everything with 1 (about $5 per million webhooks). An X-Ray sampling rule scoped to this
+   * API's stage applies it; it is a rule like any other, so it can also be changed in the X-Ray
+   * console for a while without a deploy (the next deploy sets it back).
+   * @default 0.01 (1%: about $0.05 per million)
+   */
+  readonly tracingSampleRate?: number;
+  /**
+   * Requests per second X-Ray traces before tracingSampleRate applies, shared by every instance.
+   * X-Ray's own default, 1, traces nearly every request of an endpoint receiving a few a second.
+   * @default 0
+   */
+  readonly tracingReservoir?: number;
+  /**
    * Retention of every log group (access, execution, WAF, functions): the audit trail.
    * @default - one year in production, three months in staging, one month elsewhere
    */
@@ -351,6 +373,14 @@ export class HardenedWebhookEndpoint extends Construct {
             ? 'is the legacy policy: it admits CBC and non-forward-secret suites and no STRICT endpoint access'
             : 'is not an enhanced TLS 1.2+ policy for a Regional domain';
       problems.add(`customDomain.securityPolicy ${domainPolicy} ${why}; omit it (default apigw.SecurityPolicy.TLS13_1_2_PFS_PQ_2025_09) or use another of ${TLS12_OR_NEWER_POLICIES.join(', ')}`);
+    }
+    const tracingSampleRate = props.tracingSampleRate ?? 0.01;
+    if (isConcrete(tracingSampleRate) && !(tracingSampleRate >= 0 && tracingSampleRate <= 1)) {
+      problems.add(`tracingSampleRate ${tracingSampleRate} is outside 0..1 (a share of requests: 0.01 traces 1%, 1 traces every request)`);
+    }
+    const tracingReservoir = props.tracingReservoir ?? 0;
+    if (isConcrete(tracingReservoir) && (!Number.isInteger(tracingReservoir) || tracingReservoir < 0)) {
+      problems.add(`tracingReservoir ${tracingReservoir} must be a whole number of requests per second, 0 or more`);
     }
     const stageName = props.stageName ?? 'v1';
     if (!/^[A-Za-z0-9_]{1,128}$/.test(stageName)) problems.add(`stageName "${stageName}" must be letters, digits and "_"`);
@@ -504,6 +534,8 @@ export class HardenedWebhookEndpoint extends Construct {
       encryptionKey: this.encryptionKey,
       logRetention: this.logRetention,
       removalPolicy: this.removalPolicy,
+      tracingSampleRate,
+      tracingReservoir,
     });
     this.api = this.webhookApi.api;
     this.domain = this.webhookApi.domain;
@@ -516,6 +548,7 @@ export class HardenedWebhookEndpoint extends Construct {
       encryptionKey: this.encryptionKey,
       logRetention: this.logRetention,
       removalPolicy: this.removalPolicy,
+      logAllowedRequests: props.wafLogAllowedRequests ?? false,
     });
     this.webAcl = this.firewall.webAcl;
     this.firewall.associate('StageAssociation', this.api.deploymentStage.stageArn).node.addDependency(this.api.deploymentStage);

@@ -17,6 +17,11 @@ export interface WebhookFirewallProps {
   readonly encryptionKey: kms.IKey;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * Log every request, allowed ones included. Off, only what an investigation needs is logged:
+   * blocked requests and those a body-inspecting rule counted (LOGGED_COUNTED_LABELS).
+   */
+  readonly logAllowedRequests: boolean;
 }
 
 /**
@@ -37,6 +42,22 @@ export const COUNTED_COMMON_RULES = [
 
 /** Stripe, Shopify, Twilio and most webhook senders post from cloud providers' address space. */
 export const COUNTED_ANONYMOUS_IP_RULES = ['HostingProviderIPList'];
+
+/**
+ * The labels of the counted rules whose matches are logged although WAF lets the request through:
+ * the ones that look at what a request carries (a body over 8 KB, script, paths, URLs, the metadata
+ * address). The other counted rules describe the sender, not the request: every delivery of a sender
+ * hosted on a cloud provider matches HostingProviderIPList, every one of a sender without a
+ * User-Agent matches NoUserAgent_HEADER, so logging them would log each of those senders' deliveries
+ * in full (about 2 KB each). Their counts stay in WAF's CountedRequests metric per rule.
+ */
+export const LOGGED_COUNTED_LABELS = [
+  'awswaf:managed:aws:core-rule-set:SizeRestrictions_Body',
+  'awswaf:managed:aws:core-rule-set:CrossSiteScripting_Body',
+  'awswaf:managed:aws:core-rule-set:GenericLFI_Body',
+  'awswaf:managed:aws:core-rule-set:GenericRFI_Body',
+  'awswaf:managed:aws:core-rule-set:EC2MetaDataSSRF_Body',
+];
 
 interface SourceAllowlist {
   readonly source: string;
@@ -85,6 +106,21 @@ export class WebhookFirewall extends Construct {
         Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       ],
       redactedFields: Lazy.any({ produce: () => [...this.redactedHeaders].sort().map((name) => ({ singleHeader: { Name: name } })) }),
+      // WAF logs each request in full (about 2 KB): for allowed deliveries that is the largest log item
+      // per webhook, and it repeats what the access and verifier logs already hold. Blocked and
+      // suspicious-but-counted requests are exactly what those two logs never see.
+      loggingFilter: props.logAllowedRequests
+        ? undefined
+        : {
+          DefaultBehavior: 'DROP',
+          Filters: [
+            {
+              Behavior: 'KEEP',
+              Requirement: 'MEETS_ANY',
+              Conditions: [{ ActionCondition: { Action: 'BLOCK' } }, ...LOGGED_COUNTED_LABELS.map((label) => ({ LabelNameCondition: { LabelName: label } }))],
+            },
+          ],
+        },
     });
     logging.node.addDependency(this.logGroup);
   }

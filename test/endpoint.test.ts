@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as events from 'aws-cdk-lib/aws-events';
-import { HardenedWebhookEndpoint, HmacAlgorithm, HmacSignedContent, KeySource, SignatureEncoding, SignatureScheme } from '../lib';
+import { COUNTED_COMMON_RULES, HardenedWebhookEndpoint, HmacAlgorithm, LOGGED_COUNTED_LABELS, HmacSignedContent, KeySource, SignatureEncoding, SignatureScheme } from '../lib';
 import { customisedEndpoint, defaultEndpoint, newProcessor, newStack } from './support/stacks';
 
 function only(template: Template, type: string, props: object = {}) {
@@ -34,11 +34,38 @@ describe('REST API', () => {
     const format = JSON.parse(stage.AccessLogSetting.Format);
     expect(format).toMatchObject({ tlsVersion: '$context.tlsVersion', requestId: '$context.requestId', ip: '$context.identity.sourceIp', status: '$context.status' });
     expect(stage.AccessLogSetting.Format).not.toMatch(/\$input|header/i);
+    // What joins a request to the WAF and verifier logs and says what happened to it, nothing more.
+    expect(Object.keys(format)).toEqual(['requestId', 'requestTime', 'ip', 'userAgent', 'httpMethod', 'resourcePath', 'tlsVersion', 'status', 'errorType', 'wafStatus', 'responseLatency']);
     expect(stage.TracingEnabled).toBe(true);
     expect(stage.StageName).toBe('v1');
     expect(stage.MethodSettings).toEqual([
       expect.objectContaining({ LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: true, ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 }),
     ]);
+  });
+
+  test('X-Ray traces 1% of this stage\'s requests by default, with no reservoir', () => {
+    const rule = only(t, 'AWS::XRay::SamplingRule').Properties.SamplingRule;
+    expect(rule).toMatchObject({
+      RuleName: 'test-hooks',
+      FixedRate: 0.01,
+      ReservoirSize: 0,
+      ServiceName: 'test-hooks/v1',
+      ServiceType: 'AWS::ApiGateway::Stage',
+      Host: '*',
+      HTTPMethod: '*',
+      URLPath: '*',
+      Version: 1,
+    });
+    expect(JSON.stringify(rule.ResourceARN)).toMatch(/:apigateway:us-east-1::\/restapis\/.*\/stages\/v1/);
+    expect(rule.Priority).toBeLessThan(10000);
+  });
+
+  test('tracingSampleRate: 1 traces every request; a long endpoint name is shortened to X-Ray\'s 32 characters', () => {
+    const name = 'a-very-long-endpoint-name-for-the-tests-01234';
+    const rule = only(defaultEndpoint({ tracingSampleRate: 1, tracingReservoir: 5, endpointName: name }).template(), 'AWS::XRay::SamplingRule').Properties.SamplingRule;
+    expect(rule).toMatchObject({ FixedRate: 1, ReservoirSize: 5, ServiceName: `${name}/v1` });
+    expect(rule.RuleName).toHaveLength(32);
+    expect(rule.RuleName.startsWith(name.slice(0, 21))).toBe(true);
   });
 
   test('pre-creates the execution log group so it is encrypted and expires', () => {
@@ -132,6 +159,27 @@ describe('WAF', () => {
     t.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', { RedactedFields: [{ SingleHeader: { Name: 'webhook-signature' } }] });
   });
 
+  test('logs blocked requests and those a body-inspecting rule counted, not every allowed delivery', () => {
+    const { LoggingFilter: filter } = only(t, 'AWS::WAFv2::LoggingConfiguration').Properties;
+    expect(filter.DefaultBehavior).toBe('DROP');
+    expect(filter.Filters).toHaveLength(1);
+    expect(filter.Filters[0]).toMatchObject({ Behavior: 'KEEP', Requirement: 'MEETS_ANY' });
+    const conditions = filter.Filters[0].Conditions;
+    expect(conditions).toContainEqual({ ActionCondition: { Action: 'BLOCK' } });
+    const labels = conditions.filter((c: any) => c.LabelNameCondition).map((c: any) => c.LabelNameCondition.LabelName);
+    expect(labels).toEqual(LOGGED_COUNTED_LABELS);
+    // Every counted common rule that inspects the body is logged; the ones matching a sender's every delivery are not.
+    for (const rule of COUNTED_COMMON_RULES.filter((r) => r.endsWith('_BODY'))) {
+      expect(labels).toContain(`awswaf:managed:aws:core-rule-set:${rule.replace(/_BODY$/, '_Body')}`);
+    }
+    expect(labels.join()).not.toMatch(/NoUserAgent|HostingProvider/);
+  });
+
+  test('wafLogAllowedRequests logs every request', () => {
+    const props = only(defaultEndpoint({ wafLogAllowedRequests: true }).template(), 'AWS::WAFv2::LoggingConfiguration').Properties;
+    expect(props.LoggingFilter).toBeUndefined();
+  });
+
   test('a source with its own allowlist is held to it, and exempt from the endpoint\'s', () => {
     const { endpoint, template } = defaultEndpoint({ allowedSourceCidrs: ['203.0.113.0/24', '2001:db8::/32'] });
     endpoint.addSource('github', { scheme: SignatureScheme.standardWebhooks(), allowedSourceCidrs: ['192.30.252.0/22'] });
@@ -211,7 +259,8 @@ describe('verifier function', () => {
       MemorySize: 256,
       Timeout: 10,
       TracingConfig: { Mode: 'Active' },
-      LoggingConfig: { LogGroup: { Ref: expect.stringMatching('VerifierLogGroup') } },
+      // JSON, so Lambda drops its START/END/REPORT lines below WARN; the verifier's own lines stay.
+      LoggingConfig: { LogGroup: { Ref: expect.stringMatching('VerifierLogGroup') }, LogFormat: 'JSON', SystemLogLevel: 'WARN', ApplicationLogLevel: 'INFO' },
     });
   });
 

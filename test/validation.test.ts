@@ -36,6 +36,8 @@ describe('endpoint props', () => {
     ['the runtime is not Node.js', { ...ok, runtime: lambda.Runtime.PYTHON_3_13 }, /runtime python3\.13 is not Node\.js/],
     ['the batch size exceeds SQS\'s 10', { ...ok, processorBatchSize: 25, processor: lambda.Function.fromFunctionName(newStack(), 'P', 'p') }, /processorBatchSize 25 must be a whole number from 1 to 10/],
     ['a batch size is set without a processor', { ...ok, processorBatchSize: 5 }, /processorBatchSize is set but there is no processor/],
+    ['the tracing sample rate is a percentage', { ...ok, tracingSampleRate: 5 }, /tracingSampleRate 5 is outside 0\.\.1 .*1 traces every request/],
+    ['the tracing reservoir is negative', { ...ok, tracingReservoir: -1 }, /tracingReservoir -1 must be a whole number/],
   ])('fails if %s, naming the value and the fix', (_name, props, message) => {
     expect(() => build(props)).toThrow(message);
   });
