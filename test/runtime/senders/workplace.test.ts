@@ -4,6 +4,8 @@ import { ActiveKey, Scheme, SchemeConfig, schemeFor, VerifyResult, WebhookConfig
 import { DOCUSIGN_MAX_KEYS } from '../../../lib/runtime/schemes/senders/docusign';
 import { hubspotSignedUri } from '../../../lib/runtime/schemes/senders/hubspot';
 import { WORKPLACE } from '../../../lib/runtime/schemes/senders/workplace';
+import { useFakeAws } from '../../support/fake-aws';
+import { workplaceHandler } from './workplace-handler';
 
 // The workplace, support and CRM senders of the catalogue (lib/runtime/schemes/senders/workplace.ts).
 //
@@ -470,5 +472,47 @@ describe('every workplace sender describes itself for the README table', () => {
     const described = schemeOf(type).describe?.();
     expect(described?.signature).toMatch(/HMAC-SHA(1|256)/);
     expect(described?.replay).toBeTruthy();
+  });
+});
+
+describe('notion through the verifier handler', () => {
+  const aws = useFakeAws();
+  const token = 'secret_Zx8Kp2Qw4Rt6Yu8Io0Pa2Sd4Fg6Hj8Kl0Zx2Cv4Bn6';
+  const handshake = JSON.stringify({ verification_token: token });
+  // A secret still awaiting its key; the placeholder verifies nothing Notion signs.
+  const awaiting = { current: 'placeholder-awaiting-notion-0000', awaitingKey: true };
+
+  test('the unsigned verification request is answered 200 and its token kept as the captured version, never queued', async () => {
+    const { secretId, post, lastLog } = workplaceHandler(aws, 'notion', awaiting, NOW);
+    const response = await post(handshake, {});
+    expect(response.statusCode).toBe(200);
+    expect(lastLog().reason).toBe('captured_handshake');
+    expect(JSON.parse(aws.stage(secretId, 'HANDSHAKE_CAPTURED')!.value!)).toEqual({ captured: token });
+    expect(aws.queue).toHaveLength(0);
+  });
+
+  test('the same body with a (bad) signature header is verified like any delivery: refused, nothing captured or queued', async () => {
+    const { secretId, post } = workplaceHandler(aws, 'notion', awaiting, NOW);
+    const response = await post(handshake, { 'x-notion-signature': `sha256=${mac('sha256', 'secret_NotTheKeyAtAll000000000', handshake, 'hex')}` });
+    expect(response.statusCode).toBeGreaterThanOrEqual(400);
+    expect(aws.stage(secretId, 'HANDSHAKE_CAPTURED')).toBeUndefined();
+    expect(aws.queue).toHaveLength(0);
+  });
+
+  test('once the token is the key, nothing is captured any more and signed deliveries are queued', async () => {
+    const { secretId, post } = workplaceHandler(aws, 'notion', { current: token }, NOW);
+    expect((await post(handshake, {})).statusCode).toBeGreaterThanOrEqual(400);
+    expect(aws.stage(secretId, 'HANDSHAKE_CAPTURED')).toBeUndefined();
+    const response = await post(BODY, { 'X-Notion-Signature': `sha256=${mac('sha256', token, BODY, 'hex')}` });
+    expect(response.statusCode).toBe(200);
+    expect(aws.queue).toHaveLength(1);
+  });
+
+  // The secret as lib/signing-secret.ts creates it for a capturing sender has no `current`, which the
+  // verifier's key-set parser refuses (503 secret_unavailable): the handshake is never captured. Kept
+  // as a known failure until the secret template or the parser accepts a key set awaiting its key.
+  test.failing('with the secret exactly as signing-secret.ts creates it ({ previous: [], awaitingKey: true })', async () => {
+    const { post } = workplaceHandler(aws, 'notion', { previous: [], awaitingKey: true }, NOW);
+    expect((await post(handshake, {})).statusCode).toBe(200);
   });
 });
