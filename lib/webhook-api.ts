@@ -247,7 +247,9 @@ export class WebhookApi extends Construct {
   public addRoute(source: string, handler: lambda.IFunction, scheme: SignatureScheme): apigw.Method {
     const resource = this.webhooks.addResource(source);
     const requestParameters: Record<string, boolean> = {};
-    for (const header of scheme.requiredHeaders) requestParameters[`method.request.header.${header}`] = true;
+    // A sender that hands its key over unsigned before it can sign (Notion) sends that request without
+    // the signature header: the verifier, not the gateway, decides which requests need one.
+    if (!scheme.capturesHandshake) for (const header of scheme.requiredHeaders) requestParameters[`method.request.header.${header}`] = true;
     const integration = new apigw.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false });
     // No body model: with binary media types the body is bytes, not JSON API Gateway could check, and
     // the verifier authenticates every byte of it (a consumer validates its schema).

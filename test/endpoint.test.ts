@@ -559,6 +559,21 @@ describe('dedupe table and sender presets', () => {
     expect(method.HttpMethod).toBe('POST');
   });
 
+  test('Notion hands its key over in an unsigned POST: the gateway requires no signature header of it, and its secret awaits the key', () => {
+    const stack = newStack();
+    const endpoint = new HardenedWebhookEndpoint(stack, 'W', { environment: 'dev' });
+    endpoint.addSource('docs', { scheme: SignatureScheme.notion() });
+    const t = Template.fromStack(stack);
+    const method = only(t, 'AWS::ApiGateway::Method').Properties;
+    expect(method.RequestParameters ?? {}).toEqual({});
+    t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { SecretStringTemplate: JSON.stringify({ previous: [], awaitingKey: true }), GenerateStringKey: 'current' },
+    });
+    // The verifier may write its own secret only under the capture label.
+    const policies = JSON.stringify(t.toJSON().Resources);
+    expect(policies).toContain('"secretsmanager:VersionStage":["HANDSHAKE_CAPTURED"]');
+  });
+
   test.each([
     ['meta', SignatureScheme.meta()],
     ['dropbox', SignatureScheme.dropbox()],

@@ -508,11 +508,13 @@ describe('notion through the verifier handler', () => {
     expect(aws.queue).toHaveLength(1);
   });
 
-  // The secret as lib/signing-secret.ts creates it for a capturing sender has no `current`, which the
-  // verifier's key-set parser refuses (503 secret_unavailable): the handshake is never captured. Kept
-  // as a known failure until the secret template or the parser accepts a key set awaiting its key.
-  test.failing('with the secret exactly as signing-secret.ts creates it ({ previous: [], awaitingKey: true })', async () => {
-    const { post } = workplaceHandler(aws, 'notion', { previous: [], awaitingKey: true }, NOW);
+  // The secret as lib/signing-secret.ts creates it for a capturing sender: its template
+  // `{ previous: [], awaitingKey: true }` plus the random 44-character `current` that Secrets
+  // Manager generates into it (generateStringKey: 'current'; test/endpoint.test.ts checks the template).
+  test('with the secret as signing-secret.ts creates it (a generated placeholder key, awaitingKey), the token is captured', async () => {
+    const { secretId, post } = workplaceHandler(aws, 'notion', { previous: [], awaitingKey: true, current: 'Zx8Qp3Lm7Rt2Vb9Nc4Kd6Hf1Gj5Ws0Ey3Ua8Io2Pq7T' }, NOW);
     expect((await post(handshake, {})).statusCode).toBe(200);
+    expect(aws.stage(secretId, 'HANDSHAKE_CAPTURED')).toBeDefined();
+    expect(aws.queue).toHaveLength(0);
   });
 });
