@@ -6,7 +6,7 @@ import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PC
 import * as nag2 from 'cdk-nag-2';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge } from '../lib/nag-acknowledgements';
-import { customisedEndpoint, defaultEndpoint, newStack } from './support/stacks';
+import { customisedEndpoint, defaultEndpoint, everyKindEndpoint, newStack } from './support/stacks';
 
 const PACKS: [string, () => NagPack][] = [
   ['AwsSolutions', () => new AwsSolutionsChecks()],
@@ -29,6 +29,7 @@ function findings(scope: IConstruct, pack: NagPack): string[] {
 describe('cdk-nag', () => {
   const defaults = defaultEndpoint();
   const customised = customisedEndpoint();
+  const everyKind = everyKindEndpoint();
 
   test.each(PACKS)('%s: the default endpoint has no unacknowledged finding', (_name, pack) => {
     expect(findings(defaults.stack, pack())).toEqual([]);
@@ -40,6 +41,10 @@ describe('cdk-nag', () => {
     const mappings = processorMappings(customised.stack);
     expect(mappings).toHaveLength(1);
     expect([customised.endpoint, ...mappings].flatMap((scope) => findings(scope, pack()))).toEqual([]);
+  });
+
+  test.each(PACKS)('%s: an endpoint with a source of every kind of sender has no unacknowledged finding', (_name, pack) => {
+    expect(findings(everyKind.stack, pack())).toEqual([]);
   });
 
   test('the checks do find things: a bare queue inside the endpoint is reported', () => {
@@ -79,8 +84,10 @@ describe('cdk-nag 2', () => {
 
   let defaults: string[];
   let customised: string[];
+  let everyKind: string[];
   beforeAll(() => {
     defaults = findings2(defaultEndpoint().stack, () => true);
+    everyKind = findings2(everyKindEndpoint().stack, () => true);
     // The processor is the user's function: its own findings are theirs; the event source mapping the
     // endpoint adds under it is ours.
     const { stack } = customisedEndpoint();
@@ -94,6 +101,10 @@ describe('cdk-nag 2', () => {
 
   test.each(PACKS_2)('%s: a fully customised endpoint with a processor has no unacknowledged finding', (_name, prefix) => {
     expect(customised.filter(ofPack(prefix))).toEqual([]);
+  });
+
+  test.each(PACKS_2)('%s: an endpoint with a source of every kind of sender has no unacknowledged finding', (_name, prefix) => {
+    expect(everyKind.filter(ofPack(prefix))).toEqual([]);
   });
 
   test('the checks do find things: a bare queue inside the endpoint is reported', () => {

@@ -80,3 +80,23 @@ export function customisedEndpoint() {
   endpoint.addSource('sms', { scheme: SignatureScheme.twilio() });
   return { stack, endpoint, template: () => Template.fromStack(stack) };
 }
+
+/**
+ * One source of every kind of sender on one endpoint: a signature list with a timestamp (Stripe), the
+ * URL signed (Twilio, HubSpot with its method), a signed POST handshake (Zoom), a GET handshake (Meta),
+ * a shared token (GitLab), a handshake captured before any key exists (Notion), fields inside the body
+ * (Mailgun), numbered signature headers (DocuSign).
+ */
+export const EVERY_KIND = ['stripe', 'twilio', 'hubspot', 'zoom', 'meta', 'gitlab', 'notion', 'mailgun', 'docusign'];
+
+export function everyKindEndpoint() {
+  const stack = newStack();
+  const endpoint = new HardenedWebhookEndpoint(stack, 'Webhooks', {
+    environment: 'prod',
+    endpointName: 'every-kind',
+    allowedSourceCidrs: ['203.0.113.0/24'],
+    alarmEmail: 'oncall@example.com',
+  });
+  for (const type of EVERY_KIND) endpoint.addSource(type, { scheme: SignatureScheme.sender(type) });
+  return { stack, endpoint };
+}
