@@ -39,7 +39,7 @@ export class TwilioScheme extends HmacScheme {
     if (!input.url) throw new WebhookConfigurationError('Twilio signs the public URL: give the URL the delivery is posted to');
     const query = input.url.indexOf('?');
     const json = query >= 0 && new URLSearchParams(input.url.slice(query + 1)).has('bodySHA256');
-    const content = json ? input.url : input.url + sortedParams(typeof input.body === 'string' ? input.body : Buffer.from(input.body).toString('utf8'));
+    const content = json ? input.url : input.url + sortedParams(formText(input.body));
     return { 'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded', 'x-twilio-signature': this.mac(secret, content, undefined, 'base64') };
   }
 
@@ -72,7 +72,7 @@ export class TwilioScheme extends HmacScheme {
     }
     // A JSON body Twilio always signs through bodySHA256: without it, nothing binds the body.
     if (contentType !== undefined && contentType.toLowerCase().startsWith('application/json')) return 'malformed_header';
-    const params = sortedParams(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
+    const params = sortedParams(formText(body));
     out.prefix = urls[0] + params;
     out.alternatePrefix = urls[1] === undefined ? undefined : urls[1] + params;
     // Twilio signs the decoded, sorted parameters, not the body's bytes: reordered, re-encoded or
@@ -82,8 +82,24 @@ export class TwilioScheme extends HmacScheme {
   }
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A form body as text: UTF-8, as Twilio sends it. Bytes that are not UTF-8 (never Twilio's) are read
+ * one character per byte, so that no two byte strings collapse into one signed form the way a lossy
+ * decode (every bad byte a U+FFFD) would make them.
+ */
+export function formText(body: string | Uint8Array): string {
+  if (typeof body === 'string') return body;
+  try {
+    return UTF8.decode(body);
+  } catch {
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
+  }
+}
+
 /** Twilio's parameter string: names sorted, each name followed by its value (repeated: unique values sorted). */
-function sortedParams(formBody: string): string {
+export function sortedParams(formBody: string): string {
   const byName = new Map<string, Set<string>>();
   for (const [name, value] of new URLSearchParams(formBody)) {
     let values = byName.get(name);
@@ -99,7 +115,7 @@ function sortedParams(formBody: string): string {
  * The spellings of the URL Twilio may have signed: without and with the scheme's default port (its
  * own library tries both), port-less first. A URL with any other port is signed as given, only.
  */
-function withAndWithoutPort(url: string): [string, string | undefined] {
+export function withAndWithoutPort(url: string): [string, string | undefined] {
   const m = URL_PARTS.exec(url);
   if (!m) return [url, undefined];
   const [, scheme, host, port, rest] = m;

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { ActiveKey, RejectionReason, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
 import { isEventId, SignedContent } from '../common';
 import { HmacScheme, SchemeDescription, SignInput } from '../scheme';
+import { formText, sortedParams, withAndWithoutPort } from '../twilio';
 
 /*
  * Twilio signing with a SharedKey (Webhooks configuration API, public beta): a Webhook Rule that
@@ -14,13 +15,11 @@ import { HmacScheme, SchemeDescription, SignInput } from '../scheme';
  * https://www.twilio.com/docs/usage/webhooks/webhook-shared-keys
  * https://github.com/twilio/twilio-node/blob/HEAD/examples/WebhookSignatureValidation.md
  *
- * The same canonical form as ../twilio.ts (which is fixed to SHA-1 and keeps its helpers private, so
- * they are written again here rather than edited there); unlike it, the algorithm is a parameter and a
- * body that is not UTF-8 is read byte for byte instead of through a lossy decode.
+ * The same canonical form as ../twilio.ts, whose helpers it shares; the algorithm is a parameter and
+ * the settings header is required.
  */
 
 const SETTINGS_HEADER = 'x-twilio-webhooks-signature-settings';
-const URL_PARTS = /^(https?):\/\/([^/:?#]+)(?::(\d+))?(.*)$/;
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 const MAX_SETTINGS = 512;
 const ALGORITHM_NAMES = { sha256: 'HMAC_SHA256', sha1: 'HMAC_SHA1' } as const;
@@ -135,41 +134,3 @@ function bodyHashesOf(url: string): string[] {
   return query < 0 ? [] : new URLSearchParams(url.slice(query + 1)).getAll('bodySHA256');
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * A form body as text: UTF-8, as Twilio sends it. Bytes that are not UTF-8 (never Twilio's) are read
- * one character per byte, so that no two byte strings collapse into one signed form the way a lossy
- * decode (every bad byte a U+FFFD) would make them.
- */
-function formText(body: string | Uint8Array): string {
-  if (typeof body === 'string') return body;
-  try {
-    return UTF8.decode(body);
-  } catch {
-    return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
-  }
-}
-
-/** Names sorted, each followed by its value; a repeated name's distinct values sorted (as Twilio's library does). */
-function sortedParams(formBody: string): string {
-  const byName = new Map<string, Set<string>>();
-  for (const [name, value] of new URLSearchParams(formBody)) {
-    let values = byName.get(name);
-    if (!values) byName.set(name, (values = new Set()));
-    values.add(value);
-  }
-  let out = '';
-  for (const name of [...byName.keys()].sort()) for (const value of [...byName.get(name)!].sort()) out += name + value;
-  return out;
-}
-
-/** The URL as given, and with the scheme's default port where it has none (Twilio signs either). */
-function withAndWithoutPort(url: string): [string, string | undefined] {
-  const m = URL_PARTS.exec(url);
-  if (!m) return [url, undefined];
-  const [, scheme, host, port, rest] = m;
-  const standard = scheme === 'https' ? '443' : '80';
-  if (port === undefined) return [url, `${scheme}://${host}:${standard}${rest}`];
-  return port === standard ? [url, `${scheme}://${host}${rest}`] : [url, undefined];
-}
