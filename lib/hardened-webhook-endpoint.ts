@@ -606,7 +606,6 @@ export class HardenedWebhookEndpoint extends Construct {
       removalPolicy: this.removalPolicy,
       dedupeTable: this.dedupeTable,
       publicUrl: this.webhookApi.publicUrlFor(name),
-      alarmPublisher: this.alarmPublisher,
       eventBus: this.eventBus,
     });
     source.method = this.webhookApi.addRoute(name, source.verifier, options.scheme);

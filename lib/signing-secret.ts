@@ -6,7 +6,6 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { AlarmTopicPublisher } from './alarm-topic-publisher';
 import { keyUseVia } from './encryption-key';
 import { HardenedFunction } from './hardened-function';
 import { KeySource } from './key-source';
@@ -24,8 +23,6 @@ export interface SigningSecretProps {
   readonly gracePeriod: Duration;
   readonly eventBus?: events.IEventBus;
   readonly senderHook?: lambda.IFunction;
-  /** Pages a failed rotation through the alarm topic. */
-  readonly alarmPublisher: AlarmTopicPublisher;
   readonly runtime: lambda.Runtime;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
@@ -35,7 +32,8 @@ export interface SigningSecretProps {
  * One source's signing key set in Secrets Manager (CMK-encrypted). Generated keys get a rotation
  * function on a schedule that keeps the replaced key valid for the grace window, announces each
  * rotation on EventBridge (ARN and version, never the key), can call a sender hook, and answers an
- * emergency revoke. Any failed rotation of the secret reaches the alarm topic.
+ * emergency revoke. A failed rotation reaches the alarm topic through the endpoint's one rule for
+ * all its secrets (WebhookMonitoring).
  *
  * The secret is created with a random 44-character alphanumeric key (valid base64, so a valid key for
  * every scheme): generated secrets are rotated as soon as they exist; imported ones wait for the
@@ -69,7 +67,6 @@ export class SigningSecret extends Construct {
       },
       removalPolicy: props.removalPolicy,
     });
-    this.alarmOnFailedRotation(props.alarmPublisher, props.endpointName, props.sourceName);
 
     if (props.keySource === KeySource.IMPORTED) {
       const reason =
@@ -158,29 +155,5 @@ export class SigningSecret extends Construct {
     });
     schedule.node.addDependency(invoke);
     schedule.node.addDependency(rotation.policy);
-  }
-
-  /** Secrets Manager reports failed and abandoned rotations as service events; page on both. */
-  private alarmOnFailedRotation(publisher: AlarmTopicPublisher, endpointName: string, sourceName: string): void {
-    const rule = new events.Rule(this, 'RotationFailedRule', {
-      ruleName: publisher.ruleName('rotation-failed', sourceName),
-      description: `${endpointName}/${sourceName}: signing key rotation failed (AWSCURRENT unchanged; see the rotation function's logs)`,
-      eventPattern: {
-        source: ['aws.secretsmanager'],
-        detailType: ['AWS Service Event via CloudTrail'],
-        detail: { eventName: ['RotationFailed', 'RotationAbandoned'], additionalEventData: { SecretId: [this.secret.secretArn] } },
-      },
-      targets: [
-        publisher.target(
-          events.RuleTargetInput.fromText(
-            `Webhook signing key rotation ${events.EventField.fromPath('$.detail.eventName')} for ${endpointName}/${sourceName} (${events.EventField.fromPath('$.detail.additionalEventData.SecretId')}). AWSCURRENT is unchanged; read the rotation function's log group, fix, then run: aws secretsmanager rotate-secret --secret-id <that ARN>`,
-          ),
-        ),
-      ],
-    });
-    acknowledge(rule, {
-      id: 'Serverless-EventBusDLQ',
-      reason: 'The target is the alarm topic itself: EventBridge retries delivery for 24 hours, and a dead-letter queue of undelivered alarm notices would be read by no one (the failed rotation also stays visible in Secrets Manager and the rotation logs).',
-    });
   }
 }

@@ -9,6 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AlarmTopicPublisher } from './alarm-topic-publisher';
 import { acknowledge } from './nag-acknowledgements';
+import { METRIC_NAMESPACE, Outcome } from './metrics-contract';
 import { WebhookSource } from './webhook-source';
 
 /** Alarm thresholds, each labelled by what it counts. Every one has a documented default. */
@@ -103,6 +104,8 @@ export class WebhookMonitoring extends Construct {
   private readonly authAlarms: cloudwatch.IAlarm[] = [];
   private readonly verifierLogGroups: logs.ILogGroup[] = [];
   private readonly thresholds: Required<AlarmThresholds>;
+  /** Sources with their own signatureFailureThreshold: their own alarm, left out of the shared one. */
+  private readonly ownSignatureThreshold: string[] = [];
 
   constructor(scope: Construct, id: string, private readonly props: WebhookMonitoringProps) {
     super(scope, id);
@@ -131,6 +134,34 @@ export class WebhookMonitoring extends Construct {
       metric: this.wafBlocked(`${props.endpointName}-RateLimitPerIp`),
       threshold: t.rateLimitBlocks,
     });
+
+    // One alarm per outcome for every source, not one per source: a Metrics Insights query grouped
+    // by Source makes each source a contributor with its own state, so isolation is what it was (a
+    // flood at one sender is that sender's contributor in ALARM, named in the alarm's contributors)
+    // while the endpoint pays for the sources that actually had such deliveries, instead of three
+    // standing alarms per source, and new sources are covered without a resource of their own.
+    this.authAlarm('SignatureFailures', {
+      alarmDescription: this.describe(
+        `a source had at least ${t.signatureFailures} deliveries with invalid signatures in 5 minutes (one contributor per source; see the alarm's contributors)`,
+        RUNBOOK.signatureFailures,
+      ),
+      metric: this.perSource('SignatureInvalid', () => this.ownSignatureThreshold),
+      threshold: t.signatureFailures,
+    });
+    this.authAlarm('Replays', {
+      alarmDescription: this.describe(
+        `a source had at least ${t.replays} genuinely signed deliveries with a stale or future timestamp in 5 minutes (one contributor per source)`,
+        RUNBOOK.replays,
+      ),
+      metric: this.perSource('TimestampOutOfTolerance'),
+      threshold: t.replays,
+    });
+    this.alarm('Duplicates', {
+      alarmDescription: this.describe(`a source had at least ${t.duplicates} duplicate deliveries in 5 minutes (one contributor per source)`, RUNBOOK.duplicates),
+      metric: this.perSource('Duplicate'),
+      threshold: t.duplicates,
+    });
+    this.rotationFailedRule();
 
     const stage = props.api.deploymentStage;
     this.alarm('ApiClientErrorRate', {
@@ -188,11 +219,15 @@ export class WebhookMonitoring extends Construct {
     const name = source.sourceName;
     this.verifierLogGroups.push(source.verifierLogGroup);
 
-    this.authAlarm(`SignatureFailures-${name}`, {
-      alarmDescription: this.describe(`${name}: at least ${signatureFailureThreshold ?? t.signatureFailures} deliveries with invalid signatures in 5 minutes`, RUNBOOK.signatureFailures),
-      metric: source.metricOutcome('SignatureInvalid'),
-      threshold: signatureFailureThreshold ?? t.signatureFailures,
-    });
+    if (signatureFailureThreshold !== undefined) {
+      this.ownSignatureThreshold.push(name);
+      this.authAlarm(`SignatureFailures-${name}`, {
+        alarmDescription: this.describe(`${name}: at least ${signatureFailureThreshold} deliveries with invalid signatures in 5 minutes`, RUNBOOK.signatureFailures),
+        metric: source.metricOutcome('SignatureInvalid'),
+        threshold: signatureFailureThreshold,
+      });
+    }
+    // Stays per source: an anomaly band is learnt from one time series.
     const anomaly = new cloudwatch.AnomalyDetectionAlarm(this, `SignatureFailureSpike-${name}`, {
       alarmDescription: this.describe(`${name}: invalid signatures rose above their usual band (${t.signatureFailureAnomalyStdDevs} standard deviations)`, RUNBOOK.signatureFailures),
       metric: source.metricOutcome('SignatureInvalid'),
@@ -204,25 +239,23 @@ export class WebhookMonitoring extends Construct {
     });
     this.grouped(anomaly);
     this.alarms.push(anomaly);
-    this.authAlarm(`Replays-${name}`, {
-      alarmDescription: this.describe(`${name}: at least ${t.replays} genuinely signed deliveries with a stale or future timestamp in 5 minutes`, RUNBOOK.replays),
-      metric: source.metricOutcome('TimestampOutOfTolerance'),
-      threshold: t.replays,
-    });
-    this.alarm(`Duplicates-${name}`, {
-      alarmDescription: this.describe(`${name}: at least ${t.duplicates} duplicate deliveries in 5 minutes`, RUNBOOK.duplicates),
-      metric: source.metricOutcome('Duplicate'),
-      threshold: t.duplicates,
-    });
-    this.alarm(`VerifierErrors-${name}`, {
-      alarmDescription: this.describe(`${name}: the verifier function failed (crash or timeout) at least ${t.verifierErrors} times in 5 minutes`, RUNBOOK.verifierErrors),
-      metric: source.verifier.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: t.verifierErrors,
-    });
-    this.alarm(`VerifierThrottles-${name}`, {
-      alarmDescription: this.describe(`${name}: at least ${t.verifierThrottles} verifier invocations throttled in 5 minutes (reserved concurrency exhausted)`, RUNBOOK.verifierErrors),
-      metric: source.verifier.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: t.verifierThrottles,
+    // Crashes and throttles: one alarm on both of the function's metrics (each against its own
+    // threshold) where there were two alarms, the same page for the same runbook.
+    this.alarm(`VerifierHealth-${name}`, {
+      alarmDescription: this.describe(
+        `${name}: the verifier function failed (crash or timeout) at least ${t.verifierErrors} times, or at least ${t.verifierThrottles} invocations were throttled (reserved concurrency exhausted), in 5 minutes`,
+        RUNBOOK.verifierErrors,
+      ),
+      metric: new cloudwatch.MathExpression({
+        expression: `MAX([errors / ${t.verifierErrors}, throttles / ${t.verifierThrottles}])`,
+        usingMetrics: {
+          errors: source.verifier.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+          throttles: source.verifier.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+        },
+        label: `${name} verifier errors or throttles, as a share of their thresholds`,
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
     });
     if (source.hasOwnAllowlist) {
       this.authAlarm(`WafSourceAllowlistBlocks-${name}`, {
@@ -307,6 +340,51 @@ export class WebhookMonitoring extends Construct {
     acknowledge(rule, {
       id: 'Serverless-EventBusDLQ',
       reason: 'The target is the alarm topic itself: EventBridge retries delivery for 24 hours, and a dead-letter queue of undelivered alarm notices would be read by no one (the read stays in CloudTrail).',
+    });
+  }
+
+  /**
+   * One verifier outcome of every source of this endpoint, a time series per source (Metrics
+   * Insights), except the sources `excluded` names.
+   */
+  private perSource(outcome: Outcome, excluded: () => string[] = () => []): cloudwatch.IMetric {
+    const others = Lazy.string({ produce: () => excluded().map((name) => ` AND Source != '${name}'`).join('') });
+    return new cloudwatch.MathExpression({
+      expression: `SELECT SUM(${outcome}) FROM SCHEMA(${METRIC_NAMESPACE}, Endpoint, Source) WHERE Endpoint = '${this.props.endpointName}'${others} GROUP BY Source ORDER BY SUM() DESC`,
+      usingMetrics: {},
+      label: `${outcome} per source`,
+      period: Duration.minutes(5),
+    });
+  }
+
+  /**
+   * A failed or abandoned rotation of any of this endpoint's secrets (all named
+   * webhooks/<endpointName>/<source>), from Secrets Manager's service events. One rule for all: the
+   * page names the secret, and a rule per source would only add a resource per source.
+   */
+  private rotationFailedRule(): void {
+    const stack = Stack.of(this);
+    const { endpointName, alarmPublisher } = this.props;
+    const secretArnPrefix = stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `webhooks/${endpointName}/`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const rule = new events.Rule(this, 'RotationFailed', {
+      ruleName: alarmPublisher.ruleName('rotation-failed', 'any-source'),
+      description: this.describe('a signing key rotation failed (AWSCURRENT unchanged; see the rotation function\'s logs)', RUNBOOK.rotationFailed).slice(0, 512),
+      eventPattern: {
+        source: ['aws.secretsmanager'],
+        detailType: ['AWS Service Event via CloudTrail'],
+        detail: { eventName: ['RotationFailed', 'RotationAbandoned'], additionalEventData: { SecretId: [{ prefix: secretArnPrefix }] } },
+      },
+      targets: [
+        alarmPublisher.target(
+          events.RuleTargetInput.fromText(
+            `Webhook signing key rotation ${events.EventField.fromPath('$.detail.eventName')} on endpoint ${endpointName}: ${events.EventField.fromPath('$.detail.additionalEventData.SecretId')} (the source is the last part of its name). AWSCURRENT is unchanged; read that source's rotation function log group, fix, then run: aws secretsmanager rotate-secret --secret-id <that ARN>. Runbook: ${this.props.runbookUrl}#${RUNBOOK.rotationFailed}`,
+          ),
+        ),
+      ],
+    });
+    acknowledge(rule, {
+      id: 'Serverless-EventBusDLQ',
+      reason: 'The target is the alarm topic itself: EventBridge retries delivery for 24 hours, and a dead-letter queue of undelivered alarm notices would be read by no one (the failed rotation also stays visible in Secrets Manager and the rotation logs).',
     });
   }
 

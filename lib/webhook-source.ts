@@ -17,7 +17,6 @@ import { HardenedFunction } from './hardened-function';
 import { SignatureScheme } from './signature-scheme';
 import { KeySource } from './key-source';
 import { SigningSecret } from './signing-secret';
-import { AlarmTopicPublisher } from './alarm-topic-publisher';
 import { Problems, isConcrete } from './validation';
 
 /** Options of one sender. */
@@ -131,7 +130,6 @@ export interface WebhookSourceProps extends WebhookSourceOptions {
   readonly removalPolicy: RemovalPolicy;
   /** The dedupe table; undefined when deduplication is off. */
   readonly dedupeTable?: dynamodb.ITable;
-  readonly alarmPublisher: AlarmTopicPublisher;
   readonly eventBus?: events.IEventBus;
   /** The route's public URL, for schemes that sign it. */
   readonly publicUrl: string;
@@ -245,7 +243,6 @@ export class WebhookSource extends Construct {
       gracePeriod,
       eventBus: props.eventBus,
       senderHook: props.senderHook,
-      alarmPublisher: props.alarmPublisher,
       runtime: props.runtime,
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,

@@ -10,8 +10,9 @@ function alarms(t: Template): Record<string, Resource> {
   return t.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>;
 }
 
+/** The alarm whose logical id holds idPart followed by CDK's 8-character hash (so 'Replays' is not 'Replaysbilling'). */
 function alarmNamed(t: Template, idPart: string): Resource {
-  const found = Object.entries(alarms(t)).filter(([id]) => id.includes(idPart));
+  const found = Object.entries(alarms(t)).filter(([id]) => new RegExp(`${idPart}[0-9A-F]{8}$`).test(id));
   expect(found).toHaveLength(1);
   return found[0][1];
 }
@@ -24,11 +25,6 @@ describe('alarms', () => {
 
   test.each([
     // [logical id part, namespace, metric, statistic, threshold, paged directly?]
-    ['SignatureFailuresbilling', 'HardenedWebhook', 'SignatureInvalid', 'Sum', DEFAULT_THRESHOLDS.signatureFailures, false],
-    ['Replaysbilling', 'HardenedWebhook', 'TimestampOutOfTolerance', 'Sum', DEFAULT_THRESHOLDS.replays, false],
-    ['Duplicatesbilling', 'HardenedWebhook', 'Duplicate', 'Sum', DEFAULT_THRESHOLDS.duplicates, true],
-    ['VerifierErrorsbilling', 'AWS/Lambda', 'Errors', 'Sum', DEFAULT_THRESHOLDS.verifierErrors, true],
-    ['VerifierThrottlesbilling', 'AWS/Lambda', 'Throttles', 'Sum', DEFAULT_THRESHOLDS.verifierThrottles, true],
     ['WafAllowlistBlocks', 'AWS/WAFV2', 'BlockedRequests', 'Sum', DEFAULT_THRESHOLDS.allowlistBlocks, false],
     ['WafSourceAllowlistBlocksgithub', 'AWS/WAFV2', 'BlockedRequests', 'Sum', DEFAULT_THRESHOLDS.allowlistBlocks, false],
     ['WafRateLimitBlocks', 'AWS/WAFV2', 'BlockedRequests', 'Sum', DEFAULT_THRESHOLDS.rateLimitBlocks, false],
@@ -50,6 +46,41 @@ describe('alarms', () => {
     else expect(alarm.AlarmActions).toBeUndefined();
   });
 
+  test.each([
+    // [logical id part, outcome, threshold, paged directly?]
+    ['MonitoringSignatureFailures', 'SignatureInvalid', DEFAULT_THRESHOLDS.signatureFailures, false],
+    ['MonitoringReplays', 'TimestampOutOfTolerance', DEFAULT_THRESHOLDS.replays, false],
+    ['MonitoringDuplicates', 'Duplicate', DEFAULT_THRESHOLDS.duplicates, true],
+  ])('%s: one alarm for every source, each source its own contributor (%s)', (idPart, outcome, threshold, paged) => {
+    const alarm = alarmNamed(t, idPart).Properties;
+    expect(alarm.Metrics).toEqual([
+      {
+        Id: expect.any(String),
+        Expression: `SELECT SUM(${outcome}) FROM SCHEMA(HardenedWebhook, Endpoint, Source) WHERE Endpoint = 'test-hooks' GROUP BY Source ORDER BY SUM() DESC`,
+        Label: `${outcome} per source`,
+        Period: 300,
+        ReturnData: true,
+      },
+    ]);
+    expect(alarm).toMatchObject({ Threshold: threshold, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+    expect(alarm.AlarmDescription).toMatch(/one contributor per source.*Runbook: .*#runbook-[a-z-]+$/);
+    if (paged) expect(alarm.AlarmActions).toEqual([topic]);
+    else expect(alarm.AlarmActions).toBeUndefined();
+    // No standing alarm per source for these outcomes.
+    expect(Object.keys(alarms(t)).filter((id) => id.includes(idPart.replace('Monitoring', '')) && /billing|github/.test(id))).toEqual([]);
+  });
+
+  test('each source: one paged alarm on its verifier\'s crashes and throttles, each against its own threshold', () => {
+    const health = alarmNamed(t, 'VerifierHealthbilling').Properties;
+    expect(health).toMatchObject({ Threshold: 1, AlarmActions: [topic] });
+    const [expression, errors, throttles] = health.Metrics;
+    expect(expression.Expression).toBe(`MAX([errors / ${DEFAULT_THRESHOLDS.verifierErrors}, throttles / ${DEFAULT_THRESHOLDS.verifierThrottles}])`);
+    expect(errors).toMatchObject({ Id: 'errors', MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors' }, Period: 300, Stat: 'Sum' }, ReturnData: false });
+    expect(throttles).toMatchObject({ Id: 'throttles', MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Throttles' }, Period: 300, Stat: 'Sum' }, ReturnData: false });
+    const { template: t2 } = defaultEndpoint({ alarmThresholds: { verifierErrors: 2, verifierThrottles: 5 } });
+    expect(alarmNamed(t2(), 'VerifierHealthbilling').Properties.Metrics[0].Expression).toBe('MAX([errors / 2, throttles / 5])');
+  });
+
   test('the signature-failure spike alarm uses an anomaly-detection band', () => {
     const spike = alarmNamed(t, 'SignatureFailureSpikebilling').Properties;
     expect(spike.ComparisonOperator).toBe('GreaterThanUpperThreshold');
@@ -62,7 +93,7 @@ describe('alarms', () => {
     expect(composite[0].Properties.AlarmActions).toEqual([topic]);
     const rule = JSON.stringify(composite[0].Properties.AlarmRule);
     const grouped = Object.entries(alarms(t)).filter(([, a]) => a.Properties.AlarmActions === undefined).map(([id]) => id);
-    expect(grouped.length).toBe(9); // per source: static, spike, replays (+ github's own allowlist); endpoint allowlist; rate rule
+    expect(grouped.length).toBe(7); // per source: spike (+ github's own allowlist); signature failures and replays of every source; endpoint allowlist; rate rule
     for (const id of grouped) expect(rule).toContain(`"${id}"`);
   });
 
@@ -70,10 +101,14 @@ describe('alarms', () => {
     const { endpoint: e2, template: t2 } = defaultEndpoint({ alarmThresholds: { replays: 1, oldestMessageAgeSeconds: 60 }, runbookUrl: 'https://wiki.example.com/webhooks' });
     e2.addSource('strict', { scheme: SignatureScheme.github(), signatureFailureThreshold: 2 });
     const tt = t2();
-    expect(alarmNamed(tt, 'Replaysbilling').Properties.Threshold).toBe(1);
+    expect(alarmNamed(tt, 'MonitoringReplays').Properties.Threshold).toBe(1);
     expect(alarmNamed(tt, 'OldestMessageAge').Properties.Threshold).toBe(60);
-    expect(alarmNamed(tt, 'SignatureFailuresstrict').Properties.Threshold).toBe(2);
-    expect(alarmNamed(tt, 'SignatureFailuresbilling').Properties.AlarmDescription).toContain('https://wiki.example.com/webhooks#runbook-signature-failures');
+    // A source with its own threshold has its own alarm and is left out of the shared one.
+    const strict = alarmNamed(tt, 'SignatureFailuresstrict').Properties;
+    expect(strict).toMatchObject({ Threshold: 2, Namespace: 'HardenedWebhook', MetricName: 'SignatureInvalid', Dimensions: expect.arrayContaining([{ Name: 'Source', Value: 'strict' }]) });
+    const shared = alarmNamed(tt, 'MonitoringSignatureFailures').Properties;
+    expect(shared.Metrics[0].Expression).toContain("WHERE Endpoint = 'test-hooks' AND Source != 'strict' GROUP BY Source");
+    expect(shared.AlarmDescription).toContain('https://wiki.example.com/webhooks#runbook-signature-failures');
   });
 
   test('a secret read by anyone but its verifier and rotation function reaches the alarm topic', () => {
