@@ -383,6 +383,12 @@ export class SignatureScheme {
    * captures as a pending version of the source's secret, and so may write that version.
    */
   public readonly capturesHandshake: boolean;
+  /**
+   * Whether the sender sends a request without a signature that the verifier answers (a URL ping, a
+   * key handed over before it can sign): the gateway then requires no signature header of the route,
+   * and the verifier decides.
+   */
+  public readonly answersUnsigned: boolean;
 
   private constructor(config: SchemeConfig) {
     // Building the runtime scheme validates the configuration (header names, combinations).
@@ -396,7 +402,8 @@ export class SignatureScheme {
     this.issuedBySender = keyIssuedBySender(config.type);
     this.handshake = scheme.handshake?.description ?? (config.type === 'slack' ? 'signed `url_verification` POST → its `challenge`' : undefined);
     this.answersGet = scheme.handshake?.get !== undefined;
-    this.capturesHandshake = scheme.handshake?.unsigned !== undefined;
+    this.capturesHandshake = scheme.handshake?.capture !== undefined;
+    this.answersUnsigned = this.capturesHandshake || scheme.handshake?.unsigned !== undefined;
     this.defaultTolerance = scheme.defaultToleranceSeconds === undefined ? undefined : Duration.seconds(scheme.defaultToleranceSeconds);
   }
 

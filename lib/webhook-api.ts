@@ -62,6 +62,7 @@ export interface WebhookApiProps {
   readonly encryptionKey: kms.IKey;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  readonly accessLogClass: logs.LogGroupClass;
   /** Share of requests X-Ray traces once the reservoir is used up, 0 to 1. */
   readonly tracingSampleRate: number;
   /** Requests per second X-Ray traces before the sample rate applies. */
@@ -116,6 +117,7 @@ export class WebhookApi extends Construct {
     this.basePath = props.customDomain?.basePath;
     this.stageName = props.stageName;
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      logGroupClass: props.accessLogClass === logs.LogGroupClass.STANDARD ? undefined : props.accessLogClass,
       encryptionKey: props.encryptionKey,
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
@@ -247,9 +249,10 @@ export class WebhookApi extends Construct {
   public addRoute(source: string, handler: lambda.IFunction, scheme: SignatureScheme): apigw.Method {
     const resource = this.webhooks.addResource(source);
     const requestParameters: Record<string, boolean> = {};
-    // A sender that hands its key over unsigned before it can sign (Notion) sends that request without
-    // the signature header: the verifier, not the gateway, decides which requests need one.
-    if (!scheme.capturesHandshake) for (const header of scheme.requiredHeaders) requestParameters[`method.request.header.${header}`] = true;
+    // A sender that pings the URL unsigned (WooCommerce) or hands its key over before it can sign
+    // (Notion) sends that request without the signature header: the verifier, not the gateway,
+    // decides which requests need one.
+    if (!scheme.answersUnsigned) for (const header of scheme.requiredHeaders) requestParameters[`method.request.header.${header}`] = true;
     const integration = new apigw.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false });
     // No body model: with binary media types the body is bytes, not JSON API Gateway could check, and
     // the verifier authenticates every byte of it (a consumer validates its schema).

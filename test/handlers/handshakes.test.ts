@@ -183,3 +183,23 @@ describe('exact bytes', () => {
     expect((await handler(mangled)).statusCode).toBe(401);
   });
 });
+
+describe('unsigned pings', () => {
+  test('WooCommerce: the activation ping is answered 200 and nothing is queued or kept; a signed form delivery is still verified', async () => {
+    const { handler, secretId } = setup({ type: 'woocommerce' }, { current: SECRET }, { keySource: 'generated' });
+    const ping = apiEvent({ body: Buffer.from('webhook_id=3').toString('base64'), isBase64Encoded: true, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const answered = await handler(ping);
+    expect(answered.statusCode).toBe(200);
+    expect(aws.queue).toHaveLength(0);
+    expect(aws.stage(secretId, 'HANDSHAKE_CAPTURED')).toBeUndefined();
+    expect(lastLog()).toMatchObject({ reason: 'answered_ping' });
+    // Anything else without a signature is refused as before.
+    const other = apiEvent({ body: Buffer.from('webhook_id=3&order=1').toString('base64'), isBase64Encoded: true, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect((await handler(other)).statusCode).toBe(400);
+    // A ping carrying a (bad) signature header is a delivery, and verified as one.
+    const signedPing = apiEvent({ body: Buffer.from('webhook_id=3').toString('base64'), isBase64Encoded: true, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-wc-webhook-signature': 'AAAA' } });
+    expect((await handler(signedPing)).statusCode).toBe(400);
+    expect((await handler(post({ type: 'woocommerce' }, '{"id":1}'))).statusCode).toBe(200);
+    expect(aws.queue).toHaveLength(1);
+  });
+});

@@ -199,13 +199,17 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
     } catch (error) {
       return finish(503, 'SecretUnavailable', { reason: 'secret_unavailable', size, ...errorFields(error) });
     }
-    // A sender's handshake made before it has a key (Notion's verification token): only for a POST
-    // with none of the signature headers, and only while the secret still awaits its first key. The
-    // captured value is kept as a version under its own label, which verifies nothing until an
-    // operator puts it as the key (which ends the waiting).
-    const unsigned = scheme.handshake?.unsigned;
-    if (unsigned && awaitingKey && scheme.signatureHeaders.every((name) => headerValue(headers, name) === undefined)) {
-      const handshake = unsigned(body, headers);
+    // Unsigned handshakes, only for a POST with none of the signature headers: a ping to check the
+    // URL (WooCommerce) is answered and forgotten; a sender's handshake made before it has a key
+    // (Notion's verification token), only while the secret still awaits its first key, is answered and
+    // what it carries kept as a version under its own label, which verifies nothing until an operator
+    // puts it as the key (which ends the waiting).
+    const { unsigned, capture } = scheme.handshake ?? {};
+    const carriesNoSignature = (unsigned || capture) && scheme.signatureHeaders.every((name) => headerValue(headers, name) === undefined);
+    const ping = carriesNoSignature && unsigned ? unsigned(body, headers) : undefined;
+    if (ping) return finish(200, 'Accepted', { reason: 'answered_ping', size }, ping);
+    if (carriesNoSignature && capture && awaitingKey) {
+      const handshake = capture(body, headers);
       if (handshake) {
         try {
           await deps.secrets.send(

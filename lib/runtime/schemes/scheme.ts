@@ -110,14 +110,21 @@ export interface Handshake {
   readonly post?: (body: string | Uint8Array, headers: HeaderInput, key: Buffer) => ImmediateAnswer | undefined;
   readonly get?: (request: GetRequest, keys: readonly ActiveKey[], nowMs: number, scheme: Scheme) => ImmediateAnswer | RejectionReason;
   /**
+   * An unsigned POST the sender makes to check the URL, with nothing in it to keep (WooCommerce's
+   * `webhook_id=<id>` ping when a webhook is saved): called only for a POST that carries none of the
+   * scheme's signature headers; answered, never queued, nothing stored. Undefined when the request is
+   * not that ping.
+   */
+  readonly unsigned?: (body: string | Uint8Array, headers: HeaderInput) => ImmediateAnswer | undefined;
+  /**
    * A POST the sender makes before it has a key to sign with (Notion sends the verification token
    * that becomes the signing secret): called only for a POST that carries none of the scheme's
-   * signature headers. Returns the answer and the value to keep for the operator (stored by the
-   * verifier as a pending, never active, version of the source's secret), or undefined when the
-   * request is not that handshake. Never queued; what it captures verifies nothing until an operator
-   * puts it as the key.
+   * signature headers, and only while the source's secret awaits its first key. Returns the answer
+   * and the value to keep for the operator (stored by the verifier as a version of the source's
+   * secret under its own label, never active), or undefined when the request is not that handshake.
+   * Never queued; what it captures verifies nothing until an operator puts it as the key.
    */
-  readonly unsigned?: (body: string | Uint8Array, headers: HeaderInput) => { readonly answer: ImmediateAnswer; readonly captured: string } | undefined;
+  readonly capture?: (body: string | Uint8Array, headers: HeaderInput) => { readonly answer: ImmediateAnswer; readonly captured: string } | undefined;
 }
 
 /** Shared shape of the HMAC schemes: read the required headers, parse, then one constant-time check. */

@@ -236,8 +236,9 @@ describe.each(SENDERS)('$type', ({ type, secret, otherSecret, documented, timed,
     expect(other.ok && other.dedupeKey).toBe(`sha256:${sha256(BODY)}`);
   });
 
-  test('has no handshake: nothing it sends is answered instead of queued', () => {
-    expect(scheme.handshake).toBeUndefined();
+  test('answers no signed delivery instead of queueing it', () => {
+    // Only WooCommerce has a handshake: its unsigned activation ping (tested below).
+    if (type !== 'woocommerce') expect(scheme.handshake).toBeUndefined();
     const result = verify(delivery);
     expect(result.ok && scheme.immediateResponse?.(BODY, result, delivery)).toBeUndefined();
   });
@@ -350,12 +351,14 @@ describe('woocommerce: the activation ping, metadata values, its secret', () => 
   const secret = SENDERS[4].secret;
   const keys = keysOf(scheme, secret);
 
-  test('the unsigned activation ping (webhook_id=<id>) is refused, not answered and not queued', () => {
+  test('the unsigned activation ping (webhook_id=<id>) is answered by the handshake, never verified as a delivery; nothing else is', () => {
     const ping = 'webhook_id=3';
     const headers = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'WooCommerce/9.4.0 Hookshot (WordPress/6.7)' };
-    const result = scheme.verify({ headers, body: ping }, keys, NOW, 0);
-    expect(result).toEqual({ ok: false, reason: 'missing_header' });
-    expect(scheme.handshake?.unsigned).toBeUndefined();
+    expect(scheme.verify({ headers, body: ping }, keys, NOW, 0)).toEqual({ ok: false, reason: 'missing_header' });
+    expect(scheme.handshake?.unsigned?.(ping, headers)).toEqual({ body: '{}' });
+    for (const other of ['webhook_id=3&x=1', 'webhook_id=', 'webhook_id=abc', '{"webhook_id":3}', 'webhook_id=3\n']) {
+      expect(scheme.handshake?.unsigned?.(other, headers)).toBeUndefined();
+    }
   });
 
   test('refuses a metadata value that is not printable ASCII rather than forwarding it', () => {

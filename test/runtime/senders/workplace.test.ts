@@ -344,7 +344,7 @@ describe('docusign: one numbered header per active Connect key', () => {
 describe('notion: the verification-token handshake', () => {
   const scheme = schemeOf('notion');
   const token = 'secret_Zx8Kp2Qw4Rt6Yu8Io0Pa2Sd4Fg6Hj8Kl0Zx2Cv4Bn6';
-  const unsigned = (body: string | Uint8Array) => scheme.handshake!.unsigned!(body, { 'content-type': 'application/json' });
+  const unsigned = (body: string | Uint8Array) => scheme.handshake!.capture!(body, { 'content-type': 'application/json' });
 
   test('captures the token of exactly {"verification_token": ...} and answers 200 with nothing of it', () => {
     const result = unsigned(JSON.stringify({ verification_token: token }));

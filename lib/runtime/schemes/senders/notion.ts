@@ -20,7 +20,7 @@ const TOKEN = /^[A-Za-z0-9_-]{16,256}$/;
  */
 export const NOTION_VERIFICATION: Handshake = {
   description: 'unsigned POST `{"verification_token": ...}` before any key → 200; the token is kept as a pending secret version for the operator to put as the key',
-  unsigned(body) {
+  capture(body) {
     const parsed = smallJson(body, MARKER);
     if (!parsed) return undefined;
     // Parsed JSON keeps the last of two equal keys: a token named twice is ambiguous, so refused.

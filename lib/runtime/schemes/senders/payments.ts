@@ -1,7 +1,25 @@
+import { Handshake } from '../scheme';
 import { SenderEntry } from '../sender';
 import { DEFAULT_TOLERANCE_SECONDS } from '../tolerance';
 
 // Payments and commerce: rows of the sender catalogue (see ../catalogue.ts for how a row is read and tested).
+
+// WooCommerce's activation ping: exactly `webhook_id=<id>`, and nothing else.
+const WOOCOMMERCE_PING = /^webhook_id=\d{1,20}$/;
+
+/**
+ * WooCommerce posts `webhook_id=<id>` (a form, no signature header) when a webhook is saved and wants
+ * a 200: answered, never queued, nothing kept. It carries nothing a consumer could act on, so
+ * answering it without a signature gives an attacker nothing but a 200.
+ * https://developer.woocommerce.com/docs/apis/rest-api/v3/webhooks/
+ */
+export const WOOCOMMERCE_PING_HANDSHAKE: Handshake = {
+  description: 'unsigned form POST `webhook_id=<id>` when a webhook is saved → 200, nothing queued or kept',
+  unsigned(body) {
+    const text = typeof body === 'string' ? body : Buffer.from(body).toString('latin1');
+    return WOOCOMMERCE_PING.test(text) ? { body: '{}' } : undefined;
+  },
+};
 
 /** Mux's window: "By default, our SDKs allow a tolerance of 5 minutes". */
 export const MUX_TOLERANCE_SECONDS = 300;
@@ -103,9 +121,8 @@ export const PAYMENTS = {
    * generate one in characters WordPress's sanitising leaves alone). Metadata, all unsigned: topic
    * (`order.created`), delivery id (a new hash per delivery), webhook id and the store's URL. No
    * timestamp. When a webhook is first activated WooCommerce posts an unsigned ping (form body
-   * `webhook_id=<id>`, no signature header) and wants a 200; it is refused here like any unsigned
-   * request, so WooCommerce shows "Delivery URL returned response code: 401" on save, while the
-   * webhook is saved and active and its signed deliveries verify.
+   * `webhook_id=<id>`, no signature header) and wants a 200: answered by the handshake above, never
+   * queued (a form body with a signature is verified like any delivery).
    * https://developer.woocommerce.com/docs/apis/rest-api/v3/webhooks/
    */
   woocommerce: {
@@ -120,8 +137,9 @@ export const PAYMENTS = {
       { header: 'x-wc-webhook-id', name: 'webhookId' },
       { header: 'x-wc-webhook-source', name: 'source' },
     ],
-    contentTypes: ['application/json'],
+    contentTypes: ['application/json', 'application/x-www-form-urlencoded'],
     issuesKey: false,
+    handshake: WOOCOMMERCE_PING_HANDSHAKE,
   },
   /**
    * Lemon Squeezy: `X-Signature` = hex HMAC-SHA256 (an "HMAC hex digest") over the raw body, keyed with
