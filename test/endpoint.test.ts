@@ -4,11 +4,13 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as events from 'aws-cdk-lib/aws-events';
 import { COUNTED_COMMON_RULES, HardenedWebhookEndpoint, HmacAlgorithm, LOGGED_COUNTED_LABELS, HmacSignedContent, KeySource, SignatureEncoding, SignatureScheme } from '../lib';
 import { customisedEndpoint, defaultEndpoint, newProcessor, newStack } from './support/stacks';
+import { keyIssuedBySender, SCHEME_TYPES } from '../lib/runtime';
 
 function only(template: Template, type: string, props: object = {}) {
   const found = template.findResources(type, props);
@@ -66,6 +68,14 @@ describe('REST API', () => {
     expect(rule).toMatchObject({ FixedRate: 1, ReservoirSize: 5, ServiceName: `${name}/v1` });
     expect(rule.RuleName).toHaveLength(32);
     expect(rule.RuleName.startsWith(name.slice(0, 21))).toBe(true);
+  });
+
+  test('the access log group is Standard unless accessLogClass asks for Infrequent Access', () => {
+    const stageLogGroup = (tt: Template) => only(tt, 'AWS::ApiGateway::Stage').Properties.AccessLogSetting.DestinationArn['Fn::GetAtt'][0];
+    expect(t.findResources('AWS::Logs::LogGroup', { Properties: { LogGroupClass: Match.anyValue() } })).toEqual({});
+    const ia = defaultEndpoint({ accessLogClass: logs.LogGroupClass.INFREQUENT_ACCESS }).template();
+    const [id] = Object.keys(ia.findResources('AWS::Logs::LogGroup', { Properties: { LogGroupClass: 'INFREQUENT_ACCESS' } }));
+    expect(id).toBe(stageLogGroup(ia));
   });
 
   test('pre-creates the execution log group so it is encrypted and expires', () => {
@@ -723,5 +733,19 @@ describe('rotation hand-off, imported keys, revoke', () => {
     const { source, template } = defaultEndpoint({}, stack);
     source.grantRevoke(new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() }));
     expect(JSON.stringify(template().findResources('AWS::IAM::Policy'))).toContain('lambda:InvokeFunction');
+  });
+});
+
+describe('every sender of the catalogue has a preset', () => {
+  const camel = (type: string) => type.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  test.each(SCHEME_TYPES.filter((t) => t !== 'hmac'))('%s: SignatureScheme.%s() equals SignatureScheme.sender(type), with the catalogue\'s key source', (type) => {
+    const preset = (SignatureScheme as unknown as Record<string, () => SignatureScheme>)[camel(type)]();
+    expect(preset.schemeType).toBe(type);
+    expect(preset.defaultKeySource).toBe(keyIssuedBySender(type) ? KeySource.IMPORTED : KeySource.GENERATED);
+    expect(SignatureScheme.sender(type).toJson()).toBe(type === 'standard-webhooks' ? JSON.stringify({ type }) : preset.toJson());
+  });
+
+  test('an unknown sender is refused, naming the known ones and the generic way', () => {
+    expect(() => SignatureScheme.sender('stripe-ish')).toThrow(/Unknown sender "stripe-ish": give one of .*square.*, or describe it with SignatureScheme.hmac\(\)/);
   });
 });
