@@ -2,23 +2,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { DUPLICATE, HeaderValue, pickHeaders } from '../headers';
 import { ActiveKey, HeaderInput, REJECTION_REASONS, RejectionReason, VerifiedWebhook, VerifyResult } from '../types';
 
-const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
-
-/**
- * Every metadata value of a verified delivery under one naming scheme: `signed.eventId` for the
- * signed id, `unsigned.eventId` / `unsigned.eventType` for the unsigned ones, then the scheme's own
- * (`unsigned.attempt`, `signed.messageId`, ...) in the order it declares them.
- */
-function metadataOf(signed: SignedContent): Readonly<Record<string, string>> {
-  const { eventId, unsignedEventId, unsignedEventType, metadata } = signed;
-  if (eventId === undefined && unsignedEventId === undefined && unsignedEventType === undefined && metadata === undefined) return NO_METADATA;
-  const out: Record<string, string> = {};
-  if (eventId !== undefined) out['signed.eventId'] = eventId;
-  if (unsignedEventId !== undefined) out['unsigned.eventId'] = unsignedEventId;
-  if (unsignedEventType !== undefined) out['unsigned.eventType'] = unsignedEventType;
-  if (metadata) for (const name of Object.keys(metadata)) out[name] ??= metadata[name];
-  return Object.freeze(out);
-}
 import { hmac, HmacAlgorithm } from './mac';
 
 /** One frozen result per reason, shared by every rejection for it. */
@@ -213,40 +196,50 @@ export function accepted(signed: SignedContent, body: string | Uint8Array, nowMs
   if (!includeBody && signed.eventId === undefined && signed.dedupeContent === undefined) {
     throw new Error('This scheme signs no raw body and set no signed dedupe content or event id');
   }
-  const result = new Verified(signed, body);
-  MATCHED_KEYS.set(result, matchedKey);
-  return result;
+  return new Verified(signed, body, matchedKey);
 }
 
-// Which key verified a result: read by the handshakes that answer with a MAC of the key (Zoom).
-// Kept off the result itself, so that logging or serialising a result can never carry a key.
-const MATCHED_KEYS = new WeakMap<object, Buffer>();
-
-/** The key that verified `result` (for a handshake answer that must be keyed), or undefined. */
+/** The key that verified `result` (for a handshake answer that must be keyed, Zoom's), or undefined. */
 export function matchedKeyOf(result: VerifiedWebhook): Buffer | undefined {
-  return MATCHED_KEYS.get(result);
+  return result instanceof Verified ? Verified.keyOf(result) : undefined;
 }
 
-/** The result of a verified delivery; the two hashes are computed only when read, and once. */
+/**
+ * The result of a verified delivery. The two hashes and the metadata are computed only when read, and
+ * once. The key that matched is a private field: never enumerable, never in a spread, JSON or log of
+ * the result; only `matchedKeyOf` reads it.
+ */
 class Verified implements VerifiedWebhook {
+  static keyOf(result: Verified): Buffer | undefined {
+    return result.#matchedKey;
+  }
+
   readonly ok = true as const;
   readonly eventId: string | undefined;
   readonly timestamp: number | undefined;
   readonly unsignedEventId: string | undefined;
   readonly unsignedEventType: string | undefined;
-  readonly metadata: Readonly<Record<string, string>>;
   readonly #body: string | Uint8Array;
   readonly #dedupeContent: string | undefined;
+  readonly #matchedKey: Buffer | undefined;
+  // The scheme's own metadata for this request (a fresh object per request, never reused).
+  readonly #extra: Readonly<Record<string, string>> | undefined;
+  #metadata: Readonly<Record<string, string>> | undefined;
   #payloadSha256: string | undefined;
 
-  constructor(signed: SignedContent, body: string | Uint8Array) {
+  constructor(signed: SignedContent, body: string | Uint8Array, matchedKey: Buffer | undefined) {
     this.eventId = signed.eventId;
     this.timestamp = signed.timestamp;
     this.unsignedEventId = signed.unsignedEventId;
     this.unsignedEventType = signed.unsignedEventType;
-    this.metadata = metadataOf(signed);
     this.#body = body;
     this.#dedupeContent = signed.dedupeContent;
+    this.#matchedKey = matchedKey;
+    this.#extra = signed.metadata;
+  }
+
+  get metadata(): Readonly<Record<string, string>> {
+    return (this.#metadata ??= metadataOf(this.eventId, this.unsignedEventId, this.unsignedEventType, this.#extra));
   }
 
   get payloadSha256(): string {
@@ -258,4 +251,26 @@ class Verified implements VerifiedWebhook {
     if (this.#dedupeContent !== undefined) return `signed-sha256:${createHash('sha256').update(this.#dedupeContent).digest('hex')}`;
     return `sha256:${this.payloadSha256}`;
   }
+}
+
+const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * Every metadata value of a verified delivery under one naming scheme: `signed.eventId` for the
+ * signed id, `unsigned.eventId` / `unsigned.eventType` for the unsigned ones, then the scheme's own
+ * (`unsigned.attempt`, `signed.messageId`, ...) in the order it declares them.
+ */
+function metadataOf(
+  eventId: string | undefined,
+  unsignedEventId: string | undefined,
+  unsignedEventType: string | undefined,
+  metadata: Readonly<Record<string, string>> | undefined,
+): Readonly<Record<string, string>> {
+  if (eventId === undefined && unsignedEventId === undefined && unsignedEventType === undefined && metadata === undefined) return NO_METADATA;
+  const out: Record<string, string> = {};
+  if (eventId !== undefined) out['signed.eventId'] = eventId;
+  if (unsignedEventId !== undefined) out['unsigned.eventId'] = unsignedEventId;
+  if (unsignedEventType !== undefined) out['unsigned.eventType'] = unsignedEventType;
+  if (metadata) for (const name of Object.keys(metadata)) out[name] ??= metadata[name];
+  return Object.freeze(out);
 }
