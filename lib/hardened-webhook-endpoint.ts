@@ -26,6 +26,8 @@ import { AlarmThresholds, DEFAULT_THRESHOLDS, WebhookMonitoring } from './webhoo
 import { BroughtQueue, checkBroughtQueue, requiredVisibilitySeconds, WebhookQueue } from './webhook-queue';
 import { checkSourceOptions, WebhookSource, WebhookSourceOptions } from './webhook-source';
 import { checkCidrs, isConcrete, Problems } from './validation';
+import { deploymentLimitProblems } from './deployment-limits';
+import { SourceGroup } from './source-group';
 
 /** Where alarm descriptions point unless runbookUrl is given. */
 export const DEFAULT_RUNBOOK = 'https://github.com/cdk-hardened-webhook/cdk-hardened-webhook/blob/main/README.md';
@@ -275,6 +277,14 @@ export interface HardenedWebhookEndpointProps {
    */
   readonly deduplication?: boolean;
   /**
+   * The Lambda concurrency limit of the account and Region the endpoint deploys to (Service Quotas,
+   * "Concurrent executions"). Every verifier and rotation function reserves concurrency, and Lambda
+   * keeps 100 of the account's unreserved: synth fails when the endpoint alone would reserve more
+   * than this minus 100. Other functions of the account reserve from the same pool.
+   * @default 1000 (Lambda's default quota)
+   */
+  readonly accountConcurrencyLimit?: number;
+  /**
    * Senders, by name (the route's last segment). More can be added with addSource().
    * @default - none yet
    */
@@ -324,6 +334,9 @@ export class HardenedWebhookEndpoint extends Construct {
   private readonly alarmPublisher: AlarmTopicPublisher;
   /** The key of a brought queue that does not name it itself (the queueEncryptionKey prop). */
   private readonly queueEncryptionKey?: kms.IKey;
+  private readonly accountConcurrencyLimit: number;
+  /** Source groups by name, each a nested stack. */
+  private readonly groups = new Map<string, SourceGroup>();
 
   constructor(scope: Construct, id: string, props: HardenedWebhookEndpointProps = {}) {
     super(scope, id);
@@ -411,6 +424,10 @@ export class HardenedWebhookEndpoint extends Construct {
     this.runtime = props.runtime ?? DEFAULT_RUNTIME;
     if (this.runtime.family !== lambda.RuntimeFamily.NODEJS) {
       problems.add(`runtime ${this.runtime.name} is not Node.js; the verifier and rotation handlers are Node.js bundles`);
+    }
+    this.accountConcurrencyLimit = props.accountConcurrencyLimit ?? 1000;
+    if (isConcrete(this.accountConcurrencyLimit) && (!Number.isInteger(this.accountConcurrencyLimit) || this.accountConcurrencyLimit < 100)) {
+      problems.add(`accountConcurrencyLimit ${this.accountConcurrencyLimit} must be a whole number of at least 100 (Lambda's quota of concurrent executions for the account and Region)`);
     }
     const deduplication = props.deduplication ?? true;
     const givenSources = Object.entries(props.sources ?? {});
@@ -605,7 +622,8 @@ export class HardenedWebhookEndpoint extends Construct {
     const ownAllowlist = this.checkSource(problems, name, options, this.dedupeTable !== undefined);
     problems.throwIfAny(`source "${name}" of HardenedWebhookEndpoint (${this.node.path})`);
 
-    const source = new WebhookSource(this, `Source-${name}`, {
+    const group = options.group === undefined ? undefined : this.sourceGroup(options.group);
+    const source = new WebhookSource(group ?? this, `Source-${name}`, {
       ...options,
       name,
       endpointName: this.endpointName,
@@ -619,7 +637,8 @@ export class HardenedWebhookEndpoint extends Construct {
       publicUrl: this.webhookApi.publicUrlFor(name),
       eventBus: this.eventBus,
     });
-    source.method = this.webhookApi.addRoute(name, source.verifier, options.scheme);
+    source.method = group ? this.webhookApi.addRouteIn(group, name, source.verifier, options.scheme) : this.webhookApi.addRoute(name, source.verifier, options.scheme);
+    group?.sourceNames.push(name);
     const ownIpSets = ownAllowlist ? this.firewall.addSourceAllowlist(name, ownAllowlist) : [];
     const routeCidrs = options.allowedSourceCidrs ?? this.allowedSourceCidrs;
     if (routeCidrs) this.webhookApi.restrictRoute(name, routeCidrs);
@@ -634,9 +653,23 @@ export class HardenedWebhookEndpoint extends Construct {
         );
       }
     }
-    this.monitoring.addSource(source, options.signatureFailureThreshold);
+    this.monitoring.addSource(source, options.signatureFailureThreshold, group?.monitoring);
     this.accessRoles?.addSource(source, [source.verifierLogGroup, ...(source.rotationLogGroup ? [source.rotationLogGroup] : [])], ownIpSets);
     return source;
+  }
+
+  /** The nested stack of a source group, created with its first source. */
+  private sourceGroup(name: string): SourceGroup {
+    let group = this.groups.get(name);
+    if (!group) {
+      group = new SourceGroup(this, `Group-${name}`, {
+        groupName: name,
+        description: `Webhook endpoint ${this.endpointName}: the sources of group ${name}`,
+        monitoring: (scope) => this.monitoring.addGroup(scope, name),
+      });
+      this.groups.set(name, group);
+    }
+    return group;
   }
 
   /** Lets a consumer receive, delete and decrypt verified webhooks. */
@@ -692,6 +725,23 @@ export class HardenedWebhookEndpoint extends Construct {
     }
     const open = this.hasEndpointAllowlist || this.allowAnySourceIp ? [] : this.sources.filter((s) => !this.firewall.hasSourceAllowlist(s.sourceName)).map((s) => s.sourceName);
     errors.push(...sourceSetProblems(this.environment, this.production, { open, unboundedReplays: this.unboundedReplaySources }));
+    const grouped = new Set([...this.groups.values()].flatMap((g) => g.sourceNames));
+    const ownHome = this.monitoring.home;
+    errors.push(
+      ...deploymentLimitProblems({
+        endpoint: this,
+        stacks: [
+          { stack: Stack.of(this), sources: this.sources.map((s) => s.sourceName).filter((n) => !grouped.has(n)), compositeChildren: ownHome.authAlarms.length, verifierLogGroups: ownHome.verifierLogGroups },
+          ...[...this.groups.values()].map((g) => ({ stack: g, group: g.groupName, sources: g.sourceNames, compositeChildren: g.monitoring.authAlarms.length, verifierLogGroups: g.monitoring.verifierLogGroups })),
+        ],
+        wafCapacity: this.firewall.capacity(),
+        wafReferenceStatements: this.firewall.referenceStatements(),
+        ipSets: this.firewall.ipSetCount,
+        apiResources: this.webhookApi.resourceCount,
+        resourcePolicy: this.webhookApi.resourcePolicy,
+        accountConcurrencyLimit: this.accountConcurrencyLimit,
+      }),
+    );
     return errors;
   }
 

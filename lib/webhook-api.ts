@@ -109,7 +109,8 @@ export class WebhookApi extends Construct {
   private readonly webhooks: apigw.Resource;
   private readonly validator: apigw.RequestValidator;
   private readonly basePath?: string;
-  private resourcePolicyStarted = false;
+  /** DENY statements of the resource policy, one per distinct CIDR list. */
+  private readonly routeDenials = new Map<string, iam.PolicyStatement>();
   private readonly stageName: string;
 
   constructor(scope: Construct, id: string, props: WebhookApiProps) {
@@ -247,23 +248,68 @@ export class WebhookApi extends Construct {
    * `GET` on the same path for senders that verify the endpoint with a GET (Meta, Dropbox, Okta).
    */
   public addRoute(source: string, handler: lambda.IFunction, scheme: SignatureScheme): apigw.Method {
-    const resource = this.webhooks.addResource(source);
+    return this.addMethods(this.webhooks, this.validator, source, handler, scheme);
+  }
+
+  /**
+   * The same route, with its resource and methods in another stack of the endpoint (a source group's
+   * nested stack), still deployed through this API and stage: the deployment waits for them, and its
+   * logical id takes in what they are, so changing one deploys the API again (which API Gateway
+   * needs, and which CDK does by itself only for methods of the API's own stack).
+   */
+  public addRouteIn(scope: Construct, source: string, handler: lambda.IFunction, scheme: SignatureScheme): apigw.Method {
+    const { webhooks, validator } = this.importedIn(scope);
+    const method = this.addMethods(webhooks, validator, source, handler, scheme);
+    // What RestApi does for its own methods: count them (an API without methods fails CDK's
+    // validation) and make its deployment wait for them. Methods of an imported API skip both.
+    const api = this.api as unknown as { _attachMethod(m: apigw.Method): void };
+    for (const m of method.resource.node.children) if (m instanceof apigw.Method) api._attachMethod(m);
+    this.api.latestDeployment!.addToLogicalId({
+      groupedRoute: {
+        source,
+        stack: Stack.of(scope).node.path,
+        methods: method.resource.node.children.filter((m): m is apigw.Method => m instanceof apigw.Method).map((m) => m.httpMethod),
+        requiredHeaders: [...scheme.requiredHeaders],
+        handler: handler.node.path,
+      },
+    });
+    return method;
+  }
+
+  private readonly imported = new Map<Construct, { webhooks: apigw.IResource; validator: apigw.IRequestValidator }>();
+
+  /** This API's `/webhooks` resource and request validator, as seen from another stack. */
+  private importedIn(scope: Construct) {
+    let found = this.imported.get(scope);
+    if (!found) {
+      const api = apigw.RestApi.fromRestApiAttributes(scope, 'Api', { restApiId: this.api.restApiId, rootResourceId: this.api.restApiRootResourceId });
+      // The invoke permission names the stage, as the API's own methods' do; by name, not by a
+      // reference, which would make the group wait for the stage that waits for the group.
+      (api as { deploymentStage: apigw.IStage }).deploymentStage = apigw.Stage.fromStageAttributes(scope, 'Stage', { restApi: api, stageName: this.stageName });
+      found = {
+        webhooks: apigw.Resource.fromResourceAttributes(scope, 'Webhooks', { restApi: api, resourceId: this.webhooks.resourceId, path: this.webhooks.path }),
+        validator: apigw.RequestValidator.fromRequestValidatorId(scope, 'RequestValidator', this.validator.requestValidatorId),
+      };
+      this.imported.set(scope, found);
+    }
+    return found;
+  }
+
+  private addMethods(webhooks: apigw.IResource, validator: apigw.IRequestValidator, source: string, handler: lambda.IFunction, scheme: SignatureScheme): apigw.Method {
+    const resource = webhooks.addResource(source);
     const requestParameters: Record<string, boolean> = {};
-    // A sender that pings the URL unsigned (WooCommerce) or hands its key over before it can sign
-    // (Notion) sends that request without the signature header: the verifier, not the gateway,
-    // decides which requests need one.
-    if (!scheme.answersUnsigned) for (const header of scheme.requiredHeaders) requestParameters[`method.request.header.${header}`] = true;
+    for (const header of scheme.requiredHeaders) requestParameters[`method.request.header.${header}`] = true;
     const integration = new apigw.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false });
     // No body model: with binary media types the body is bytes, not JSON API Gateway could check, and
     // the verifier authenticates every byte of it (a consumer validates its schema).
     const method = resource.addMethod('POST', integration, {
-      requestValidator: this.validator,
+      requestValidator: validator,
       requestParameters,
       operationName: `receive-${source}`,
     });
     const methods = [method];
     if (scheme.answersGet) {
-      methods.push(resource.addMethod('GET', integration, { requestValidator: this.validator, operationName: `verify-endpoint-${source}` }));
+      methods.push(resource.addMethod('GET', integration, { requestValidator: validator, operationName: `verify-endpoint-${source}` }));
     }
     for (const m of methods) this.secureMethod(m);
     return method;
@@ -293,26 +339,44 @@ export class WebhookApi extends Construct {
   /**
    * Refuses a route to addresses outside `cidrs` in the API's resource policy too: evaluated after
    * API Gateway has routed the request, so no spelling of the path gets around it (WAF, which sees
-   * the raw path, is the first line).
+   * the raw path, is the first line). Routes with the same list share one statement: API Gateway
+   * caps a resource policy at 8,192 characters, which a statement per route (the endpoint's list
+   * repeated for each) would pass at a few dozen sources.
    */
   public restrictRoute(source: string, cidrs: readonly string[]): void {
-    if (!this.resourcePolicyStarted) {
-      this.resourcePolicyStarted = true;
+    if (this.routeDenials.size === 0) {
       this.api.addToResourcePolicy(
         new iam.PolicyStatement({ principals: [new iam.AnyPrincipal()], actions: ['execute-api:Invoke'], resources: ['execute-api:/*'] }),
       );
     }
-    this.api.addToResourcePolicy(
-      new iam.PolicyStatement({
+    const key = JSON.stringify(cidrs);
+    const route = `execute-api:/*/*/webhooks/${source}`;
+    const existing = this.routeDenials.get(key);
+    if (existing) {
+      existing.addResources(route);
+    } else {
+      const statement = new iam.PolicyStatement({
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
         actions: ['execute-api:Invoke'],
-        resources: [`execute-api:/*/*/webhooks/${source}`],
+        resources: [route],
         conditions: { NotIpAddress: { 'aws:SourceIp': [...cidrs] } },
-      }),
-    );
+      });
+      this.routeDenials.set(key, statement);
+      this.api.addToResourcePolicy(statement);
+    }
     // A resource policy takes effect only with a new deployment.
     this.api.latestDeployment?.addToLogicalId({ source, cidrs });
+  }
+
+  /** The resource policy as CloudFormation receives it (unresolved), for the size check; none without route restrictions. */
+  public get resourcePolicy(): unknown {
+    return this.routeDenials.size > 0 ? (this.api.node.defaultChild as apigw.CfnRestApi).policy : undefined;
+  }
+
+  /** Resources of the API: the root, /webhooks and one per source. */
+  public get resourceCount(): number {
+    return 2 + this.webhooks.node.children.filter((c) => c instanceof apigw.Resource).length + [...this.imported.values()].reduce((n, i) => n + i.webhooks.node.children.filter((c) => c instanceof apigw.Resource).length, 0);
   }
 
   /**

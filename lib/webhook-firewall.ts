@@ -166,6 +166,26 @@ export class WebhookFirewall extends Construct {
       );
   }
 
+  /**
+   * Web ACL capacity units the rules need, by AWS's published costs: the managed groups as listed
+   * (MANAGED_GROUP_WCU), a regex match 3 plus 10 per text transformation, an IP set reference 1, a
+   * rate-based statement 2 plus its scope-down, logical statements the sum of theirs.
+   */
+  public capacity(): number {
+    return this.renderRules().reduce((sum, rule) => sum + statementCapacity(rule.statement as wafv2.CfnWebACL.StatementProperty), 0);
+  }
+
+  /** Statements referencing an IP set or a rule group (WAF allows 50 per web ACL). */
+  public referenceStatements(): number {
+    const text = JSON.stringify(this.renderRules());
+    return (text.match(/"ipSetReferenceStatement"/g) ?? []).length + (text.match(/"managedRuleGroupStatement"/g) ?? []).length;
+  }
+
+  /** IP sets the endpoint creates (WAF's default quota is 100 per account and Region). */
+  public get ipSetCount(): number {
+    return this.node.children.filter((c) => c instanceof wafv2.CfnIPSet).length;
+  }
+
   private renderRules(): wafv2.CfnWebACL.RuleProperty[] {
     const rules: Omit<wafv2.CfnWebACL.RuleProperty, 'priority'>[] = [];
     for (const allowlist of this.sourceAllowlists) {
@@ -211,6 +231,26 @@ export class WebhookFirewall extends Construct {
     rules.push(managedGroup(this.props.name, 'AWSManagedRulesAnonymousIpList', COUNTED_ANONYMOUS_IP_RULES));
     return rules.map((rule, priority) => ({ ...rule, priority }));
   }
+}
+
+/** Capacity of the AWS managed rule groups used here (AWS's documentation of each group, 2026-11). */
+export const MANAGED_GROUP_WCU: Record<string, number> = {
+  AWSManagedRulesAmazonIpReputationList: 25,
+  AWSManagedRulesCommonRuleSet: 700,
+  AWSManagedRulesKnownBadInputsRuleSet: 200,
+  AWSManagedRulesAnonymousIpList: 50,
+};
+
+function statementCapacity(statement: wafv2.CfnWebACL.StatementProperty): number {
+  const s = statement as Record<string, any>;
+  if (s.managedRuleGroupStatement) return MANAGED_GROUP_WCU[s.managedRuleGroupStatement.name] ?? 1500;
+  if (s.ipSetReferenceStatement) return 1;
+  if (s.regexMatchStatement) return 3 + 10 * (s.regexMatchStatement.textTransformations?.length ?? 0);
+  if (s.rateBasedStatement) return 2 + (s.rateBasedStatement.scopeDownStatement ? statementCapacity(s.rateBasedStatement.scopeDownStatement) : 0);
+  if (s.notStatement) return statementCapacity(s.notStatement.statement);
+  if (s.andStatement) return s.andStatement.statements.reduce((n: number, x: wafv2.CfnWebACL.StatementProperty) => n + statementCapacity(x), 0);
+  if (s.orStatement) return s.orStatement.statements.reduce((n: number, x: wafv2.CfnWebACL.StatementProperty) => n + statementCapacity(x), 0);
+  return 1;
 }
 
 function visibility(metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty {

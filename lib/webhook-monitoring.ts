@@ -92,6 +92,18 @@ export interface WebhookMonitoringProps {
 }
 
 /**
+ * Where a set of sources' alarms and investigation tools live: the endpoint's own stack, or a source
+ * group's nested stack (its own composite alarm, grouped into the endpoint's; its own Contributor
+ * Insights rule and saved queries, whose lists of log groups then stay within their limits).
+ */
+export interface MonitoringHome {
+  readonly scope: Construct;
+  readonly composite: cloudwatch.CompositeAlarm;
+  readonly authAlarms: cloudwatch.IAlarm[];
+  readonly verifierLogGroups: logs.ILogGroup[];
+}
+
+/**
  * Detection for one endpoint: alarms (each to the alarm topic, each description pointing at its
  * runbook entry), one composite alarm that pages once for any auth anomaly, a Contributor Insights
  * rule ranking source IPs by rejections, saved Logs Insights queries, a dashboard, and EventBridge
@@ -106,12 +118,14 @@ export class WebhookMonitoring extends Construct {
   private readonly thresholds: Required<AlarmThresholds>;
   /** Sources with their own signatureFailureThreshold: their own alarm, left out of the shared one. */
   private readonly ownSignatureThreshold: string[] = [];
+  /** The endpoint's own stack's alarms and investigation tools. */
+  public readonly home: MonitoringHome;
+  private everySourceWidgets = false;
 
   constructor(scope: Construct, id: string, private readonly props: WebhookMonitoringProps) {
     super(scope, id);
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...props.thresholds };
     const t = this.thresholds;
-    const stack = Stack.of(this);
     const fiveMinutes = Duration.minutes(5);
     this.authAnomalyAlarm = new cloudwatch.CompositeAlarm(this, 'AuthAnomaly', {
       compositeAlarmName: `${props.endpointName}-auth-anomaly`,
@@ -121,6 +135,7 @@ export class WebhookMonitoring extends Construct {
       ),
     });
     this.authAnomalyAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+    this.home = { scope: this, composite: this.authAnomalyAlarm, authAlarms: this.authAlarms, verifierLogGroups: this.verifierLogGroups };
 
     if (props.hasEndpointAllowlist) {
       this.authAlarm('WafAllowlistBlocks', {
@@ -193,31 +208,39 @@ export class WebhookMonitoring extends Construct {
       threshold: t.oldestMessageAgeSeconds,
     });
 
-    // Insights, queries and the dashboard cover every source: their lists resolve at synth.
-    const verifierLogGroupNames = Lazy.list({ produce: () => this.verifierLogGroups.map((g) => g.logGroupName) });
-    new cloudwatch.CfnInsightRule(this, 'RejectionsBySourceIp', {
-      ruleName: `${props.endpointName}-rejections-by-ip`.slice(0, 128),
-      ruleState: 'ENABLED',
-      ruleBody: Lazy.string({ produce: () => stack.toJsonString(contributorInsightsRule(this.verifierLogGroups.map((g) => g.logGroupName))) }),
-    });
-    for (const [name, queryString, withAccessLogs] of SAVED_QUERIES) {
-      new logs.CfnQueryDefinition(this, `Query-${name}`, {
-        name: `${props.endpointName}/${name}`,
-        queryString,
-        logGroupNames: withAccessLogs
-          ? Lazy.list({ produce: () => [...this.verifierLogGroups, props.accessLogGroup].map((g) => g.logGroupName) })
-          : verifierLogGroupNames,
-      });
-    }
+    // Insights and queries cover every source of this stack: their lists resolve at synth.
+    this.addInvestigation(this.home, props.endpointName, props.endpointName);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: `${props.endpointName}-webhooks`.slice(0, 255) });
     this.addEndpointWidgets();
   }
 
-  /** Per-source alarms, the secret-access rule, and the source's place in insights and the dashboard. */
-  public addSource(source: WebhookSource, signatureFailureThreshold?: number): void {
+  /**
+   * A source group's monitoring, in the group's stack: a composite alarm of its sources' auth alarms
+   * (grouped into the endpoint's, which pages), a Contributor Insights rule and saved queries over its
+   * sources' verifier logs, named `<endpointName>-<group>-...` and `<endpointName>/<group>/...`.
+   */
+  public addGroup(scope: Construct, group: string): MonitoringHome {
+    const composite = new cloudwatch.CompositeAlarm(scope, 'AuthAnomaly', {
+      compositeAlarmName: `${this.props.endpointName}-${group}-auth-anomaly`,
+      alarmDescription: this.describe(`Auth anomaly at a source of group ${group}: grouped into ${this.props.endpointName}-auth-anomaly, which pages`, RUNBOOK.authAnomaly),
+      alarmRule: cloudwatch.AlarmRule.fromString(Lazy.string({ produce: () => cloudwatch.AlarmRule.anyOf(...home.authAlarms).renderAlarmRule() })),
+    });
+    const home: MonitoringHome = { scope, composite, authAlarms: [], verifierLogGroups: [] };
+    this.authAlarms.push(composite);
+    this.authAnomalyAlarm.node.addDependency(composite);
+    this.addInvestigation(home, `${this.props.endpointName}-${group}`, `${this.props.endpointName}/${group}`);
+    this.addEverySourceWidgets();
+    return home;
+  }
+
+  /**
+   * Per-source alarms, the secret-access rule, and the source's place in insights and the dashboard,
+   * in `home` (a source group's stack) or the endpoint's own.
+   */
+  public addSource(source: WebhookSource, signatureFailureThreshold?: number, home: MonitoringHome = this.home): void {
     const t = this.thresholds;
     const name = source.sourceName;
-    this.verifierLogGroups.push(source.verifierLogGroup);
+    home.verifierLogGroups.push(source.verifierLogGroup);
 
     if (signatureFailureThreshold !== undefined) {
       this.ownSignatureThreshold.push(name);
@@ -225,10 +248,10 @@ export class WebhookMonitoring extends Construct {
         alarmDescription: this.describe(`${name}: at least ${signatureFailureThreshold} deliveries with invalid signatures in 5 minutes`, RUNBOOK.signatureFailures),
         metric: source.metricOutcome('SignatureInvalid'),
         threshold: signatureFailureThreshold,
-      });
+      }, home);
     }
     // Stays per source: an anomaly band is learnt from one time series.
-    const anomaly = new cloudwatch.AnomalyDetectionAlarm(this, `SignatureFailureSpike-${name}`, {
+    const anomaly = new cloudwatch.AnomalyDetectionAlarm(home.scope, `SignatureFailureSpike-${name}`, {
       alarmDescription: this.describe(`${name}: invalid signatures rose above their usual band (${t.signatureFailureAnomalyStdDevs} standard deviations)`, RUNBOOK.signatureFailures),
       metric: source.metricOutcome('SignatureInvalid'),
       stdDevs: t.signatureFailureAnomalyStdDevs,
@@ -237,7 +260,7 @@ export class WebhookMonitoring extends Construct {
       datapointsToAlarm: 2,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.grouped(anomaly);
+    this.grouped(anomaly, home);
     this.alarms.push(anomaly);
     // Crashes and throttles: one alarm on both of the function's metrics (each against its own
     // threshold) where there were two alarms, the same page for the same runbook.
@@ -256,24 +279,26 @@ export class WebhookMonitoring extends Construct {
         period: Duration.minutes(5),
       }),
       threshold: 1,
-    });
+    }, true, home.scope);
     if (source.hasOwnAllowlist) {
       this.authAlarm(`WafSourceAllowlistBlocks-${name}`, {
         alarmDescription: this.describe(`${name}: WAF blocked at least ${t.allowlistBlocks} requests from outside this sender's allowlist in 5 minutes`, RUNBOOK.allowlistBlocks),
         metric: this.wafBlocked(`${this.props.endpointName}-SourceAllowlist-${name}`),
         threshold: t.allowlistBlocks,
-      });
+      }, home);
     }
-    this.secretAccessRule(source);
-    this.addSourceWidgets(source);
+    this.secretAccessRule(source, home.scope);
+    // A group's sources are on the dashboard through its SEARCH widgets (every source of the
+    // endpoint), so its body stays the same size however many sources there are.
+    if (home === this.home) this.addSourceWidgets(source);
   }
 
   private describe(summary: string, anchor: string): string {
     return `${this.props.endpointName}: ${summary}. Runbook: ${this.props.runbookUrl}#${anchor}`;
   }
 
-  private alarm(id: string, props: Omit<cloudwatch.AlarmProps, 'evaluationPeriods'> & { evaluationPeriods?: number }, notify = true): cloudwatch.Alarm {
-    const alarm = new cloudwatch.Alarm(this, id, {
+  private alarm(id: string, props: Omit<cloudwatch.AlarmProps, 'evaluationPeriods'> & { evaluationPeriods?: number }, notify = true, scope: Construct = this): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(scope, id, {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -285,15 +310,15 @@ export class WebhookMonitoring extends Construct {
   }
 
   /** An auth-anomaly alarm: no page of its own, the composite pages once for all of them. */
-  private authAlarm(id: string, props: Omit<cloudwatch.AlarmProps, 'evaluationPeriods'>): cloudwatch.Alarm {
-    const alarm = this.alarm(id, props, false);
-    this.grouped(alarm);
+  private authAlarm(id: string, props: Omit<cloudwatch.AlarmProps, 'evaluationPeriods'>, home: MonitoringHome = this.home): cloudwatch.Alarm {
+    const alarm = this.alarm(id, props, false, home.scope);
+    this.grouped(alarm, home);
     return alarm;
   }
 
-  private grouped(alarm: cloudwatch.Alarm): void {
-    this.authAlarms.push(alarm);
-    this.authAnomalyAlarm.node.addDependency(alarm);
+  private grouped(alarm: cloudwatch.Alarm, home: MonitoringHome = this.home): void {
+    home.authAlarms.push(alarm);
+    home.composite.node.addDependency(alarm);
     acknowledge(
       alarm,
       ...['NIST.800.53.R5-CloudWatchAlarmAction', 'HIPAA.Security-CloudWatchAlarmAction', 'PCI.DSS.321-CloudWatchAlarmAction'].map((id) => ({
@@ -304,13 +329,13 @@ export class WebhookMonitoring extends Construct {
   }
 
   /** GetSecretValue on the source's secret by anyone but its verifier and rotation roles (CloudTrail). */
-  private secretAccessRule(source: WebhookSource): void {
+  private secretAccessRule(source: WebhookSource, scope: Construct): void {
     const allowed = [source.verifierRole.roleArn, ...(source.rotationRole ? [source.rotationRole.roleArn] : [])];
     const secretName = `webhooks/${this.props.endpointName}/${source.sourceName}`;
     const ids = [secretName, { prefix: Stack.of(this).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: secretName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }) }];
     const secretId = { secretId: ids };
     const secretIdList = { secretIdList: ids };
-    const rule = new events.Rule(this, `SecretAccess-${source.sourceName}`, {
+    const rule = new events.Rule(scope, `SecretAccess-${source.sourceName}`, {
       ruleName: this.props.alarmPublisher.ruleName('secret-read', source.sourceName),
       description: this.describe(`${source.sourceName}: the signing secret was read by a principal other than its verifier and rotation function`, RUNBOOK.secretAccess).slice(0, 512),
       eventPattern: {
@@ -341,6 +366,43 @@ export class WebhookMonitoring extends Construct {
       id: 'Serverless-EventBusDLQ',
       reason: 'The target is the alarm topic itself: EventBridge retries delivery for 24 hours, and a dead-letter queue of undelivered alarm notices would be read by no one (the read stays in CloudTrail).',
     });
+  }
+
+  /** The Contributor Insights rule and saved queries over one home's verifier log groups (and the access logs). */
+  private addInvestigation(home: MonitoringHome, ruleName: string, queryPrefix: string): void {
+    const stack = Stack.of(home.scope);
+    const verifierLogGroupNames = Lazy.list({ produce: () => home.verifierLogGroups.map((g) => g.logGroupName) });
+    new cloudwatch.CfnInsightRule(home.scope, 'RejectionsBySourceIp', {
+      ruleName: `${ruleName}-rejections-by-ip`.slice(0, 128),
+      ruleState: 'ENABLED',
+      ruleBody: Lazy.string({ produce: () => stack.toJsonString(contributorInsightsRule(home.verifierLogGroups.map((g) => g.logGroupName))) }),
+    });
+    for (const [name, queryString, withAccessLogs] of SAVED_QUERIES) {
+      new logs.CfnQueryDefinition(home.scope, `Query-${name}`, {
+        name: `${queryPrefix}/${name}`,
+        queryString,
+        logGroupNames: withAccessLogs
+          ? Lazy.list({ produce: () => [...home.verifierLogGroups, this.props.accessLogGroup].map((g) => g.logGroupName) })
+          : verifierLogGroupNames,
+      });
+    }
+  }
+
+  /** Outcomes of every source of the endpoint, a line per source, found by SEARCH on the Endpoint dimension. */
+  private addEverySourceWidgets(): void {
+    if (this.everySourceWidgets) return;
+    this.everySourceWidgets = true;
+    const search = (metricNames: string[], label: string) =>
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('{${METRIC_NAMESPACE},Endpoint,Source} Endpoint="${this.props.endpointName}" (${metricNames.map((m) => `MetricName="${m}"`).join(' OR ')})', 'Sum', 300)`,
+        usingMetrics: {},
+        label,
+        period: Duration.minutes(5),
+      });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Every source: accepted and duplicate', width: 12, left: [search(['Accepted', 'Duplicate'], 'accepted, duplicate')] }),
+      new cloudwatch.GraphWidget({ title: 'Every source: rejected', width: 12, left: [search(['SignatureInvalid', 'TimestampOutOfTolerance', 'Malformed'], 'rejected')] }),
+    );
   }
 
   /**

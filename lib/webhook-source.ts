@@ -113,6 +113,20 @@ export interface WebhookSourceOptions {
    * @default false (with true, a captured delivery can be replayed without limit for as long as the key is valid)
    */
   readonly allowUnlimitedReplays?: boolean;
+  /**
+   * Puts this source in a nested stack of its own group (created with the group's first source):
+   * its functions, roles, secret, log groups, route and methods, alarms and rule, about 18 resources.
+   * The web ACL, the API and its stage stay the endpoint's, and the route is deployed through them.
+   * CloudFormation holds at most 500 resources in a stack, so an endpoint's own stack takes about 25
+   * sources; past that, synth fails and asks for groups. A group holds about 27.
+   *
+   * Set it when adding the source and keep it: moving a deployed source to another group (or out of
+   * one) recreates its resources in another stack, and its secret, whose name is fixed, cannot be
+   * created there while the old one exists. Adding or removing a source never moves another.
+   * 1-20 characters of a-z, 0-9 and "-".
+   * @default - the endpoint's own stack, where sources have always been (their logical ids unchanged)
+   */
+  readonly group?: string;
 }
 
 export interface WebhookSourceProps extends WebhookSourceOptions {
@@ -136,6 +150,7 @@ export interface WebhookSourceProps extends WebhookSourceOptions {
 }
 
 const SOURCE_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+const GROUP_NAME = /^[a-z0-9][a-z0-9-]{0,19}$/;
 const MAX_BODY = Size.kibibytes(700);
 
 /** Checks one source's options; returns nothing, adds problems. */
@@ -144,6 +159,9 @@ export function checkSourceOptions(problems: Problems, name: string, options: We
     problems.add(`source name "${name}" must be 1-40 characters of a-z, 0-9 and "-", starting with a letter or digit (it becomes /webhooks/${name})`);
   }
   const label = `source "${name}"`;
+  if (options.group !== undefined && !GROUP_NAME.test(options.group)) {
+    problems.add(`${label}: group "${options.group}" must be 1-20 characters of a-z, 0-9 and "-", starting with a letter or digit (it names a nested stack and its alarms)`);
+  }
   if (!options.scheme) problems.add(`${label} has no scheme; set scheme: SignatureScheme.standardWebhooks() (or another preset)`);
   if (options.timestampTolerance && options.scheme && options.scheme.defaultTolerance === undefined) {
     problems.add(`${label}: timestampTolerance is set, but ${options.scheme.schemeType} signs no timestamp, so it would check nothing; remove it (this source's replay window is its dedupeWindow)`);

@@ -181,3 +181,45 @@ describe('investigation', () => {
   });
 
 });
+
+describe('sources in a group', () => {
+  const { endpoint, template } = defaultEndpoint();
+  endpoint.addSource('grouped', { scheme: SignatureScheme.github(), group: 'partners', allowedSourceCidrs: ['192.30.252.0/22'] });
+  const root = template();
+  const group = Template.fromStack(endpoint.node.findChild('Group-partners') as unknown as import('aws-cdk-lib').Stack);
+
+  test('their own alarms and secret-read rule live in the group\'s nested stack', () => {
+    for (const id of ['SignatureFailureSpikegrouped', 'VerifierHealthgrouped', 'WafSourceAllowlistBlocksgrouped']) {
+      expect(Object.keys(alarms(group)).filter((k) => k.includes(id))).toHaveLength(1);
+      expect(Object.keys(alarms(root)).filter((k) => k.includes(id))).toHaveLength(0);
+    }
+    expect(JSON.stringify(group.findResources('AWS::Events::Rule'))).toContain('secret-read-grouped');
+  });
+
+  test('the group\'s composite alarm groups them and is itself grouped into the endpoint\'s, which pages', () => {
+    const [groupComposite] = Object.values(group.findResources('AWS::CloudWatch::CompositeAlarm')) as Resource[];
+    expect(groupComposite.Properties.AlarmName).toBe('test-hooks-partners-auth-anomaly');
+    expect(groupComposite.Properties.AlarmActions).toBeUndefined();
+    expect(JSON.stringify(groupComposite.Properties.AlarmRule)).toContain('SignatureFailureSpikegrouped');
+    const [endpointComposite] = Object.values(root.findResources('AWS::CloudWatch::CompositeAlarm')) as Resource[];
+    expect(JSON.stringify(endpointComposite.Properties.AlarmRule)).toMatch(/GroupApartners.*AuthAnomaly|partners.*AuthAnomaly/);
+  });
+
+  test('the shared Metrics Insights alarms cover them without anything per source', () => {
+    expect(alarmNamed(root, 'MonitoringSignatureFailures').Properties.Metrics[0].Expression).toContain("WHERE Endpoint = 'test-hooks'");
+  });
+
+  test('the group has its own Contributor Insights rule and saved queries over its verifier logs; the dashboard shows every source by SEARCH', () => {
+    group.hasResourceProperties('AWS::CloudWatch::InsightRule', { RuleName: 'test-hooks-partners-rejections-by-ip' });
+    expect(Object.values(group.findResources('AWS::Logs::QueryDefinition')).map((q: any) => q.Properties.Name).sort()).toEqual([
+      'test-hooks/partners/one-event-path',
+      'test-hooks/partners/rejections-by-reason',
+      'test-hooks/partners/secret-unavailable-and-key-misses',
+    ]);
+    const body = JSON.stringify(Object.values(root.findResources('AWS::CloudWatch::Dashboard'))[0]);
+    expect(body).toContain('SEARCH(');
+    expect(body).toMatch(/SEARCH\('\{HardenedWebhook,Endpoint,Source\} Endpoint=\W{0,8}test-hooks/);
+    expect(body).not.toContain('grouped: accepted vs rejected');
+  });
+});
+
