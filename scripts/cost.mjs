@@ -197,7 +197,7 @@ export function model(templates, overrides = {}) {
   const ownerOf = (r) => {
     for (const [fnId, source] of sourceOf) if (isRef(r.Properties, fnId)) return source;
     const dims = JSON.stringify(r.Properties ?? {});
-    for (const source of sources) if (dims.includes(`{"Name":"Source","Value":"${source}"}`)) return source;
+    for (const source of sources) if (dims.includes(`{"Name":"Source","Value":"${source}"}`) || dims.includes(`-SourceAllowlist-${source}"`)) return source;
     return undefined;
   };
 
