@@ -93,7 +93,8 @@ export class AwsContext {
   }
 }
 
-async function describeStack(cloudformation: CloudFormationClient, stackName: string): Promise<StackDescription> {
+/** A stack, its template and resources, and (to `depth` levels) its nested stacks. */
+async function describeStack(cloudformation: CloudFormationClient, stackName: string, depth = 3): Promise<StackDescription> {
   let described;
   try {
     described = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
@@ -124,6 +125,7 @@ async function describeStack(cloudformation: CloudFormationClient, stackName: st
   }
   const arn = found.StackId.split(':');
   const region = arn[3] || (await cloudformation.config.region());
+  const nestedIds = depth > 0 ? resources.filter((r) => r.ResourceType === 'AWS::CloudFormation::Stack' && r.PhysicalResourceId).map((r) => r.PhysicalResourceId!) : [];
   return {
     stackName: found.StackName ?? stackName,
     stackId: found.StackId,
@@ -135,6 +137,8 @@ async function describeStack(cloudformation: CloudFormationClient, stackName: st
       (r): StackResource => ({ logicalId: r.LogicalResourceId ?? '', physicalId: r.PhysicalResourceId || undefined, type: r.ResourceType ?? '' }),
     ),
     outputs: Object.fromEntries((found.Outputs ?? []).flatMap((o) => (o.OutputKey && o.OutputValue !== undefined ? [[o.OutputKey, o.OutputValue]] : []))),
+    parameters: Object.fromEntries((found.Parameters ?? []).flatMap((p) => (p.ParameterKey ? [[p.ParameterKey, p.ResolvedValue ?? p.ParameterValue ?? '']] : []))),
+    nested: await Promise.all(nestedIds.map((id) => describeStack(cloudformation, id, depth - 1))),
   };
 }
 

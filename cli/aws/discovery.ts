@@ -26,10 +26,15 @@ export interface StackDescription {
   readonly template: Template;
   readonly resources: readonly StackResource[];
   readonly outputs: Readonly<Record<string, string>>;
+  /** The values its parameters were deployed with (a nested stack receives the queue URL, ... this way). */
+  readonly parameters?: Readonly<Record<string, string>>;
+  /** Its nested stacks (AWS::CloudFormation::Stack resources), where an endpoint keeps its source groups. */
+  readonly nested?: readonly StackDescription[];
 }
 
 export interface Template {
   readonly Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  readonly Parameters?: Record<string, unknown>;
 }
 
 /** One source of an endpoint, resolved to names and ARNs where the stack knows them. */
@@ -79,24 +84,29 @@ export class NotAnEndpointStackError extends Error {
 
 type Env = Record<string, unknown>;
 
-/** Every endpoint in the stack, its sources sorted by name. Throws NotAnEndpointStackError when there is none. */
-export function discoverEndpoints(stack: StackDescription): DiscoveredEndpoint[] {
-  const resources = stack.template.Resources ?? {};
-  const physical = new Map(stack.resources.map((r) => [r.logicalId, r.physicalId]));
-  const resolver = new Resolver(stack, physical);
-  const functions = Object.entries(resources)
-    .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
-    .map(([logicalId, r]) => ({ logicalId, properties: r.Properties ?? {}, env: environmentOf(r.Properties) }))
-    .filter((f) => typeof f.env.WEBHOOK_ENDPOINT === 'string' && typeof f.env.WEBHOOK_SOURCE === 'string');
+/** Every endpoint in the stack and its nested stacks, its sources sorted by name. Throws NotAnEndpointStackError when there is none. */
+export function discoverEndpoints(root: StackDescription): DiscoveredEndpoint[] {
+  const stacks = allStacks(root);
+  const functions = stacks.flatMap((stack) => {
+    const resolver = new Resolver(stack);
+    return Object.entries(stack.template.Resources ?? {})
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+      .map(([logicalId, r]) => ({ stack, resolver, logicalId, properties: r.Properties ?? {}, env: environmentOf(r.Properties) }))
+      .filter((f) => typeof f.env.WEBHOOK_ENDPOINT === 'string' && typeof f.env.WEBHOOK_SOURCE === 'string');
+  });
   const verifiers = functions.filter((f) => f.env.WEBHOOK_QUEUE_URL !== undefined);
-  if (verifiers.length === 0) throw new NotAnEndpointStackError(stack.stackName);
+  if (verifiers.length === 0) throw new NotAnEndpointStackError(root.stackName);
   const rotations = functions.filter((f) => f.env.WEBHOOK_QUEUE_URL === undefined && f.env.WEBHOOK_SECRET_ARN !== undefined);
-  const alarmNames = stack.resources
+  const alarmNames = stacks
+    .flatMap((stack) => stack.resources)
     .filter((r) => r.type === 'AWS::CloudWatch::Alarm' || r.type === 'AWS::CloudWatch::CompositeAlarm')
     .flatMap((r) => (r.physicalId ? [r.physicalId] : []));
+  // The API, its stage and custom domain stay in the endpoint's own stack; the example app's outputs are the root's.
+  const rootResolver = new Resolver(root);
 
   const byEndpoint = new Map<string, DiscoveredSource[]>();
   for (const verifier of verifiers) {
+    const { resolver } = verifier;
     const endpoint = verifier.env.WEBHOOK_ENDPOINT as string;
     const name = verifier.env.WEBHOOK_SOURCE as string;
     const rotation = rotations.find((r) => r.env.WEBHOOK_ENDPOINT === endpoint && r.env.WEBHOOK_SOURCE === name);
@@ -110,8 +120,8 @@ export function discoverEndpoints(stack: StackDescription): DiscoveredEndpoint[]
     const scheme = parseScheme(verifier.env.WEBHOOK_SCHEME);
     const keySource = verifier.env.WEBHOOK_KEY_SOURCE === 'imported' ? 'imported' : 'generated';
     const grace = rotation ? rotation.env.WEBHOOK_GRACE_SECONDS : verifier.env.WEBHOOK_GRACE_SECONDS;
-    const verifierFunctionName = physical.get(verifier.logicalId);
-    const rotationFunctionName = rotation ? physical.get(rotation.logicalId) : undefined;
+    const verifierFunctionName = resolver.physical(verifier.logicalId);
+    const rotationFunctionName = rotation ? rotation.resolver.physical(rotation.logicalId) : undefined;
     const source: DiscoveredSource = {
       endpoint,
       name,
@@ -123,11 +133,11 @@ export function discoverEndpoints(stack: StackDescription): DiscoveredEndpoint[]
       verifierFunctionName,
       verifierLogGroupName: logGroupOf(verifier.properties, verifierFunctionName, resolver),
       rotationFunctionName,
-      rotationLogGroupName: rotation ? logGroupOf(rotation.properties, rotationFunctionName, resolver) : undefined,
+      rotationLogGroupName: rotation ? logGroupOf(rotation.properties, rotationFunctionName, rotation.resolver) : undefined,
       graceSeconds: numberOf(grace) ?? (keySource === 'imported' ? 86400 : undefined),
       cacheSeconds: numberOf(verifier.env.WEBHOOK_SECRET_CACHE_SECONDS) ?? 300,
       queueUrl: value(verifier.env, 'WEBHOOK_QUEUE_URL'),
-      url: sourceUrl(stack, resources, resolver, name, verifier.env),
+      url: (verifier.env.WEBHOOK_PUBLIC_URL === undefined ? undefined : resolver.resolve(verifier.env.WEBHOOK_PUBLIC_URL)) ?? sourceUrl(root, rootResolver, name),
       unresolved,
     };
     if (!source.secretId) unresolved.push('WEBHOOK_SECRET_ARN');
@@ -139,6 +149,10 @@ export function discoverEndpoints(stack: StackDescription): DiscoveredEndpoint[]
       const sorted = [...sources].sort((a, b) => a.name.localeCompare(b.name));
       return { name, sources: sorted, queueUrl: sorted.find((s) => s.queueUrl)?.queueUrl, alarmNames };
     });
+}
+
+function allStacks(stack: StackDescription): StackDescription[] {
+  return [stack, ...(stack.nested ?? []).flatMap(allStacks)];
 }
 
 /** The source named `name` across the stack's endpoints; `endpoint` narrows when two endpoints share a source name. */
@@ -218,17 +232,15 @@ function logGroupOf(properties: Record<string, unknown>, functionName: string | 
 }
 
 /**
- * Where the sender posts: the URL a URL-signing scheme is configured with, an output ending in
- * /webhooks/<name> (the example app's Url<name>), the custom domain, or the execute-api URL of the
- * stack's REST API and stage.
+ * Where the sender posts: an output ending in /webhooks/<name> (the example app's Url<name>), the
+ * custom domain, or the execute-api URL of the stack's REST API and stage. (A URL-signing scheme's
+ * configured WEBHOOK_PUBLIC_URL comes first, above.)
  */
-function sourceUrl(stack: StackDescription, resources: NonNullable<Template['Resources']>, resolver: Resolver, name: string, env: Env): string | undefined {
-  const configured = env.WEBHOOK_PUBLIC_URL === undefined ? undefined : resolver.resolve(env.WEBHOOK_PUBLIC_URL);
-  if (configured) return configured;
+function sourceUrl(stack: StackDescription, resolver: Resolver, name: string): string | undefined {
   const suffix = `/webhooks/${name}`;
   const output = Object.values(stack.outputs).find((value) => value.endsWith(suffix));
   if (output) return output;
-  const entries = Object.entries(resources);
+  const entries = Object.entries(stack.template.Resources ?? {});
   const domain = entries.find(([, r]) => r.Type === 'AWS::ApiGateway::DomainName');
   if (domain) {
     const domainName = resolver.resolve(domain[1].Properties?.DomainName);
@@ -244,12 +256,21 @@ function sourceUrl(stack: StackDescription, resources: NonNullable<Template['Res
   return undefined;
 }
 
-/** Resolves the template values this CLI reads: literals, Ref, the pseudo parameters, Fn::Join, Fn::Sub without variables map. */
+/**
+ * Resolves the template values this CLI reads, in one stack: literals, Ref (to a resource, a parameter
+ * or a pseudo parameter), Fn::Join, and Fn::Sub without a variables map.
+ */
 class Resolver {
-  constructor(
-    private readonly stack: StackDescription,
-    private readonly physical: ReadonlyMap<string, string | undefined>,
-  ) {}
+  private readonly ids: ReadonlyMap<string, string | undefined>;
+
+  constructor(private readonly stack: StackDescription) {
+    this.ids = new Map(stack.resources.map((r) => [r.logicalId, r.physicalId]));
+  }
+
+  /** A resource's name or ARN as ListStackResources gives it. */
+  physical(logicalId: string): string | undefined {
+    return this.ids.get(logicalId) || undefined;
+  }
 
   resolve(value: unknown): string | undefined {
     if (typeof value === 'string') return value;
@@ -299,7 +320,8 @@ class Resolver {
       case 'AWS::Partition':
         return this.stack.stackId.split(':')[1] ?? 'aws';
       default:
-        return this.physical.get(name) || undefined;
+        if (this.stack.template.Parameters?.[name] !== undefined) return this.stack.parameters?.[name];
+        return this.physical(name);
     }
   }
 }

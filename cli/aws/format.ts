@@ -9,9 +9,9 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** `label  value` lines, labels padded to one width. */
-export function fields(entries: readonly (readonly [string, string])[], indent = '  '): string {
-  const width = Math.max(0, ...entries.map(([label]) => label.length));
+/** `label  value` lines, labels padded to one width (at least `minWidth`). */
+export function fields(entries: readonly (readonly [string, string])[], indent = '  ', minWidth = 0): string {
+  const width = Math.max(minWidth, ...entries.map(([label]) => label.length));
   return entries.map(([label, value]) => `${indent}${label.padEnd(width)}  ${value}`).join('\n') + '\n';
 }
 

@@ -156,7 +156,10 @@ async function alarmsInAlarm(context: AwsContext): Promise<(MetricAlarm | Compos
  * endpoint name is unique per account and region). A source's alarms carry its Source dimension, or
  * say `<endpoint>: <source>:`.
  */
-export function classifyAlarms(alarms: readonly (MetricAlarm | CompositeAlarm)[], endpoint: Pick<DiscoveredEndpoint, 'name' | 'alarmNames' | 'sources'>): AlarmSummary[] {
+export function classifyAlarms(
+  alarms: readonly (MetricAlarm | CompositeAlarm)[],
+  endpoint: { readonly name: string; readonly alarmNames: readonly string[]; readonly sources: readonly { readonly name: string }[] },
+): AlarmSummary[] {
   const prefix = `${endpoint.name}: `;
   const names = new Set(endpoint.alarmNames);
   return alarms
@@ -204,7 +207,7 @@ export function formatStatus(report: StatusReport, now = Date.parse(report.check
         lines.push(['rotation', rotationText(source, report.stack)]);
       }
       lines.push(['alarms', alarmsText(source.alarmsInAlarm)]);
-      out.push(fields(lines, '    ').trimEnd());
+      out.push(fields(lines, '    ', 'rotation'.length).trimEnd());
     }
   }
   return `${out.join('\n')}\n`;

@@ -8,9 +8,11 @@ import { AddressInfo } from 'node:net';
  * where moto 5.2.1 does not do what AWS does. Each gap is named where it is worked around, here and
  * only here: the handlers and the CLI call AWS exactly as they do in production.
  *
- * 1. Secrets Manager GetSecretValue without VersionId/VersionStage returns moto's "default version",
- *    which UpdateSecretVersionStage does not move (AWS returns AWSCURRENT): such reads get
- *    VersionStage AWSCURRENT added, which is what AWS means by them.
+ * 1. Secrets Manager GetSecretValue without VersionId/VersionStage (the verifier's read) returns moto's
+ *    "default version", not AWSCURRENT as on AWS: RotateSecret moves it to the new AWSPENDING
+ *    placeholder at once, before that has a value, and UpdateSecretVersionStage never moves it, so
+ *    during a rotation, and forever after a failed one, a verifier would read an empty version. Such
+ *    reads get VersionStage AWSCURRENT added, which is what AWS means by them.
  * 2. RotateSecret without RotationLambdaARN makes moto forget the secret's rotation function and
  *    promote an empty version to AWSCURRENT: the secret's own function is added to the request.
  * 3. RotateSecret runs the rotation function only in Docker (none here): after moto has labelled its
