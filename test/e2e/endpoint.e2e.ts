@@ -140,9 +140,11 @@ describe('discovery from the stack name', () => {
   test('rejects an unknown stack, a stack without an endpoint and an unknown source, saying what to give (exit 2)', async () => {
     await aws.cloudformation.send(new CreateStackCommand({ StackName: 'UnrelatedStack', TemplateBody: JSON.stringify({ Resources: { Queue: { Type: 'AWS::SQS::Queue' } } }) }));
 
-    const unknown = await cli('status', '--stack', 'NoSuchStack');
-    const unrelated = await cli('status', '--stack', 'UnrelatedStack');
-    const noSource = await cli('rotate', '--stack', stack(), '--source', 'nope');
+    const [unknown, unrelated, noSource] = await Promise.all([
+      cli('status', '--stack', 'NoSuchStack'),
+      cli('status', '--stack', 'UnrelatedStack'),
+      cli('rotate', '--stack', stack(), '--source', 'nope'),
+    ]);
 
     expect(unknown).toMatchObject({ code: 2, stdout: '' });
     expect(unknown.stderr).toContain('no stack named NoSuchStack in us-east-1; give the CloudFormation stack name');
@@ -154,8 +156,10 @@ describe('discovery from the stack name', () => {
 
   test('without credentials or without a region, says how to give them (exit 1)', async () => {
     // IMDS off: the SDK would otherwise wait for an instance role on this machine.
-    const noCredentials = await runCli(['status', '--stack', stack()], { AWS_REGION: REGION, AWS_ENDPOINT_URL: proxy.url, AWS_EC2_METADATA_DISABLED: 'true' });
-    const noRegion = await runCli(['status', '--stack', stack()], { ...credentials, AWS_REGION: undefined, AWS_ENDPOINT_URL: proxy.url });
+    const [noCredentials, noRegion] = await Promise.all([
+      runCli(['status', '--stack', stack()], { AWS_REGION: REGION, AWS_ENDPOINT_URL: proxy.url, AWS_EC2_METADATA_DISABLED: 'true' }),
+      runCli(['status', '--stack', stack()], { ...credentials, AWS_REGION: undefined, AWS_ENDPOINT_URL: proxy.url }),
+    ]);
 
     expect(noCredentials.code).toBe(1);
     expect(noCredentials.stderr).toContain('no AWS credentials found: set AWS_PROFILE');
@@ -164,12 +168,13 @@ describe('discovery from the stack name', () => {
   });
 
   test('every AWS command has --help', async () => {
-    for (const command of ['status', 'redrive', 'rotate', 'revoke', 'put-key', 'tail']) {
-      const run = await runCli([command, '--help'], {});
+    const commands = ['status', 'redrive', 'rotate', 'revoke', 'put-key', 'tail'];
+    const runs = await Promise.all(commands.map((command) => runCli([command, '--help'], {})));
+    runs.forEach((run, i) => {
       expect(run).toMatchObject({ code: 0 });
-      expect(run.stdout).toContain(`Usage: cdk-hardened-webhook ${command} [options]`);
+      expect(run.stdout).toContain(`Usage: cdk-hardened-webhook ${commands[i]} [options]`);
       expect(run.stdout).toContain('--stack <name>');
-    }
+    });
   });
 });
 
@@ -244,9 +249,11 @@ describe('an imported key, and deliveries through the bundled verifier', () => {
   });
 
   test('an imported key is not rotated or revoked here: both say to use put-key (exit 2); a generated one refuses put-key', async () => {
-    const rotate = await cli('rotate', '--stack', stack(), '--source', 'payments');
-    const revoke = await cli('revoke', '--stack', stack(), '--source', 'payments');
-    const putGenerated = await runCli(['put-key', '--stack', stack(), '--source', 'billing'], cliEnv(), 'whsec_x');
+    const [rotate, revoke, putGenerated] = await Promise.all([
+      cli('rotate', '--stack', stack(), '--source', 'payments'),
+      cli('revoke', '--stack', stack(), '--source', 'payments'),
+      runCli(['put-key', '--stack', stack(), '--source', 'billing'], cliEnv(), 'whsec_x'),
+    ]);
 
     expect(rotate.code).toBe(2);
     expect(rotate.stderr).toContain(`cdk-hardened-webhook put-key --stack ${stack()} --source payments`);

@@ -25,9 +25,20 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts `moto_server -H 127.0.0.1 -p <free port>` and resolves once it answers. */
+/**
+ * Starts `moto_server -H 127.0.0.1 -p <free port>` and resolves once it answers. Tried twice: another
+ * process can take the port between freePort() and moto binding it.
+ */
 export async function startMoto(timeoutMs = 20_000): Promise<MotoServer> {
-  const port = await freePort();
+  try {
+    return await startMotoOnce(await freePort(), timeoutMs);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('moto_server is not on PATH')) throw error;
+    return startMotoOnce(await freePort(), timeoutMs);
+  }
+}
+
+async function startMotoOnce(port: number, timeoutMs: number): Promise<MotoServer> {
   const url = `http://127.0.0.1:${port}`;
   const output: string[] = [];
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
