@@ -67,7 +67,7 @@ export interface DiscoveredEndpoint {
   readonly sources: readonly DiscoveredSource[];
   /** The queue the verifiers send to (the first source's, they share it). */
   readonly queueUrl?: string;
-  /** Alarm names the stack lists (resources of type AWS::CloudWatch::Alarm / CompositeAlarm). */
+  /** Alarm names the stack lists (AWS::CloudWatch::Alarm / CompositeAlarm), when the stack holds only this endpoint. */
   readonly alarmNames: readonly string[];
 }
 
@@ -147,7 +147,8 @@ export function discoverEndpoints(root: StackDescription): DiscoveredEndpoint[] 
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, sources]) => {
       const sorted = [...sources].sort((a, b) => a.name.localeCompare(b.name));
-      return { name, sources: sorted, queueUrl: sorted.find((s) => s.queueUrl)?.queueUrl, alarmNames };
+      // With several endpoints in one stack, its alarms are not all one endpoint's: their descriptions tell them apart.
+      return { name, sources: sorted, queueUrl: sorted.find((s) => s.queueUrl)?.queueUrl, alarmNames: byEndpoint.size === 1 ? alarmNames : [] };
     });
 }
 
