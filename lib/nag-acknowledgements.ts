@@ -1,4 +1,4 @@
-import { AspectPriority, Aspects, CfnResource, Validations } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** A nag finding and why it is acceptable here. Findings with detail keep it: `AwsSolutions-IAM5[Resource::*]`. */
@@ -60,4 +60,21 @@ function addSuppressedRules(resource: CfnResource, rules: SuppressedRule[]): voi
     }
   }
   if (changed) resource.addMetadata('cdk_nag', { ...metadata, rules_to_suppress: merged });
+}
+
+/**
+ * A resource ARN as cdk-nag names it in a finding's detail (`AwsSolutions-IAM5[Resource::<this>]`):
+ * intrinsic references written `<AWS::Partition>`, `<LogicalId>`, `<LogicalId.Attribute>`, joins
+ * concatenated. For acknowledging one exact wildcard resource rather than every one.
+ */
+export function nagResourceName(scope: IConstruct, arn: string): string {
+  const flatten = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const v = value as { 'Fn::Join'?: [string, unknown[]]; Ref?: string; 'Fn::GetAtt'?: [string, string] };
+    if (v['Fn::Join']) return v['Fn::Join'][1].map(flatten).join(v['Fn::Join'][0]);
+    if (v.Ref) return `<${v.Ref}>`;
+    if (v['Fn::GetAtt']) return `<${v['Fn::GetAtt'][0]}.${v['Fn::GetAtt'][1]}>`;
+    return JSON.stringify(value);
+  };
+  return flatten(Stack.of(scope).resolve(arn));
 }

@@ -1,3 +1,4 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -5,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { keyUseVia } from './encryption-key';
-import { acknowledge } from './nag-acknowledgements';
+import { acknowledge, nagResourceName } from './nag-acknowledgements';
 import { WebhookSource } from './webhook-source';
 
 /** Who may assume each access role. A role is created only for the principals you name. */
@@ -78,6 +79,11 @@ export class WebhookAccessRoles extends Construct {
     this.operatorRole = roles.operator;
     this.adminRole = roles.admin;
 
+    const stack = Stack.of(this);
+    // The stack's id (its name and a unique suffix) and its groups' nested stacks (named after it);
+    // the endpoint's secrets are all named webhooks/<endpointName>/<source>.
+    const discovery = [`${stack.stackName}/*`, `${stack.stackName}-*/*`].map((resourceName) => stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName }));
+    const secrets = stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `webhooks/${props.endpointName}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     this.policies.viewer.addStatements(
       // Metric reads, alarm listing and query polling have no resource-level permissions.
       new iam.PolicyStatement({
@@ -88,9 +94,13 @@ export class WebhookAccessRoles extends Construct {
       new iam.PolicyStatement({ sid: 'ReadDashboard', actions: ['cloudwatch:GetDashboard'], resources: [props.dashboard.dashboardArn] }),
       new iam.PolicyStatement({
         sid: 'ReadQueueDepth',
-        actions: ['sqs:GetQueueAttributes'],
+        actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
         resources: [props.queue.queueArn, ...(props.deadLetterQueue ? [props.deadLetterQueue.queueArn] : [])],
       }),
+      // What the CLI reads to find the endpoint from the stack's name (its own and its groups' nested
+      // stacks), and the signing secrets' metadata: versions, stages, last rotation; never a value.
+      new iam.PolicyStatement({ sid: 'DiscoverEndpoint', actions: ['cloudformation:DescribeStacks', 'cloudformation:ListStackResources', 'cloudformation:GetTemplate'], resources: discovery }),
+      new iam.PolicyStatement({ sid: 'ReadSecretMetadata', actions: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'], resources: [secrets] }),
     );
     this.allowLogReads(props.logGroups);
 
@@ -110,6 +120,13 @@ export class WebhookAccessRoles extends Construct {
     }
     this.policies.admin.addStatements(
       keyUseVia(this, props.encryptionKey, 'secretsmanager', undefined, 'SecretsThroughSecretsManager'),
+    );
+    acknowledge(
+      this.policies.viewer,
+      ...[...discovery, secrets].map((arn) => ({
+        id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, arn)}]`,
+        reason: 'The CLI reads the endpoint\'s own stack and its groups\' nested stacks (named after it, with a suffix CloudFormation chooses) and the metadata (never the value) of the endpoint\'s own secrets, all named webhooks/<endpointName>/<source>.',
+      })),
     );
     for (const policy of Object.values(this.policies)) {
       acknowledge(policy, {

@@ -49,6 +49,15 @@ describe('access roles', () => {
     for (const a of ['sqs:StartMessageMoveTask', 'sqs:ReceiveMessage', 'secretsmanager:GetSecretValue', 'secretsmanager:RotateSecret', 'wafv2:UpdateIPSet']) expect(viewer).not.toContain(a);
   });
 
+  test('viewer can run the CLI\'s status and tail: the stack and its groups found by name, queue URLs, secret metadata (never a value)', () => {
+    for (const a of ['cloudformation:DescribeStacks', 'cloudformation:ListStackResources', 'cloudformation:GetTemplate', 'sqs:GetQueueUrl', 'secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds']) {
+      expect(viewer).toContain(a);
+    }
+    const policies = JSON.stringify(t.findResources('AWS::IAM::ManagedPolicy'));
+    expect(policies).toContain(':cloudformation:us-east-1:123456789012:stack/Test/*');
+    expect(policies).toContain(':secretsmanager:us-east-1:123456789012:secret:webhooks/test-hooks/*');
+  });
+
   test('operator also redrives the DLQ and starts a rotation (or a revoke), and cannot read or change the secret', () => {
     for (const a of viewer) expect(operator).toContain(a);
     // RotateSecret needs lambda:InvokeFunction on the rotation function as well.
