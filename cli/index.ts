@@ -4,9 +4,11 @@
 import { Command } from 'commander';
 import { registerAwsCommands } from './commands/aws';
 import { registerLocalCommands } from './commands/local';
+import { LocalCommand } from './local/command';
 
 export function buildProgram(): Command {
-  const program = new Command('cdk-hardened-webhook')
+  // Its usage errors (an unknown command, a bad option) exit 2, as the subcommands' do.
+  const program = new LocalCommand('cdk-hardened-webhook')
     .description('Sign, send and serve webhooks locally with the verifier the Lambda runs; operate a deployed endpoint.')
     .showHelpAfterError('(add --help for usage)')
     .configureHelp({ sortSubcommands: false });

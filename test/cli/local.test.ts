@@ -356,6 +356,15 @@ describe('the bundled command line', () => {
     expect(stdout).toMatch(/Usage: cdk-hardened-webhook/);
     expect(stdout).toMatch(/sign \[options\][\s\S]*send \[options\][\s\S]*serve \[options\]/);
   });
+
+  test('an unknown command is a usage error: exit code 2, and it says so', async () => {
+    const failed = await promisify(execFile)(process.execPath, [bin, 'frobnicate']).then(
+      () => undefined,
+      (error: { code?: number; stderr?: string }) => error,
+    );
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
 });
 
 describe('sign for a sender that signs inside the body', () => {
