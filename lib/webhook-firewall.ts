@@ -188,12 +188,20 @@ export class WebhookFirewall extends Construct {
 
   private renderRules(): wafv2.CfnWebACL.RuleProperty[] {
     const rules: Omit<wafv2.CfnWebACL.RuleProperty, 'priority'>[] = [];
-    for (const allowlist of this.sourceAllowlists) {
+    // Every source with its own allowlist shares one rule (WAF bills $1 a rule-month): an OR over those
+    // sources, each branch AND(this source's route, NOT(in this source's IP sets)), so a request is
+    // blocked exactly when one of the former per-source rules blocked it. Upgrading from a release with
+    // one rule per source, CloudFormation updates the web ACL in place: the SourceAllowlist-<source>
+    // rules (and their <acl>-SourceAllowlist-<source> metrics) are replaced by SourceAllowlists and its
+    // <acl>-SourceAllowlists metric, and the rules after it move up in priority.
+    if (this.sourceAllowlists.length > 0) {
       rules.push({
-        name: `SourceAllowlist-${allowlist.source}`,
+        name: 'SourceAllowlists',
         action: { block: {} },
-        statement: { andStatement: { statements: [pathMatches(allowlist.pathPattern), not(inIpSets(allowlist.ipSetArns))] } },
-        visibilityConfig: visibility(`${this.props.name}-SourceAllowlist-${allowlist.source}`),
+        statement: anyOf(
+          this.sourceAllowlists.map((a) => ({ andStatement: { statements: [pathMatches(a.pathPattern), not(inIpSets(a.ipSetArns))] } })),
+        ),
+        visibilityConfig: visibility(`${this.props.name}-SourceAllowlists`),
       });
     }
     if (this.endpointIpSetArns.length > 0) {

@@ -121,6 +121,7 @@ export class WebhookMonitoring extends Construct {
   /** The endpoint's own stack's alarms and investigation tools. */
   public readonly home: MonitoringHome;
   private everySourceWidgets = false;
+  private sourceAllowlistAlarm?: cloudwatch.IAlarm;
 
   constructor(scope: Construct, id: string, private readonly props: WebhookMonitoringProps) {
     super(scope, id);
@@ -280,12 +281,16 @@ export class WebhookMonitoring extends Construct {
       }),
       threshold: 1,
     }, true, home.scope);
-    if (source.hasOwnAllowlist) {
-      this.authAlarm(`WafSourceAllowlistBlocks-${name}`, {
-        alarmDescription: this.describe(`${name}: WAF blocked at least ${t.allowlistBlocks} requests from outside this sender's allowlist in 5 minutes`, RUNBOOK.allowlistBlocks),
-        metric: this.wafBlocked(`${this.props.endpointName}-SourceAllowlist-${name}`),
+    // Every source's own allowlist is one WAF rule (SourceAllowlists), so WAF has one BlockedRequests
+    // metric for all of them, not one per source: one alarm on it, in the endpoint's stack, created with
+    // the first such source. Its description names no source; the WAF log's terminatingRuleId and URI
+    // tell which sender's route was blocked.
+    if (source.hasOwnAllowlist && !this.sourceAllowlistAlarm) {
+      this.sourceAllowlistAlarm = this.authAlarm('WafSourceAllowlistBlocks', {
+        alarmDescription: this.describe(`WAF blocked at least ${t.allowlistBlocks} requests from outside the allowlists of sources with their own in 5 minutes (the WAF log's URI names the route)`, RUNBOOK.allowlistBlocks),
+        metric: this.wafBlocked(`${this.props.endpointName}-SourceAllowlists`),
         threshold: t.allowlistBlocks,
-      }, home);
+      });
     }
     this.secretAccessRule(source, home.scope);
     // A group's sources are on the dashboard through its SEARCH widgets (every source of the

@@ -197,7 +197,7 @@ export function model(templates, overrides = {}) {
   const ownerOf = (r) => {
     for (const [fnId, source] of sourceOf) if (isRef(r.Properties, fnId)) return source;
     const dims = JSON.stringify(r.Properties ?? {});
-    for (const source of sources) if (dims.includes(`{"Name":"Source","Value":"${source}"}`) || dims.includes(`-SourceAllowlist-${source}"`)) return source;
+    for (const source of sources) if (dims.includes(`{"Name":"Source","Value":"${source}"}`)) return source;
     return undefined;
   };
 
@@ -243,10 +243,9 @@ export function model(templates, overrides = {}) {
   const acls = ofType('AWS::WAFv2::WebACL');
   for (const acl of acls) {
     const rules = Array.isArray(acl.Properties?.Rules) ? acl.Properties.Rules : [];
-    // A source's own allowlist is a rule of its own: that rule is the source's.
-    const own = rules.filter((r) => sources.includes(/^SourceAllowlist-(.+)$/.exec(r.Name ?? '')?.[1]));
-    addFixed(`WAF web ACL ${acl.id} and its ${rules.length - own.length} shared rules`, p.wafWebAclMonthly + (rules.length - own.length) * p.wafRuleMonthly);
-    for (const r of own) addFixed(`WAF rule ${r.Name}`, p.wafRuleMonthly, r.Name.slice('SourceAllowlist-'.length), 'WAF rule of its own allowlist');
+    // Every source's own allowlist shares one rule (SourceAllowlists) and its one alarm: fixed costs of
+    // the endpoint, not of any source.
+    addFixed(`WAF web ACL ${acl.id} and its ${rules.length} rules`, p.wafWebAclMonthly + rules.length * p.wafRuleMonthly);
   }
 
   // Per million webhooks

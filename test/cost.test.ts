@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SignatureScheme } from '../lib';
+import { defaultEndpoint } from './support/stacks';
 
 const SCRIPT = join(__dirname, '..', 'scripts', 'cost.mjs');
 
@@ -42,7 +44,7 @@ const TEMPLATE = {
     },
     AccessLogs: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } },
     Sampling: { Type: 'AWS::XRay::SamplingRule', Properties: { SamplingRule: { FixedRate: 0.1, ReservoirSize: 0, ServiceType: 'AWS::ApiGateway::Stage' } } },
-    Acl: { Type: 'AWS::WAFv2::WebACL', Properties: { Rules: [{ Name: 'RateLimitPerIp' }, { Name: 'SourceAllowlist-billing' }] } },
+    Acl: { Type: 'AWS::WAFv2::WebACL', Properties: { Rules: [{ Name: 'RateLimitPerIp' }, { Name: 'SourceAllowlists' }] } },
     WafLogs: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: 'aws-waf-logs-e', RetentionInDays: 30 } },
     WafLogging: { Type: 'AWS::WAFv2::LoggingConfiguration', Properties: { LogDestinationConfigs: ['arn:aws:logs:us-east-1:1:log-group:aws-waf-logs-e'] } },
     Verifier: {
@@ -98,11 +100,23 @@ describe('npm run cost', () => {
     // Secret reads: a 600 s cache TTL is 30.44 × 86400 / 600 = 4383.36 reads a month, each a Secrets
     // Manager call ($0.05 per 10k) and a KMS decrypt ($0.03 per 10k).
     const reads = ((30.44 * 86400) / 600 / 1e4) * (0.05 + 0.03);
-    const billing = 0.4 /* secret */ + reads + 0.3 /* Accepted metric */ + 0.2 /* health: 2 metrics */ + 0.3 /* anomaly band */ + 1 /* its WAF rule */;
-    const endpoint = 0.1 /* Metrics Insights alarm, 1 series */ + 0.1 /* queue age */ + 0.5 /* composite */ + 3 /* dashboard */ + 1 /* KMS key */ + 5 + 1; /* web ACL and its other rule */
+    const billing = 0.4 /* secret */ + reads + 0.3 /* Accepted metric */ + 0.2 /* health: 2 metrics */ + 0.3 /* anomaly band */;
+    const endpoint = 0.1 /* Metrics Insights alarm, 1 series */ + 0.1 /* queue age */ + 0.5 /* composite */ + 3 /* dashboard */ + 1 /* KMS key */ + 5 + 2; /* web ACL and its 2 rules (SourceAllowlists is shared) */
     expect(report.fixedPerSource).toBeCloseTo(billing, 6);
     expect(report.fixedTotal).toBeCloseTo(billing + endpoint, 6);
     expect(report.fixed.filter((f) => f.perSource).map((f) => f.usd).reduce((a, b) => a + b)).toBeCloseTo(billing, 6);
+  });
+
+  test('two sources with their own allowlists (and one without): at most $1.5 a month per source', () => {
+    const { endpoint, template } = defaultEndpoint();
+    endpoint.addSource('github', { scheme: SignatureScheme.github(), allowedSourceCidrs: ['192.30.252.0/22'] });
+    endpoint.addSource('shopify', { scheme: SignatureScheme.shopify(), allowedSourceCidrs: ['23.227.32.0/19', '2620:127:f00f::/48'] });
+    writeFileSync(join(dir, 'own-lists.template.json'), JSON.stringify(template().toJSON()));
+    const [report] = cost(join(dir, 'own-lists.template.json'));
+    expect(report.sources).toBe(3);
+    expect(report.fixedPerSource).toBeLessThanOrEqual(1.5);
+    // The allowlists' one rule is the endpoint's, not a source's.
+    expect(report.fixed.filter((f) => f.perSource && /WAF/.test(f.item))).toEqual([]);
   });
 
   test('cost per million 1 KiB webhooks of the same template, by item, and its ratio to the pipeline floor', () => {

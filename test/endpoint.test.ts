@@ -194,8 +194,9 @@ describe('WAF', () => {
     const { endpoint, template } = defaultEndpoint({ allowedSourceCidrs: ['203.0.113.0/24', '2001:db8::/32'] });
     endpoint.addSource('github', { scheme: SignatureScheme.standardWebhooks(), allowedSourceCidrs: ['192.30.252.0/22'] });
     const rules = only(template(), 'AWS::WAFv2::WebACL').Properties.Rules;
-    const own = rules.find((r: { Name: string }) => r.Name === 'SourceAllowlist-github');
+    const own = rules.find((r: { Name: string }) => r.Name === 'SourceAllowlists');
     expect(own.Priority).toBe(0);
+    expect(own.VisibilityConfig.MetricName).toBe('test-hooks-SourceAllowlists');
     expect(own.Statement.AndStatement.Statements[0].RegexMatchStatement).toMatchObject({
       RegexString: '/webhooks/+github/*$',
       TextTransformations: [{ Priority: 0, Type: 'URL_DECODE' }, { Priority: 1, Type: 'NORMALIZE_PATH' }, { Priority: 2, Type: 'LOWERCASE' }],
@@ -203,6 +204,40 @@ describe('WAF', () => {
     const endpointRule = rules.find((r: { Name: string }) => r.Name === 'EndpointAllowlist');
     expect(endpointRule.Statement.AndStatement.Statements[0].NotStatement.Statement.OrStatement.Statements).toHaveLength(2); // v4 + v6 sets
     expect(endpointRule.Statement.AndStatement.Statements[1].NotStatement.Statement.RegexMatchStatement.RegexString).toBe('/webhooks/+github/*$');
+  });
+
+  test('every source\'s own allowlist is one rule: OR over the sources of AND(its route, NOT(in its IP sets))', () => {
+    const { endpoint, template } = defaultEndpoint();
+    endpoint.addSource('github', { scheme: SignatureScheme.github(), allowedSourceCidrs: ['192.30.252.0/22'] });
+    endpoint.addSource('shopify', { scheme: SignatureScheme.shopify(), allowedSourceCidrs: ['23.227.32.0/19', '2620:127:f00f::/48'] });
+    const rules = only(template(), 'AWS::WAFv2::WebACL').Properties.Rules;
+    expect(rules.filter((r: { Name: string }) => /SourceAllowlist/.test(r.Name)).map((r: { Name: string }) => r.Name)).toEqual(['SourceAllowlists']);
+    const own = rules.find((r: { Name: string }) => r.Name === 'SourceAllowlists');
+    expect(own.Action).toEqual({ Block: {} });
+    const route = (source: string) => ({
+      RegexMatchStatement: {
+        RegexString: `/webhooks/+${source}/*$`,
+        FieldToMatch: { UriPath: {} },
+        TextTransformations: [{ Priority: 0, Type: 'URL_DECODE' }, { Priority: 1, Type: 'NORMALIZE_PATH' }, { Priority: 2, Type: 'LOWERCASE' }],
+      },
+    });
+    const ipSet = (id: string) => ({ IPSetReferenceStatement: { Arn: { 'Fn::GetAtt': [expect.stringMatching(id), 'Arn'] } } });
+    // Exactly the statements the former SourceAllowlist-github and SourceAllowlist-shopify rules had, one branch each.
+    expect(own.Statement).toEqual({
+      OrStatement: {
+        Statements: [
+          { AndStatement: { Statements: [route('github'), { NotStatement: { Statement: ipSet('SourceAllowlistgithubV4') } }] } },
+          {
+            AndStatement: {
+              Statements: [route('shopify'), { NotStatement: { Statement: { OrStatement: { Statements: [ipSet('SourceAllowlistshopifyV4'), ipSet('SourceAllowlistshopifyV6')] } } } }],
+            },
+          },
+        ],
+      },
+    });
+    // The endpoint-wide list still exempts both routes, and the rate limit both lists.
+    const endpointRule = rules.find((r: { Name: string }) => r.Name === 'EndpointAllowlist');
+    expect(endpointRule.Statement.AndStatement.Statements[1].NotStatement.Statement.OrStatement.Statements).toEqual([route('github'), route('shopify')]);
   });
 
   test('the API resource policy enforces each route\'s allowlist again, after routing', () => {

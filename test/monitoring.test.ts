@@ -26,7 +26,7 @@ describe('alarms', () => {
   test.each([
     // [logical id part, namespace, metric, statistic, threshold, paged directly?]
     ['WafAllowlistBlocks', 'AWS/WAFV2', 'BlockedRequests', 'Sum', DEFAULT_THRESHOLDS.allowlistBlocks, false],
-    ['WafSourceAllowlistBlocksgithub', 'AWS/WAFV2', 'BlockedRequests', 'Sum', DEFAULT_THRESHOLDS.allowlistBlocks, false],
+    ['WafSourceAllowlistBlocks', 'AWS/WAFV2', 'BlockedRequests', 'Sum', DEFAULT_THRESHOLDS.allowlistBlocks, false],
     ['WafRateLimitBlocks', 'AWS/WAFV2', 'BlockedRequests', 'Sum', DEFAULT_THRESHOLDS.rateLimitBlocks, false],
     ['ApiClientErrorRate', 'AWS/ApiGateway', '4XXError', 'Average', DEFAULT_THRESHOLDS.clientErrorRate, true],
     ['ApiServerErrorRate', 'AWS/ApiGateway', '5XXError', 'Average', DEFAULT_THRESHOLDS.serverErrorRate, true],
@@ -189,11 +189,14 @@ describe('sources in a group', () => {
   const group = Template.fromStack(endpoint.node.findChild('Group-partners') as unknown as import('aws-cdk-lib').Stack);
 
   test('their own alarms and secret-read rule live in the group\'s nested stack', () => {
-    for (const id of ['SignatureFailureSpikegrouped', 'VerifierHealthgrouped', 'WafSourceAllowlistBlocksgrouped']) {
+    for (const id of ['SignatureFailureSpikegrouped', 'VerifierHealthgrouped']) {
       expect(Object.keys(alarms(group)).filter((k) => k.includes(id))).toHaveLength(1);
       expect(Object.keys(alarms(root)).filter((k) => k.includes(id))).toHaveLength(0);
     }
     expect(JSON.stringify(group.findResources('AWS::Events::Rule'))).toContain('secret-read-grouped');
+    // Its own allowlist is a branch of the endpoint's one SourceAllowlists rule: that rule's alarm is the endpoint's.
+    expect(Object.keys(alarms(group)).filter((k) => k.includes('WafSourceAllowlistBlocks'))).toHaveLength(0);
+    expect(Object.keys(alarms(root)).filter((k) => /^WebhooksMonitoringWafSourceAllowlistBlocks[0-9A-F]{8}$/.test(k))).toHaveLength(1);
   });
 
   test('the group\'s composite alarm groups them and is itself grouped into the endpoint\'s, which pages', () => {
