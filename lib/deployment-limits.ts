@@ -163,7 +163,7 @@ export function deploymentLimitProblems(i: LimitInputs): string[] {
 }
 
 /** Constructs a source adds outside its own construct, by id: its alarms and rule, each `<prefix>-<source>`. */
-const PER_SOURCE_IDS = ['Source', 'SignatureFailureSpike', 'VerifierHealth', 'SignatureFailures', 'WafSourceAllowlistBlocks', 'SecretAccess'];
+const PER_SOURCE_IDS = ['Source', 'SignatureFailureSpike', 'VerifierHealth', 'SignatureFailures', 'SecretAccess'];
 
 /** Whether a resource is one of the source's own: under its construct, its route (/webhooks/<source>), its alarms or rule. */
 function belongsTo(resource: CfnResource, source: string): boolean {
