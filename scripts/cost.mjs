@@ -23,6 +23,8 @@ export const PRICES = {
   lambdaGbSecondX86: 0.0000166667,
   sqsRequestsPerMillion: 0.4,
   dynamodbWriteUnitsPerMillion: 0.625,
+  /** On-demand read request units: a strongly consistent read of an item up to 4 KB is 1. */
+  dynamodbReadUnitsPerMillion: 0.125,
   logsIngestionStandardPerGb: 0.5,
   logsIngestionInfrequentAccessPerGb: 0.25,
   logsVendedPerGb: 0.5,
@@ -44,8 +46,8 @@ export const PRICES = {
     bodyBytes: 1024,
     /** The verifier's average billed duration, with dedupe and queueing. */
     verifierAverageMs: 40,
-    /** The verifier's one audit line per request, measured with the handler (Accepted, 37-character endpoint name). */
-    verifierLogBytes: 580,
+    /** The verifier's one audit line per request, measured with the handler (Accepted, 37-character endpoint name; test/handlers/verifier.test.ts). */
+    verifierLogBytes: 558,
     /** Lambda's START, END and REPORT lines of one invocation, when the system log level lets them through. */
     lambdaPlatformLogBytes: 450,
     lambdaPlatformLogLines: 3,
@@ -57,8 +59,10 @@ export const PRICES = {
     logCompressionRatio: 0.15,
     /** Months kept when a log group never expires (no retention set). */
     unlimitedRetentionMonths: 12,
-    /** The dedupe protocol: claim (PutItem) and complete (UpdateItem), each 1 WRU for a record under 1 KB. */
-    dynamodbWritesPerWebhook: 2,
+    /** The dedupe protocol (lib/handlers/verifier/dedupe.ts): the done record's PutItem after the send, 1 WRU for a record under 1 KB, */
+    dynamodbWritesPerWebhook: 1,
+    /** after a strongly consistent GetItem first, 1 RRU. */
+    dynamodbReadsPerWebhook: 1,
     /** Outcome metrics (EMF, dimensions Endpoint and Source) a quiet source emits in a month: Accepted. */
     outcomeMetricsPerSource: 1,
     /** Time series a Metrics Insights alarm returns in a month (contributors that had such deliveries). */
@@ -266,7 +270,10 @@ export function model(templates, overrides = {}) {
     );
     add('SQS SendMessage', Math.ceil(a.bodyBytes / 65536) * p.sqsRequestsPerMillion, true);
     if (verifier.Properties.Environment.Variables.WEBHOOK_DEDUPE_TABLE) {
-      add(`DynamoDB dedupe writes (${a.dynamodbWritesPerWebhook} WRU)`, a.dynamodbWritesPerWebhook * p.dynamodbWriteUnitsPerMillion);
+      add(
+        `DynamoDB dedupe (${a.dynamodbReadsPerWebhook} strongly consistent RRU + ${a.dynamodbWritesPerWebhook} WRU)`,
+        a.dynamodbReadsPerWebhook * p.dynamodbReadUnitsPerMillion + a.dynamodbWritesPerWebhook * p.dynamodbWriteUnitsPerMillion,
+      );
     }
     const logGroup = logGroupOf(verifier.Properties.LoggingConfig);
     const line = logCost(a.verifierLogBytes, 1, logGroup, p, a);

@@ -125,13 +125,14 @@ describe('npm run cost', () => {
     // Log bytes per webhook (26 bytes counted per event) → GB per million; stored at 0.15 of that for the retention.
     const gb = (bytes: number) => (bytes * 1e6) / 1e9;
     const stored = (bytes: number, days: number) => gb(bytes) * 0.15 * 0.03 * (days / 30.44);
-    const verifierLine = 580 + 26;
+    const verifierLine = 558 + 26;
     const platform = 450 + 3 * 26;
     // {"requestId":"","status":""} is 28 characters; a request id 36, a status 3.
     const accessLine = 28 + 36 + 3 + 26;
     const waf = 2000 + 26;
     const extras =
-      1.25 /* 2 WRU */ +
+      0.625 /* 1 WRU */ +
+      0.125 /* 1 strongly consistent RRU */ +
       gb(verifierLine) * 0.5 +
       gb(platform) * 0.5 +
       stored(verifierLine + platform, 365) +

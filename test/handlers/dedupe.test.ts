@@ -27,7 +27,7 @@ beforeAll(async () => {
 });
 afterAll(() => ddb.stop());
 
-async function setup(scheme: SchemeConfig, secret: string, source = 'gh', publicUrl?: string) {
+async function setup(scheme: SchemeConfig, secret: string, source = 'gh', publicUrl?: string, lines: string[] = []) {
   aws.reset();
   const tableName = `dedupe-${++table}`;
   await ddb.createTable(tableName);
@@ -42,12 +42,25 @@ async function setup(scheme: SchemeConfig, secret: string, source = 'gh', public
     cacheTtlMs: 60_000,
     missRefreshIntervalMs: 30_000,
     maxStaleMs: 3_600_000,
-    dedupe: { tableName, lockSeconds: 30, retentionSeconds: 7 * 86400 },
+    dedupe: { tableName, retentionSeconds: 7 * 86400 },
     publicUrl,
   };
   const dynamodb = new DynamoDBClient({});
-  const handler = createVerifierHandler(config, { sqs: new SQSClient({}), secrets: new SecretsManagerClient({}), dynamodb, now: () => clock, write: () => undefined });
-  return { handler, tableName, dynamodb, tick: (ms: number) => (clock += ms) };
+  // Every command the verifier sends to DynamoDB, and PutItem failures on demand.
+  const sent: string[] = [];
+  let failPuts = 0;
+  const client = {
+    send: (command: { constructor: { name: string } }) => {
+      sent.push(command.constructor.name);
+      if (command instanceof PutItemCommand && failPuts > 0) {
+        failPuts--;
+        return Promise.reject(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }));
+      }
+      return dynamodb.send(command as PutItemCommand);
+    },
+  } as unknown as DynamoDBClient;
+  const handler = createVerifierHandler(config, { sqs: new SQSClient({}), secrets: new SecretsManagerClient({}), dynamodb: client, now: () => clock, write: (line) => lines.push(line) });
+  return { handler, tableName, dynamodb, sent, failPut: (n: number) => (failPuts = n), tick: (ms: number) => (clock += ms) };
 }
 
 const github = (delivery: string, body = BODY) => ({
@@ -106,29 +119,60 @@ describe('duplicate and replay rejection (DynamoDB via dynalite)', () => {
     expect(aws.queue).toHaveLength(1);
   });
 
-  test('if SQS fails, the claim is released and the sender\'s retry gets through', async () => {
-    const { handler } = await setup({ type: 'github' }, GITHUB_SECRET);
-    aws.fail('SendMessage', 2);
-    expect((await handler(apiEvent({ body: BODY, headers: github('d-9') }))).statusCode).toBe(503);
-    expect((await handler(apiEvent({ body: BODY, headers: github('d-9') }))).statusCode).toBe(200);
+  test('one strongly consistent read and one write per delivery; a duplicate costs the read alone', async () => {
+    const { handler, tableName, dynamodb, sent } = await setup({ type: 'github' }, GITHUB_SECRET);
+    expect((await handler(apiEvent({ body: BODY, headers: github('d-1') }))).statusCode).toBe(200);
+    expect(sent).toEqual(['GetItemCommand', 'PutItemCommand']);
+    expect((await handler(apiEvent({ body: BODY, headers: github('d-1') }))).statusCode).toBe(200);
+    expect(sent).toEqual(['GetItemCommand', 'PutItemCommand', 'GetItemCommand']);
+    const key = `gh#sha256:${createHash('sha256').update(BODY).digest('hex')}`;
+    const item = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: key } } }));
+    // The done record, per-source leading key, with the message it was queued as; no lock.
+    expect(item.Item).toEqual({ pk: { S: key }, status: { S: 'COMPLETED' }, messageId: { S: aws.queue[0].messageId }, expiresAt: { N: String(Math.floor(NOW / 1000) + 7 * 86400) } });
     expect(aws.queue).toHaveLength(1);
   });
 
-  test('a verifier that died between claim and send leaves a lock that expires: retry refused (409) until then, accepted after', async () => {
-    const { handler, tableName, dynamodb, tick } = await setup({ type: 'github' }, GITHUB_SECRET);
-    const now = Math.floor(NOW / 1000);
+  test('if SQS fails: 503, no record is written, and the sender\'s retry is queued once', async () => {
+    const { handler, tableName, dynamodb, sent } = await setup({ type: 'github' }, GITHUB_SECRET);
+    aws.fail('SendMessage', 2);
+    const failed = await handler(apiEvent({ body: BODY, headers: github('d-9') }));
+    expect(failed.statusCode).toBe(503);
+    expect(failed.headers).toMatchObject({ 'retry-after': '5' });
+    expect(sent).toEqual(['GetItemCommand']);
     const key = `gh#sha256:${createHash('sha256').update(BODY).digest('hex')}`;
-    await dynamodb.send(new PutItemCommand({ TableName: tableName, Item: { pk: { S: key }, status: { S: 'IN_PROGRESS' }, lockExpiresAt: { N: String(now + 30) }, expiresAt: { N: String(now + 86400) } } }));
-    const early = await handler(apiEvent({ body: BODY, headers: github('d-crash') }));
-    expect(early.statusCode).toBe(409);
-    expect(early.headers).toMatchObject({ 'retry-after': '5' });
-    expect(aws.queue).toHaveLength(0);
-    tick(31_000);
-    expect((await handler(apiEvent({ body: BODY, headers: github('d-crash') }))).statusCode).toBe(200);
+    expect((await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: key } }, ConsistentRead: true }))).Item).toBeUndefined();
+    expect((await handler(apiEvent({ body: BODY, headers: github('d-9') }))).statusCode).toBe(200);
     expect(aws.queue).toHaveLength(1);
-    const item = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: key } } }));
-    expect(item.Item?.status.S).toBe('COMPLETED');
-    expect(item.Item?.messageId.S).toBe(aws.queue[0].messageId);
+    expect(JSON.parse((await handler(apiEvent({ body: BODY, headers: github('d-9') }))).body)).toMatchObject({ duplicate: true });
+    expect(aws.queue).toHaveLength(1);
+  });
+
+  test('if the record\'s PutItem fails after the send: 200 (it is queued), and a retry is queued again (the documented second copy)', async () => {
+    const lines: string[] = [];
+    const { handler, failPut } = await setup({ type: 'github' }, GITHUB_SECRET, 'gh', undefined, lines);
+    failPut(1);
+    const first = await handler(apiEvent({ body: BODY, headers: github('d-5') }));
+    expect(first.statusCode).toBe(200);
+    expect(JSON.parse(first.body)).not.toHaveProperty('duplicate');
+    expect(JSON.parse(lines[0])).toMatchObject({ outcome: 'Accepted', status: 200, error: 'dedupe_record_failed:ProvisionedThroughputExceededException' });
+    const retry = await handler(apiEvent({ body: BODY, headers: github('d-5') }));
+    expect(JSON.parse(retry.body)).not.toHaveProperty('duplicate');
+    // Two copies with one dedupeKey, for the consumer to fold; the second was recorded, so a third is not queued.
+    expect(aws.queue).toHaveLength(2);
+    expect(new Set(aws.queue.map((m) => m.attributes.dedupeKey.StringValue)).size).toBe(1);
+    expect(JSON.parse((await handler(apiEvent({ body: BODY, headers: github('d-5') }))).body)).toMatchObject({ duplicate: true });
+    expect(aws.queue).toHaveLength(2);
+  });
+
+  test('a concurrent delivery that records first is not overwritten, and is not an error', async () => {
+    const { handler, tableName, dynamodb } = await setup({ type: 'github' }, GITHUB_SECRET);
+    const [a, b] = await Promise.all([handler(apiEvent({ body: BODY, headers: github('d-c') })), handler(apiEvent({ body: BODY, headers: github('d-c') }))]);
+    expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+    const key = `gh#sha256:${createHash('sha256').update(BODY).digest('hex')}`;
+    const item = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: key } }, ConsistentRead: true }));
+    expect(aws.queue.map((m) => m.messageId)).toContain(item.Item?.messageId.S);
+    expect(aws.queue.length).toBeGreaterThanOrEqual(1);
+    expect(aws.queue.length).toBeLessThanOrEqual(2);
   });
 
   test('a record past its retention counts as absent even before TTL deletes it', async () => {
@@ -139,11 +183,11 @@ describe('duplicate and replay rejection (DynamoDB via dynalite)', () => {
     expect(aws.queue).toHaveLength(2);
   });
 
-  test('DynamoDB throttling answers 503 and queues nothing', async () => {
+  test('a DynamoDB read outage answers 503 and queues nothing; the retry, once DynamoDB answers, is queued', async () => {
     const { handler } = await setup({ type: 'github' }, GITHUB_SECRET);
     const broken = new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 });
     const h2 = createVerifierHandler(
-      { endpoint: 'e', source: 'gh', scheme: { type: 'github' }, secretId: aws.putSecret('s/broken', JSON.stringify({ current: GITHUB_SECRET })), queueUrl, maxBodyBytes: 10_000, cacheTtlMs: 1, missRefreshIntervalMs: 1, maxStaleMs: 1, dedupe: { tableName: 'x', lockSeconds: 30, retentionSeconds: 60 } },
+      { endpoint: 'e', source: 'gh', scheme: { type: 'github' }, secretId: aws.putSecret('s/broken', JSON.stringify({ current: GITHUB_SECRET })), queueUrl, maxBodyBytes: 10_000, cacheTtlMs: 1, missRefreshIntervalMs: 1, maxStaleMs: 1, dedupe: { tableName: 'x', retentionSeconds: 60 } },
       { sqs: new SQSClient({}), secrets: new SecretsManagerClient({}), dynamodb: broken, now: () => NOW, write: () => undefined },
     );
     expect((await h2(apiEvent({ body: BODY, headers: github('d-t') }))).statusCode).toBe(503);

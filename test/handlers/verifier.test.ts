@@ -4,6 +4,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { connect } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { configFromEnv, createVerifierHandler, errorFields, VerifierConfig } from '../../lib/handlers/verifier/verifier';
+import { Telemetry } from '../../lib/handlers/shared/telemetry';
 import { apiEvent } from '../support/events';
 import { useFakeAws } from '../support/fake-aws';
 
@@ -281,5 +282,40 @@ describe('configFromEnv', () => {
     ['WEBHOOK_DEDUPE_RETENTION_SECONDS', 'x'],
   ])('rejects %s=%s at start-up, naming the variable', (name, value) => {
     expect(() => configFromEnv({ ...env, WEBHOOK_DEDUPE_TABLE: 't', [name]: value })).toThrow(new RegExp(`${name} must be a finite number`));
+  });
+});
+
+describe('the audit line', () => {
+  // The Accepted line the cost model prices (scripts/cost.mjs verifierLogBytes): a 37-character
+  // endpoint name, a UUID request id, a signed event id, an IPv4 address.
+  const ACCEPTED = { requestId: 'c0ffee00-1234-4abc-9def-0123456789ab', outcome: 'Accepted' as const, status: 200, sourceIp: '203.0.113.10', latencyMs: 38, eventId: 'msg_2Lk4h5j6k7l8m9n0p1q2r3s4t5u', payloadSha256: 'a'.repeat(64), size: 1024 };
+  const ENDPOINT = 'HardenedWebhook-prod-payments-endpoint';
+  // The same record as the line was written before issue 15 (with an ISO timestamp): 597 B.
+  const before = JSON.stringify({
+    level: 'INFO', message: 'webhook', timestamp: new Date(0).toISOString(), Endpoint: ENDPOINT, Source: 'billing', ...ACCEPTED, Accepted: 1,
+    _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: 'HardenedWebhook', Dimensions: [['Endpoint', 'Source']], Metrics: [{ Name: 'Accepted', Unit: 'Count' }] }] },
+  });
+
+  test('is smaller, and still carries every field the queries, the CLI and EMF read', () => {
+    const written: string[] = [];
+    new Telemetry(ENDPOINT, 'billing', (line) => written.push(line)).record(ACCEPTED);
+    const [line] = written;
+    const bytes = Buffer.byteLength(line);
+    // eslint-disable-next-line no-console
+    console.log(`audit line (Accepted): ${Buffer.byteLength(before)} B before, ${bytes} B now (+26 B per event in CloudWatch Logs)`);
+    expect(Buffer.byteLength(before)).toBe(597);
+    expect(bytes).toBe(558);
+    const parsed = JSON.parse(line);
+    expect(parsed).toMatchObject({ level: 'INFO', message: 'webhook', Endpoint: ENDPOINT, Source: 'billing', ...ACCEPTED, Accepted: 1 });
+    expect(parsed).not.toHaveProperty('timestamp');
+    // EMF: every dimension is a member of the root, and the metric's value is too.
+    const [directive] = parsed._aws.CloudWatchMetrics;
+    expect(directive).toEqual({ Namespace: 'HardenedWebhook', Dimensions: [['Endpoint', 'Source']], Metrics: [{ Name: 'Accepted', Unit: 'Count' }] });
+    for (const name of directive.Dimensions[0]) expect(typeof parsed[name]).toBe('string');
+    expect(typeof parsed._aws.Timestamp).toBe('number');
+    // Every field the saved Logs Insights queries and the Contributor Insights rule name, under its name.
+    const failed: string[] = [];
+    new Telemetry(ENDPOINT, 'billing', (l) => failed.push(l)).record({ ...ACCEPTED, outcome: 'EnqueueFailed', status: 503, reason: 'enqueue_failed', unsignedEventId: 'u', unsignedEventType: 't', error: 'Error', errorCode: 'ECONNREFUSED' });
+    expect(Object.keys(JSON.parse(failed[0]))).toEqual(expect.arrayContaining(['Source', 'outcome', 'reason', 'status', 'sourceIp', 'requestId', 'eventId', 'unsignedEventId', 'unsignedEventType', 'payloadSha256', 'error', 'errorCode', 'latencyMs']));
   });
 });

@@ -18,7 +18,7 @@ import {
   verifyWithKeys,
 } from '../../runtime';
 import { KeyCache, KeyString } from '../shared/key-cache';
-import { DedupeOptions, DedupeStore } from './dedupe';
+import { DedupeLedger, DedupeOptions } from './dedupe';
 import { Outcome } from '../../metrics-contract';
 import { LineWriter, Telemetry } from '../shared/telemetry';
 
@@ -90,7 +90,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv): VerifierConfig {
     dedupe: env.WEBHOOK_DEDUPE_TABLE
       ? {
           tableName: env.WEBHOOK_DEDUPE_TABLE,
-          lockSeconds: number('WEBHOOK_DEDUPE_LOCK_SECONDS', 30),
           retentionSeconds: number('WEBHOOK_DEDUPE_RETENTION_SECONDS', 7 * 86400),
         }
       : undefined,
@@ -102,7 +101,6 @@ const STATUS_TEXT: Record<number, string> = {
   400: 'Bad request',
   401: 'Unauthorized',
   405: 'Method not allowed',
-  409: 'Already being processed; retry later',
   413: 'Payload too large',
   415: 'Unsupported media type',
   500: 'Internal error',
@@ -132,7 +130,7 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
   const now = deps.now ?? Date.now;
   const telemetry = new Telemetry(config.endpoint, config.source, deps.write);
   if (config.dedupe && !deps.dynamodb) throw new Error('A dedupe table is configured but no DynamoDB client was given');
-  const dedupe = config.dedupe && deps.dynamodb ? new DedupeStore(deps.dynamodb, config.dedupe) : undefined;
+  const dedupe = config.dedupe && deps.dynamodb ? new DedupeLedger(deps.dynamodb, config.dedupe) : undefined;
   // The verify token kept beside the key (Meta's), refreshed with the keys: read by GET handshakes.
   let verifyToken: string | undefined;
   let awaitingKey = false;
@@ -243,16 +241,17 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
     const { payloadSha256, eventId, unsignedEventId, unsignedEventType } = result;
     const dedupeKey = result.dedupeKey;
     const audit = { eventId, unsignedEventId, unsignedEventType, payloadSha256, size };
-    const claimKey = `${config.source}#${dedupeKey}`;
+    // Read, queue, then record (dedupe.ts weighs this against claiming first): the 200 comes only
+    // after the send, and a record is written only for what was queued.
+    const recordKey = `${config.source}#${dedupeKey}`;
     if (dedupe) {
-      let claim;
+      let seen;
       try {
-        claim = await dedupe.claim(claimKey, now());
+        seen = await dedupe.seen(recordKey, now());
       } catch (error) {
         return finish(503, 'DedupeUnavailable', { reason: 'dedupe_unavailable', ...audit, ...errorFields(error) });
       }
-      if (claim === 'duplicate') return finish(200, 'Duplicate', { reason: 'duplicate', ...audit });
-      if (claim === 'in_progress') return finish(409, 'Duplicate', { reason: 'in_progress', ...audit });
+      if (seen) return finish(200, 'Duplicate', { reason: 'duplicate', ...audit });
     }
     const messageBody = sqsBody(body);
     const attributes: Record<string, MessageAttributeValue> = {
@@ -270,19 +269,17 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
       const sent = await deps.sqs.send(new SendMessageCommand({ QueueUrl: config.queueUrl, MessageBody: messageBody.text, MessageAttributes: attributes }));
       messageId = sent.MessageId;
     } catch (error) {
-      // Not acknowledged: the sender gets a 5xx and retries, so nothing is lost. Releasing the claim
-      // lets the retry through at once; if the release fails too, the claim's lock runs out.
-      await dedupe?.release(claimKey).catch(() => undefined);
+      // Not acknowledged and not recorded: the sender gets a 5xx and its retry is queued.
       return finish(503, 'EnqueueFailed', { reason: 'enqueue_failed', ...audit, ...errorFields(error) });
     }
     if (dedupe) {
       try {
-        await dedupe.complete(claimKey, messageId);
+        await dedupe.record(recordKey, messageId, now());
       } catch (error) {
-        // Queued, so acknowledged; a retry while the lock holds gets 409, after it a second copy
+        // Queued, so acknowledged; with no record, a retry of it is queued again: a second copy
         // (SQS is at-least-once anyway: consumers dedupe on the dedupeKey attribute).
         const { error: name, errorCode } = errorFields(error);
-        return finish(200, 'Accepted', { ...audit, error: `dedupe_complete_failed:${name}`, errorCode });
+        return finish(200, 'Accepted', { ...audit, error: `dedupe_record_failed:${name}`, errorCode });
       }
     }
     return finish(200, 'Accepted', audit);
@@ -359,7 +356,7 @@ function respond(status: number, requestId: string, answer?: ImmediateAnswer | o
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
   };
-  if (status === 503 || status === 409) headers['retry-after'] = '5';
+  if (status === 503) headers['retry-after'] = '5';
   if (isAnswer(answer)) return { statusCode: status, headers: { ...headers, 'content-type': answer.contentType ?? 'application/json' }, body: answer.body };
   const body = status === 200 ? { received: true, ...answer, requestId } : { error: STATUS_TEXT[status], requestId };
   return { statusCode: status, headers, body: JSON.stringify(body) };
