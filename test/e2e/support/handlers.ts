@@ -55,7 +55,8 @@ export class StdoutCapture {
       for (const line of text.split('\n').filter(Boolean)) {
         try {
           const parsed = JSON.parse(line) as Partial<AuditLine> & { message?: string };
-          if (parsed.message === 'webhook') this.audit.push({ ...(parsed as AuditLine), raw: line });
+          // The verifier writes no time of its own: Lambda stamps each log event, as this capture does.
+          if (parsed.message === 'webhook') this.audit.push({ ...(parsed as AuditLine), timestamp: parsed.timestamp ?? new Date().toISOString(), raw: line });
           else this.other.push(line);
         } catch {
           this.other.push(line);
