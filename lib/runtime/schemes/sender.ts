@@ -268,27 +268,36 @@ export class SenderScheme implements Scheme {
       else (out.metadata ??= {})[key] = value;
     }
     if (this.isToken) return undefined;
-    // The signed content: what comes before the body is the prefix, what comes after it the suffix.
-    let before = '';
-    let after = '';
-    for (let i = 0; i < row.signed.length; i++) {
-      const part = row.signed[i];
-      if (part === 'body') continue;
-      const text =
-        part === 'timestamp' ? (timestamp as string)
-        : part === 'url' ? (request.url as string)
-        : part === 'method' ? (request.method ?? 'POST').toUpperCase()
-        : 'literal' in part ? part.literal
-        : (values[this.partAt.get(part.header.toLowerCase())!] as string);
-      if (this.bodyAt < 0 || i < this.bodyAt) before += text;
-      else after += text;
-    }
+    const [before, after] = this.around(timestamp, request.url, request.method, (name) => values[this.partAt.get(name.toLowerCase())!] as string);
     out.prefix = before;
     out.suffix = after;
     out.includeBody = this.bodyAt >= 0;
     // Signing no body, the row signs a canonical string of its own: duplicates key on it.
     if (this.bodyAt < 0) out.dedupeContent = before;
     return undefined;
+  }
+
+  /**
+   * The signed content around the body, the same for verifying and signing: the parts before the
+   * body (all of them, when the body is not signed) and the parts after it.
+   */
+  private around(timestamp: string | undefined, url: string | undefined, method: string | undefined, header: (name: string) => string): [string, string] {
+    const { signed } = this.row;
+    let before = '';
+    let after = '';
+    for (let i = 0; i < signed.length; i++) {
+      const part = signed[i];
+      if (part === 'body') continue;
+      const text =
+        part === 'timestamp' ? (timestamp as string)
+        : part === 'url' ? (url as string)
+        : part === 'method' ? (method ?? 'POST').toUpperCase()
+        : 'literal' in part ? part.literal
+        : header(part.header);
+      if (this.bodyAt < 0 || i < this.bodyAt) before += text;
+      else after += text;
+    }
+    return [before, after];
   }
 
   /** The headers this sender would send with `input`, signed with `secret`. */
@@ -308,20 +317,7 @@ export class SenderScheme implements Scheme {
       return headers;
     }
     if (this.signsUrl && !input.url) throw new WebhookConfigurationError(`${this.type} signs the public URL: give the URL the delivery is posted to`);
-    let before = '';
-    let after = '';
-    for (let i = 0; i < row.signed.length; i++) {
-      const part = row.signed[i];
-      if (part === 'body') continue;
-      const text =
-        part === 'timestamp' ? (timestamp as string)
-        : part === 'url' ? (input.url as string)
-        : part === 'method' ? (input.method ?? 'POST').toUpperCase()
-        : 'literal' in part ? part.literal
-        : headers[part.header];
-      if (this.bodyAt < 0 || i < this.bodyAt) before += text;
-      else after += text;
-    }
+    const [before, after] = this.around(timestamp, input.url, input.method, (name) => headers[name]);
     const signature = hmac(row.algorithm as HmacAlgorithm, key, before, this.bodyAt >= 0 ? input.body : undefined, after).toString(row.encoding);
     if (spec.kind === 'header') headers[spec.header] = (spec.prefix ?? '') + signature;
     else if (spec.kind === 'headers') headers[spec.headers[0]] = signature;
