@@ -288,8 +288,6 @@ export class WebhookSource extends Construct {
     const timeout = props.timeout ?? Duration.seconds(10);
     if (props.dedupeTable) {
       environment.WEBHOOK_DEDUPE_TABLE = props.dedupeTable.tableName;
-      // A claim outlives any one run of the verifier, so a crashed run's claim is always stale by the time it is checked.
-      environment.WEBHOOK_DEDUPE_LOCK_SECONDS = String(timeout.toSeconds() + 5);
       environment.WEBHOOK_DEDUPE_RETENTION_SECONDS = String((props.dedupeWindow ?? Duration.days(7)).toSeconds());
     }
 
@@ -332,7 +330,7 @@ export class WebhookSource extends Construct {
     if (props.dedupeTable) {
       fn.allow(
         new iam.PolicyStatement({
-          actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
           resources: [props.dedupeTable.tableArn],
           // Each source's verifier reads and writes only its own records in the shared table.
           conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${props.name}#*`] } },

@@ -316,7 +316,6 @@ describe('verifier function', () => {
     // Exactly these, all configuration: the secret is named by ARN and read at run time.
     expect(Object.keys(env).sort()).toEqual([
       'NODE_OPTIONS',
-      'WEBHOOK_DEDUPE_LOCK_SECONDS',
       'WEBHOOK_DEDUPE_RETENTION_SECONDS',
       'WEBHOOK_DEDUPE_TABLE',
       'WEBHOOK_ENDPOINT',
@@ -341,7 +340,7 @@ describe('verifier function', () => {
       'secretsmanager:GetSecretValue',
       'kms:Decrypt',
       'sqs:SendMessage',
-      ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      ['dynamodb:GetItem', 'dynamodb:PutItem'],
       ['kms:Decrypt', 'kms:GenerateDataKey'],
       ['kms:GenerateDataKey', 'kms:Decrypt'],
     ]);
@@ -578,7 +577,7 @@ describe('dedupe table and sender presets', () => {
       DeletionPolicy: 'Retain',
     });
     t.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ WEBHOOK_DEDUPE_LOCK_SECONDS: '15', WEBHOOK_DEDUPE_RETENTION_SECONDS: '604800' }) },
+      Environment: { Variables: Match.objectLike({ WEBHOOK_DEDUPE_RETENTION_SECONDS: '604800' }) },
     });
   });
 

@@ -21,7 +21,7 @@ class ValidationException extends Error {
 }
 
 /**
- * The dedupe table of `serve`, in memory: the four item commands the verifier's DedupeStore issues
+ * The dedupe table of `serve`, in memory: the item commands DynamoDB answers
  * (PutItem, GetItem, UpdateItem, DeleteItem) with DynamoDB's conditional semantics. Condition and
  * update expressions are evaluated, not pattern-matched, so a change to the dedupe protocol keeps
  * working here or fails loudly (an expression this subset does not know is a ValidationException,

@@ -40,7 +40,7 @@ export interface LocalServer {
 // The construct's defaults (lib/webhook-source.ts): 256 KiB bodies, keys cached 5 minutes, a claim
 // lock of the verifier's timeout (10 s) plus 5 s, duplicates remembered 7 days.
 const MAX_BODY_BYTES = 256 * 1024;
-const DEDUPE = { tableName: 'local-dedupe', lockSeconds: 15, retentionSeconds: 7 * 86400 };
+const DEDUPE = { tableName: 'local-dedupe', retentionSeconds: 7 * 86400 };
 // API Gateway's payload limit: larger requests never reach the verifier.
 const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 const GATEWAY_REJECTED = (requestId: string) => JSON.stringify({ error: 'Request rejected', requestId });

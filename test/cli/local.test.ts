@@ -15,7 +15,7 @@ import twilio from 'twilio';
 import type { IncomingMessage } from 'node:http';
 import { gatewayEvent } from '../../cli/local/gateway-event';
 import { MemoryDynamoDb } from '../../cli/local/memory-dynamodb';
-import { DedupeStore } from '../../lib/handlers/verifier/dedupe';
+import { DedupeLedger } from '../../lib/handlers/verifier/dedupe';
 import { startDynalite } from '../support/dynalite';
 import { verifyWebhook } from '../../lib/runtime';
 import { runCli, Serving, startServe } from './support/cli';
@@ -294,19 +294,17 @@ describe('serve\'s in-memory dedupe table answers as DynamoDB does (dynalite as 
   const outcome = (p: Promise<unknown>) => p.then(() => 'ok', (error: Error) => error.name);
 
   async function protocol(client: DynamoDBClient) {
-    const store = new DedupeStore(client, { tableName: 'dedupe', lockSeconds: 15, retentionSeconds: 100 });
+    const ledger = new DedupeLedger(client, { tableName: 'dedupe', retentionSeconds: 100 });
     const seen: unknown[] = [];
-    seen.push(await store.claim('s#a', T)); // claimed
-    seen.push(await store.claim('s#a', T + 1_000)); // in_progress
-    seen.push(await store.claim('s#a', T + 16_000)); // claimed: the lock ran out
-    await store.complete('s#a', 'm-1');
+    seen.push(await ledger.seen('s#a', T)); // false: never queued
+    await ledger.record('s#a', 'm-1', T);
     seen.push((await client.send(new GetItemCommand({ TableName: 'dedupe', Key: { pk: { S: 's#a' } } }))).Item);
-    seen.push(await store.claim('s#a', T + 20_000)); // duplicate
-    seen.push(await outcome(store.release('s#a'))); // refused: completed
-    seen.push(await store.claim('s#a', T + 200_000)); // claimed: past retention
-    seen.push(await outcome(store.release('s#a'))); // released
-    seen.push(await store.claim('s#a', T + 201_000)); // claimed
-    seen.push(await outcome(store.release('s#never')));
+    seen.push(await ledger.seen('s#a', T + 20_000)); // true: a duplicate
+    seen.push(await outcome(ledger.record('s#a', 'm-2', T + 20_000))); // ok: a concurrent copy recorded second leaves the first
+    seen.push((await client.send(new GetItemCommand({ TableName: 'dedupe', Key: { pk: { S: 's#a' } } }))).Item?.messageId);
+    seen.push(await ledger.seen('s#a', T + 200_000)); // false: past retention
+    seen.push(await outcome(ledger.record('s#a', 'm-3', T + 200_000))); // ok: an expired record is replaced
+    seen.push((await client.send(new GetItemCommand({ TableName: 'dedupe', Key: { pk: { S: 's#a' } } }))).Item?.messageId);
     seen.push(await outcome(client.send(new PutItemCommand({ TableName: 'dedupe', Item: { pk: { S: 'x' } }, ConditionExpression: 'attribute_not_exists(pk)', ExpressionAttributeValues: { ':unused': { S: 'x' } } }))));
     seen.push(await outcome(client.send(new UpdateItemCommand({ TableName: 'dedupe', Key: { pk: { S: 'x' } }, UpdateExpression: 'SET #n = :v', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeNames: { '#n': 'n' }, ExpressionAttributeValues: { ':v': { N: '1' } } }))));
     seen.push(await outcome(client.send(new UpdateItemCommand({ TableName: 'dedupe', Key: { pk: { S: 'x' } }, UpdateExpression: 'SET #n = :v REMOVE gone', ExpressionAttributeNames: { '#n': 'n' }, ExpressionAttributeValues: { ':v': { N: '1' } } }))));
@@ -316,7 +314,7 @@ describe('serve\'s in-memory dedupe table answers as DynamoDB does (dynalite as 
     return seen;
   }
 
-  test('for every step of the dedupe protocol, and for expressions it refuses', async () => {
+  test('for every step of the dedupe ledger (read, record, a record refused while live, expiry), and for expressions it refuses', async () => {
     process.env.AWS_REGION ??= 'us-east-1';
     process.env.AWS_ACCESS_KEY_ID ??= 'local';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
@@ -326,14 +324,17 @@ describe('serve\'s in-memory dedupe table answers as DynamoDB does (dynalite as 
       const real = await protocol(new DynamoDBClient({ endpoint: dynalite.url }));
       const memory = await protocol(new MemoryDynamoDb() as unknown as DynamoDBClient);
       expect(memory).toEqual(real);
-      expect(memory.slice(0, 4)).toEqual(['claimed', 'in_progress', 'claimed', { pk: { S: 's#a' }, status: { S: 'COMPLETED' }, expiresAt: { N: String(T / 1000 + 16 + 100) }, messageId: { S: 'm-1' } }]);
-      expect(memory.slice(4)).toEqual([
-        'duplicate',
-        'ConditionalCheckFailedException',
-        'claimed',
+      expect(memory.slice(0, 8)).toEqual([
+        false,
+        { pk: { S: 's#a' }, status: { S: 'COMPLETED' }, expiresAt: { N: String(T / 1000 + 100) }, messageId: { S: 'm-1' } },
+        true,
         'ok',
-        'claimed',
-        'ConditionalCheckFailedException',
+        { S: 'm-1' },
+        false,
+        'ok',
+        { S: 'm-3' },
+      ]);
+      expect(memory.slice(8)).toEqual([
         'ValidationException',
         'ConditionalCheckFailedException',
         'ok',
