@@ -18,4 +18,6 @@ export { GenericHmacScheme } from './schemes/hmac';
 export { keyIssuedBySender, SCHEME_TYPES, schemeFor, signDelivery, signWebhook, SignOptions, verifyWebhook, verifyWithKeys, VerifyOptions, WebhookVerifier, WebhookVerifierOptions } from './verify';
 export { GetRequest, Handshake, ImmediateAnswer, SchemeDescription, SignInput } from './schemes/scheme';
 export { CodeSender, SenderEntry, SenderScheme, SenderRow, SignatureSpec, SignedPart, TimestampSpec, MetadataSpec } from './schemes/sender';
-export { SENDERS, ALIASES, CatalogueSender, AliasSender, DEFAULT_TOLERANCE_SECONDS } from './schemes/catalogue';
+export { SENDERS, ALIASES, CatalogueSender, AliasSender, DEFAULT_TOLERANCE_SECONDS, VERIFIER_FAMILIES, VerifierFamily, familyOf } from './schemes/catalogue';
+export { SchemeFactory } from './schemes/factory';
+export { FetchRequest, FetchResponse, httpsFetcher, HttpsFetcherOptions, KeyFetcher, KeyFetchError, PublishedKey, PublishedKeyCache, PublishedKeyCacheOptions, PublishedKeySource } from './published-keys';

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { AliasSender, CatalogueSender } from './schemes/catalogue';
 
 /** Which signature scheme a source uses, as plain data so it can cross from synth time to the handler. */
@@ -10,7 +11,60 @@ export type SchemeConfig =
   | { readonly type: 'twilio' }
   | { readonly type: CatalogueSender | AliasSender }
   | OktaSchemeConfig
+  | SnsSchemeConfig
+  | PubSubSchemeConfig
+  | PlaidSchemeConfig
+  | PayPalSchemeConfig
   | GenericHmacSchemeConfig;
+
+/**
+ * AWS SNS HTTPS subscriptions: each message is signed by SNS (SignatureVersion 1, SHA1withRSA, or 2,
+ * SHA256withRSA) with the certificate at its `SigningCertURL`, fetched only from
+ * `https://sns.<region>.amazonaws.com/`. Only messages of the listed topics verify; a
+ * `SubscriptionConfirmation` is confirmed only for a listed topic.
+ */
+export interface SnsSchemeConfig {
+  readonly type: 'sns';
+  /** The topic ARNs whose messages this source accepts (at least one). */
+  readonly topicArns: readonly string[];
+}
+
+/**
+ * Google Cloud Pub/Sub push subscriptions with authentication: `Authorization: Bearer <OIDC JWT>`,
+ * RS256, signed by Google (keys from https://www.googleapis.com/oauth2/v3/certs).
+ */
+export interface PubSubSchemeConfig {
+  readonly type: 'pubsub';
+  /** The audience configured on the push subscription (default there: the push endpoint URL). */
+  readonly audience: string;
+  /** The service account the push subscription authenticates as. */
+  readonly serviceAccountEmail: string;
+}
+
+/**
+ * Plaid: `Plaid-Verification` ES256 JWT; its `kid` is resolved through Plaid's
+ * `/webhook_verification_key/get`, which needs the Plaid API secret: the source's secret holds it.
+ */
+export interface PlaidSchemeConfig {
+  readonly type: 'plaid';
+  /** The Plaid API client id (an identifier, not a secret). */
+  readonly clientId: string;
+  /** @default 'production' */
+  readonly environment?: 'production' | 'sandbox';
+}
+
+/**
+ * PayPal: `PAYPAL-TRANSMISSION-SIG` (SHA256withRSA) over
+ * `<transmission id>|<transmission time>|<webhook id>|<CRC32 of the body>`, with the certificate at
+ * `PAYPAL-CERT-URL`, fetched only from PayPal's API host.
+ */
+export interface PayPalSchemeConfig {
+  readonly type: 'paypal';
+  /** The webhook's id as PayPal shows it (signed in every delivery). */
+  readonly webhookId: string;
+  /** @default 'live' */
+  readonly environment?: 'live' | 'sandbox';
+}
 
 /**
  * Standard Webhooks (https://www.standardwebhooks.com): `webhook-id`, `webhook-timestamp`,
@@ -84,6 +138,8 @@ export interface WebhookRequest {
  * - `signature_invalid`: no signature matches any currently valid key.
  * - `timestamp_out_of_tolerance`: signature valid, but too old or too far in the future (replay).
  * - `no_active_key`: no key is currently valid (misconfiguration; the request cannot be verified).
+ * - `not_allowed`: the signature verified, but what it vouches for is not what this source accepts
+ *   (an SNS topic not in the allow-list, a token for another audience or service account).
  */
 export type RejectionReason =
   | 'missing_header'
@@ -92,7 +148,8 @@ export type RejectionReason =
   | 'malformed_timestamp'
   | 'signature_invalid'
   | 'timestamp_out_of_tolerance'
-  | 'no_active_key';
+  | 'no_active_key'
+  | 'not_allowed';
 
 export const REJECTION_REASONS: readonly RejectionReason[] = [
   'missing_header',
@@ -102,6 +159,7 @@ export const REJECTION_REASONS: readonly RejectionReason[] = [
   'signature_invalid',
   'timestamp_out_of_tolerance',
   'no_active_key',
+  'not_allowed',
 ];
 
 /**
@@ -171,10 +229,12 @@ export class WebhookConfigurationError extends Error {
 /** A decoded key and the moment (epoch ms) after which it must no longer verify anything. */
 export interface ActiveKey {
   /**
-   * The key bytes. A scheme derives its HMAC state from them once per `Buffer` and keeps it while the
-   * `Buffer` lives, so a new key needs a new `Buffer`: never overwrite (or zero) one in place and
-   * pass it again.
+   * The key: bytes for an HMAC (or a shared token), or a public `KeyObject` for a sender that signs
+   * with a private key (Ed25519, ECDSA, RSA). A scheme uses only the kind it verifies with and skips
+   * the other (Standard Webhooks takes both during a migration). A scheme may derive state from a
+   * `Buffer` once and keep it while the `Buffer` lives, so a new key needs a new `Buffer`: never
+   * overwrite (or zero) one in place and pass it again.
    */
-  readonly key: Buffer;
+  readonly key: Buffer | KeyObject;
   readonly notAfterMs: number;
 }

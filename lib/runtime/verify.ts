@@ -1,20 +1,13 @@
 import { Scheme } from './schemes/scheme';
-import { GenericHmacScheme } from './schemes/hmac';
-import { GitHubScheme } from './schemes/github';
-import { ShopifyScheme } from './schemes/shopify';
-import { SlackScheme } from './schemes/slack';
-import { StandardWebhooksScheme } from './schemes/standard-webhooks';
-import { StripeScheme } from './schemes/stripe';
-import { TwilioScheme } from './schemes/twilio';
 import { ActiveKey, SchemeConfig, VerifyResult, WebhookConfigurationError, WebhookRequest } from './types';
 import { ALIASES, SENDERS } from './schemes/catalogue';
-import { SenderEntry, SenderScheme } from './schemes/sender';
+import { CORE_TYPES, coreScheme } from './schemes/core';
+import { firstScheme, senderFactory } from './schemes/factory';
+import { SenderEntry } from './schemes/sender';
 import { SignInput } from './schemes/scheme';
 
-const FAMILIES = ['standard-webhooks', 'stripe', 'github', 'slack', 'shopify', 'twilio', 'hmac'] as const;
-
 /** Every scheme type name `schemeFor` knows: the families, the catalogue's senders and its aliases. */
-export const SCHEME_TYPES: readonly string[] = [...FAMILIES, ...Object.keys(SENDERS), ...Object.keys(ALIASES)].sort();
+export const SCHEME_TYPES: readonly string[] = [...CORE_TYPES, ...Object.keys(SENDERS)].sort();
 
 /**
  * Whether a scheme type's sender issues the signing key itself (so it is imported, never generated):
@@ -26,40 +19,11 @@ export function keyIssuedBySender(type: string): boolean {
   return ['stripe', 'slack', 'shopify', 'twilio'].includes(type) || Object.prototype.hasOwnProperty.call(ALIASES, type);
 }
 
+const catalogueScheme = senderFactory(SENDERS);
+
 /** Builds the scheme implementation for a scheme config. Do it once and keep it. */
 export function schemeFor(config: SchemeConfig): Scheme {
-  const type = (config as { type?: unknown } | undefined)?.type;
-  if (typeof type === 'string' && Object.prototype.hasOwnProperty.call(SENDERS, type)) {
-    const entry: SenderEntry = (SENDERS as Record<string, SenderEntry>)[type];
-    if ('create' in entry) return entry.create();
-    const header = (config as { authorizationHeader?: unknown }).authorizationHeader;
-    if (type === 'okta' && header !== undefined) {
-      if (typeof header !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) {
-        throw new WebhookConfigurationError(`authorizationHeader ${JSON.stringify(header)} is not an HTTP header name: give the "Authentication field" configured in Okta`);
-      }
-      return new SenderScheme(type, { ...entry, signature: { kind: 'header', header: header.toLowerCase() } });
-    }
-    return new SenderScheme(type, entry);
-  }
-  if (typeof type === 'string' && Object.prototype.hasOwnProperty.call(ALIASES, type)) return new StandardWebhooksScheme(ALIASES[type as keyof typeof ALIASES]);
-  switch (config.type) {
-    case 'standard-webhooks':
-      return new StandardWebhooksScheme(config);
-    case 'stripe':
-      return new StripeScheme();
-    case 'github':
-      return new GitHubScheme();
-    case 'slack':
-      return new SlackScheme();
-    case 'shopify':
-      return new ShopifyScheme();
-    case 'twilio':
-      return new TwilioScheme();
-    case 'hmac':
-      return new GenericHmacScheme(config);
-    default:
-      throw new WebhookConfigurationError(`Unknown signature scheme type ${JSON.stringify(type)}: give one of ${SCHEME_TYPES.join(', ')}`);
-  }
+  return firstScheme([coreScheme, catalogueScheme], config, () => SCHEME_TYPES);
 }
 
 export interface WebhookVerifierOptions {

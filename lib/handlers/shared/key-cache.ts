@@ -9,8 +9,8 @@ export interface KeyString {
 export interface KeyCacheOptions {
   /** Reads the keys that are valid now from Secrets Manager. */
   readonly load: () => Promise<readonly KeyString[]>;
-  /** Turns a secret into key bytes; throws on a malformed secret. */
-  readonly decode: (secret: string) => Buffer;
+  /** Turns a secret into key bytes (or a published public key into a KeyObject); throws on a malformed one. */
+  readonly decode: (secret: string) => ActiveKey['key'];
   /** How long loaded keys are used before the next read. */
   readonly ttlMs: number;
   /** At most one extra read per this interval when a signature matched no cached key. */

@@ -115,6 +115,7 @@ const REJECTIONS: Record<RejectionReason, { status: number; outcome: Outcome }> 
   signature_invalid: { status: 401, outcome: 'SignatureInvalid' },
   timestamp_out_of_tolerance: { status: 401, outcome: 'TimestampOutOfTolerance' },
   no_active_key: { status: 500, outcome: 'SecretUnavailable' },
+  not_allowed: { status: 401, outcome: 'SignatureInvalid' },
 };
 
 // SQS allows 10 message attributes: 7 are always sent, so 3 are left for the sender's metadata.

@@ -1,37 +1,49 @@
 import { SenderEntry } from './sender';
+import { CERTIFICATES } from './senders/certificates';
 import { DEVELOPER } from './senders/developer';
 import { PAYMENTS } from './senders/payments';
 import { PLATFORMS } from './senders/platforms';
+import { SIGNING_KEYS } from './senders/signing-keys';
+import { TOKENS } from './senders/tokens';
 import { WORKPLACE } from './senders/workplace';
 
 export { DEFAULT_TOLERANCE_SECONDS } from './tolerance';
+export { ALIASES, AliasSender } from './core';
+import { CORE_TYPES } from './core';
 
 /*
  * The sender catalogue: one entry per sender, grouped by field in ./senders/. Wherever a sender's
  * scheme is a variant of "an HMAC (or a shared token) in a header", its entry is a row of data
  * (`SenderRow`, read by `SenderScheme`); only senders that sign something genuinely different are code
- * (`CodeSender`). Each entry follows the page in its `docs`; its tests (test/runtime/senders/) check
- * the sender's documented example where one is published, else its official SDK as an oracle. Where
- * a sender signs a timestamp but documents no window, the library's default of 300 s applies (a
- * sender's SDK may accept older ones: we do not).
+ * (`CodeSender`): those that sign with a private key are all code. Each entry follows the page in its
+ * `docs`; its tests (test/runtime/senders/) check the sender's documented example where one is
+ * published, else its official SDK as an oracle. Where a sender signs a timestamp but documents no
+ * window, the library's default of 300 s applies (a sender's SDK may accept older ones: we do not).
  */
-export const SENDERS = { ...PAYMENTS, ...DEVELOPER, ...WORKPLACE, ...PLATFORMS } satisfies Record<string, SenderEntry>;
+export const SENDERS = { ...PAYMENTS, ...DEVELOPER, ...WORKPLACE, ...PLATFORMS, ...SIGNING_KEYS, ...CERTIFICATES, ...TOKENS } satisfies Record<string, SenderEntry>;
 
 /** A catalogue sender's type name. */
 export type CatalogueSender = keyof typeof SENDERS;
 
 /**
- * Senders that deliver through an existing wire format under their own name, so a user finds them by
- * name: OpenAI signs with Standard Webhooks (`webhook-*` headers); Clerk and Resend deliver through
- * Svix (`svix-*`).
+ * The verifier's bundles, one per family of senders: a source's function carries only its family's
+ * code (each bundle ≤ 40 KB). The construct picks the bundle by the source's scheme type.
  */
-export const ALIASES = {
-  /** https://platform.openai.com/docs/guides/webhooks#verifying-webhook-signatures */
-  openai: { type: 'standard-webhooks', headerPrefix: 'webhook' },
-  /** https://clerk.com/docs/webhooks/sync-data */
-  clerk: { type: 'standard-webhooks', headerPrefix: 'svix' },
-  /** https://resend.com/docs/dashboard/webhooks/verify-webhooks-requests */
-  resend: { type: 'standard-webhooks', headerPrefix: 'svix' },
-} as const;
+export const VERIFIER_FAMILIES = {
+  core: CORE_TYPES,
+  payments: Object.keys(PAYMENTS),
+  developer: Object.keys(DEVELOPER),
+  workplace: Object.keys(WORKPLACE),
+  platforms: Object.keys(PLATFORMS),
+  'signing-keys': Object.keys(SIGNING_KEYS),
+  certificates: Object.keys(CERTIFICATES),
+  tokens: Object.keys(TOKENS),
+} as const satisfies Record<string, readonly string[]>;
 
-export type AliasSender = keyof typeof ALIASES;
+export type VerifierFamily = keyof typeof VERIFIER_FAMILIES;
+
+/** The verifier bundle that carries a scheme type. */
+export function familyOf(type: string): VerifierFamily | undefined {
+  for (const [family, types] of Object.entries(VERIFIER_FAMILIES)) if ((types as readonly string[]).includes(type)) return family as VerifierFamily;
+  return undefined;
+}

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, KeyObject, timingSafeEqual } from 'node:crypto';
 import { DUPLICATE, HeaderValue, pickHeaders } from '../headers';
 import { ActiveKey, HeaderInput, REJECTION_REASONS, RejectionReason, VerifiedWebhook, VerifyResult } from '../types';
 
@@ -168,14 +168,16 @@ export function verifySigned(
   const { prefix, alternatePrefix, signatures, count, includeBody, suffix } = signed;
   // Index loops, no per-request arrays.
   for (let k = 0; k < keys.length && !matched; k++) {
-    if (!(keys[k].notAfterMs > nowMs)) continue;
+    const key = keys[k].key;
+    // A public key (a sender mid-migration to public-key signatures) is not an HMAC key: skipped.
+    if (!(keys[k].notAfterMs > nowMs) || !Buffer.isBuffer(key)) continue;
     for (let variant = 0; variant < 2; variant++) {
       const content = variant === 0 ? prefix : alternatePrefix;
       if (content === undefined) break;
-      const expected = hmac(algorithm, keys[k].key, content, includeBody ? body : undefined, suffix);
+      const expected = hmac(algorithm, key, content, includeBody ? body : undefined, suffix);
       for (let c = 0; c < count; c++) matched = timingSafeEqual(expected, signatures[c]) || matched;
     }
-    if (matched) matchedKey = keys[k].key;
+    if (matched) matchedKey = key;
   }
   if (!matched || (signed.afterMatch && !signed.afterMatch())) return REJECTED.signature_invalid;
   return accepted(signed, body, nowMs, toleranceSeconds, matchedKey!);
@@ -186,7 +188,7 @@ export function verifySigned(
  * tolerance, and that something signed keys duplicates. For schemes that match by other means than
  * `verifySigned` (a shared token compared in constant time).
  */
-export function accepted(signed: SignedContent, body: string | Uint8Array, nowMs: number, toleranceSeconds: number, matchedKey: Buffer): VerifyResult {
+export function accepted(signed: SignedContent, body: string | Uint8Array, nowMs: number, toleranceSeconds: number, matchedKey: Buffer | KeyObject): VerifyResult {
   const { includeBody } = signed;
   if (signed.timestamp !== undefined && !(Math.abs(nowMs / 1000 - signed.timestamp) <= toleranceSeconds)) {
     return REJECTED.timestamp_out_of_tolerance;
@@ -211,7 +213,8 @@ export function matchedKeyOf(result: VerifiedWebhook): Buffer | undefined {
  */
 class Verified implements VerifiedWebhook {
   static keyOf(result: Verified): Buffer | undefined {
-    return result.#matchedKey;
+    const key = result.#matchedKey;
+    return Buffer.isBuffer(key) ? key : undefined;
   }
 
   readonly ok = true as const;
@@ -221,13 +224,13 @@ class Verified implements VerifiedWebhook {
   readonly unsignedEventType: string | undefined;
   readonly #body: string | Uint8Array;
   readonly #dedupeContent: string | undefined;
-  readonly #matchedKey: Buffer | undefined;
+  readonly #matchedKey: Buffer | KeyObject | undefined;
   // The scheme's own metadata for this request (a fresh object per request, never reused).
   readonly #extra: Readonly<Record<string, string>> | undefined;
   #metadata: Readonly<Record<string, string>> | undefined;
   #payloadSha256: string | undefined;
 
-  constructor(signed: SignedContent, body: string | Uint8Array, matchedKey: Buffer | undefined) {
+  constructor(signed: SignedContent, body: string | Uint8Array, matchedKey: Buffer | KeyObject | undefined) {
     this.eventId = signed.eventId;
     this.timestamp = signed.timestamp;
     this.unsignedEventId = signed.unsignedEventId;

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { KeyObject, randomBytes } from 'node:crypto';
+import type { KeyFetcher, PublishedKeySource } from '../published-keys';
 import { HeaderValue } from '../headers';
 import { ActiveKey, HeaderInput, RejectionReason, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
 import { readHeaders, rejected, SignedContent, verifySigned } from './common';
@@ -17,10 +18,11 @@ export interface Scheme {
   /** Whether the scheme signs the public URL (the verifier must be told it). */
   readonly signsUrl: boolean;
   /**
-   * Turns a secret as the sender knows it into key bytes. Throws a WebhookConfigurationError on a
-   * malformed or too short secret.
+   * Turns a secret as the sender knows it into key bytes, or a public key as the sender publishes it
+   * into a public `KeyObject`. Throws a WebhookConfigurationError on a malformed or too short secret
+   * or key.
    */
-  decodeKey(secret: string): Buffer;
+  decodeKey(secret: string): Buffer | KeyObject;
   /** Makes a new random secret in the format the sender expects. */
   generateKey(): string;
   /**
@@ -39,6 +41,25 @@ export interface Scheme {
    * signature verified; never queued.
    */
   immediateResponse?(body: string | Uint8Array, verified?: VerifiedWebhook, headers?: HeaderInput): ImmediateAnswer | undefined;
+  /**
+   * A verified request the scheme settles with an outbound call instead of queueing it (SNS's
+   * `SubscriptionConfirmation`: fetch its pinned `SubscribeURL`). Undefined for a request to queue.
+   * A rejected promise is a 5xx (the sender retries), never an accept.
+   */
+  settle?(body: string | Uint8Array, verified: VerifiedWebhook, fetch: KeyFetcher): Promise<ImmediateAnswer> | undefined;
+  /**
+   * For senders that sign with a private key and publish the public one at a URL (SNS, PayPal, Plaid,
+   * Google): where the key a request names is fetched from. Such a scheme's `verify` is given the one
+   * key the request names, fetched and cached by a `PublishedKeyCache`; its source's secret, if it
+   * has one, is a credential for the key endpoint (Plaid), never a verification key.
+   */
+  readonly published?: PublishedKeySource;
+  /**
+   * For senders that sign with a private key whose public key is given to the verifier (Ed25519,
+   * ECDSA): a fresh key pair in the sender's formats, for tests and the CLI's `sign`. `sign` takes
+   * the private key; `decodeKey` the public one.
+   */
+  generateKeyPair?(): { readonly privateKey: string; readonly publicKey: string };
   /** How the sender checks the endpoint before delivering, where it does (GET challenges included). */
   readonly handshake?: Handshake;
   /** Whether the sender issues the key itself (import it) rather than taking one generated here. */

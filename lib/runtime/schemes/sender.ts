@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HeaderValue, pickHeaders, DUPLICATE } from '../headers';
-import { ActiveKey, HeaderInput, RejectionReason, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
+import { ActiveKey, HeaderInput, SchemeConfig, RejectionReason, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
 import { accepted, isEventId, matchedKeyOf, parseTimestamp, rejected, SignedContent, verifySigned } from './common';
 import { DIGEST_BYTES, hmac, HmacAlgorithm } from './mac';
 import { Handshake, ImmediateAnswer, Scheme, SchemeDescription, SignInput } from './scheme';
@@ -62,7 +62,8 @@ export interface SenderRow {
 export interface CodeSender {
   readonly docs: string;
   readonly issuesKey: boolean;
-  readonly create: () => Scheme;
+  /** Builds the scheme from the source's configuration (its `type`, and what the sender's config type adds). */
+  readonly create: (config: SchemeConfig) => Scheme;
 }
 
 /** One catalogue entry: a row of data, or code. */
@@ -211,9 +212,10 @@ export class SenderScheme implements Scheme {
     const sent = this.signed.signatures[0];
     let matchedKey: Buffer | undefined;
     for (let k = 0; k < keys.length; k++) {
-      if (!(keys[k].notAfterMs > nowMs)) continue;
-      const expected = createHash('sha256').update(keys[k].key).digest();
-      if (timingSafeEqual(expected, sent) && !matchedKey) matchedKey = keys[k].key;
+      const key = keys[k].key;
+      if (!(keys[k].notAfterMs > nowMs) || !Buffer.isBuffer(key)) continue;
+      const expected = createHash('sha256').update(key).digest();
+      if (timingSafeEqual(expected, sent) && !matchedKey) matchedKey = key;
     }
     if (!matchedKey) return rejected('signature_invalid');
     return accepted(this.signed, body, nowMs, toleranceSeconds, matchedKey);
