@@ -11,13 +11,16 @@ export class WebhookStack extends Stack {
     this.endpoint = new HardenedWebhookEndpoint(this, 'Webhooks', endpointProps);
     for (const source of this.endpoint.sources) {
       new CfnOutput(this, `Url-${source.sourceName}`, { value: this.endpoint.urlForSource(source.sourceName), description: `POST ${source.sourceName} webhooks here` });
-      new CfnOutput(this, `SecretArn-${source.sourceName}`, {
-        value: source.secret.secretArn,
-        description:
-          source.keySource === 'imported'
-            ? `Signing key of ${source.sourceName}: put the sender's key here with put-secret-value`
-            : `Signing key set of ${source.sourceName}: give its "current" key to the sender`,
-      });
+      // A sender that publishes its keys (SNS, PayPal, Google) leaves its source without a secret.
+      if (source.secret) {
+        new CfnOutput(this, `SecretArn-${source.sourceName}`, {
+          value: source.secret.secretArn,
+          description:
+            source.keySource === 'imported'
+              ? `Signing key of ${source.sourceName}: put the sender's key here with put-secret-value`
+              : `Signing key set of ${source.sourceName}: give its "current" key to the sender`,
+        });
+      }
       if (source.rotationFunction) {
         new CfnOutput(this, `RevokeFunction-${source.sourceName}`, {
           value: source.rotationFunction.functionName,

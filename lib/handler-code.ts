@@ -3,10 +3,11 @@ import { dirname, join } from 'node:path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 
 /**
- * The pre-bundled code of one of the library's handlers (built by `npm run bundle` into assets/).
+ * The pre-bundled code of one of the library's handlers (built by `npm run bundle` into assets/):
+ * `rotation`, or `verifier-<family>` (one verifier bundle per family of senders).
  * Found by walking up from this file, so it works from lib/ (tests) and dist/lib/ (published).
  */
-export function handlerCode(name: 'verifier' | 'rotation'): lambda.Code {
+export function handlerCode(name: string): lambda.Code {
   let dir = __dirname;
   for (;;) {
     const candidate = join(dir, 'assets', name);

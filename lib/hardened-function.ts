@@ -11,7 +11,8 @@ import { acknowledge } from './nag-acknowledgements';
 export const DEFAULT_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 export interface HardenedFunctionProps {
-  readonly handler: 'verifier' | 'rotation';
+  /** The bundle: `rotation`, or `verifier-<family>` (see VERIFIER_FAMILIES). */
+  readonly handler: string;
   readonly description: string;
   readonly environment: Record<string, string>;
   readonly runtime: lambda.Runtime;
@@ -21,12 +22,16 @@ export interface HardenedFunctionProps {
   readonly encryptionKey: kms.IKey;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** Whether the function fetches a sender's published keys over HTTPS (outbound internet). @default false */
+  readonly fetchesKeys?: boolean;
   /** Why this function needs no dead-letter queue (its invoker handles failures). */
   readonly noDlqReason: string;
 }
 
 const NO_VPC_REASON =
   'The function reaches only AWS service APIs (Secrets Manager, SQS) over TLS with SigV4; a VPC would add NAT or endpoints and cold-start latency without narrowing what it can reach.';
+const FETCHING_NO_VPC_REASON =
+  "The function reaches AWS service APIs over TLS with SigV4 and the sender's pinned key hosts over HTTPS (it fetches the keys the sender publishes), which needs internet access: inside a VPC it would need a NAT gateway, and gain no narrower reach.";
 
 /**
  * A Lambda function the way this library runs them: arm64, its own role whose only permissions are
@@ -90,7 +95,7 @@ export class HardenedFunction extends Construct {
     acknowledge(
       this.function,
       ...['Serverless-LambdaDLQ', 'NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'].map((id) => ({ id, reason: props.noDlqReason })),
-      ...['NIST.800.53.R5-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC'].map((id) => ({ id, reason: NO_VPC_REASON })),
+      ...['NIST.800.53.R5-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC'].map((id) => ({ id, reason: props.fetchesKeys ? FETCHING_NO_VPC_REASON : NO_VPC_REASON })),
     );
   }
 

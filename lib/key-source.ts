@@ -7,4 +7,10 @@ export enum KeySource {
    * token) and imported with put-secret-value; the replaced key keeps verifying for the grace window.
    */
   IMPORTED = 'imported',
+  /**
+   * Published by the sender at a pinned URL (AWS SNS and PayPal certificates, Google's key set) and
+   * fetched by the verifier: the source has no secret at all. Rotation is the sender's: a new key is
+   * fetched the first time a request names it.
+   */
+  PUBLISHED = 'published',
 }

@@ -1,5 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
-import { GenericHmacSchemeConfig, keyIssuedBySender, SCHEME_TYPES, SchemeConfig, schemeFor } from './runtime';
+import { Duration, Token } from 'aws-cdk-lib';
+import { familyOf, GenericHmacSchemeConfig, keyIssuedBySender, SCHEME_TYPES, SchemeConfig, schemeFor } from './runtime';
 import { KeySource } from './key-source';
 
 /** The hash of a generic HMAC signature. */
@@ -21,6 +21,48 @@ export enum HmacSignedContent {
   BODY = 'body',
   /** `<timestamp><separator><body>`, with the unix-seconds timestamp from `timestampHeader`. */
   TIMESTAMP_BODY = 'timestamp-body',
+}
+
+/** AWS SNS HTTPS subscriptions. */
+export interface SnsOptions {
+  /** The topics whose messages this source accepts (tokens such as `topic.topicArn` are fine). */
+  readonly topicArns: string[];
+}
+
+/** Google Cloud Pub/Sub push subscriptions with authentication (an OIDC token per push). */
+export interface PubSubOptions {
+  /** The audience set on the push subscription (by default there: the push endpoint's URL). */
+  readonly audience: string;
+  /** The service account the push subscription authenticates as. */
+  readonly serviceAccountEmail: string;
+}
+
+/** Plaid's API environments. */
+export enum PlaidEnvironment {
+  PRODUCTION = 'production',
+  SANDBOX = 'sandbox',
+}
+
+/** Plaid webhooks. The source's secret holds the Plaid API secret, which fetching Plaid's keys needs. */
+export interface PlaidOptions {
+  /** The Plaid API client id (an identifier, not a secret). */
+  readonly clientId: string;
+  /** @default PlaidEnvironment.PRODUCTION */
+  readonly environment?: PlaidEnvironment;
+}
+
+/** PayPal's API environments. */
+export enum PayPalEnvironment {
+  LIVE = 'live',
+  SANDBOX = 'sandbox',
+}
+
+/** PayPal webhooks. */
+export interface PayPalOptions {
+  /** The webhook's id as PayPal shows it (PayPal signs it into every delivery). */
+  readonly webhookId: string;
+  /** @default PayPalEnvironment.LIVE */
+  readonly environment?: PayPalEnvironment;
 }
 
 /** A generic HMAC sender. */
@@ -344,6 +386,55 @@ export class SignatureScheme {
     return SignatureScheme.sender('resend');
   }
 
+  /** Discord interactions: `X-Signature-Ed25519` over timestamp + body with the application's public key; answers PING after verifying. */
+  public static discord(): SignatureScheme {
+    return SignatureScheme.sender('discord');
+  }
+
+  /** Telnyx: `telnyx-signature-ed25519` over `timestamp|body` with the account's public key. */
+  public static telnyx(): SignatureScheme {
+    return SignatureScheme.sender('telnyx');
+  }
+
+  /** Twilio SendGrid Event Webhook: ECDSA P-256 over timestamp + body with the webhook's verification key. */
+  public static sendgrid(): SignatureScheme {
+    return SignatureScheme.sender('sendgrid');
+  }
+
+  /**
+   * AWS SNS HTTPS subscriptions: every message verified against the certificate at its
+   * `SigningCertURL` (fetched only from `https://sns.<region>.amazonaws.com/`, cached); only the listed
+   * topics; subscription confirmations confirmed for those topics only. The source has no secret.
+   */
+  public static sns(options: SnsOptions): SignatureScheme {
+    return new SignatureScheme({ type: 'sns', topicArns: options.topicArns });
+  }
+
+  /**
+   * Google Cloud Pub/Sub push: the OIDC token in `Authorization`, checked against Google's published
+   * keys, the audience and the service account. The token binds no body. The source has no secret.
+   */
+  public static pubsub(options: PubSubOptions): SignatureScheme {
+    return new SignatureScheme({ type: 'pubsub', audience: options.audience, serviceAccountEmail: options.serviceAccountEmail });
+  }
+
+  /**
+   * Plaid: the `Plaid-Verification` ES256 JWT, its key fetched from Plaid by `kid` (with the Plaid API
+   * secret the source's secret holds), and the body's SHA-256 it carries.
+   */
+  public static plaid(options: PlaidOptions): SignatureScheme {
+    return new SignatureScheme({ type: 'plaid', clientId: options.clientId, environment: (options.environment ?? PlaidEnvironment.PRODUCTION) as 'production' | 'sandbox' });
+  }
+
+  /**
+   * PayPal: `PAYPAL-TRANSMISSION-SIG` over transmission id, time, webhook id and the body's CRC32,
+   * verified against the certificate at `PAYPAL-CERT-URL` (PayPal's API host only, cached). The
+   * source has no secret.
+   */
+  public static paypal(options: PayPalOptions): SignatureScheme {
+    return new SignatureScheme({ type: 'paypal', webhookId: options.webhookId, environment: (options.environment ?? PayPalEnvironment.LIVE) as 'live' | 'sandbox' });
+  }
+
   /** Any HMAC sender, described by its algorithm, header, encoding and signed content. */
   public static hmac(options: GenericHmacOptions): SignatureScheme {
     const config: GenericHmacSchemeConfig = {
@@ -371,6 +462,18 @@ export class SignatureScheme {
   private readonly signatures: readonly string[];
   private readonly mediaTypes: readonly string[];
   private readonly issuedBySender: boolean;
+  private readonly publishedKeys: boolean;
+  /**
+   * Whether the verifier fetches the sender's published keys over HTTPS (SNS, PayPal, Plaid,
+   * Google): its function needs outbound internet access (Lambda outside a VPC has it; inside one,
+   * a NAT gateway).
+   */
+  public readonly fetchesKeys: boolean;
+  /**
+   * The verifier bundle that carries this scheme (`core`, `payments`, ...).
+   * @internal
+   */
+  public readonly _family: string;
   /**
    * How the sender verifies the endpoint before delivering, when it does (answered by the verifier,
    * never queued).
@@ -391,8 +494,12 @@ export class SignatureScheme {
   public readonly answersUnsigned: boolean;
 
   private constructor(config: SchemeConfig) {
-    // Building the runtime scheme validates the configuration (header names, combinations).
-    const scheme = schemeFor(config);
+    // Building the runtime scheme validates the configuration (header names, combinations). A value
+    // only known at deploy time (a topic's ARN) is checked as a placeholder of its kind.
+    const scheme = schemeFor(withPlaceholders(config));
+    this._family = familyOf(config.type) ?? 'core';
+    this.fetchesKeys = scheme.published !== undefined;
+    this.publishedKeys = scheme.published !== undefined && !scheme.published.needsCredential;
     this._config = config;
     this.schemeType = config.type;
     this.required = scheme.requiredHeaders;
@@ -427,6 +534,7 @@ export class SignatureScheme {
    * have it imported; those whose user types one in take one generated here.
    */
   public get defaultKeySource(): KeySource {
+    if (this.publishedKeys) return KeySource.PUBLISHED;
     return this.issuedBySender ? KeySource.IMPORTED : KeySource.GENERATED;
   }
 
@@ -442,4 +550,24 @@ export class SignatureScheme {
   public toJson(): string {
     return JSON.stringify(this._config);
   }
+}
+
+// Stands in for a deploy-time value while the runtime checks a configuration at synth.
+const PLACEHOLDERS: Record<string, string> = {
+  topicArns: 'arn:aws:sns:us-east-1:123456789012:placeholder',
+  audience: 'https://placeholder.example.com/',
+  serviceAccountEmail: 'placeholder@placeholder.iam.gserviceaccount.com',
+  clientId: 'placeholderclientid00000',
+  webhookId: 'PLACEHOLDER00000000000000',
+};
+
+function withPlaceholders(config: SchemeConfig): SchemeConfig {
+  const out: Record<string, unknown> = { ...config };
+  for (const [name, value] of Object.entries(out)) {
+    const placeholder = PLACEHOLDERS[name];
+    if (placeholder === undefined) continue;
+    if (typeof value === 'string' && Token.isUnresolved(value)) out[name] = placeholder;
+    else if (Array.isArray(value)) out[name] = value.map((v) => (typeof v === 'string' && Token.isUnresolved(v) ? placeholder : v));
+  }
+  return out as unknown as SchemeConfig;
 }

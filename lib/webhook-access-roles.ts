@@ -142,7 +142,7 @@ export class WebhookAccessRoles extends Construct {
     if (ipSetArns.length > 0) {
       this.policies.admin.addStatements(new iam.PolicyStatement({ sid: `EditAllowlist${sidPart(source.sourceName)}`, actions: ['wafv2:GetIPSet', 'wafv2:UpdateIPSet'], resources: ipSetArns }));
     }
-    if (source.rotationFunction) {
+    if (source.rotationFunction && source.secret) {
       // RotateSecret needs lambda:InvokeFunction on the rotation function too, which is also what an
       // emergency revoke is: an operator can rotate, including with zero grace.
       this.policies.operator.addStatements(
@@ -150,6 +150,7 @@ export class WebhookAccessRoles extends Construct {
         new iam.PolicyStatement({ sid: `InvokeRotation${sidPart(source.sourceName)}`, actions: ['lambda:InvokeFunction'], resources: [source.rotationFunction.functionArn] }),
       );
     }
+    if (!source.secret) return;
     this.policies.admin.addStatements(
       new iam.PolicyStatement({
         sid: `ManageSecret${sidPart(source.sourceName)}`,

@@ -292,7 +292,7 @@ export class WebhookMonitoring extends Construct {
         threshold: t.allowlistBlocks,
       });
     }
-    this.secretAccessRule(source, home.scope);
+    if (source.secret) this.secretAccessRule(source, home.scope);
     // A group's sources are on the dashboard through its SEARCH widgets (every source of the
     // endpoint), so its body stays the same size however many sources there are.
     if (home === this.home) this.addSourceWidgets(source);

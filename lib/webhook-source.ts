@@ -192,8 +192,22 @@ export function checkSourceOptions(problems: Problems, name: string, options: We
     problems.add(`${label}: rotationScheduleExpression "${expression}" is not a Secrets Manager schedule; use rate(<n> hours|days) or cron(...)`);
   }
   const keySource = options.keySource ?? options.scheme?.defaultKeySource;
+  const published = options.scheme?.defaultKeySource === KeySource.PUBLISHED;
+  if (options.scheme && options.keySource !== undefined && published !== (options.keySource === KeySource.PUBLISHED)) {
+    problems.add(
+      published
+        ? `${label}: keySource ${options.keySource} does not apply: ${options.scheme.schemeType} publishes its keys and the verifier fetches them (KeySource.PUBLISHED, no secret); remove keySource`
+        : `${label}: keySource ${options.keySource} does not apply: ${options.scheme.schemeType} keys are kept in the source's secret; use KeySource.GENERATED or KeySource.IMPORTED, or remove keySource`,
+    );
+  }
   if (keySource === KeySource.IMPORTED && (options.rotationInterval || options.rotationScheduleExpression || options.senderHook)) {
     problems.add(`${label}: keys imported from the sender are not rotated here; drop rotationInterval/rotationScheduleExpression/senderHook or use keySource: KeySource.GENERATED`);
+  }
+  if (published) {
+    const set = (['rotationInterval', 'rotationScheduleExpression', 'senderHook', 'gracePeriod', 'secretCacheTtl'] as const).filter((name) => options[name] !== undefined);
+    if (set.length > 0) {
+      problems.add(`${label}: ${set.join(', ')} ${set.length === 1 ? 'does' : 'do'} not apply: ${options.scheme!.schemeType} publishes its keys (the sender rotates them; the source has no secret); remove ${set.length === 1 ? 'it' : 'them'}`);
+    }
   }
   const rotationHours = options.rotationInterval?.toHours({ integral: false });
   if (isConcrete(rotationHours) && (rotationHours < 4 || rotationHours > 24000 || !Number.isInteger(rotationHours))) {
@@ -226,8 +240,12 @@ export class WebhookSource extends Construct {
   /** The source's name, the last segment of its route. */
   public readonly sourceName: string;
   public readonly scheme: SignatureScheme;
-  /** The signing key set. Read its `current` key to configure the sender. */
-  public readonly secret: secretsmanager.ISecret;
+  /**
+   * The signing key set (read its `current` key to configure the sender), or the credential a
+   * published-key sender's key endpoint needs (Plaid). Undefined for senders whose keys are all
+   * published (`KeySource.PUBLISHED`: SNS, PayPal, Google Pub/Sub).
+   */
+  public readonly secret?: secretsmanager.ISecret;
   /** Generated keys only: the rotation function (invoke it with {"action":"revoke"} to revoke). */
   public readonly rotationFunction?: lambda.IFunction;
   public readonly keySource: KeySource;
@@ -250,37 +268,42 @@ export class WebhookSource extends Construct {
 
     this.keySource = props.keySource ?? props.scheme.defaultKeySource;
     const gracePeriod = props.gracePeriod ?? Duration.hours(24);
-    const signing = new SigningSecret(this, 'SigningSecret', {
-      secretName: `webhooks/${props.endpointName}/${props.name}`,
-      endpointName: props.endpointName,
-      sourceName: props.name,
-      scheme: props.scheme,
-      keySource: this.keySource,
-      encryptionKey: props.encryptionKey,
-      rotationSchedule: props.rotationScheduleExpression ?? events.Schedule.rate(props.rotationInterval ?? Duration.days(30)).expressionString,
-      gracePeriod,
-      eventBus: props.eventBus,
-      senderHook: props.senderHook,
-      runtime: props.runtime,
-      logRetention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-    this.secret = signing.secret;
-    this.rotationFunction = signing.rotationFunction;
-    this.rotationRole = signing.rotationRole;
-    this.rotationLogGroup = signing.rotationLogGroup;
+    const signing =
+      this.keySource === KeySource.PUBLISHED
+        ? undefined
+        : new SigningSecret(this, 'SigningSecret', {
+            secretName: `webhooks/${props.endpointName}/${props.name}`,
+            endpointName: props.endpointName,
+            sourceName: props.name,
+            scheme: props.scheme,
+            keySource: this.keySource,
+            encryptionKey: props.encryptionKey,
+            rotationSchedule: props.rotationScheduleExpression ?? events.Schedule.rate(props.rotationInterval ?? Duration.days(30)).expressionString,
+            gracePeriod,
+            eventBus: props.eventBus,
+            senderHook: props.senderHook,
+            runtime: props.runtime,
+            logRetention: props.logRetention,
+            removalPolicy: props.removalPolicy,
+          });
+    this.secret = signing?.secret;
+    this.rotationFunction = signing?.rotationFunction;
+    this.rotationRole = signing?.rotationRole;
+    this.rotationLogGroup = signing?.rotationLogGroup;
     this.hasOwnAllowlist = props.allowedSourceCidrs !== undefined;
 
     const environment: Record<string, string> = {
       WEBHOOK_ENDPOINT: props.endpointName,
       WEBHOOK_SOURCE: props.name,
       WEBHOOK_SCHEME: props.scheme.toJson(),
-      WEBHOOK_SECRET_ARN: signing.secret.secretArn,
       WEBHOOK_QUEUE_URL: props.queue.queueUrl,
       WEBHOOK_MAX_BODY_BYTES: String((props.maxBodySize ?? Size.kibibytes(256)).toBytes()),
-      WEBHOOK_SECRET_CACHE_SECONDS: String((props.secretCacheTtl ?? Duration.minutes(5)).toSeconds()),
       WEBHOOK_KEY_SOURCE: this.keySource,
     };
+    if (signing) {
+      environment.WEBHOOK_SECRET_ARN = signing.secret.secretArn;
+      environment.WEBHOOK_SECRET_CACHE_SECONDS = String((props.secretCacheTtl ?? Duration.minutes(5)).toSeconds());
+    }
     if (this.keySource === KeySource.IMPORTED) environment.WEBHOOK_GRACE_SECONDS = String(gracePeriod.toSeconds());
     const tolerance = props.timestampTolerance ?? props.scheme.defaultTolerance;
     if (tolerance) environment.WEBHOOK_TOLERANCE_SECONDS = String(tolerance.toSeconds());
@@ -292,7 +315,9 @@ export class WebhookSource extends Construct {
     }
 
     const fn = new HardenedFunction(this, 'Verifier', {
-      handler: 'verifier',
+      // The bundle of this sender's family only (each ≤ 40 KB).
+      handler: `verifier-${props.scheme._family}`,
+      fetchesKeys: props.scheme.fetchesKeys,
       description: `Verifies ${props.name} webhooks (signature, timestamp) and queues them`,
       environment,
       runtime: props.runtime,
@@ -310,8 +335,8 @@ export class WebhookSource extends Construct {
 
     // Exactly what the verifier does: read its own secret, send to its queue. Written out because the
     // grantXxx helpers add kms:ReEncrypt*/GenerateDataKey* and queue reads it never uses.
-    fn.allow(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [signing.secret.secretArn] }));
-    if (props.scheme.capturesHandshake) {
+    if (signing) fn.allow(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [signing.secret.secretArn] }));
+    if (signing && props.scheme.capturesHandshake) {
       // Notion-style senders hand over their key unsigned, before any key exists: the verifier keeps
       // it as a version under its own staging label, never AWSCURRENT, for an operator to read and
       // put as the key. Only this source's secret, and only that label.
@@ -323,7 +348,7 @@ export class WebhookSource extends Construct {
         }),
       );
       fn.allow(keyUseVia(this, props.encryptionKey, 'secretsmanager', ['kms:Decrypt', 'kms:GenerateDataKey']));
-    } else {
+    } else if (signing) {
       fn.allow(keyUseVia(this, props.encryptionKey, 'secretsmanager', ['kms:Decrypt']));
     }
     fn.allow(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.queue.queueArn] }));

@@ -1,5 +1,7 @@
 // Bundles each Lambda handler under lib/handlers/<name>/index.ts into assets/<name>/index.js at the
-// library's own build, so a consumer's `cdk synth` never bundles (no esbuild, no Docker there).
+// library's own build, so a consumer's `cdk synth` never bundles (no esbuild, no Docker there). The
+// verifier is bundled once per family of senders (lib/handlers/verifier/entries/<family>.ts into
+// assets/verifier-<family>/index.js): a source's function carries only its own family's code.
 // `--if-stale` (this repo's example app, `npm test`) bundles only when a bundle is missing or older than
 // lib/, cli/, the lockfile or this script: nothing runs it at `npm install` (no `prepare` in a published package).
 // It also bundles the command line (cli/index.ts) into dist/cli/index.js, with its dependencies
@@ -10,7 +12,15 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const handlersDir = join(root, 'lib', 'handlers');
-const names = readdirSync(handlersDir).filter((n) => statSync(join(handlersDir, n, 'index.ts'), { throwIfNoEntry: false }));
+const entries = [
+  ...readdirSync(handlersDir)
+    .filter((n) => statSync(join(handlersDir, n, 'index.ts'), { throwIfNoEntry: false }))
+    .map((name) => ({ name, entry: join(handlersDir, name, 'index.ts') })),
+  ...readdirSync(join(handlersDir, 'verifier', 'entries'))
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => ({ name: `verifier-${file.slice(0, -3)}`, entry: join(handlersDir, 'verifier', 'entries', file) })),
+];
+const names = entries.map((e) => e.name);
 
 if (process.argv.includes('--if-stale')) {
   const mtime = (path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs;
@@ -40,8 +50,8 @@ const cli = build({
   metafile: true,
   logLevel: 'warning',
 });
-const results = await Promise.all(names.map((name) => build({
-  entryPoints: [join(handlersDir, name, 'index.ts')],
+const results = await Promise.all(entries.map(({ name, entry }) => build({
+  entryPoints: [entry],
   outfile: join(root, 'assets', name, 'index.js'),
   bundle: true,
   minify: true,

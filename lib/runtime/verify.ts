@@ -5,6 +5,9 @@ import { CORE_TYPES, coreScheme } from './schemes/core';
 import { firstScheme, senderFactory } from './schemes/factory';
 import { SenderEntry } from './schemes/sender';
 import { SignInput } from './schemes/scheme';
+import { checkNow, checkTolerance } from './verify-with-keys';
+
+export { verifyWithKeys } from './verify-with-keys';
 
 /** Every scheme type name `schemeFor` knows: the families, the catalogue's senders and its aliases. */
 export const SCHEME_TYPES: readonly string[] = [...CORE_TYPES, ...Object.keys(SENDERS)].sort();
@@ -91,21 +94,6 @@ export function verifyWebhook(request: WebhookRequest, options: VerifyOptions): 
   return new WebhookVerifier(options).verify(request, options.now);
 }
 
-/**
- * The Lambda's hot path: keys already decoded (and cached by the caller, who also refreshes them).
- * Throws a {@link WebhookConfigurationError} when `nowMs` or `toleranceSeconds` is not a finite number
- * (a tolerance also not below 0): a NaN there would otherwise compare as "not stale".
- */
-export function verifyWithKeys(
-  scheme: Scheme,
-  request: WebhookRequest,
-  keys: readonly ActiveKey[],
-  nowMs: number,
-  toleranceSeconds?: number,
-): VerifyResult {
-  return scheme.verify(request, keys, checkNow(nowMs), checkTolerance(toleranceSeconds ?? scheme.defaultToleranceSeconds ?? 0));
-}
-
 export interface SignOptions extends SignInput {
   readonly scheme: SchemeConfig | Scheme;
   /** The secret as the sender shows it. */
@@ -134,16 +122,4 @@ export function signDelivery(options: SignOptions): { readonly headers: Record<s
 
 function isScheme(scheme: SchemeConfig | Scheme): scheme is Scheme {
   return typeof (scheme as Scheme).verify === 'function';
-}
-
-function checkNow(nowMs: number): number {
-  if (typeof nowMs !== 'number' || !Number.isFinite(nowMs)) throw new WebhookConfigurationError(`now must be a valid time (epoch milliseconds or a Date), not ${String(nowMs)}`);
-  return nowMs;
-}
-
-function checkTolerance(seconds: number): number {
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new WebhookConfigurationError(`toleranceSeconds must be a finite number of seconds ≥ 0, not ${String(seconds)}`);
-  }
-  return seconds;
 }

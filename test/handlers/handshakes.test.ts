@@ -1,7 +1,8 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createHmac } from 'node:crypto';
-import { createVerifierHandler, VerifierConfig } from '../../lib/handlers/verifier/verifier';
+import { VerifierConfig } from '../../lib/handlers/verifier/verifier';
+import { createVerifierHandler } from '../../lib/handlers/verifier/any-sender';
 import { SchemeConfig, signWebhook } from '../../lib/runtime';
 import { apiEvent } from '../support/events';
 import { useFakeAws } from '../support/fake-aws';

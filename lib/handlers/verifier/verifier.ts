@@ -4,19 +4,15 @@ import { GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException
 import { MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import {
-  activeKeyStrings,
-  CAPTURED_STAGE,
-  headerValue,
-  ImmediateAnswer,
-  KeySetDocument,
-  parseImportedSecret,
-  parseKeySet,
-  RejectionReason,
-  SchemeConfig,
-  schemeFor,
-  verifyWithKeys,
-} from '../../runtime';
+// Imported module by module, never through the runtime's index: each verifier bundle carries the
+// scheme code of one family of senders only (its entry passes that family's SchemeFactory).
+import { headerValue } from '../../runtime/headers';
+import { activeKeyStrings, CAPTURED_STAGE, KeySetDocument, parseImportedSecret, parseKeySet } from '../../runtime/key-set';
+import type { KeyFetcher, PublishedKeyCache, PublishedKeyCacheOptions, PublishedKeySource } from '../../runtime/published-keys';
+import { SchemeFactory } from '../../runtime/schemes/factory';
+import { ImmediateAnswer } from '../../runtime/schemes/scheme';
+import { ActiveKey, RejectionReason, SchemeConfig } from '../../runtime/types';
+import { verifyWithKeys } from '../../runtime/verify-with-keys';
 import { KeyCache, KeyString } from '../shared/key-cache';
 import { DedupeLedger, DedupeOptions } from './dedupe';
 import { Outcome } from '../../metrics-contract';
@@ -26,7 +22,12 @@ export interface VerifierConfig {
   readonly endpoint: string;
   readonly source: string;
   readonly scheme: SchemeConfig;
-  readonly secretId: string;
+  /**
+   * The source's secret: its keys, or for a sender that publishes its keys and needs a credential to
+   * fetch them (Plaid), that credential. Undefined for senders whose keys are all published (SNS,
+   * PayPal, Google): such a source has no secret.
+   */
+  readonly secretId?: string;
   readonly queueUrl: string;
   readonly toleranceSeconds?: number;
   readonly maxBodyBytes: number;
@@ -50,6 +51,15 @@ export interface VerifierDeps {
   readonly sqs: SQSClient;
   readonly secrets: SecretsManagerClient;
   readonly dynamodb?: DynamoDBClient;
+  /**
+   * For senders that publish their keys (SNS, PayPal, Plaid, Google): how their keys are cached, and
+   * how they (and SNS confirmations) are fetched. Given only by the bundles of those families, so the
+   * others carry none of that code; a scheme that needs them fails at start-up without them.
+   */
+  readonly published?: {
+    readonly cache: (source: PublishedKeySource, options: PublishedKeyCacheOptions) => Pick<PublishedKeyCache, 'keysFor'>;
+    readonly fetch: KeyFetcher;
+  };
   readonly now?: () => number;
   readonly write?: LineWriter;
 }
@@ -77,7 +87,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): VerifierConfig {
     endpoint: required('WEBHOOK_ENDPOINT'),
     source: required('WEBHOOK_SOURCE'),
     scheme: JSON.parse(required('WEBHOOK_SCHEME')) as SchemeConfig,
-    secretId: required('WEBHOOK_SECRET_ARN'),
+    secretId: env.WEBHOOK_SECRET_ARN || undefined,
     queueUrl: required('WEBHOOK_QUEUE_URL'),
     toleranceSeconds: env.WEBHOOK_TOLERANCE_SECONDS ? number('WEBHOOK_TOLERANCE_SECONDS', 0) : undefined,
     maxBodyBytes: number('WEBHOOK_MAX_BODY_BYTES'),
@@ -126,18 +136,30 @@ const SQS_UNSAFE = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 export type VerifierHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
-export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps): VerifierHandler {
-  const scheme = schemeFor(config.scheme);
+/**
+ * The verifier Lambda's handler for one source. `schemes` builds its scheme: the bundle's own family
+ * (`./entry.ts`), or every sender (`createVerifierHandler` in ./any-sender.ts, for tests and the CLI).
+ */
+export function createFamilyVerifierHandler(schemes: SchemeFactory, config: VerifierConfig, deps: VerifierDeps): VerifierHandler {
+  const scheme = schemes(config.scheme);
+  if (!scheme) throw new Error(`This verifier bundle does not carry scheme type ${JSON.stringify(config.scheme?.type)}: the construct picks the bundle by scheme type`);
   const now = deps.now ?? Date.now;
+  if ((scheme.published || scheme.settle) && !deps.published) throw new Error(`Scheme type ${JSON.stringify(config.scheme.type)} fetches published keys, and this bundle cannot`);
+  const fetcher = deps.published?.fetch;
+  const published = scheme.published ? deps.published!.cache(scheme.published, { fetch: fetcher, now }) : undefined;
+  const usesSecret = !scheme.published || scheme.published.needsCredential;
+  if (usesSecret && !config.secretId) throw new Error('Environment variable WEBHOOK_SECRET_ARN is not set');
   const telemetry = new Telemetry(config.endpoint, config.source, deps.write);
   if (config.dedupe && !deps.dynamodb) throw new Error('A dedupe table is configured but no DynamoDB client was given');
   const dedupe = config.dedupe && deps.dynamodb ? new DedupeLedger(deps.dynamodb, config.dedupe) : undefined;
   // The verify token kept beside the key (Meta's), refreshed with the keys: read by GET handshakes.
   let verifyToken: string | undefined;
   let awaitingKey = false;
+  const secretId = config.secretId ?? '';
   const cache = new KeyCache({
     load: async () => {
-      const { keys, doc } = await loadKeys(deps.secrets, config, now());
+      if (!usesSecret) return [];
+      const { keys, doc } = await loadKeys(deps.secrets, secretId, config, now());
       verifyToken = doc.verifyToken;
       awaitingKey = doc.awaitingKey === true;
       return keys;
@@ -212,7 +234,7 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
       if (handshake) {
         try {
           await deps.secrets.send(
-            new PutSecretValueCommand({ SecretId: config.secretId, SecretString: JSON.stringify({ captured: handshake.captured }), VersionStages: [CAPTURED_STAGE] }),
+            new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify({ captured: handshake.captured }), VersionStages: [CAPTURED_STAGE] }),
           );
         } catch (error) {
           return finish(503, 'SecretUnavailable', { reason: 'handshake_store_failed', size, ...errorFields(error) });
@@ -223,8 +245,23 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
 
     const url = scheme.signsUrl ? publicUrl(config.publicUrl, event) : undefined;
     const request = { headers, body, url, method };
+    if (published) {
+      // The one key the request names, fetched from the sender's pinned host when not cached (the
+      // secret, where there is one, is only the credential the key endpoint asks for).
+      let resolved: readonly ActiveKey[] | RejectionReason;
+      try {
+        resolved = await published.keysFor(request, scheme.published!.needsCredential ? credentialOf(keys) : undefined);
+      } catch (error) {
+        return finish(503, 'SecretUnavailable', { reason: 'key_fetch_failed', size, ...errorFields(error) });
+      }
+      if (typeof resolved === 'string') {
+        const { status, outcome } = REJECTIONS[resolved];
+        return finish(status, outcome, { reason: resolved, size });
+      }
+      keys = resolved;
+    }
     let result = verifyWithKeys(scheme, request, keys, now(), config.toleranceSeconds);
-    if (!result.ok && result.reason === 'signature_invalid') {
+    if (!published && !result.ok && result.reason === 'signature_invalid') {
       const fresh = await cache.refreshAfterMiss();
       if (fresh) result = verifyWithKeys(scheme, request, fresh, now(), config.toleranceSeconds);
     }
@@ -235,6 +272,16 @@ export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps
 
     const immediate = scheme.immediateResponse?.(body, result, headers);
     if (immediate) return finish(200, 'Accepted', { reason: 'answered_directly', size }, immediate);
+    // A verified request the sender expects settled with a call back (SNS's subscription
+    // confirmation): settled, never queued; a failed call is a 5xx, so the sender asks again.
+    const settling = scheme.settle?.(body, result, fetcher!);
+    if (settling) {
+      try {
+        return finish(200, 'Accepted', { reason: 'settled', size }, await settling);
+      } catch (error) {
+        return finish(503, 'SecretUnavailable', { reason: 'settle_failed', size, ...errorFields(error) });
+      }
+    }
 
     // Duplicates are keyed on signed material only (the scheme contract: a signed event id, the raw
     // body's hash, or the hash of the canonical form the signature covers), so neither a respelling of
@@ -320,8 +367,8 @@ function text(value: string): MessageAttributeValue {
 }
 
 /** The keys that verify now, read from Secrets Manager (AWSCURRENT, and AWSPREVIOUS for imported keys). */
-async function loadKeys(secrets: SecretsManagerClient, config: VerifierConfig, nowMs: number): Promise<{ keys: KeyString[]; doc: KeySetDocument }> {
-  const current = await secrets.send(new GetSecretValueCommand({ SecretId: config.secretId }));
+async function loadKeys(secrets: SecretsManagerClient, secretId: string, config: VerifierConfig, nowMs: number): Promise<{ keys: KeyString[]; doc: KeySetDocument }> {
+  const current = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
   if (!current.SecretString) throw new Error('The signing secret has no string value');
   if (config.keySource !== 'imported') {
     const doc = parseKeySet(current.SecretString);
@@ -332,12 +379,18 @@ async function loadKeys(secrets: SecretsManagerClient, config: VerifierConfig, n
   const notAfterMs = (current.CreatedDate?.getTime() ?? nowMs) + (config.graceMs ?? 0);
   if (doc.revokePrevious || notAfterMs <= nowMs) return { keys, doc };
   try {
-    const previous = await secrets.send(new GetSecretValueCommand({ SecretId: config.secretId, VersionStage: 'AWSPREVIOUS' }));
+    const previous = await secrets.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSPREVIOUS' }));
     if (previous.SecretString) keys.push({ key: parseImportedSecret(previous.SecretString).current, notAfterMs });
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
   return { keys, doc };
+}
+
+/** The current credential a published-key sender's key endpoint needs (Plaid's API secret). */
+function credentialOf(keys: readonly ActiveKey[]): string | undefined {
+  const current = keys[0]?.key;
+  return Buffer.isBuffer(current) ? current.toString('utf8') : undefined;
 }
 
 interface Extra {

@@ -1,5 +1,6 @@
 import { SchemeConfig, WebhookConfigurationError } from '../types';
 import { Scheme } from './scheme';
+import type { CodeSender } from './sender';
 import { SenderEntry, SenderScheme } from './sender';
 
 /**
@@ -8,6 +9,17 @@ import { SenderEntry, SenderScheme } from './sender';
  * own family's code; `schemeFor` chains them all.
  */
 export type SchemeFactory = (config: SchemeConfig) => Scheme | undefined;
+
+/**
+ * A factory over code senders only: for families with no rows, so their bundle carries no
+ * `SenderScheme` engine.
+ */
+export function codeSenderFactory(senders: Readonly<Record<string, CodeSender>>): SchemeFactory {
+  return (config) => {
+    const type = (config as { type?: unknown } | undefined)?.type;
+    return typeof type === 'string' && Object.prototype.hasOwnProperty.call(senders, type) ? senders[type].create(config) : undefined;
+  };
+}
 
 /** A factory over catalogue entries: rows read by the `SenderScheme` engine, code senders by their `create`. */
 export function senderFactory(senders: Readonly<Record<string, SenderEntry>>): SchemeFactory {

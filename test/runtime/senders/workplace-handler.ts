@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { createVerifierHandler } from '../../../lib/handlers/verifier/verifier';
+import { createVerifierHandler } from '../../../lib/handlers/verifier/any-sender';
 import { SchemeConfig } from '../../../lib/runtime';
 import { apiEvent } from '../../support/events';
 import { FakeAws } from '../../support/fake-aws';

@@ -1,0 +1,4 @@
+import { coreScheme } from '../../../runtime/schemes/core';
+import { verifierEntry } from '../entry';
+
+export const handler = verifierEntry(coreScheme);

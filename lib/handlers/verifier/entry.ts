@@ -1,0 +1,22 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SchemeFactory } from '../../runtime/schemes/factory';
+import { configFromEnv, createFamilyVerifierHandler, VerifierDeps, VerifierHandler } from './verifier';
+
+/**
+ * The Lambda entry of one verifier bundle (./entries/<family>.ts passes its family's factory).
+ * Clients and config are built once per container, outside the hot path. Short timeouts and few
+ * attempts: a dependency that hangs must turn into a quick 5xx (the sender retries), not a request
+ * held until the function times out.
+ */
+export function verifierEntry(schemes: SchemeFactory, published?: VerifierDeps['published']): VerifierHandler {
+  const clientConfig = { maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 2500 } };
+  const config = configFromEnv(process.env);
+  return createFamilyVerifierHandler(schemes, config, {
+    sqs: new SQSClient(clientConfig),
+    secrets: new SecretsManagerClient(clientConfig),
+    dynamodb: config.dedupe ? new DynamoDBClient(clientConfig) : undefined,
+    published,
+  });
+}
