@@ -44,7 +44,8 @@ export interface DiscoveredSource {
   /** The scheme type (stripe, standard-webhooks, ...) or `unknown`. */
   readonly schemeType: string;
   readonly scheme?: SchemeConfig;
-  readonly keySource: 'generated' | 'imported';
+  /** `published`: the sender publishes its keys (SNS, PayPal, Google); the source has no secret. */
+  readonly keySource: 'generated' | 'imported' | 'published';
   /** The secret's ARN, or its name when the stack does not list the secret. */
   readonly secretId?: string;
   readonly verifierLogicalId: string;
@@ -118,7 +119,8 @@ export function discoverEndpoints(root: StackDescription): DiscoveredEndpoint[] 
       return resolved;
     };
     const scheme = parseScheme(verifier.env.WEBHOOK_SCHEME);
-    const keySource = verifier.env.WEBHOOK_KEY_SOURCE === 'imported' ? 'imported' : 'generated';
+    const raw = verifier.env.WEBHOOK_KEY_SOURCE;
+    const keySource = raw === 'imported' || raw === 'published' ? raw : 'generated';
     const grace = rotation ? rotation.env.WEBHOOK_GRACE_SECONDS : verifier.env.WEBHOOK_GRACE_SECONDS;
     const verifierFunctionName = resolver.physical(verifier.logicalId);
     const rotationFunctionName = rotation ? rotation.resolver.physical(rotation.logicalId) : undefined;
@@ -140,7 +142,7 @@ export function discoverEndpoints(root: StackDescription): DiscoveredEndpoint[] 
       url: (verifier.env.WEBHOOK_PUBLIC_URL === undefined ? undefined : resolver.resolve(verifier.env.WEBHOOK_PUBLIC_URL)) ?? sourceUrl(root, rootResolver, name),
       unresolved,
     };
-    if (!source.secretId) unresolved.push('WEBHOOK_SECRET_ARN');
+    if (!source.secretId && keySource !== 'published') unresolved.push('WEBHOOK_SECRET_ARN');
     byEndpoint.set(endpoint, [...(byEndpoint.get(endpoint) ?? []), source]);
   }
   return [...byEndpoint.entries()]

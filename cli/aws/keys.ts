@@ -1,6 +1,7 @@
 import { DescribeSecretCommand, ListSecretVersionIdsCommand, SecretVersionsListEntry } from '@aws-sdk/client-secrets-manager';
 import { AwsCommandError, AwsContext, isAwsError } from './context';
 import { DiscoveredSource } from './discovery';
+import { UsageError } from '../local/command';
 
 /** The rotation function's tag that marks a revoke in flight (lib/handlers/rotation/rotation.ts REVOKE_TAG). */
 export const REVOKE_TAG = 'webhook:revoke-previous';
@@ -84,6 +85,9 @@ export function previousKeyValidUntil(state: KeyState, graceSeconds: number | un
 }
 
 export function requireSecret(source: DiscoveredSource): string {
+  if (source.keySource === 'published') {
+    throw new UsageError(`${source.name}'s sender publishes its keys (the verifier fetches them; the sender rotates them): it has no secret to put, rotate or revoke`);
+  }
   if (!source.secretId) {
     throw new AwsCommandError(`cannot find the signing secret of ${source.name}: its verifier's WEBHOOK_SECRET_ARN did not resolve from the template, and the function's configuration could not be read`);
   }

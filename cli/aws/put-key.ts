@@ -35,6 +35,7 @@ export interface PutKeyResult {
  * true` to stop the replaced key at once. A verify token kept in the current version stays with the key.
  */
 export async function putKey(context: AwsContext, source: DiscoveredSource, options: PutKeyOptions): Promise<PutKeyResult> {
+  if (source.keySource === 'published') requireSecret(source);
   if (source.keySource !== 'imported') {
     throw new UsageError(
       `${source.name}'s keys are generated and rotated here, so there is no sender's key to put: use cdk-hardened-webhook rotate --stack ${options.stack} --source ${source.name} (or revoke)`,

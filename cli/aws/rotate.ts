@@ -29,6 +29,7 @@ export interface RotationResult {
 
 /** Starts a rotation of a generated key now (Secrets Manager runs the source's rotation function), and waits for it. */
 export async function rotate(context: AwsContext, source: DiscoveredSource, options: RotationOptions): Promise<RotationResult> {
+  if (source.keySource === 'published') requireSecret(source);
   if (source.keySource === 'imported') {
     throw new UsageError(
       `${source.name}'s key is issued by the sender, so it is not rotated here: roll it at the sender, then put the new key: cdk-hardened-webhook put-key --stack ${options.stack} --source ${source.name} (the key on stdin)`,
@@ -61,6 +62,7 @@ export async function rotate(context: AwsContext, source: DiscoveredSource, opti
  * putting the sender's new key with --revoke-previous instead.
  */
 export async function revoke(context: AwsContext, source: DiscoveredSource, options: RotationOptions): Promise<RotationResult> {
+  if (source.keySource === 'published') requireSecret(source);
   if (source.keySource === 'imported') {
     throw new UsageError(
       `${source.name}'s key is issued by the sender: roll it at the sender, then put the new key and revoke the old one at once: cdk-hardened-webhook put-key --stack ${options.stack} --source ${source.name} --revoke-previous (the key on stdin)`,

@@ -28,7 +28,7 @@ export interface SourceStatus {
   readonly name: string;
   readonly scheme: string;
   readonly url?: string;
-  readonly keySource: 'generated' | 'imported';
+  readonly keySource: 'generated' | 'imported' | 'published';
   readonly secretArn?: string;
   readonly currentKeyCreatedAt?: string;
   readonly keyAgeSeconds?: number;
@@ -104,6 +104,8 @@ async function sourceStatus(context: AwsContext, source: DiscoveredSource, alarm
     keySource: source.keySource,
     alarmsInAlarm: alarms.filter((a) => a.source === source.name),
   };
+  // Keys the sender publishes: no secret to read, nothing rotated here.
+  if (source.keySource === 'published') return base;
   let state: KeyState;
   try {
     state = await readKeyState(context, source);
@@ -199,7 +201,9 @@ export function formatStatus(report: StatusReport, now = Date.parse(report.check
     for (const source of endpoint.sources) {
       out.push('', `  ${source.name} (${source.scheme})`);
       const lines: [string, string][] = [['url', source.url ?? 'unknown']];
-      if (source.error) {
+      if (source.keySource === 'published') {
+        lines.push(['key', 'published by the sender (fetched by the verifier; no secret)']);
+      } else if (source.error) {
         lines.push(['key', `${source.keySource}; ${source.error}`]);
       } else {
         const age = source.keyAgeSeconds === undefined ? 'age unknown' : `current key ${formatDuration(source.keyAgeSeconds * 1000)} old`;

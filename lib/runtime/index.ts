@@ -15,6 +15,7 @@ export { SlackScheme } from './schemes/slack';
 export { ShopifyScheme } from './schemes/shopify';
 export { TwilioScheme } from './schemes/twilio';
 export { GenericHmacScheme } from './schemes/hmac';
+export { PublishedKeyVerifier, PublishedKeyVerifierOptions } from './verify';
 export { keyIssuedBySender, SCHEME_TYPES, schemeFor, signDelivery, signWebhook, SignOptions, verifyWebhook, verifyWithKeys, VerifyOptions, WebhookVerifier, WebhookVerifierOptions } from './verify';
 export { GetRequest, Handshake, ImmediateAnswer, SchemeDescription, SignInput } from './schemes/scheme';
 export { CodeSender, SenderEntry, SenderScheme, SenderRow, SignatureSpec, SignedPart, TimestampSpec, MetadataSpec } from './schemes/sender';

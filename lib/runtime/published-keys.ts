@@ -94,6 +94,8 @@ export class PublishedKeyCache {
   private readonly entries = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<void>>();
   private lastMissFetch = Number.NEGATIVE_INFINITY;
+  // After a failed refresh, stale keys are served without another attempt until then.
+  private retryRefreshAt = Number.NEGATIVE_INFINITY;
   private readonly fetch: KeyFetcher;
   private readonly ttlMs: number;
   private readonly missRefreshIntervalMs: number;
@@ -122,10 +124,16 @@ export class PublishedKeyCache {
     const now = this.now();
     let entry = this.entries.get(reference);
     if (entry && now - entry.fetchedAt >= this.ttlMs) {
-      try {
-        await this.load(reference, credential);
-      } catch (error) {
-        if (now - entry.fetchedAt >= this.maxStaleMs) throw asFetchError(error);
+      const stale = now - entry.fetchedAt >= this.maxStaleMs;
+      // A refresh failed a moment ago: serve the key (while not too stale) rather than hold every
+      // request behind another doomed fetch.
+      if (stale || now >= this.retryRefreshAt) {
+        try {
+          await this.load(reference, credential);
+        } catch (error) {
+          this.retryRefreshAt = now + this.missRefreshIntervalMs;
+          if (stale) throw asFetchError(error);
+        }
       }
       entry = this.entries.get(reference);
     } else if (!entry) {
@@ -188,6 +196,7 @@ export function httpsFetcher(options: HttpsFetcherOptions = {}): KeyFetcher {
   const maxBytes = options.maxBytes ?? 65536;
   return async (request) => {
     if (!request.url.startsWith('https://')) throw new KeyFetchError('only https URLs are fetched');
+    // Node's fetch checks the host's certificate against its CA store; redirects are refused.
     const response = await fetch(request.url, {
       method: request.method ?? 'GET',
       headers: request.headers,
@@ -195,6 +204,8 @@ export function httpsFetcher(options: HttpsFetcherOptions = {}): KeyFetcher {
       redirect: 'error',
       signal: AbortSignal.timeout(timeoutMs),
     });
+    const declared = Number(response.headers.get('content-length'));
+    if (declared > maxBytes) throw new KeyFetchError(`the response is larger than ${maxBytes} bytes`);
     const bytes = Buffer.from(await response.arrayBuffer());
     if (bytes.length > maxBytes) throw new KeyFetchError(`the response is larger than ${maxBytes} bytes`);
     return { status: response.status, body: bytes.toString('utf8') };

@@ -1,10 +1,11 @@
 import { Scheme } from './schemes/scheme';
-import { ActiveKey, SchemeConfig, VerifyResult, WebhookConfigurationError, WebhookRequest } from './types';
+import { ActiveKey, SchemeConfig, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from './types';
 import { ALIASES, SENDERS } from './schemes/catalogue';
 import { CORE_TYPES, coreScheme } from './schemes/core';
 import { firstScheme, senderFactory } from './schemes/factory';
 import { SenderEntry } from './schemes/sender';
-import { SignInput } from './schemes/scheme';
+import { ImmediateAnswer, SignInput } from './schemes/scheme';
+import { httpsFetcher, KeyFetcher, PublishedKeyCache, PublishedKeyCacheOptions } from './published-keys';
 import { checkNow, checkTolerance } from './verify-with-keys';
 
 export { verifyWithKeys } from './verify-with-keys';
@@ -72,6 +73,9 @@ export class WebhookVerifier {
 
   constructor(options: WebhookVerifierOptions) {
     this.scheme = isScheme(options.scheme) ? options.scheme : schemeFor(options.scheme);
+    if (this.scheme.published) {
+      throw new WebhookConfigurationError('this sender publishes its keys, which are fetched per request: use PublishedKeyVerifier, whose verify is async');
+    }
     if (!Array.isArray(options.secrets)) throw new WebhookConfigurationError('secrets must be an array of the secrets valid now, current first');
     this.keys = options.secrets.map((s) => ({ key: this.scheme.decodeKey(s), notAfterMs: Number.POSITIVE_INFINITY }));
     this.toleranceSeconds = checkTolerance(options.toleranceSeconds ?? this.scheme.defaultToleranceSeconds ?? 0);
@@ -92,6 +96,70 @@ export class WebhookVerifier {
  */
 export function verifyWebhook(request: WebhookRequest, options: VerifyOptions): VerifyResult {
   return new WebhookVerifier(options).verify(request, options.now);
+}
+
+export interface PublishedKeyVerifierOptions {
+  /** A sender that publishes its keys: `sns`, `paypal`, `plaid`, `pubsub`. */
+  readonly scheme: SchemeConfig | Scheme;
+  /** The credential the sender's key endpoint needs (Plaid's API secret). @default none */
+  readonly credential?: string;
+  /**
+   * Replay tolerance in seconds, both directions: a finite number ≥ 0.
+   * @default the scheme's
+   */
+  readonly toleranceSeconds?: number;
+  /** How keys are fetched and how long they are kept. @default httpsFetcher(), 1 h TTL, one fetch a minute for unknown keys */
+  readonly cache?: PublishedKeyCacheOptions;
+}
+
+/**
+ * A verifier for senders that sign with a private key and publish the public one (AWS SNS and PayPal
+ * certificates, Plaid's and Google's key sets): the key a request names is fetched from the sender's
+ * pinned host the first time, then cached (see {@link PublishedKeyCache}). Keep one per process.
+ *
+ * ```ts
+ * const sns = new PublishedKeyVerifier({ scheme: { type: 'sns', topicArns: [topicArn] } });
+ * const result = await sns.verify({ headers: req.headersDistinct, body: rawBody });
+ * if (result.ok) await sns.settle(rawBody, result); // confirms a SubscriptionConfirmation, else undefined
+ * ```
+ *
+ * `verify` answers anything a sender controls with `{ ok: false, reason }`; it rejects with a
+ * {@link KeyFetchError} when the key could not be fetched (answer 5xx: the sender retries).
+ */
+export class PublishedKeyVerifier {
+  private readonly scheme: Scheme;
+  private readonly cache: PublishedKeyCache;
+  private readonly fetch: KeyFetcher;
+  private readonly credential?: string;
+  private readonly toleranceSeconds: number;
+
+  constructor(options: PublishedKeyVerifierOptions) {
+    this.scheme = isScheme(options.scheme) ? options.scheme : schemeFor(options.scheme);
+    const source = this.scheme.published;
+    if (!source) throw new WebhookConfigurationError('this sender does not publish its keys: use WebhookVerifier with its secrets');
+    if (source.needsCredential && !options.credential) throw new WebhookConfigurationError('this sender\'s key endpoint needs a credential (Plaid: the API secret): give credential');
+    this.fetch = options.cache?.fetch ?? httpsFetcher();
+    this.cache = new PublishedKeyCache(source, { ...options.cache, fetch: this.fetch });
+    this.credential = options.credential;
+    this.toleranceSeconds = checkTolerance(options.toleranceSeconds ?? this.scheme.defaultToleranceSeconds ?? 0);
+  }
+
+  /** Verifies one delivery with the key it names, fetched when not cached, at `now` (default: the current time). */
+  async verify(request: WebhookRequest, now: number | Date = Date.now()): Promise<VerifyResult> {
+    const nowMs = checkNow(typeof now === 'number' ? now : now instanceof Date ? now.getTime() : Number.NaN);
+    const keys = await this.cache.keysFor(request, this.credential);
+    if (typeof keys === 'string') return { ok: false, reason: keys };
+    return this.scheme.verify(request, keys, nowMs, this.toleranceSeconds);
+  }
+
+  /**
+   * For a verified delivery the sender expects settled rather than processed (SNS's
+   * `SubscriptionConfirmation`): makes the call back and returns the answer to give; undefined for a
+   * delivery to process. Rejects when the call fails (answer 5xx).
+   */
+  settle(body: string | Uint8Array, verified: VerifiedWebhook): Promise<ImmediateAnswer> | undefined {
+    return this.scheme.settle?.(body, verified, this.fetch);
+  }
 }
 
 export interface SignOptions extends SignInput {

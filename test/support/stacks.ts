@@ -2,6 +2,7 @@ import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HardenedWebhookEndpoint, HardenedWebhookEndpointProps, SignatureScheme } from '../../lib';
 
@@ -85,7 +86,9 @@ export function customisedEndpoint() {
  * One source of every kind of sender on one endpoint: a signature list with a timestamp (Stripe), the
  * URL signed (Twilio, HubSpot with its method), a signed POST handshake (Zoom), a GET handshake (Meta),
  * a shared token (GitLab), a handshake captured before any key exists (Notion), fields inside the body
- * (Mailgun), numbered signature headers (DocuSign).
+ * (Mailgun), numbered signature headers (DocuSign), a configured public key (Discord), published
+ * certificates with no secret (SNS, PayPal), a published key set with a credential (Plaid) and without
+ * (Google Pub/Sub).
  */
 export const EVERY_KIND = ['stripe', 'twilio', 'hubspot', 'zoom', 'meta', 'gitlab', 'notion', 'mailgun', 'docusign'];
 
@@ -98,5 +101,11 @@ export function everyKindEndpoint() {
     alarmEmail: 'oncall@example.com',
   });
   for (const type of EVERY_KIND) endpoint.addSource(type, { scheme: SignatureScheme.sender(type) });
+  endpoint.addSource('discord', { scheme: SignatureScheme.discord() });
+  const topic = new sns.Topic(stack, 'Topic', { enforceSSL: true, masterKey: endpoint.encryptionKey });
+  endpoint.addSource('sns', { scheme: SignatureScheme.sns({ topicArns: [topic.topicArn] }) });
+  endpoint.addSource('paypal', { scheme: SignatureScheme.paypal({ webhookId: '1JE4291016473214C' }) });
+  endpoint.addSource('plaid', { scheme: SignatureScheme.plaid({ clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' }) });
+  endpoint.addSource('pubsub', { scheme: SignatureScheme.pubsub({ audience: 'https://hooks.example.com/webhooks/pubsub', serviceAccountEmail: 'push@my-project.iam.gserviceaccount.com' }) });
   return { stack, endpoint };
 }

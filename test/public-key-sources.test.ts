@@ -1,0 +1,121 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Template } from 'aws-cdk-lib/assertions';
+import { HardenedWebhookEndpoint, KeySource, SignatureScheme } from '../lib';
+import { familyOf, VERIFIER_FAMILIES } from '../lib/runtime';
+import { newStack } from './support/stacks';
+
+// Senders that sign with a private key: a configured public key (Discord), published certificates
+// (SNS, PayPal: no secret at all), a published key set fetched with a credential (Plaid) or without
+// (Google Pub/Sub). Each source's function runs its family's verifier bundle only.
+
+function endpointWith(add: (endpoint: HardenedWebhookEndpoint, stack: ReturnType<typeof newStack>) => void) {
+  const stack = newStack();
+  const endpoint = new HardenedWebhookEndpoint(stack, 'Webhooks', { environment: 'dev' });
+  add(endpoint, stack);
+  return { stack, endpoint, template: Template.fromStack(stack) };
+}
+
+/** The S3 key a function's code has when it is the bundle of `family`. */
+function bundleKey(family: string): string {
+  const asset = new s3assets.Asset(newStack(), 'Bundle', { path: join(__dirname, '..', 'assets', `verifier-${family}`) });
+  return `${asset.assetHash}.zip`;
+}
+
+function verifierOf(template: Template, source: string) {
+  const functions = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { WEBHOOK_SOURCE: source } } } });
+  const [fn] = Object.values(functions);
+  return fn.Properties as { Code: { S3Key: string }; Environment: { Variables: Record<string, unknown> } };
+}
+
+describe('sources whose sender publishes its keys (SNS)', () => {
+  const { endpoint, template } = endpointWith((endpoint, stack) => {
+    const topic = new sns.Topic(stack, 'Topic', { enforceSSL: true });
+    endpoint.addSource('orders', { scheme: SignatureScheme.sns({ topicArns: [topic.topicArn] }) });
+  });
+  const source = endpoint.sources[0];
+
+  test('have no secret, no secret ARN in the verifier environment and no Secrets Manager grant', () => {
+    expect(source.keySource).toBe(KeySource.PUBLISHED);
+    expect(source.secret).toBeUndefined();
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const { Environment } = verifierOf(template, 'orders');
+    expect(Environment.Variables.WEBHOOK_SECRET_ARN).toBeUndefined();
+    expect(Environment.Variables.WEBHOOK_KEY_SOURCE).toBe('published');
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).not.toContain('secretsmanager:');
+    // Nothing to watch for reads: no secret-read rule.
+    expect(JSON.stringify(template.findResources('AWS::Events::Rule'))).not.toContain('signing secret was read');
+  });
+
+  test('the topic ARN, known only at deploy, reaches the verifier through its scheme configuration', () => {
+    const { Environment } = verifierOf(template, 'orders');
+    expect(JSON.stringify(Environment.Variables.WEBHOOK_SCHEME)).toContain('Ref');
+  });
+
+  test('run the certificates bundle', () => {
+    expect(verifierOf(template, 'orders').Code.S3Key).toBe(bundleKey('certificates'));
+  });
+});
+
+test('each source runs its own family bundle, and every bundle is at most 40 KB', () => {
+  const { template } = endpointWith((endpoint) => {
+    endpoint.addSource('stripe', { scheme: SignatureScheme.stripe() });
+    endpoint.addSource('square', { scheme: SignatureScheme.square() });
+    endpoint.addSource('discord', { scheme: SignatureScheme.discord() });
+    endpoint.addSource('plaid', { scheme: SignatureScheme.plaid({ clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' }) });
+  });
+  expect(verifierOf(template, 'stripe').Code.S3Key).toBe(bundleKey('core'));
+  expect(verifierOf(template, 'square').Code.S3Key).toBe(bundleKey('payments'));
+  expect(verifierOf(template, 'discord').Code.S3Key).toBe(bundleKey('signing-keys'));
+  expect(verifierOf(template, 'plaid').Code.S3Key).toBe(bundleKey('tokens'));
+  for (const family of Object.keys(VERIFIER_FAMILIES)) {
+    const bytes = statSync(join(__dirname, '..', 'assets', `verifier-${family}`, 'index.js')).size;
+    expect({ family, within: bytes <= 40_000 }).toEqual({ family, within: true });
+  }
+});
+
+test('every scheme type belongs to exactly one family', () => {
+  const all = Object.values(VERIFIER_FAMILIES).flat();
+  expect(new Set(all).size).toBe(all.length);
+  for (const type of all) expect(familyOf(type)).toBeDefined();
+});
+
+test('Plaid keeps its API secret (the key endpoint credential) as an imported secret; Discord its public key', () => {
+  const { endpoint, template } = endpointWith((endpoint) => {
+    endpoint.addSource('plaid', { scheme: SignatureScheme.plaid({ clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' }) });
+    endpoint.addSource('discord', { scheme: SignatureScheme.discord() });
+  });
+  expect(endpoint.sources.map((s) => s.keySource)).toEqual([KeySource.IMPORTED, KeySource.IMPORTED]);
+  template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+  expect(verifierOf(template, 'plaid').Environment.Variables.WEBHOOK_SECRET_ARN).toBeDefined();
+});
+
+describe('synth refuses what does not apply to a published-key source, all at once', () => {
+  test('rotation and secret options, and a key source of another kind', () => {
+    expect(() =>
+      endpointWith((endpoint) => {
+        endpoint.addSource('orders', {
+          scheme: SignatureScheme.sns({ topicArns: ['arn:aws:sns:us-east-1:123456789012:orders'] }),
+          keySource: KeySource.IMPORTED,
+          rotationInterval: Duration.days(7),
+          secretCacheTtl: Duration.minutes(1),
+        });
+      }),
+    ).toThrow(/keySource imported does not apply: sns publishes its keys[\s\S]*rotationInterval, secretCacheTtl do not apply/);
+  });
+
+  test('KeySource.PUBLISHED for a sender whose keys live in the secret', () => {
+    expect(() => endpointWith((endpoint) => endpoint.addSource('stripe', { scheme: SignatureScheme.stripe(), keySource: KeySource.PUBLISHED }))).toThrow(
+      /keySource published does not apply: stripe keys are kept in the source's secret/,
+    );
+  });
+
+  test('a scheme configuration the runtime refuses names the value', () => {
+    expect(() => SignatureScheme.sns({ topicArns: ['not-an-arn'] })).toThrow(/not-an-arn/);
+    expect(() => SignatureScheme.pubsub({ audience: '', serviceAccountEmail: 'nobody' })).toThrow(/audience[\s\S]*nobody|nobody[\s\S]*audience/);
+  });
+});
