@@ -1,4 +1,4 @@
-import { ALIASES, keyIssuedBySender, SCHEME_TYPES, SchemeConfig, SchemeDescription, schemeFor, SENDERS } from '../../lib/runtime';
+import { ALIASES, keyIssuedBySender, SCHEME_TYPES, SchemeConfig, SchemeDescription, schemeFor, SENDERS, VERIFIER_FAMILIES } from '../../lib/runtime';
 
 // The README's sender table, generated from the catalogue itself (test/readme.test.ts keeps the README
 // equal to it; `npm run docs:senders` rewrites it). The seven families written as code describe
@@ -6,7 +6,7 @@ import { ALIASES, keyIssuedBySender, SCHEME_TYPES, SchemeConfig, SchemeDescripti
 const FAMILIES: Record<string, SchemeDescription & { docs: string }> = {
   'standard-webhooks': {
     docs: 'https://www.standardwebhooks.com/',
-    signature: '`webhook-signature`: `v1,<sig>` list, HMAC-SHA256 base64 over `webhook-id` + `.` + timestamp + `.` + body (`svix-*` with `headerPrefix: svix`)',
+    signature: '`webhook-signature`: `v1,<sig>` list, HMAC-SHA256 base64 over `webhook-id` + `.` + timestamp + `.` + body (`svix-*` with `headerPrefix: svix`); `v1a,<sig>` entries, Ed25519 over the same, verified with `whpk_` public keys (a key set may hold both)',
     replay: 'signed timestamp (unix s), 5 min; dedupe record',
     dedupe: 'signed id `webhook-id`',
     metadata: ['signed.eventId'],
@@ -55,10 +55,17 @@ const FAMILIES: Record<string, SchemeDescription & { docs: string }> = {
   },
 };
 
+// What the senders with required configuration need to be built (any valid values describe them).
+const EXAMPLE_CONFIGS: Record<string, SchemeConfig> = {
+  hmac: { type: 'hmac', algorithm: 'sha256', signatureHeader: 'x-signature', encoding: 'hex', signedContent: 'body' },
+  sns: { type: 'sns', topicArns: ['arn:aws:sns:us-east-1:123456789012:orders'] },
+  paypal: { type: 'paypal', webhookId: '1JE4291016473214C' },
+  plaid: { type: 'plaid', clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
+  pubsub: { type: 'pubsub', audience: 'https://hooks.example.com/webhooks/pubsub', serviceAccountEmail: 'push@my-project.iam.gserviceaccount.com' },
+};
+
 function configOf(type: string): SchemeConfig {
-  return (type === 'hmac'
-    ? { type, algorithm: 'sha256', signatureHeader: 'x-signature', encoding: 'hex', signedContent: 'body' }
-    : { type }) as SchemeConfig;
+  return EXAMPLE_CONFIGS[type] ?? ({ type } as SchemeConfig);
 }
 
 export function senderTable(): string {
@@ -74,7 +81,15 @@ export function senderTable(): string {
     const described = alias ? FAMILIES['standard-webhooks'] : family ?? scheme.describe?.();
     const docs = alias ? `Standard Webhooks (\`${alias.headerPrefix}-*\` headers)` : entry?.docs ?? family?.docs;
     const handshake = scheme.handshake?.description ?? (type === 'slack' ? 'signed `url_verification` POST → its `challenge`' : '—');
-    const key = keyIssuedBySender(type) ? 'imported' : 'generated';
+    const key = scheme.published
+      ? scheme.published.needsCredential
+        ? 'published; fetched with the API secret, imported'
+        : 'published (fetched; no secret)'
+      : (VERIFIER_FAMILIES['signing-keys'] as readonly string[]).includes(type)
+        ? 'public key, imported'
+        : keyIssuedBySender(type)
+          ? 'imported'
+          : 'generated';
     const cell = (text: string) => text.replace(/\|/g, '\\|');
     lines.push(
       `| [\`${type}\`](${docs?.startsWith('http') ? docs : '#senders'}) | ${cell(alias ? `same as \`standard-webhooks\`: ${docs}` : described?.signature ?? 'see docs')} | ${cell(described?.replay ?? '')} | ${cell(described?.dedupe ?? '')} | ${cell(handshake)} | ${described?.metadata.length ? described.metadata.map((m) => `\`${m}\``).join(', ') : '—'} | ${key} |`,
