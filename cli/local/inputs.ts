@@ -34,8 +34,8 @@ export interface SecretOptions {
 }
 
 /**
- * The signing secret from `--secret <key>`, `--secret -` (stdin, one trailing newline dropped) or
- * `--secret-env <VAR>`. Checked against the scheme so a malformed one is a usage error here rather than
+ * The signing secret (or, for a sender that signs with a private key, that private key) from
+ * `--secret <key>`, `--secret -` (stdin, one trailing newline dropped) or `--secret-env <VAR>`. Checked against the scheme so a malformed one is a usage error here rather than
  * a 401 later; no message ever contains it.
  */
 export async function readSecret(options: SecretOptions, scheme: Scheme, readStdin: () => Promise<string>): Promise<string> {
@@ -51,6 +51,9 @@ export async function readSecret(options: SecretOptions, scheme: Scheme, readStd
   } else {
     throw new UsageError('give the signing secret: --secret-env <VAR>, --secret - (stdin), or --secret <key> for a local test secret');
   }
+  // A sender that signs with a private key (Discord, SNS, ...) is verified with another key: its
+  // private key is checked by signing with it.
+  if (scheme.generateKeyPair || scheme.published) return secret;
   try {
     scheme.decodeKey(secret);
   } catch (error) {
@@ -150,6 +153,9 @@ export function parseSource(spec: string): SourceSpec {
     if (!secret) throw new UsageError(`--source ${name}: the environment variable ${variable} is not set or empty; export it first`);
   }
   if (!secret) throw new UsageError(`--source ${name}: the secret is empty; ${hint}`);
+  // A sender that signs with a private key (Discord, SNS, ...) is verified with another key: its
+  // private key is checked by signing with it.
+  if (scheme.generateKeyPair || scheme.published) return secret;
   try {
     scheme.decodeKey(secret);
   } catch (error) {
