@@ -153,9 +153,6 @@ export function parseSource(spec: string): SourceSpec {
     if (!secret) throw new UsageError(`--source ${name}: the environment variable ${variable} is not set or empty; export it first`);
   }
   if (!secret) throw new UsageError(`--source ${name}: the secret is empty; ${hint}`);
-  // A sender that signs with a private key (Discord, SNS, ...) is verified with another key: its
-  // private key is checked by signing with it.
-  if (scheme.generateKeyPair || scheme.published) return secret;
   try {
     scheme.decodeKey(secret);
   } catch (error) {

@@ -89,7 +89,8 @@ describe.each(SCHEME_TYPES.filter((type) => !FETCHED.includes(type)))('%s', (typ
 
   if (!formOnly) {
     it('property: accepts sign(x) for any body, and no other body under the same headers', () => {
-      const arb = timed ? fc.json().map((j) => timed(NOW / 1000, `{"d":${j}}`)) : bodyArb;
+      // Mailgun signs inside a JSON object or a form: a body that parses as other JSON ("0") is refused by its sign.
+      const arb = timed ? fc.json().map((j) => timed(NOW / 1000, `{"d":${j}}`)) : type === 'mailgun' ? fc.json().map((j) => `{"data":${j}}`) : bodyArb;
       fc.assert(
         fc.property(arb, arb, (given, otherBody) => {
           const { headers, body } = deliver(scheme, { body: given, url: URL, timestamp: NOW / 1000 }, secret);

@@ -157,7 +157,7 @@ export abstract class HmacScheme implements Scheme {
   readonly optionalHeaders: readonly string[] = [];
   readonly defaultToleranceSeconds?: number;
   readonly signsUrl: boolean = false;
-  private readonly signed: SignedContent;
+  protected readonly signed: SignedContent;
   private readonly algorithm: HmacAlgorithm;
   // Required then optional header names, set on first use (subclasses set their fields after super()).
   private names?: readonly string[];
@@ -184,10 +184,12 @@ export abstract class HmacScheme implements Scheme {
 
   /** The signature over `prefix`, the body and `suffix` with `secret` decoded as this scheme decodes it. */
   protected mac(secret: string, prefix: string, body: string | Uint8Array | undefined, encoding: 'hex' | 'base64', suffix = ''): string {
-    return hmac(this.algorithm, this.decodeKey(secret), prefix, body, suffix).toString(encoding);
+    const key = this.decodeKey(secret);
+    if (!Buffer.isBuffer(key)) throw new WebhookConfigurationError('this key verifies; it cannot sign');
+    return hmac(this.algorithm, key, prefix, body, suffix).toString(encoding);
   }
 
-  decodeKey(secret: string): Buffer {
+  decodeKey(secret: string): Buffer | KeyObject {
     if (typeof secret !== 'string' || secret.length < 16) throw new WebhookConfigurationError('a signing secret must be a string of at least 16 characters');
     return Buffer.from(secret, 'utf8');
   }

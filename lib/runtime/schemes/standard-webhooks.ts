@@ -1,16 +1,25 @@
-import { randomBytes } from 'node:crypto';
-import { RejectionReason, StandardWebhooksSchemeConfig, WebhookConfigurationError, WebhookRequest } from '../types';
+import { KeyObject, randomBytes } from 'node:crypto';
+import { ActiveKey, RejectionReason, StandardWebhooksSchemeConfig, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
 import { isEventId, parseTimestamp, SignedContent } from './common';
+import { ed25519PrivateKey, ed25519PublicKey, ed25519Raw, isKind, randomSeed, signedBytes, signWith, verifyPublic } from './public-key';
 import { HmacScheme, SignInput } from './scheme';
 
 const SECRET_PREFIX = 'whsec_';
+// Asymmetric keys (the spec's `v1a`, Ed25519): `whpk_` + base64 of the 32-byte public key verifies;
+// `whsk_` + base64 of the 32-byte seed (or of the 64-byte seed + public key, as libsodium writes it) signs.
+const PUBLIC_PREFIX = 'whpk_';
+const SIGNING_PREFIX = 'whsk_';
 const MAX_SIGNATURE_HEADER = 4096;
 const MAX_SIGNATURES = 16;
 const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * Standard Webhooks (and Svix, under svix-* names): `id.timestamp.body`, HMAC-SHA256, base64, a
- * space-separated list of `v1,<sig>` entries; the key is the base64 after `whsec_`.
+ * space-separated list of `v1,<sig>` entries; the key is the base64 after `whsec_`. The spec's
+ * asymmetric signatures are `v1a,<base64 Ed25519 signature>` entries over the same content, verified
+ * with `whpk_` public keys. A key set may hold both kinds during a migration: each key verifies only
+ * the entries of its kind (v1 with `whsec_`, v1a with `whpk_`).
+ * https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md#signature-scheme
  */
 export class StandardWebhooksScheme extends HmacScheme {
   readonly requiredHeaders: readonly string[];
@@ -25,8 +34,17 @@ export class StandardWebhooksScheme extends HmacScheme {
     this.signatureHeaders = [`${prefix}-signature`];
   }
 
-  decodeKey(secret: string): Buffer {
-    if (typeof secret !== 'string') throw new WebhookConfigurationError('a Standard Webhooks secret must be a string (whsec_<base64>)');
+  // This request's v1a signatures (each 64 bytes), refilled by every request.
+  private readonly asymmetric: Buffer[] = [];
+
+  decodeKey(secret: string): Buffer | KeyObject {
+    if (typeof secret !== 'string') throw new WebhookConfigurationError('a Standard Webhooks secret must be a string (whsec_<base64>, or whpk_<base64> for a public key)');
+    if (secret.startsWith(PUBLIC_PREFIX)) {
+      const raw = strictBase64Bytes(secret.slice(PUBLIC_PREFIX.length));
+      if (raw?.length !== 32) throw new WebhookConfigurationError('a Standard Webhooks public key is whpk_ and the base64 of the 32-byte Ed25519 public key');
+      return ed25519PublicKey(raw);
+    }
+    if (secret.startsWith(SIGNING_PREFIX)) throw new WebhookConfigurationError('a whsk_ key signs; the verifier takes its public key (whpk_)');
     const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
     if (!BASE64_PATTERN.test(encoded)) throw new WebhookConfigurationError('a Standard Webhooks secret must be base64 after the whsec_ prefix');
     const key = Buffer.from(encoded, 'base64');
@@ -38,12 +56,39 @@ export class StandardWebhooksScheme extends HmacScheme {
     return SECRET_PREFIX + randomBytes(32).toString('base64');
   }
 
+  /** A `whsk_` signing key and its `whpk_` public key. */
+  generateKeyPair(): { privateKey: string; publicKey: string } {
+    const seed = randomSeed();
+    return { privateKey: SIGNING_PREFIX + seed.toString('base64'), publicKey: PUBLIC_PREFIX + ed25519Raw(ed25519PrivateKey(seed)).toString('base64') };
+  }
+
+  /** Signs with a `whsec_` secret (a `v1,` entry) or a `whsk_` signing key (a `v1a,` entry). */
   sign(input: SignInput, secret: string): Record<string, string> {
     const [idHeader, timestampHeader, signatureHeader] = this.requiredHeaders;
     const id = input.id ?? `msg_${randomBytes(12).toString('hex')}`;
     const timestamp = String(input.timestamp ?? Math.floor(Date.now() / 1000));
-    const signature = this.mac(secret, `${id}.${timestamp}.`, input.body, 'base64');
-    return { 'content-type': 'application/json', [idHeader]: id, [timestampHeader]: timestamp, [signatureHeader]: `v1,${signature}` };
+    const prefix = `${id}.${timestamp}.`;
+    const entry = secret.startsWith(SIGNING_PREFIX)
+      ? `v1a,${signWith('ed25519', signingKey(secret), signedBytes(prefix, input.body)).toString('base64')}`
+      : `v1,${this.mac(secret, prefix, input.body, 'base64')}`;
+    return { 'content-type': 'application/json', [idHeader]: id, [timestampHeader]: timestamp, [signatureHeader]: entry };
+  }
+
+  /**
+   * HMAC (`v1`) entries against `whsec_` keys; when none of those matched, `v1a` entries against
+   * `whpk_` keys. A key only ever checks entries of its own kind.
+   */
+  verify(request: WebhookRequest, keys: readonly ActiveKey[], nowMs: number, toleranceSeconds: number): VerifyResult {
+    this.asymmetric.length = 0;
+    const result = super.verify(request, keys, nowMs, toleranceSeconds);
+    if (result.ok || (result.reason !== 'signature_invalid' && result.reason !== 'no_active_key') || this.asymmetric.length === 0) return result;
+    if (!keys.some((k) => k.key instanceof KeyObject && isKind(k.key, 'ed25519'))) return result;
+    const data = signedBytes(this.signed.prefix, request.body);
+    for (const signature of this.asymmetric) {
+      const outcome = verifyPublic('ed25519', this.signed, data, signature, request.body, keys, nowMs, toleranceSeconds);
+      if (outcome.ok || outcome.reason !== 'signature_invalid') return outcome;
+    }
+    return { ok: false, reason: 'signature_invalid' };
   }
 
   protected parse(required: readonly string[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
@@ -52,7 +97,7 @@ export class StandardWebhooksScheme extends HmacScheme {
     if (!isEventId(id)) return 'malformed_header';
     const sentAt = parseTimestamp(timestamp);
     if (typeof sentAt !== 'number') return sentAt;
-    if (!readSignatureList(required[2], out)) return 'malformed_header';
+    if (!readSignatureList(required[2], out, this.asymmetric)) return 'malformed_header';
     out.prefix = `${id}.${timestamp}.`;
     out.timestamp = sentAt;
     // Signed (`id.timestamp.body`), so it may key duplicates: retries resend the id under a new timestamp.
@@ -61,8 +106,11 @@ export class StandardWebhooksScheme extends HmacScheme {
   }
 }
 
-/** `v1,<b64> v1,<b64> v1a,...` → the v1 signatures into `out`; false when the list is malformed. */
-function readSignatureList(header: string, out: SignedContent): boolean {
+/**
+ * `v1,<b64> v1,<b64> v1a,<b64>` → the v1 signatures into `out`, the v1a ones into `asymmetric`;
+ * false when the list is malformed. Entries of other versions are skipped.
+ */
+function readSignatureList(header: string, out: SignedContent, asymmetric: Buffer[]): boolean {
   if (header.length > MAX_SIGNATURE_HEADER) return false;
   // The usual case, one signature, without splitting.
   if (header.startsWith('v1,') && header.indexOf(' ') < 0) return out.addSignature(header.slice(3), 'base64');
@@ -72,9 +120,30 @@ function readSignatureList(header: string, out: SignedContent): boolean {
     if (++entries > MAX_SIGNATURES) return false;
     const comma = entry.indexOf(',');
     if (comma <= 0) return false;
-    // Other versions (e.g. v1a asymmetric signatures) are not ours to check; skip them.
-    if (entry.slice(0, comma) !== 'v1') continue;
+    const version = entry.slice(0, comma);
+    if (version === 'v1a') {
+      const signature = strictBase64Bytes(entry.slice(comma + 1));
+      if (signature?.length !== 64) return false;
+      asymmetric.push(signature);
+      continue;
+    }
+    // Other versions are not ours to check; skip them.
+    if (version !== 'v1') continue;
     if (!out.addSignature(entry.slice(comma + 1), 'base64')) return false;
   }
-  return out.count > 0;
+  return out.count > 0 || asymmetric.length > 0;
+}
+
+/** Canonical base64 (it re-encodes to itself) → its bytes; undefined otherwise. */
+function strictBase64Bytes(text: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length > 172) return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.toString('base64') === text ? bytes : undefined;
+}
+
+/** The Ed25519 private key of a `whsk_` key (32-byte seed, or 64-byte seed + public key). */
+function signingKey(secret: string): ReturnType<typeof ed25519PrivateKey> {
+  const bytes = strictBase64Bytes(secret.slice(SIGNING_PREFIX.length));
+  if (bytes?.length !== 32 && bytes?.length !== 64) throw new WebhookConfigurationError('a Standard Webhooks signing key is whsk_ and the base64 of the 32-byte Ed25519 seed (or 64-byte seed + public key)');
+  return ed25519PrivateKey(bytes.subarray(0, 32));
 }
