@@ -1,0 +1,184 @@
+import { createPrivateKey, KeyObject, randomUUID, sign as signBytes, verify as verifyBytes, X509Certificate } from 'node:crypto';
+import * as zlib from 'node:zlib';
+import { HeaderValue } from '../../headers';
+import { KeyFetcher, PublishedKey, PublishedKeySource } from '../../published-keys';
+import { ActiveKey, PayPalSchemeConfig, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
+import { accepted, readHeaders, rejected, SignedContent } from '../common';
+import { Scheme, SchemeDescription, SignInput } from '../scheme';
+import { DEFAULT_TOLERANCE_SECONDS } from '../tolerance';
+
+/*
+ * PayPal webhooks.
+ * https://developer.paypal.com/api/rest/webhooks/rest/#link-selfverificationmethod
+ *
+ * `PAYPAL-TRANSMISSION-SIG` (base64) is SHA256withRSA over
+ * `<PAYPAL-TRANSMISSION-ID>|<PAYPAL-TRANSMISSION-TIME>|<webhook id>|<CRC32 of the raw body, unsigned decimal>`,
+ * verified with the certificate at `PAYPAL-CERT-URL`, fetched only from PayPal's API host
+ * (api.paypal.com / api-m.paypal.com live, api.sandbox.paypal.com / api-m.sandbox.paypal.com
+ * sandbox) under /v1/notifications/certs/, valid now and issued to PayPal's message-verification host
+ * (the subject PayPal's SDKs checked). `PAYPAL-AUTH-ALGO` must be SHA256withRSA. What is decided here:
+ * - The body is bound only through CRC32, which is not collision resistant: whoever captures a
+ *   delivery can write another body with the same CRC32, and it verifies under the same signature
+ *   inside the window. So duplicates key on the signed transmission id (a replayed transmission is a
+ *   duplicate whatever its body), and the body's `id` and `event_type` travel as unsigned metadata.
+ * - PayPal documents no window for the transmission time: the library's 5 minutes apply.
+ */
+
+const HOSTS = { live: ['api.paypal.com', 'api-m.paypal.com'], sandbox: ['api.sandbox.paypal.com', 'api-m.sandbox.paypal.com'] } as const;
+const CERT_SUBJECT = { live: 'messageverificationcerts.paypal.com', sandbox: 'messageverificationcerts.sandbox.paypal.com' } as const;
+const CERT_PATH = /^\/v1\/notifications\/certs\/CERT-[A-Za-z0-9-]{1,128}$/;
+const TRANSMISSION_ID = /^[A-Za-z0-9-]{1,64}$/;
+const WEBHOOK_ID = /^[A-Z0-9]{1,64}$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;
+const HEADERS = ['paypal-transmission-id', 'paypal-transmission-time', 'paypal-transmission-sig', 'paypal-cert-url', 'paypal-auth-algo'];
+
+/** The CRC32 of `body` as PayPal signs it: node:zlib's crc32 (Node ≥ 20.15 / 22.2), unsigned decimal. */
+export function crc32Decimal(body: string | Uint8Array): string {
+  const crc32 = (zlib as { crc32?: (data: string | Uint8Array) => number }).crc32;
+  if (typeof crc32 !== 'function') throw new WebhookConfigurationError('PayPal signs a CRC32 of the body: node:zlib crc32 needs Node.js 20.15 / 22.2 or later');
+  return String(crc32(typeof body === 'string' ? Buffer.from(body, 'utf8') : body) >>> 0);
+}
+
+export class PayPalScheme implements Scheme {
+  readonly requiredHeaders = HEADERS;
+  readonly signatureHeaders = ['paypal-transmission-sig'];
+  readonly contentTypes = ['application/json'];
+  readonly defaultToleranceSeconds = DEFAULT_TOLERANCE_SECONDS;
+  readonly signsUrl = false;
+  readonly issuesKey = true;
+  readonly published: PublishedKeySource;
+  private readonly webhookId: string;
+  private readonly environment: 'live' | 'sandbox';
+  private readonly values: HeaderValue[] = [];
+  private readonly signed = new SignedContent(0, 0);
+
+  constructor(config: PayPalSchemeConfig) {
+    const problems: string[] = [];
+    const { webhookId, environment = 'live' } = config as { webhookId?: unknown; environment?: unknown };
+    if (typeof webhookId !== 'string' || !WEBHOOK_ID.test(webhookId)) problems.push(`paypal webhookId ${JSON.stringify(webhookId)} is not a PayPal webhook id (upper-case letters and digits, as the app's webhook settings show it)`);
+    if (environment !== 'live' && environment !== 'sandbox') problems.push(`paypal environment ${JSON.stringify(environment)} must be 'live' or 'sandbox'`);
+    if (problems.length > 0) throw new WebhookConfigurationError(problems.join('; '));
+    this.webhookId = webhookId as string;
+    this.environment = environment as 'live' | 'sandbox';
+    this.published = {
+      needsCredential: false,
+      reference: (request) => {
+        const problem = readHeaders(request.headers, HEADERS, HEADERS.length, this.values);
+        if (problem) return problem;
+        return this.pinned(this.values[3] as string) ? (this.values[3] as string) : 'malformed_header';
+      },
+      load: (reference, fetch, nowMs) => this.loadCertificate(reference, fetch, nowMs),
+    };
+  }
+
+  decodeKey(): Buffer {
+    throw new WebhookConfigurationError('paypal has no key of yours: its certificates are fetched from PayPal (KeySource.PUBLISHED)');
+  }
+
+  generateKey(): string {
+    throw new WebhookConfigurationError('paypal has no key of yours: its certificates are fetched from PayPal (KeySource.PUBLISHED)');
+  }
+
+  verify(request: WebhookRequest, keys: readonly ActiveKey[], nowMs: number, toleranceSeconds: number): VerifyResult {
+    const problem = readHeaders(request.headers, HEADERS, HEADERS.length, this.values);
+    if (problem) return rejected(problem);
+    const [id, time, sig, certUrl, algo] = this.values as string[];
+    if (algo !== 'SHA256withRSA' || !TRANSMISSION_ID.test(id) || !this.pinned(certUrl)) return rejected('malformed_header');
+    if (!ISO_TIME.test(time)) return rejected('malformed_timestamp');
+    const timeMs = Date.parse(time);
+    if (!Number.isFinite(timeMs)) return rejected('malformed_timestamp');
+    const signature = /^[A-Za-z0-9+/]{1,1400}={0,2}$/.test(sig) ? Buffer.from(sig, 'base64') : undefined;
+    if (!signature || signature.toString('base64') !== sig) return rejected('malformed_header');
+    const key = keys.find((k) => k.key instanceof KeyObject && k.key.asymmetricKeyType === 'rsa' && k.notAfterMs > nowMs)?.key as KeyObject | undefined;
+    if (!key) return rejected('no_active_key');
+    const message = `${id}|${time}|${this.webhookId}|${crc32Decimal(request.body)}`;
+    if (!verifyBytes('sha256', Buffer.from(message, 'utf8'), key, signature)) return rejected('signature_invalid');
+    const signed = this.signed.reset();
+    signed.timestamp = timeMs / 1000;
+    // Signed; what duplicates key on (see above: the body is bound only through CRC32).
+    signed.eventId = id;
+    const { eventId, eventType } = bodyIds(request.body);
+    signed.unsignedEventId = eventId;
+    signed.unsignedEventType = eventType;
+    return accepted(signed, request.body, nowMs, toleranceSeconds, key);
+  }
+
+  /**
+   * The headers PayPal would send. The secret is JSON: `{"privateKey": "<PKCS#8 PEM>", "certUrl":
+   * "https://api.paypal.com/v1/notifications/certs/CERT-..."}` (tests and the CLI: the certificate must
+   * be served at that URL to verify).
+   */
+  sign(input: SignInput, secret: string): Record<string, string> {
+    let parsed: { privateKey?: unknown; certUrl?: unknown };
+    try {
+      parsed = JSON.parse(secret) as typeof parsed;
+    } catch {
+      throw new WebhookConfigurationError('to sign as PayPal, give {"privateKey": "<PKCS#8 PEM>", "certUrl": "https://api.paypal.com/v1/notifications/certs/CERT-..."}');
+    }
+    if (typeof parsed.certUrl !== 'string' || !this.pinned(parsed.certUrl)) throw new WebhookConfigurationError(`certUrl must be on ${HOSTS[this.environment].join(' or ')} under /v1/notifications/certs/`);
+    let privateKey: KeyObject;
+    try {
+      privateKey = createPrivateKey(String(parsed.privateKey));
+    } catch {
+      throw new WebhookConfigurationError('privateKey must be an RSA private key in PEM');
+    }
+    const id = input.id ?? randomUUID();
+    const time = new Date((input.timestamp ?? Date.now() / 1000) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const sig = signBytes('sha256', Buffer.from(`${id}|${time}|${this.webhookId}|${crc32Decimal(input.body)}`, 'utf8'), privateKey).toString('base64');
+    return {
+      'content-type': 'application/json',
+      'paypal-transmission-id': id,
+      'paypal-transmission-time': time,
+      'paypal-transmission-sig': sig,
+      'paypal-cert-url': parsed.certUrl,
+      'paypal-auth-algo': 'SHA256withRSA',
+    };
+  }
+
+  describe(): SchemeDescription {
+    return {
+      signature: '`PAYPAL-TRANSMISSION-SIG`, SHA256withRSA over transmission id `|` time `|` webhook id `|` CRC32 of the body, with the certificate at `PAYPAL-CERT-URL` (PayPal\'s API host only, cached); the body is bound only by CRC32',
+      replay: 'signed transmission time (ISO 8601), 5 min; dedupe record',
+      dedupe: 'signed `PAYPAL-TRANSMISSION-ID`',
+      metadata: ['signed.eventId', 'unsigned.eventId', 'unsigned.eventType'],
+    };
+  }
+
+  /** A certificate URL exactly on PayPal's API host of this environment. */
+  private pinned(text: string): URL | undefined {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      return undefined;
+    }
+    const hosts: readonly string[] = HOSTS[this.environment];
+    if (url.protocol !== 'https:' || url.username || url.password || url.port || url.search || url.hash || !hosts.includes(url.hostname)) return undefined;
+    return CERT_PATH.test(url.pathname) && text === `https://${url.hostname}${url.pathname}` ? url : undefined;
+  }
+
+  private async loadCertificate(url: string, fetch: KeyFetcher, nowMs: number): Promise<ReadonlyMap<string, PublishedKey>> {
+    if (!this.pinned(url)) throw new Error('the certificate URL is not on PayPal\'s API host');
+    const response = await fetch({ url });
+    if (response.status !== 200) throw new Error(`the certificate URL answered ${response.status}`);
+    // PayPal serves the signing certificate first, then its chain: the first is the signer.
+    const certificate = new X509Certificate(response.body);
+    const notBefore = Date.parse(certificate.validFrom);
+    const notAfter = Date.parse(certificate.validTo);
+    if (!(notBefore <= nowMs && nowMs < notAfter)) throw new Error('the PayPal signing certificate is not valid now');
+    if (!certificate.checkHost(CERT_SUBJECT[this.environment])) throw new Error('the certificate is not PayPal\'s message-verification certificate');
+    if (certificate.publicKey.asymmetricKeyType !== 'rsa') throw new Error('the PayPal certificate does not hold an RSA key');
+    return new Map([[url, { key: certificate.publicKey, notAfterMs: notAfter }]]);
+  }
+}
+
+/** The body's `id` and `event_type`, when it is a JSON object carrying them as short strings. */
+function bodyIds(body: string | Uint8Array): { eventId?: string; eventType?: string } {
+  try {
+    const parsed = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8')) as { id?: unknown; event_type?: unknown };
+    const ok = (v: unknown) => (typeof v === 'string' && /^[\x21-\x7e]{1,256}$/.test(v) ? v : undefined);
+    return parsed !== null && typeof parsed === 'object' ? { eventId: ok(parsed.id), eventType: ok(parsed.event_type) } : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,276 @@
+import { createPrivateKey, KeyObject, randomUUID, sign as signBytes, verify as verifyBytes, X509Certificate } from 'node:crypto';
+import { HeaderValue } from '../../headers';
+import { KeyFetcher, PublishedKey, PublishedKeySource } from '../../published-keys';
+import { ActiveKey, RejectionReason, SnsSchemeConfig, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
+import { accepted, readHeaders, rejected, SignedContent } from '../common';
+import { ImmediateAnswer, Scheme, SchemeDescription, SignInput } from '../scheme';
+import { parseObjectStrict } from '../strict-json';
+
+/*
+ * AWS SNS HTTPS subscriptions.
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html
+ *
+ * The body is the JSON message SNS signs: the signature (base64; SignatureVersion 1 = SHA1withRSA,
+ * 2 = SHA256withRSA) covers `name\nvalue\n` for these fields in this order, per message type:
+ * - Notification: Message, MessageId, Subject (only when present), Timestamp, TopicArn, Type;
+ * - SubscriptionConfirmation and UnsubscribeConfirmation: Message, MessageId, SubscribeURL,
+ *   Timestamp, Token, TopicArn, Type.
+ * The certificate is fetched from `SigningCertURL`, only when that URL is exactly
+ * `https://sns.<region>.amazonaws.com[.cn]/SimpleNotificationService-<hex>.pem` (checked before any
+ * fetch), over TLS (Node checks the host's certificate), and used only when it is valid now and
+ * issued to SNS's host. What is decided here beyond AWS's words:
+ * - Only the configured topics: another topic's genuine message is `not_allowed`.
+ * - The body is read strictly: a top-level key twice, a non-string field, a missing one is refused
+ *   (a consumer reading one spelling and the verifier another is how a signed value is swapped).
+ * - The `x-amz-sns-message-type`, `-message-id` and `-topic-arn` headers are unsigned: when present
+ *   they must agree with the signed body, else the request is malformed (nothing downstream may be
+ *   told one thing by a header and another by the body).
+ * - Tolerance: 1 hour by default. SNS redelivers the same signed message (same Timestamp) under its
+ *   delivery policy, up to an hour for HTTP/S; a shorter window would refuse its own retries. The
+ *   dedupe record, keyed on the signed MessageId, stops a replay inside the window.
+ * - Raw message delivery sends the message without its signature: it cannot be verified, and is
+ *   refused (no `Signature` field).
+ */
+
+export const SNS_TOLERANCE_SECONDS = 3600;
+const CERT_URL_HOST = /^sns\.[a-z0-9-]{1,30}\.amazonaws\.com(\.cn)?$/;
+const CERT_URL_PATH = /^\/SimpleNotificationService-[0-9a-f]{1,64}\.pem$/;
+const TOPIC_ARN = /^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]{1,30}:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
+const TYPES = ['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation'] as const;
+type MessageType = (typeof TYPES)[number];
+const FIELDS: Record<MessageType, readonly string[]> = {
+  Notification: ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type'],
+  SubscriptionConfirmation: ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'],
+  UnsubscribeConfirmation: ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'],
+};
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+const MAX_BODY = 300 * 1024;
+
+/** A SigningCertURL or SubscribeURL on SNS's own host, exactly as pinned; undefined for anything else. */
+export function pinnedSnsUrl(text: string, kind: 'certificate' | 'subscribe'): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:' || url.username || url.password || url.port || url.hash || !CERT_URL_HOST.test(url.hostname)) return undefined;
+  if (kind === 'certificate') {
+    if (url.search || !CERT_URL_PATH.test(url.pathname) || text !== `https://${url.hostname}${url.pathname}`) return undefined;
+  } else if (url.pathname !== '/' || url.searchParams.get('Action') !== 'ConfirmSubscription' || url.searchParams.getAll('Action').length !== 1) {
+    return undefined;
+  }
+  return url;
+}
+
+interface Message {
+  readonly type: MessageType;
+  readonly fields: Record<string, string>;
+  readonly signature: Buffer;
+  readonly algorithm: 'sha1' | 'sha256';
+  readonly certUrl: string;
+  readonly timestampSeconds: number;
+}
+
+export class SnsScheme implements Scheme {
+  readonly requiredHeaders: readonly string[] = [];
+  readonly signatureHeaders: readonly string[] = [];
+  readonly contentTypes = ['text/plain', 'application/json'];
+  readonly defaultToleranceSeconds = SNS_TOLERANCE_SECONDS;
+  readonly signsUrl = false;
+  readonly issuesKey = true;
+  readonly published: PublishedKeySource;
+  private readonly topics: ReadonlySet<string>;
+  private readonly headerValues: HeaderValue[] = [];
+  private readonly signed = new SignedContent(0, 0);
+  // The last request parsed, so reference() and verify() of one request parse it once, and the
+  // answers given after verify (immediateResponse, settle) read what verify read.
+  private last?: { request: WebhookRequest; body: string | Uint8Array; message: Message | RejectionReason };
+
+  constructor(config: SnsSchemeConfig) {
+    const arns = (config as { topicArns?: unknown }).topicArns;
+    if (!Array.isArray(arns) || arns.length === 0) throw new WebhookConfigurationError('sns needs topicArns: the ARNs of the topics whose messages this source accepts');
+    const bad = arns.filter((arn) => typeof arn !== 'string' || !TOPIC_ARN.test(arn));
+    if (bad.length > 0) throw new WebhookConfigurationError(`sns topicArns ${bad.map((a) => JSON.stringify(a)).join(', ')} ${bad.length === 1 ? 'is not a topic ARN' : 'are not topic ARNs'} (arn:aws:sns:<region>:<account>:<topic>)`);
+    this.topics = new Set(arns as string[]);
+    this.published = {
+      needsCredential: false,
+      reference: (request) => {
+        const message = this.parse(request);
+        return typeof message === 'string' ? message : message.certUrl;
+      },
+      load: (reference, fetch, nowMs) => loadCertificate(reference, fetch, nowMs),
+    };
+  }
+
+  decodeKey(): Buffer {
+    throw new WebhookConfigurationError('sns has no key of yours: its certificates are fetched from SNS (KeySource.PUBLISHED)');
+  }
+
+  generateKey(): string {
+    throw new WebhookConfigurationError('sns has no key of yours: its certificates are fetched from SNS (KeySource.PUBLISHED)');
+  }
+
+  verify(request: WebhookRequest, keys: readonly ActiveKey[], nowMs: number, toleranceSeconds: number): VerifyResult {
+    const message = this.parse(request);
+    if (typeof message === 'string') return rejected(message);
+    const key = keys.find((k) => k.key instanceof KeyObject && k.key.asymmetricKeyType === 'rsa' && k.notAfterMs > nowMs)?.key as KeyObject | undefined;
+    if (!key) return rejected('no_active_key');
+    if (!verifyBytes(message.algorithm, Buffer.from(canonical(message.type, message.fields), 'utf8'), key, message.signature)) return rejected('signature_invalid');
+    if (!this.topics.has(message.fields.TopicArn)) return rejected('not_allowed');
+    const signed = this.signed.reset();
+    signed.timestamp = message.timestampSeconds;
+    signed.includeBody = false;
+    // Signed, and the same on every redelivery: what duplicates key on.
+    signed.eventId = message.fields.MessageId;
+    signed.metadata = {
+      'signed.type': message.type,
+      'signed.topicArn': message.fields.TopicArn,
+      ...(message.fields.Subject !== undefined ? { 'signed.subject': message.fields.Subject } : {}),
+    };
+    return accepted(signed, request.body, nowMs, toleranceSeconds, key);
+  }
+
+  /** An UnsubscribeConfirmation is acknowledged and never queued (there is nothing to process). */
+  immediateResponse(body: string | Uint8Array): ImmediateAnswer | undefined {
+    return this.typeOf(body) === 'UnsubscribeConfirmation' ? { body: '{"received":true}' } : undefined;
+  }
+
+  /**
+   * A verified SubscriptionConfirmation (of an allowed topic: verify refused the others) is confirmed
+   * by fetching its SubscribeURL, itself pinned to SNS's host; never queued.
+   */
+  settle(body: string | Uint8Array, _verified: VerifiedWebhook, fetch: KeyFetcher): Promise<ImmediateAnswer> | undefined {
+    if (this.typeOf(body) !== 'SubscriptionConfirmation') return undefined;
+    const message = this.last?.body === body ? this.last.message : undefined;
+    const url = typeof message === 'object' ? pinnedSnsUrl(message.fields.SubscribeURL, 'subscribe') : undefined;
+    if (!url) return Promise.reject(new Error('SubscribeURL is not on SNS\'s host'));
+    return fetch({ url: url.toString() }).then((response) => {
+      if (response.status !== 200) throw new Error(`ConfirmSubscription answered ${response.status}`);
+      return { body: '{"confirmed":true}' };
+    });
+  }
+
+  /**
+   * A Notification as SNS would send it, `input.body` as its Message, signed with version 2. The
+   * secret is JSON: `{"privateKey": "<PKCS#8 PEM>", "certUrl": "https://sns.<region>.amazonaws.com/SimpleNotificationService-<hex>.pem"}`
+   * (tests and the CLI: the certificate must be served at that URL to verify).
+   */
+  signDelivery(input: SignInput, secret: string): { headers: Record<string, string>; body: string } {
+    const { privateKey, certUrl } = signingSecret(secret);
+    const text = typeof input.body === 'string' ? input.body : Buffer.from(input.body).toString('utf8');
+    const fields: Record<string, string> = {
+      Type: 'Notification',
+      MessageId: input.id ?? randomUUID(),
+      TopicArn: [...this.topics][0],
+      Message: text,
+      Timestamp: new Date((input.timestamp ?? Date.now() / 1000) * 1000).toISOString(),
+    };
+    const signature = signBytes('sha256', Buffer.from(canonical('Notification', fields), 'utf8'), privateKey).toString('base64');
+    const body = JSON.stringify({ ...fields, SignatureVersion: '2', Signature: signature, SigningCertURL: certUrl });
+    return { headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification', 'x-amz-sns-message-id': fields.MessageId, 'x-amz-sns-topic-arn': fields.TopicArn }, body };
+  }
+
+  sign(input: SignInput, secret: string): Record<string, string> {
+    return this.signDelivery(input, secret).headers;
+  }
+
+  describe(): SchemeDescription {
+    return {
+      signature: 'in the JSON body: `Signature`, SHA1withRSA (v1) or SHA256withRSA (v2) over the message type\'s canonical fields, with the certificate at `SigningCertURL` (fetched only from `https://sns.<region>.amazonaws.com/`, cached); only the configured topics',
+      replay: 'signed `Timestamp`, 1 h (SNS redelivers the same message); dedupe record',
+      dedupe: 'signed `MessageId`',
+      metadata: ['signed.eventId', 'signed.type', 'signed.topicArn', 'signed.subject'],
+    };
+  }
+
+  private typeOf(body: string | Uint8Array): MessageType | undefined {
+    const message = this.last?.body === body ? this.last.message : undefined;
+    return typeof message === 'object' ? message.type : undefined;
+  }
+
+  private parse(request: WebhookRequest): Message | RejectionReason {
+    if (this.last?.request === request) return this.last.message;
+    const message = this.read(request);
+    this.last = { request, body: request.body, message };
+    return message;
+  }
+
+  private read(request: WebhookRequest): Message | RejectionReason {
+    const bytes = typeof request.body === 'string' ? Buffer.byteLength(request.body) : request.body.byteLength;
+    if (bytes > MAX_BODY) return 'malformed_header';
+    const text = typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('utf8');
+    const doc = parseObjectStrict(text);
+    if (!doc) return 'malformed_header';
+    const type = doc.Type;
+    if (typeof type !== 'string' || !(TYPES as readonly string[]).includes(type)) return 'malformed_header';
+    const fields: Record<string, string> = {};
+    for (const name of FIELDS[type as MessageType]) {
+      const value = doc[name];
+      if (value === undefined && name === 'Subject') continue;
+      if (typeof value !== 'string') return value === undefined ? 'missing_header' : 'malformed_header';
+      fields[name] = value;
+    }
+    const { Signature: signature, SignatureVersion: version, SigningCertURL: certUrl } = doc;
+    if (typeof signature !== 'string' || typeof version !== 'string' || typeof certUrl !== 'string') return 'missing_header';
+    if (version !== '1' && version !== '2') return 'malformed_header';
+    const sigBytes = /^[A-Za-z0-9+/]{1,1400}={0,2}$/.test(signature) ? Buffer.from(signature, 'base64') : undefined;
+    if (!sigBytes || sigBytes.toString('base64') !== signature) return 'malformed_header';
+    if (!pinnedSnsUrl(certUrl, 'certificate')) return 'malformed_header';
+    if (!ISO_TIME.test(fields.Timestamp)) return 'malformed_timestamp';
+    const timestampMs = Date.parse(fields.Timestamp);
+    if (!Number.isFinite(timestampMs)) return 'malformed_timestamp';
+    if (!/^[0-9a-f-]{36}$/.test(fields.MessageId)) return 'malformed_header';
+    const problem = this.headersAgree(request, type, fields);
+    if (problem) return problem;
+    return { type: type as MessageType, fields, signature: sigBytes, algorithm: version === '1' ? 'sha1' : 'sha256', certUrl, timestampSeconds: timestampMs / 1000 };
+  }
+
+  /** The unsigned x-amz-sns-* headers, where sent, must say what the signed body says. */
+  private headersAgree(request: WebhookRequest, type: string, fields: Record<string, string>): RejectionReason | undefined {
+    const names = ['x-amz-sns-message-type', 'x-amz-sns-message-id', 'x-amz-sns-topic-arn'];
+    const problem = readHeaders(request.headers, names, 0, this.headerValues);
+    if (problem) return problem;
+    const expected = [type, fields.MessageId, fields.TopicArn];
+    for (let i = 0; i < names.length; i++) if (this.headerValues[i] !== undefined && this.headerValues[i] !== expected[i]) return 'malformed_header';
+    return undefined;
+  }
+}
+
+/** What SNS signs for a message of `type`: each field's name and value, one per line. */
+export function canonical(type: MessageType, fields: Record<string, string>): string {
+  let out = '';
+  for (const name of FIELDS[type]) if (fields[name] !== undefined) out += `${name}\n${fields[name]}\n`;
+  return out;
+}
+
+async function loadCertificate(url: string, fetch: KeyFetcher, nowMs: number): Promise<ReadonlyMap<string, PublishedKey>> {
+  const pinned = pinnedSnsUrl(url, 'certificate');
+  if (!pinned) throw new Error('the certificate URL is not on SNS\'s host');
+  const response = await fetch({ url });
+  if (response.status !== 200) throw new Error(`the certificate URL answered ${response.status}`);
+  const certificate = new X509Certificate(response.body);
+  const notBefore = Date.parse(certificate.validFrom);
+  const notAfter = Date.parse(certificate.validTo);
+  if (!(notBefore <= nowMs && nowMs < notAfter)) throw new Error('the SNS signing certificate is not valid now');
+  // AWS's certificates are issued to sns.amazonaws.com (or the regional host they are served from).
+  if (!certificate.checkHost('sns.amazonaws.com') && !certificate.checkHost(pinned.hostname)) throw new Error('the certificate is not issued to SNS');
+  if (certificate.publicKey.asymmetricKeyType !== 'rsa') throw new Error('the SNS certificate does not hold an RSA key');
+  return new Map([[url, { key: certificate.publicKey, notAfterMs: notAfter }]]);
+}
+
+function signingSecret(secret: string): { privateKey: KeyObject; certUrl: string } {
+  let parsed: { privateKey?: unknown; certUrl?: unknown };
+  try {
+    parsed = JSON.parse(secret) as typeof parsed;
+  } catch {
+    throw new WebhookConfigurationError('to sign as SNS, give {"privateKey": "<PKCS#8 PEM>", "certUrl": "https://sns.<region>.amazonaws.com/SimpleNotificationService-<hex>.pem"}');
+  }
+  if (typeof parsed.certUrl !== 'string' || !pinnedSnsUrl(parsed.certUrl, 'certificate')) throw new WebhookConfigurationError('certUrl must be https://sns.<region>.amazonaws.com/SimpleNotificationService-<hex>.pem');
+  try {
+    return { privateKey: createPrivateKey(String(parsed.privateKey)), certUrl: parsed.certUrl };
+  } catch {
+    throw new WebhookConfigurationError('privateKey must be an RSA private key in PEM');
+  }
+}
