@@ -1,0 +1,105 @@
+import { createPrivateKey, createPublicKey, KeyObject, sign as signBytes, verify as verifyBytes } from 'node:crypto';
+import { RejectionReason, WebhookConfigurationError } from '../types';
+import { parseObjectStrict } from './strict-json';
+
+/*
+ * Compact JWS (the JWTs Plaid and Google sign webhooks with), read strictly and verified with
+ * node:crypto. Not the `jose` library: its `jwtVerify` alone is about 19 KB minified, and the verifier
+ * bundle that carries these senders must stay within 40 KB; what it would add beyond the primitives
+ * (node:crypto's `verify`, JWK import by `createPublicKey`) is the strict reading below, which the
+ * tests check against jose itself. The algorithm is the sender's, pinned by the scheme and never taken
+ * from the token; header parameters that would fetch or embed keys, or demand extensions, are refused.
+ */
+
+export type JwsAlgorithm = 'ES256' | 'RS256';
+
+export interface CompactJws {
+  readonly header: Record<string, unknown>;
+  readonly payload: Record<string, unknown>;
+  readonly kid: string;
+  readonly signingInput: Buffer;
+  readonly signature: Buffer;
+}
+
+const MAX_TOKEN = 16_384;
+const PART = /^[A-Za-z0-9_-]+$/;
+const KID = /^[\x21-\x7e]{1,256}$/;
+// Header parameters refused: keys named or carried by the token itself, extensions we do not know,
+// an unencoded payload.
+const REFUSED = ['crit', 'jku', 'jwk', 'x5u', 'x5c', 'b64', 'zip', 'enc'];
+
+/** Strict base64url (no padding; canonical: it re-encodes to itself) → bytes; undefined otherwise. */
+function base64url(part: string): Buffer | undefined {
+  if (!PART.test(part)) return undefined;
+  const bytes = Buffer.from(part, 'base64url');
+  return bytes.toString('base64url') === part ? bytes : undefined;
+}
+
+/** A compact JWS signed with `alg` and naming its key by `kid`, read strictly; or why it cannot be used. */
+export function parseCompactJws(token: string, alg: JwsAlgorithm): CompactJws | RejectionReason {
+  if (token.length === 0 || token.length > MAX_TOKEN) return 'malformed_header';
+  const parts = token.split('.');
+  if (parts.length !== 3) return 'malformed_header';
+  const [headerBytes, payloadBytes, signature] = parts.map(base64url);
+  if (!headerBytes || !payloadBytes || !signature) return 'malformed_header';
+  const header = parseObjectStrict(headerBytes.toString('utf8'));
+  const payload = parseObjectStrict(payloadBytes.toString('utf8'));
+  if (!header || !payload) return 'malformed_header';
+  if (header.alg !== alg || (header.typ !== undefined && header.typ !== 'JWT') || REFUSED.some((name) => name in header)) return 'malformed_header';
+  if (typeof header.kid !== 'string' || !KID.test(header.kid)) return 'malformed_header';
+  if (alg === 'ES256' ? signature.length !== 64 : signature.length < 256 || signature.length > 1024) return 'malformed_header';
+  return { header, payload, kid: header.kid, signingInput: Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii'), signature };
+}
+
+/** Whether `key` fits `alg`: an EC P-256 public key for ES256, an RSA one of at least 2048 bits for RS256. */
+export function keyFits(key: KeyObject, alg: JwsAlgorithm): boolean {
+  if (key.type !== 'public') return false;
+  if (alg === 'ES256') return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  return key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048;
+}
+
+/** Verifies the JWS's signature with `key` under the pinned `alg`. */
+export function verifyJws(jws: CompactJws, key: KeyObject, alg: JwsAlgorithm): boolean {
+  if (!keyFits(key, alg)) return false;
+  return alg === 'ES256' ? verifyBytes('sha256', jws.signingInput, { key, dsaEncoding: 'ieee-p1363' }, jws.signature) : verifyBytes('sha256', jws.signingInput, key, jws.signature);
+}
+
+/** A published JWK as a public key for `alg`; throws when it is anything else. */
+export function keyFromJwk(jwk: unknown, alg: JwsAlgorithm): KeyObject {
+  if (jwk === null || typeof jwk !== 'object') throw new Error('the key is not a JWK');
+  const { kty, alg: declared, use } = jwk as { kty?: unknown; alg?: unknown; use?: unknown };
+  if (kty !== (alg === 'ES256' ? 'EC' : 'RSA') || (declared !== undefined && declared !== alg) || (use !== undefined && use !== 'sig')) throw new Error(`the JWK is not an ${alg} signing key`);
+  const { kty: _kty, alg: _alg, use: _use, kid: _kid, ...material } = jwk as Record<string, unknown>;
+  const key = createPublicKey({ key: { kty, ...material } as never, format: 'jwk' });
+  if (!keyFits(key, alg)) throw new Error(`the JWK is not an ${alg} key`);
+  return key;
+}
+
+/** A finite number claim, or undefined. */
+export function numericClaim(payload: Record<string, unknown>, name: string): number | undefined {
+  const value = payload[name];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** Signs a compact JWS (tests and the CLI's `sign`). */
+export function signJws(header: Record<string, unknown>, payload: Record<string, unknown>, privateKey: KeyObject, alg: JwsAlgorithm): string {
+  const input = `${Buffer.from(JSON.stringify({ ...header, alg })).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  const signature = alg === 'ES256' ? signBytes('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }) : signBytes('sha256', Buffer.from(input), privateKey);
+  return `${input}.${signature.toString('base64url')}`;
+}
+
+/** `{"privateKey": "<PKCS#8 PEM>", "kid": "..."}`, the secret a token sender's `sign` takes. */
+export function tokenSigningSecret(secret: string, sender: string): { privateKey: KeyObject; kid: string } {
+  let parsed: { privateKey?: unknown; kid?: unknown };
+  try {
+    parsed = JSON.parse(secret) as typeof parsed;
+  } catch {
+    throw new WebhookConfigurationError(`to sign as ${sender}, give {"privateKey": "<PKCS#8 PEM>", "kid": "<key id>"}`);
+  }
+  if (typeof parsed.kid !== 'string' || !KID.test(parsed.kid)) throw new WebhookConfigurationError('kid must be a key id of printable characters');
+  try {
+    return { privateKey: createPrivateKey(String(parsed.privateKey)), kid: parsed.kid };
+  } catch {
+    throw new WebhookConfigurationError('privateKey must be a private key in PEM');
+  }
+}

@@ -1,0 +1,135 @@
+import { KeyObject } from 'node:crypto';
+import { HeaderValue } from '../../headers';
+import { KeyFetcher, PublishedKey, PublishedKeySource } from '../../published-keys';
+import { ActiveKey, PubSubSchemeConfig, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
+import { accepted, readHeaders, rejected, SignedContent } from '../common';
+import { CompactJws, keyFromJwk, numericClaim, parseCompactJws, signJws, tokenSigningSecret, verifyJws } from '../jws';
+import { Scheme, SchemeDescription, SignInput } from '../scheme';
+import { parseObjectStrict } from '../strict-json';
+
+/*
+ * Google Cloud Pub/Sub push subscriptions with authentication.
+ * https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions
+ *
+ * `Authorization: Bearer <OIDC token>`: an RS256 JWT signed by Google (keys at
+ * https://www.googleapis.com/oauth2/v3/certs, fetched and cached by `kid`), with `iss`
+ * accounts.google.com, `aud` the subscription's audience, `email` the push service account and
+ * `email_verified` true. The token binds no body: it proves Google pushed to this endpoint for this
+ * subscription within the token's life (an hour), not what it pushed, so a captured request can be
+ * resent with another body until the token expires (the same weakness as a shared token; TLS keeps it
+ * from being captured in transit). Duplicates key on the body's hash; the message id travels as
+ * unsigned metadata. The tolerance is the clock skew allowed on `iat` and `exp`.
+ */
+
+const JWKS_URL = 'https://www.googleapis.com/oauth2/v3/certs';
+const ISSUERS = ['accounts.google.com', 'https://accounts.google.com'];
+const EMAIL = /^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$/;
+const METADATA_VALUE = /^[\x21-\x7e]{1,256}$/;
+
+export class PubSubScheme implements Scheme {
+  readonly requiredHeaders = ['authorization'];
+  readonly signatureHeaders = ['authorization'];
+  readonly contentTypes = ['application/json'];
+  readonly defaultToleranceSeconds = 300;
+  readonly signsUrl = false;
+  readonly issuesKey = true;
+  readonly published: PublishedKeySource;
+  private readonly audience: string;
+  private readonly email: string;
+  private readonly values: HeaderValue[] = [];
+  private readonly signed = new SignedContent(0, 0);
+
+  constructor(config: PubSubSchemeConfig) {
+    const { audience, serviceAccountEmail } = config as { audience?: unknown; serviceAccountEmail?: unknown };
+    const problems: string[] = [];
+    if (typeof audience !== 'string' || audience.length === 0 || audience.length > 2048) problems.push(`pubsub audience ${JSON.stringify(audience)} must be the push subscription's audience (by default its push endpoint URL)`);
+    if (typeof serviceAccountEmail !== 'string' || !EMAIL.test(serviceAccountEmail)) problems.push(`pubsub serviceAccountEmail ${JSON.stringify(serviceAccountEmail)} is not an email address (the push subscription's service account)`);
+    if (problems.length > 0) throw new WebhookConfigurationError(problems.join('; '));
+    this.audience = audience as string;
+    this.email = serviceAccountEmail as string;
+    this.published = {
+      needsCredential: false,
+      reference: (request) => {
+        const jws = this.token(request);
+        return typeof jws === 'string' ? jws : jws.kid;
+      },
+      load: (_kid, fetch) => loadGoogleKeys(fetch),
+    };
+  }
+
+  decodeKey(): Buffer {
+    throw new WebhookConfigurationError('pubsub has no key of yours: Google\'s keys are fetched (KeySource.PUBLISHED)');
+  }
+
+  generateKey(): string {
+    throw new WebhookConfigurationError('pubsub has no key of yours: Google\'s keys are fetched (KeySource.PUBLISHED)');
+  }
+
+  verify(request: WebhookRequest, keys: readonly ActiveKey[], nowMs: number, toleranceSeconds: number): VerifyResult {
+    const jws = this.token(request);
+    if (typeof jws === 'string') return rejected(jws);
+    const key = keys.find((k) => k.key instanceof KeyObject && k.notAfterMs > nowMs)?.key as KeyObject | undefined;
+    if (!key) return rejected('no_active_key');
+    if (!verifyJws(jws, key, 'RS256')) return rejected('signature_invalid');
+    const { iss, aud, email, email_verified: verified } = jws.payload;
+    const iat = numericClaim(jws.payload, 'iat');
+    const exp = numericClaim(jws.payload, 'exp');
+    if (iat === undefined || exp === undefined) return rejected('malformed_header');
+    const now = nowMs / 1000;
+    if (!(iat <= now + toleranceSeconds && now < exp + toleranceSeconds)) return rejected('timestamp_out_of_tolerance');
+    if (typeof iss !== 'string' || !ISSUERS.includes(iss) || aud !== this.audience || email !== this.email || verified !== true) return rejected('not_allowed');
+    const signed = this.signed.reset();
+    const { messageId, subscription } = pushIds(request.body);
+    signed.unsignedEventId = messageId;
+    if (subscription) signed.metadata = { 'unsigned.subscription': subscription };
+    return accepted(signed, request.body, nowMs, toleranceSeconds, key);
+  }
+
+  /** The header Google would send. The secret is JSON: `{"privateKey": "<PKCS#8 PEM, RSA>", "kid": "..."}`. */
+  sign(input: SignInput, secret: string): Record<string, string> {
+    const { privateKey, kid } = tokenSigningSecret(secret, 'Google');
+    const iat = Math.floor(input.timestamp ?? Date.now() / 1000);
+    const payload = { iss: 'https://accounts.google.com', aud: this.audience, email: this.email, email_verified: true, sub: '100000000000000000000', iat, exp: iat + 3600 };
+    return { 'content-type': 'application/json', authorization: `Bearer ${signJws({ kid, typ: 'JWT' }, payload, privateKey, 'RS256')}` };
+  }
+
+  describe(): SchemeDescription {
+    return {
+      signature: '`Authorization: Bearer` OIDC token, RS256 by Google (keys fetched by `kid`, cached), with the configured audience and service account; binds no body',
+      replay: 'token life (`iat`/`exp`, 5 min skew); dedupe record',
+      dedupe: 'SHA-256 of the body',
+      metadata: ['unsigned.eventId', 'unsigned.subscription'],
+    };
+  }
+
+  private token(request: WebhookRequest): CompactJws | 'missing_header' | 'duplicate_header' | 'malformed_header' {
+    const problem = readHeaders(request.headers, this.requiredHeaders, 1, this.values);
+    if (problem) return problem as 'missing_header' | 'duplicate_header';
+    const value = this.values[0] as string;
+    if (!value.startsWith('Bearer ')) return 'malformed_header';
+    const jws = parseCompactJws(value.slice(7), 'RS256');
+    return typeof jws === 'string' ? 'malformed_header' : jws;
+  }
+}
+
+/** Google's published OIDC signing keys, every RS256 one by kid. */
+async function loadGoogleKeys(fetch: KeyFetcher): Promise<ReadonlyMap<string, PublishedKey>> {
+  const response = await fetch({ url: JWKS_URL });
+  if (response.status !== 200) throw new Error(`Google's key set answered ${response.status}`);
+  const doc = parseObjectStrict(response.body);
+  if (!doc || !Array.isArray(doc.keys)) throw new Error('Google\'s key set is not a JWKS');
+  const keys = new Map<string, PublishedKey>();
+  for (const jwk of doc.keys as { kid?: unknown; alg?: unknown; kty?: unknown }[]) {
+    if (typeof jwk?.kid !== 'string' || jwk.kty !== 'RSA' || (jwk.alg !== undefined && jwk.alg !== 'RS256')) continue;
+    keys.set(jwk.kid, { key: keyFromJwk(jwk, 'RS256'), notAfterMs: Number.POSITIVE_INFINITY });
+  }
+  return keys;
+}
+
+/** The push's `message.messageId` (or `message_id`) and `subscription`, where the body carries them. */
+function pushIds(body: string | Uint8Array): { messageId?: string; subscription?: string } {
+  const doc = parseObjectStrict(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
+  const message = doc?.message as { messageId?: unknown; message_id?: unknown } | undefined;
+  const ok = (v: unknown) => (typeof v === 'string' && METADATA_VALUE.test(v) ? v : undefined);
+  return { messageId: ok(message?.messageId ?? message?.message_id), subscription: ok(doc?.subscription) };
+}
