@@ -193,6 +193,8 @@ export class SignatureScheme {
     if (!SCHEME_TYPES.includes(typeName) || typeName === 'hmac') {
       throw new Error(`Unknown sender ${JSON.stringify(typeName)}: give one of ${SCHEME_TYPES.filter((t) => t !== 'hmac').join(', ')}, or describe it with SignatureScheme.hmac()`);
     }
+    const configured = CONFIGURED_SENDERS[typeName];
+    if (configured) throw new Error(`${typeName} needs its configuration: use SignatureScheme.${configured}`);
     return new SignatureScheme({ type: typeName } as SchemeConfig);
   }
 
@@ -551,6 +553,14 @@ export class SignatureScheme {
     return JSON.stringify(this._config);
   }
 }
+
+// Senders whose scheme needs configuration beyond the type: their presets take it.
+const CONFIGURED_SENDERS: Record<string, string> = {
+  sns: 'sns({ topicArns })',
+  paypal: 'paypal({ webhookId })',
+  plaid: 'plaid({ clientId })',
+  pubsub: 'pubsub({ audience, serviceAccountEmail })',
+};
 
 // Stands in for a deploy-time value while the runtime checks a configuration at synth.
 const PLACEHOLDERS: Record<string, string> = {

@@ -772,11 +772,21 @@ describe('rotation hand-off, imported keys, revoke', () => {
 
 describe('every sender of the catalogue has a preset', () => {
   const camel = (type: string) => type.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  // Senders whose scheme needs configuration: their presets take it, and sender(type) says so.
+  const CONFIGURED: Record<string, () => SignatureScheme> = {
+    sns: () => SignatureScheme.sns({ topicArns: ['arn:aws:sns:us-east-1:123456789012:orders'] }),
+    paypal: () => SignatureScheme.paypal({ webhookId: '1JE4291016473214C' }),
+    plaid: () => SignatureScheme.plaid({ clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' }),
+    pubsub: () => SignatureScheme.pubsub({ audience: 'https://hooks.example.com/webhooks/pubsub', serviceAccountEmail: 'push@p.iam.gserviceaccount.com' }),
+  };
+  const PUBLISHED = ['sns', 'paypal', 'pubsub'];
+
   test.each(SCHEME_TYPES.filter((t) => t !== 'hmac'))('%s: SignatureScheme.%s() equals SignatureScheme.sender(type), with the catalogue\'s key source', (type) => {
-    const preset = (SignatureScheme as unknown as Record<string, () => SignatureScheme>)[camel(type)]();
+    const preset = CONFIGURED[type]?.() ?? (SignatureScheme as unknown as Record<string, () => SignatureScheme>)[camel(type)]();
     expect(preset.schemeType).toBe(type);
-    expect(preset.defaultKeySource).toBe(keyIssuedBySender(type) ? KeySource.IMPORTED : KeySource.GENERATED);
-    expect(SignatureScheme.sender(type).toJson()).toBe(type === 'standard-webhooks' ? JSON.stringify({ type }) : preset.toJson());
+    expect(preset.defaultKeySource).toBe(PUBLISHED.includes(type) ? KeySource.PUBLISHED : keyIssuedBySender(type) ? KeySource.IMPORTED : KeySource.GENERATED);
+    if (CONFIGURED[type]) expect(() => SignatureScheme.sender(type)).toThrow(new RegExp(`${type} needs its configuration: use SignatureScheme\\.${type}\\(`));
+    else expect(SignatureScheme.sender(type).toJson()).toBe(type === 'standard-webhooks' ? JSON.stringify({ type }) : preset.toJson());
   });
 
   test('an unknown sender is refused, naming the known ones and the generic way', () => {
