@@ -1,6 +1,6 @@
 // npm run test:e2e: the end-to-end suite on moto (test/e2e, jest.e2e.config.js). The suite starts
 // moto_server on a free loopback port itself and stops it at the end, failures included. The bundles
-// it runs (assets/verifier, assets/rotation, dist/cli) are rebuilt first when lib/ or cli/ changed.
+// it runs (assets/verifier-<family>, assets/rotation, dist/cli) are rebuilt first when lib/ or cli/ changed.
 // Extra arguments go to jest (e.g. -t redrive).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

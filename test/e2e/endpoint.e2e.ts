@@ -11,7 +11,7 @@ import { Webhook as SvixWebhook } from 'svix';
 import { AwsGapProxy } from './support/gap-proxy';
 import { CliRun, delivery, runCli } from './support/cli';
 import { Deployment, deployToMoto, REGION, synthesizeExample } from './support/deploy';
-import { loadBundledHandler, StdoutCapture } from './support/handlers';
+import { loadBundledHandler, StdoutCapture, verifierBundle } from './support/handlers';
 import { MotoServer, startMoto } from './support/moto';
 
 /**
@@ -36,7 +36,10 @@ const cli = (...args: string[]) => runCli(args, cliEnv());
 const stack = () => deployment.stackName;
 type Verifier = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 /** A verifier container of `source`, started now: it loads its keys on its first delivery. */
-const verifierOf = (source: string): Verifier => loadBundledHandler('verifier', deployment.sources.get(source)!.verifier.environment);
+const verifierOf = (source: string): Verifier => {
+  const { environment } = deployment.sources.get(source)!.verifier;
+  return loadBundledHandler(verifierBundle(environment), environment);
+};
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const parsed = (run: CliRun) => {
   if (run.code !== 0) throw new Error(`the CLI exited ${run.code}: ${run.stderr}`);

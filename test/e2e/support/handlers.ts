@@ -3,12 +3,13 @@ import { join } from 'node:path';
 const ASSETS = join(__dirname, '..', '..', '..', 'assets');
 
 /**
- * A fresh copy of a bundled handler (assets/<name>/index.js, what the Lambda runs) as a new container
+ * A fresh copy of a bundled handler (assets/<name>/index.js, what the Lambda runs: `rotation`, or
+ * `verifier-<family>`, see verifierBundle) as a new container
  * would load it: with exactly `environment` set while its module initialises (it reads its
  * configuration then) and its own SDK clients. It runs in this test's realm, so jest's fake Date
  * reaches it.
  */
-export function loadBundledHandler<E, R>(name: 'verifier' | 'rotation', environment: Record<string, string>): (event: E) => Promise<R> {
+export function loadBundledHandler<E, R>(name: string, environment: Record<string, string>): (event: E) => Promise<R> {
   const saved = new Map(Object.keys(environment).map((key) => [key, process.env[key]]));
   Object.assign(process.env, environment);
   let handler: ((event: E) => Promise<R>) | undefined;
@@ -71,4 +72,11 @@ export class StdoutCapture {
   stop(): void {
     if (this.original) process.stdout.write = this.original;
   }
+}
+
+/** The verifier bundle a source's function runs: its scheme type's family (as the construct picks it). */
+export function verifierBundle(environment: Record<string, string>): string {
+  const { familyOf } = jest.requireActual('../../../lib/runtime') as typeof import('../../../lib/runtime');
+  const type = (JSON.parse(environment.WEBHOOK_SCHEME) as { type: string }).type;
+  return `verifier-${familyOf(type) ?? 'core'}`;
 }
