@@ -213,39 +213,46 @@ interface BundleLoad {
   readonly sdkMs: number;
 }
 
-/** Each verifier bundle's size, and its whole-process load against its SDK clients alone (median of `runs`, alternated). */
-function loadTimes(runs = 15): BundleLoad[] {
+/**
+ * Each verifier bundle's size, and its whole-process load against its SDK clients alone: the
+ * median of `runs` rounds, each round loading every bundle once beside the SDK clients once
+ * (round-robin, so a drift in machine speed touches every family alike), plus the SDK clients
+ * against themselves (the A/A line, this run's noise).
+ */
+function loadTimes(runs = 21): { loads: BundleLoad[]; control: number } {
   const root = process.cwd(); // npm run bench runs at the package root
   const sdkOnly = "require('@aws-sdk/client-sqs');require('@aws-sdk/client-secrets-manager');require('@aws-sdk/client-dynamodb')";
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  return Object.entries(FAMILY_SCHEMES).map(([family, scheme]) => {
-    const bundle = join(root, 'assets', `verifier-${family}`, 'index.js');
-    const env = {
-      ...process.env,
-      AWS_REGION: 'us-east-1',
-      WEBHOOK_ENDPOINT: 'e',
-      WEBHOOK_SOURCE: 's',
-      WEBHOOK_SCHEME: JSON.stringify(scheme),
-      WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x',
-      WEBHOOK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
-      WEBHOOK_MAX_BODY_BYTES: '262144',
-      WEBHOOK_DEDUPE_TABLE: 't',
-    };
-    const run = (code: string) => {
-      const start = performance.now();
-      execFileSync(process.execPath, ['-e', code], { cwd: root, env, stdio: 'ignore' });
-      return performance.now() - start;
-    };
-    const bundleRuns: number[] = [];
-    const sdkRuns: number[] = [];
-    run(sdkOnly); // warm the file cache
-    for (let i = 0; i < runs; i++) {
-      // Alternate so both see the same machine state.
-      sdkRuns.push(run(sdkOnly));
-      bundleRuns.push(run(`require(${JSON.stringify(bundle)})`));
-    }
-    return { family, bytes: statSync(bundle).size, bundleMs: median(bundleRuns), sdkMs: median(sdkRuns) };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const envOf = (scheme: object) => ({
+    ...process.env,
+    AWS_REGION: 'us-east-1',
+    WEBHOOK_ENDPOINT: 'e',
+    WEBHOOK_SOURCE: 's',
+    WEBHOOK_SCHEME: JSON.stringify(scheme),
+    WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x',
+    WEBHOOK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
+    WEBHOOK_MAX_BODY_BYTES: '262144',
+    WEBHOOK_DEDUPE_TABLE: 't',
   });
+  const run = (code: string, env: NodeJS.ProcessEnv) => {
+    const start = performance.now();
+    execFileSync(process.execPath, ['-e', code], { cwd: root, env, stdio: 'ignore' });
+    return performance.now() - start;
+  };
+  const families = Object.entries(FAMILY_SCHEMES).map(([family, scheme]) => ({ family, bundle: join(root, 'assets', `verifier-${family}`, 'index.js'), env: envOf(scheme), bundleRuns: [] as number[], sdkRuns: [] as number[] }));
+  const controlA: number[] = [];
+  const controlB: number[] = [];
+  run(sdkOnly, families[0].env); // warm the file cache
+  for (let i = 0; i < runs; i++) {
+    for (const f of families) {
+      f.sdkRuns.push(run(sdkOnly, f.env));
+      f.bundleRuns.push(run(`require(${JSON.stringify(f.bundle)})`, f.env));
+    }
+    controlA.push(run(sdkOnly, families[0].env));
+    controlB.push(run(sdkOnly, families[0].env));
+  }
+  const loads = families.map((f) => ({ family: f.family, bytes: statSync(f.bundle).size, bundleMs: median(f.bundleRuns), sdkMs: median(f.sdkRuns) }));
+  return { loads, control: median(controlB) / median(controlA) };
 }
 
 async function main(): Promise<void> {
@@ -271,7 +278,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const loads = loadTimes();
+  const { loads, control: loadControl } = loadTimes();
   const minRatio = Math.min(...worst);
   console.log(`\n${PREPARED} vs raw, lowest ratio over every scheme and size: ${minRatio.toFixed(2)}× (target ≥ ${TARGET.toFixed(2)}×: ${minRatio >= TARGET ? 'met' : 'NOT met'})`);
   const noise = Math.max(...control.map((r) => Math.abs(1 - r)));
@@ -279,13 +286,14 @@ async function main(): Promise<void> {
     `measurement noise in this run: raw against itself (A/A) from ${Math.min(...control).toFixed(2)}× to ${Math.max(...control).toFixed(2)}×` +
       (noise > NOISY ? ` — more than ±${NOISY * 100}%, so ratios within that of a target do not settle it (another process, or collector work one contender left to the next)` : ''),
   );
-  console.log('\nverifier bundles (one per family of senders), minified with @aws-sdk external; process load, median of 15 alternated runs, against its SDK clients alone');
+  console.log('\nverifier bundles (one per family of senders), minified with @aws-sdk external; process load against its SDK clients alone, median of 21 round-robin rounds');
   console.log(`  ${'family'.padEnd(13)} ${'bytes'.padStart(6)}  ${'load ms'.padStart(7)}  ${'SDK ms'.padStart(6)}  ratio`);
   for (const l of loads) {
     console.log(`  ${l.family.padEnd(13)} ${String(l.bytes).padStart(6)}  ${l.bundleMs.toFixed(0).padStart(7)}  ${l.sdkMs.toFixed(0).padStart(6)}  ${(l.bundleMs / l.sdkMs).toFixed(2)}×`);
   }
   const largest = Math.max(...loads.map((l) => l.bytes));
   const slowest = Math.max(...loads.map((l) => l.bundleMs / l.sdkMs));
+  console.log(`  SDK clients against themselves (A/A): ${loadControl.toFixed(2)}×`);
   console.log(`largest bundle ${largest} bytes (target ≤ 40 KB: ${largest <= 40_000 ? 'met' : 'NOT met'}); highest load ratio ${slowest.toFixed(2)}× (target ≤ 1.15×: ${slowest <= 1.15 ? 'met' : 'NOT met'})`);
 }
 

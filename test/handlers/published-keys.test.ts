@@ -1,9 +1,11 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { generateKeyPairSync, KeyObject, sign as signBytes, verify as verifyBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, KeyObject, sign as signBytes, verify as verifyBytes } from 'node:crypto';
 import { createFamilyVerifierHandler, VerifierConfig } from '../../lib/handlers/verifier/verifier';
 import { publishedKeys } from '../../lib/handlers/verifier/published';
-import { FetchRequest, headerValue, KeyFetcher, PublishedKeySource, RejectionReason, Scheme, SchemeConfig, WebhookRequest } from '../../lib/runtime';
+import { FetchRequest, headerValue, KeyFetcher, PublishedKeySource, RejectionReason, Scheme, SchemeConfig, schemeFor, WebhookRequest } from '../../lib/runtime';
+import { canonical } from '../../lib/runtime/schemes/senders/sns';
+import { certificateFor } from '../runtime/senders/support/certificates';
 import { accepted, rejected, SignedContent } from '../../lib/runtime/schemes/common';
 import { apiEvent } from '../support/events';
 import { useFakeAws } from '../support/fake-aws';
@@ -158,4 +160,61 @@ describe('verifier handler, senders that publish their keys', () => {
 test('a bundle without the published-key machinery refuses such a scheme at start-up', () => {
   const config = { endpoint: 'e', source: 's', scheme: { type: 'x' } as unknown as SchemeConfig, queueUrl: 'q', maxBodyBytes: 1, cacheTtlMs: 1, missRefreshIntervalMs: 1, maxStaleMs: 1 };
   expect(() => createFamilyVerifierHandler(() => testScheme(), config, { sqs: new SQSClient({}), secrets: new SecretsManagerClient({}) })).toThrow(/fetches published keys/);
+});
+
+describe('verifier handler with the SNS scheme (certificate from a local authority, served by the test)', () => {
+  const TOPIC = 'arn:aws:sns:us-east-1:123456789012:orders';
+  const CERT_URL = 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem';
+
+  function snsSetup() {
+    aws.reset();
+    const { certificate, privateKey } = certificateFor('sns.amazonaws.com');
+    const fetches: FetchRequest[] = [];
+    const fetch: KeyFetcher = async (request) => {
+      fetches.push(request);
+      if (request.url === CERT_URL) return { status: 200, body: certificate };
+      if (request.url.startsWith('https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription')) return { status: 200, body: '<ConfirmSubscriptionResponse/>' };
+      return { status: 404, body: '' };
+    };
+    const lines: string[] = [];
+    const handler = createFamilyVerifierHandler(
+      (config) => schemeFor(config),
+      { endpoint: 'e', source: 'orders', scheme: { type: 'sns', topicArns: [TOPIC] }, queueUrl: `${aws.url}/123456789012/webhooks`, maxBodyBytes: 65536, cacheTtlMs: 1, missRefreshIntervalMs: 1, maxStaleMs: 1 },
+      { sqs: new SQSClient({}), secrets: new SecretsManagerClient({}), published: publishedKeys(fetch), write: (line) => lines.push(line) },
+    );
+    const scheme = schemeFor({ type: 'sns', topicArns: [TOPIC] });
+    const secret = JSON.stringify({ privateKey, certUrl: CERT_URL });
+    return { handler, fetches, scheme, secret, privateKey };
+  }
+
+  test('a notification is queued with its signed metadata; no secret is read', async () => {
+    const t = snsSetup();
+    const delivery = t.scheme.signDelivery!({ body: '{"order":42}' }, t.secret) as { headers: Record<string, string>; body: string };
+    const response = await t.handler(apiEvent({ body: delivery.body, headers: delivery.headers }));
+    expect(response.statusCode).toBe(200);
+    expect(aws.queue).toHaveLength(1);
+    const message = JSON.parse(delivery.body) as { MessageId: string };
+    const attributes = Object.fromEntries(Object.entries(aws.queue[0].attributes).map(([name, a]) => [name, a.StringValue]));
+    expect(attributes).toMatchObject({ 'signed.eventId': message.MessageId, 'signed.type': 'Notification', 'signed.topicArn': TOPIC, dedupeKey: message.MessageId });
+    expect(aws.callCount('GetSecretValue')).toBe(0);
+  });
+
+  test('a SubscriptionConfirmation is confirmed and never queued', async () => {
+    const t = snsSetup();
+    const fields: Record<string, string> = {
+      Type: 'SubscriptionConfirmation',
+      MessageId: '165545c9-2a5c-472c-8df2-7ff2be2b3b1b',
+      Token: 'token-1',
+      TopicArn: TOPIC,
+      Message: 'You have chosen to subscribe',
+      SubscribeURL: `https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${encodeURIComponent(TOPIC)}&Token=token-1`,
+      Timestamp: new Date().toISOString(),
+    };
+    const signature = signBytes('sha256', Buffer.from(canonical('SubscriptionConfirmation', fields)), createPrivateKey(t.privateKey)).toString('base64');
+    const body = JSON.stringify({ ...fields, SignatureVersion: '2', Signature: signature, SigningCertURL: CERT_URL });
+    const response = await t.handler(apiEvent({ body, headers: { 'Content-Type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'SubscriptionConfirmation' } }));
+    expect(response).toMatchObject({ statusCode: 200, body: '{"confirmed":true}' });
+    expect(t.fetches.map((f) => f.url)).toEqual([CERT_URL, fields.SubscribeURL]);
+    expect(aws.queue).toHaveLength(0);
+  });
 });
