@@ -1,10 +1,11 @@
-import { createPrivateKey, KeyObject, randomUUID, sign as signBytes, verify as verifyBytes, X509Certificate } from 'node:crypto';
+import { KeyObject, randomUUID, sign as signBytes, verify as verifyBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { HeaderValue } from '../../headers';
 import { KeyFetcher, PublishedKey, PublishedKeySource } from '../../published-keys';
 import { ActiveKey, PayPalSchemeConfig, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
 import { accepted, readHeaders, rejected, SignedContent } from '../common';
 import { Scheme, SchemeDescription, SignInput } from '../scheme';
+import { certificateSigningSecret, fetchSigningCertificate } from '../x509';
 import { DEFAULT_TOLERANCE_SECONDS } from '../tolerance';
 
 /*
@@ -109,19 +110,8 @@ export class PayPalScheme implements Scheme {
    * be served at that URL to verify).
    */
   sign(input: SignInput, secret: string): Record<string, string> {
-    let parsed: { privateKey?: unknown; certUrl?: unknown };
-    try {
-      parsed = JSON.parse(secret) as typeof parsed;
-    } catch {
-      throw new WebhookConfigurationError('to sign as PayPal, give {"privateKey": "<PKCS#8 PEM>", "certUrl": "https://api.paypal.com/v1/notifications/certs/CERT-..."}');
-    }
-    if (typeof parsed.certUrl !== 'string' || !this.pinned(parsed.certUrl)) throw new WebhookConfigurationError(`certUrl must be on ${HOSTS[this.environment].join(' or ')} under /v1/notifications/certs/`);
-    let privateKey: KeyObject;
-    try {
-      privateKey = createPrivateKey(String(parsed.privateKey));
-    } catch {
-      throw new WebhookConfigurationError('privateKey must be an RSA private key in PEM');
-    }
+    const hosts = HOSTS[this.environment].join(' or ');
+    const { privateKey, certUrl } = certificateSigningSecret(secret, 'PayPal', (url) => this.pinned(url) !== undefined, `https://${hosts}/v1/notifications/certs/CERT-...`);
     const id = input.id ?? randomUUID();
     const time = new Date((input.timestamp ?? Date.now() / 1000) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
     const sig = signBytes('sha256', Buffer.from(`${id}|${time}|${this.webhookId}|${crc32Decimal(input.body)}`, 'utf8'), privateKey).toString('base64');
@@ -130,7 +120,7 @@ export class PayPalScheme implements Scheme {
       'paypal-transmission-id': id,
       'paypal-transmission-time': time,
       'paypal-transmission-sig': sig,
-      'paypal-cert-url': parsed.certUrl,
+      'paypal-cert-url': certUrl,
       'paypal-auth-algo': 'SHA256withRSA',
     };
   }
@@ -157,18 +147,9 @@ export class PayPalScheme implements Scheme {
     return CERT_PATH.test(url.pathname) && text === `https://${url.hostname}${url.pathname}` ? url : undefined;
   }
 
-  private async loadCertificate(url: string, fetch: KeyFetcher, nowMs: number): Promise<ReadonlyMap<string, PublishedKey>> {
-    if (!this.pinned(url)) throw new Error('the certificate URL is not on PayPal\'s API host');
-    const response = await fetch({ url });
-    if (response.status !== 200) throw new Error(`the certificate URL answered ${response.status}`);
-    // PayPal serves the signing certificate first, then its chain: the first is the signer.
-    const certificate = new X509Certificate(response.body);
-    const notBefore = Date.parse(certificate.validFrom);
-    const notAfter = Date.parse(certificate.validTo);
-    if (!(notBefore <= nowMs && nowMs < notAfter)) throw new Error('the PayPal signing certificate is not valid now');
-    if (!certificate.checkHost(CERT_SUBJECT[this.environment])) throw new Error('the certificate is not PayPal\'s message-verification certificate');
-    if (certificate.publicKey.asymmetricKeyType !== 'rsa') throw new Error('the PayPal certificate does not hold an RSA key');
-    return new Map([[url, { key: certificate.publicKey, notAfterMs: notAfter }]]);
+  private loadCertificate(url: string, fetch: KeyFetcher, nowMs: number): Promise<ReadonlyMap<string, PublishedKey>> {
+    if (!this.pinned(url)) return Promise.reject(new Error('the certificate URL is not on PayPal\'s API host'));
+    return fetchSigningCertificate(url, fetch, nowMs, [CERT_SUBJECT[this.environment]], 'PayPal\'s message-verification');
   }
 }
 

@@ -1,10 +1,11 @@
-import { createPrivateKey, KeyObject, randomUUID, sign as signBytes, verify as verifyBytes, X509Certificate } from 'node:crypto';
+import { KeyObject, randomUUID, sign as signBytes, verify as verifyBytes } from 'node:crypto';
 import { HeaderValue } from '../../headers';
-import { KeyFetcher, PublishedKey, PublishedKeySource } from '../../published-keys';
+import { KeyFetcher, PublishedKeySource } from '../../published-keys';
 import { ActiveKey, RejectionReason, SnsSchemeConfig, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
 import { accepted, readHeaders, rejected, SignedContent } from '../common';
 import { ImmediateAnswer, Scheme, SchemeDescription, SignInput } from '../scheme';
 import { parseObjectStrict } from '../strict-json';
+import { certificateSigningSecret, fetchSigningCertificate } from '../x509';
 
 /*
  * AWS SNS HTTPS subscriptions.
@@ -100,7 +101,12 @@ export class SnsScheme implements Scheme {
         const message = this.parse(request);
         return typeof message === 'string' ? message : message.certUrl;
       },
-      load: (reference, fetch, nowMs) => loadCertificate(reference, fetch, nowMs),
+      load: (reference, fetch, nowMs) => {
+        const pinned = pinnedSnsUrl(reference, 'certificate');
+        if (!pinned) return Promise.reject(new Error('the certificate URL is not on SNS\'s host'));
+        // AWS's certificates are issued to sns.amazonaws.com (or the regional host that serves them).
+        return fetchSigningCertificate(reference, fetch, nowMs, ['sns.amazonaws.com', pinned.hostname], 'SNS');
+      },
     };
   }
 
@@ -158,7 +164,7 @@ export class SnsScheme implements Scheme {
    * (tests and the CLI: the certificate must be served at that URL to verify).
    */
   signDelivery(input: SignInput, secret: string): { headers: Record<string, string>; body: string } {
-    const { privateKey, certUrl } = signingSecret(secret);
+    const { privateKey, certUrl } = certificateSigningSecret(secret, 'SNS', (url) => pinnedSnsUrl(url, 'certificate') !== undefined, 'https://sns.<region>.amazonaws.com/SimpleNotificationService-<hex>.pem');
     const text = typeof input.body === 'string' ? input.body : Buffer.from(input.body).toString('utf8');
     const fields: Record<string, string> = {
       Type: 'Notification',
@@ -243,34 +249,4 @@ export function canonical(type: MessageType, fields: Record<string, string>): st
   let out = '';
   for (const name of FIELDS[type]) if (fields[name] !== undefined) out += `${name}\n${fields[name]}\n`;
   return out;
-}
-
-async function loadCertificate(url: string, fetch: KeyFetcher, nowMs: number): Promise<ReadonlyMap<string, PublishedKey>> {
-  const pinned = pinnedSnsUrl(url, 'certificate');
-  if (!pinned) throw new Error('the certificate URL is not on SNS\'s host');
-  const response = await fetch({ url });
-  if (response.status !== 200) throw new Error(`the certificate URL answered ${response.status}`);
-  const certificate = new X509Certificate(response.body);
-  const notBefore = Date.parse(certificate.validFrom);
-  const notAfter = Date.parse(certificate.validTo);
-  if (!(notBefore <= nowMs && nowMs < notAfter)) throw new Error('the SNS signing certificate is not valid now');
-  // AWS's certificates are issued to sns.amazonaws.com (or the regional host they are served from).
-  if (!certificate.checkHost('sns.amazonaws.com') && !certificate.checkHost(pinned.hostname)) throw new Error('the certificate is not issued to SNS');
-  if (certificate.publicKey.asymmetricKeyType !== 'rsa') throw new Error('the SNS certificate does not hold an RSA key');
-  return new Map([[url, { key: certificate.publicKey, notAfterMs: notAfter }]]);
-}
-
-function signingSecret(secret: string): { privateKey: KeyObject; certUrl: string } {
-  let parsed: { privateKey?: unknown; certUrl?: unknown };
-  try {
-    parsed = JSON.parse(secret) as typeof parsed;
-  } catch {
-    throw new WebhookConfigurationError('to sign as SNS, give {"privateKey": "<PKCS#8 PEM>", "certUrl": "https://sns.<region>.amazonaws.com/SimpleNotificationService-<hex>.pem"}');
-  }
-  if (typeof parsed.certUrl !== 'string' || !pinnedSnsUrl(parsed.certUrl, 'certificate')) throw new WebhookConfigurationError('certUrl must be https://sns.<region>.amazonaws.com/SimpleNotificationService-<hex>.pem');
-  try {
-    return { privateKey: createPrivateKey(String(parsed.privateKey)), certUrl: parsed.certUrl };
-  } catch {
-    throw new WebhookConfigurationError('privateKey must be an RSA private key in PEM');
-  }
 }
