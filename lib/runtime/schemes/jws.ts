@@ -7,8 +7,19 @@ import { parseObjectStrict } from './strict-json';
  * node:crypto. Not the `jose` library: its `jwtVerify` alone is about 19 KB minified, and the verifier
  * bundle that carries these senders must stay within 40 KB; what it would add beyond the primitives
  * (node:crypto's `verify`, JWK import by `createPublicKey`) is the strict reading below, which the
- * tests check against jose itself. The algorithm is the sender's, pinned by the scheme and never taken
- * from the token; header parameters that would fetch or embed keys, or demand extensions, are refused.
+ * tests check against jose itself (whatever we accept, jose accepts).
+ *
+ * Read strictly, because every leniency is a second way to read one token:
+ * - exactly three non-empty parts of canonical base64url (no padding, nothing outside the alphabet,
+ *   no unused bits set), at most 16 KiB in all;
+ * - header and claim set are UTF-8 JSON objects with each top-level key once (`JSON.parse` keeps the
+ *   last of two, other readers the first);
+ * - `alg` is the sender's, pinned by the scheme and never taken from the token (so never `none`, never
+ *   an HMAC keyed with the public key); `typ`, when present, is `JWT`; `kid` names the key (1 to 256
+ *   printable characters), and the key must fit the algorithm (an EC P-256 key for ES256, RSA of
+ *   2048 bits or more for RS256);
+ * - header parameters that carry or point at keys (`jwk`, `jku`, `x5u`, `x5c`), demand extensions
+ *   (`crit`, `b64`) or belong to JWE (`enc`, `zip`) are refused: nothing in a token chooses its key.
  */
 
 export type JwsAlgorithm = 'ES256' | 'RS256';
@@ -22,10 +33,11 @@ export interface CompactJws {
 }
 
 const MAX_TOKEN = 16_384;
+// Fatal: a header or claim set that is not valid UTF-8 is refused rather than read with U+FFFD in it.
+// The BOM is kept, so that JSON.parse refuses it.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const PART = /^[A-Za-z0-9_-]+$/;
 const KID = /^[\x21-\x7e]{1,256}$/;
-// Header parameters refused: keys named or carried by the token itself, extensions we do not know,
-// an unencoded payload.
 const REFUSED = ['crit', 'jku', 'jwk', 'x5u', 'x5c', 'b64', 'zip', 'enc'];
 
 /** Strict base64url (no padding; canonical: it re-encodes to itself) → bytes; undefined otherwise. */
@@ -35,6 +47,17 @@ function base64url(part: string): Buffer | undefined {
   return bytes.toString('base64url') === part ? bytes : undefined;
 }
 
+/** A JSON object (each top-level key once) in UTF-8; undefined otherwise. */
+function jsonObject(bytes: Buffer): Record<string, unknown> | undefined {
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+  return parseObjectStrict(text);
+}
+
 /** A compact JWS signed with `alg` and naming its key by `kid`, read strictly; or why it cannot be used. */
 export function parseCompactJws(token: string, alg: JwsAlgorithm): CompactJws | RejectionReason {
   if (token.length === 0 || token.length > MAX_TOKEN) return 'malformed_header';
@@ -42,8 +65,8 @@ export function parseCompactJws(token: string, alg: JwsAlgorithm): CompactJws | 
   if (parts.length !== 3) return 'malformed_header';
   const [headerBytes, payloadBytes, signature] = parts.map(base64url);
   if (!headerBytes || !payloadBytes || !signature) return 'malformed_header';
-  const header = parseObjectStrict(headerBytes.toString('utf8'));
-  const payload = parseObjectStrict(payloadBytes.toString('utf8'));
+  const header = jsonObject(headerBytes);
+  const payload = jsonObject(payloadBytes);
   if (!header || !payload) return 'malformed_header';
   if (header.alg !== alg || (header.typ !== undefined && header.typ !== 'JWT') || REFUSED.some((name) => name in header)) return 'malformed_header';
   if (typeof header.kid !== 'string' || !KID.test(header.kid)) return 'malformed_header';
@@ -81,6 +104,31 @@ export function numericClaim(payload: Record<string, unknown>, name: string): nu
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
+export type TimeClaim = 'iat' | 'nbf' | 'exp';
+const TIME_CLAIMS: readonly TimeClaim[] = ['iat', 'nbf', 'exp'];
+
+/**
+ * The token's time claims at `nowSeconds`, with `skewSeconds` of clock difference either way, read
+ * as RFC 7519 (4.1.4 to 4.1.6) and jose read them: `exp` must be after now, `nbf` and `iat` not after
+ * now. Every one present is checked, whether the sender sends it or not. One present but not a
+ * finite number, or a `required` one missing, is malformed: NaN or a missing value never passes.
+ */
+export function checkTimeClaims(
+  payload: Record<string, unknown>,
+  nowSeconds: number,
+  skewSeconds: number,
+  required: readonly TimeClaim[],
+): 'malformed_header' | 'timestamp_out_of_tolerance' | undefined {
+  for (const name of TIME_CLAIMS) {
+    if (payload[name] === undefined ? required.includes(name) : numericClaim(payload, name) === undefined) return 'malformed_header';
+  }
+  const { iat, nbf, exp } = payload as Partial<Record<TimeClaim, number>>;
+  if (iat !== undefined && !(iat <= nowSeconds + skewSeconds)) return 'timestamp_out_of_tolerance';
+  if (nbf !== undefined && !(nbf <= nowSeconds + skewSeconds)) return 'timestamp_out_of_tolerance';
+  if (exp !== undefined && !(exp > nowSeconds - skewSeconds)) return 'timestamp_out_of_tolerance';
+  return undefined;
+}
+
 /** Signs a compact JWS (tests and the CLI's `sign`). */
 export function signJws(header: Record<string, unknown>, payload: Record<string, unknown>, privateKey: KeyObject, alg: JwsAlgorithm): string {
   const input = `${Buffer.from(JSON.stringify({ ...header, alg })).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
@@ -88,18 +136,27 @@ export function signJws(header: Record<string, unknown>, payload: Record<string,
   return `${input}.${signature.toString('base64url')}`;
 }
 
-/** `{"privateKey": "<PKCS#8 PEM>", "kid": "..."}`, the secret a token sender's `sign` takes. */
-export function tokenSigningSecret(secret: string, sender: string): { privateKey: KeyObject; kid: string } {
-  let parsed: { privateKey?: unknown; kid?: unknown };
+/**
+ * `{"privateKey": "<PKCS#8 PEM>", "kid": "..."}`, the secret a token sender's `sign` takes (tests and
+ * the CLI): the private key must fit `alg`. Errors never repeat the secret.
+ */
+export function tokenSigningSecret(secret: string, sender: string, alg: JwsAlgorithm): { privateKey: KeyObject; kid: string } {
+  const usage = `to sign as ${sender}, give {"privateKey": "<PKCS#8 PEM>", "kid": "<key id>"}`;
+  let parsed: unknown;
   try {
-    parsed = JSON.parse(secret) as typeof parsed;
+    parsed = JSON.parse(secret);
   } catch {
-    throw new WebhookConfigurationError(`to sign as ${sender}, give {"privateKey": "<PKCS#8 PEM>", "kid": "<key id>"}`);
+    throw new WebhookConfigurationError(usage);
   }
-  if (typeof parsed.kid !== 'string' || !KID.test(parsed.kid)) throw new WebhookConfigurationError('kid must be a key id of printable characters');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new WebhookConfigurationError(usage);
+  const { privateKey, kid } = parsed as { privateKey?: unknown; kid?: unknown };
+  if (typeof kid !== 'string' || !KID.test(kid)) throw new WebhookConfigurationError('kid must be a key id of 1 to 256 printable characters');
+  let key: KeyObject;
   try {
-    return { privateKey: createPrivateKey(String(parsed.privateKey)), kid: parsed.kid };
+    key = createPrivateKey(String(privateKey));
   } catch {
     throw new WebhookConfigurationError('privateKey must be a private key in PEM');
   }
+  if (!keyFits(createPublicKey(key), alg)) throw new WebhookConfigurationError(`privateKey must be ${alg === 'ES256' ? 'an EC P-256' : 'an RSA (2048 bits or more)'} private key: ${sender} signs with ${alg}`);
+  return { privateKey: key, kid };
 }

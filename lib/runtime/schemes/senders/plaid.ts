@@ -3,7 +3,7 @@ import { HeaderValue } from '../../headers';
 import { KeyFetcher, PublishedKey, PublishedKeySource } from '../../published-keys';
 import { ActiveKey, PlaidSchemeConfig, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
 import { accepted, readHeaders, rejected, SignedContent } from '../common';
-import { keyFromJwk, numericClaim, parseCompactJws, signJws, tokenSigningSecret, verifyJws } from '../jws';
+import { checkTimeClaims, keyFromJwk, numericClaim, parseCompactJws, signJws, tokenSigningSecret, verifyJws } from '../jws';
 import { Scheme, SchemeDescription, SignInput } from '../scheme';
 import { parseObjectStrict } from '../strict-json';
 
@@ -15,14 +15,23 @@ import { parseObjectStrict } from '../strict-json';
  * SHA-256 of the raw body); its `kid` names a key fetched from Plaid's
  * `/webhook_verification_key/get` (production.plaid.com or sandbox.plaid.com), which takes the Plaid
  * API client id and secret: the client id is configuration, the secret is the source's secret (a
- * credential for the key endpoint, never a verification key). A key Plaid reports expired
- * (`expired_at` set) is not used. Plaid's window for `iat` is 5 minutes. The body is bound by its
- * hash, so what it says (`webhook_type`, `webhook_code`, `item_id`) is signed metadata.
+ * credential for the key endpoint, never a verification key, never in an error or a log). What is
+ * decided here beyond Plaid's words:
+ * - A key Plaid reports expired (`expired_at` set) is not used, as Plaid's own example does: the
+ *   request it signed is refused. A `kid` Plaid does not know (400 `INVALID_WEBHOOK_VERIFICATION_KEY_ID`)
+ *   is a forged or junk request, refused `signature_invalid` (4xx); any other failure of the endpoint
+ *   (bad API keys, an outage, an unexpected key) is a fetch error (5xx: Plaid retries).
+ * - `iat` must be within the tolerance either way (Plaid says 5 minutes old at most; a token from the
+ *   future is refused too); `exp` and `nbf`, which Plaid does not send, are honoured when present.
+ * - The body is bound by its hash, compared in constant time after the signature verified. What the
+ *   body says (`webhook_type`.`webhook_code`, `item_id`) is therefore signed metadata, read from the
+ *   verified bytes themselves; duplicates key on the body's hash.
  */
 
 export const PLAID_TOLERANCE_SECONDS = 300;
 const HOSTS = { production: 'https://production.plaid.com', sandbox: 'https://sandbox.plaid.com' } as const;
-const SHA256_HEX = /^[0-9a-f]{64}$/;
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+const PLAID_ERROR_CODE = /^[A-Z0-9_]{1,64}$/;
 const METADATA_VALUE = /^[\x21-\x7e]{1,128}$/;
 
 export class PlaidScheme implements Scheme {
@@ -76,20 +85,22 @@ export class PlaidScheme implements Scheme {
     const key = keys.find((k) => k.key instanceof KeyObject && k.notAfterMs > nowMs)?.key as KeyObject | undefined;
     if (!key) return rejected('no_active_key');
     if (!verifyJws(jws, key, 'ES256')) return rejected('signature_invalid');
-    const iat = numericClaim(jws.payload, 'iat');
     const claimed = jws.payload.request_body_sha256;
-    if (iat === undefined || typeof claimed !== 'string' || !SHA256_HEX.test(claimed)) return rejected('malformed_header');
+    const time = checkTimeClaims(jws.payload, nowMs / 1000, toleranceSeconds, ['iat']);
+    if (time === 'malformed_header' || typeof claimed !== 'string' || !SHA256_HEX.test(claimed)) return rejected('malformed_header');
     const actual = createHash('sha256').update(request.body).digest();
     if (!timingSafeEqual(actual, Buffer.from(claimed, 'hex'))) return rejected('signature_invalid');
+    if (time) return rejected(time);
     const signed = this.signed.reset();
-    signed.timestamp = iat;
+    // accepted() refuses an iat older than the tolerance (checkTimeClaims only one from the future).
+    signed.timestamp = numericClaim(jws.payload, 'iat');
     signed.metadata = bodyMetadata(request.body);
     return accepted(signed, request.body, nowMs, toleranceSeconds, key);
   }
 
   /** The header Plaid would send. The secret is JSON: `{"privateKey": "<PKCS#8 PEM, EC P-256>", "kid": "..."}`. */
   sign(input: SignInput, secret: string): Record<string, string> {
-    const { privateKey, kid } = tokenSigningSecret(secret, 'Plaid');
+    const { privateKey, kid } = tokenSigningSecret(secret, 'Plaid', 'ES256');
     const iat = Math.floor(input.timestamp ?? Date.now() / 1000);
     const token = signJws({ kid, typ: 'JWT' }, { iat, request_body_sha256: createHash('sha256').update(input.body).digest('hex') }, privateKey, 'ES256');
     return { 'content-type': 'application/json', 'plaid-verification': token };
@@ -112,13 +123,20 @@ export class PlaidScheme implements Scheme {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ client_id: this.clientId, secret: credential, key_id: kid }),
     });
-    if (response.status !== 200) throw new Error(`Plaid's key endpoint answered ${response.status}`);
     const doc = parseObjectStrict(response.body);
+    // Plaid knows no such key: the request names a key Plaid never issued, refused like a bad signature.
+    if (response.status === 400 && doc?.error_code === 'INVALID_WEBHOOK_VERIFICATION_KEY_ID') return new Map();
+    if (response.status !== 200) {
+      const code = typeof doc?.error_code === 'string' && PLAID_ERROR_CODE.test(doc.error_code) ? ` (${doc.error_code})` : '';
+      throw new Error(`Plaid's key endpoint answered ${response.status}${code}`);
+    }
     const jwk = doc?.key as { kid?: unknown; expired_at?: unknown } | undefined;
     if (!jwk || typeof jwk !== 'object') throw new Error('Plaid\'s key endpoint returned no key');
+    if (jwk.kid !== kid) throw new Error('Plaid\'s key endpoint returned a key for another kid');
+    const key = keyFromJwk(jwk, 'ES256');
     // A key Plaid has expired is not used: the request it signed is then refused.
-    if (jwk.kid !== kid || (jwk.expired_at !== null && jwk.expired_at !== undefined)) return new Map();
-    return new Map([[kid, { key: keyFromJwk(jwk, 'ES256'), notAfterMs: Number.POSITIVE_INFINITY }]]);
+    if (jwk.expired_at !== null && jwk.expired_at !== undefined) return new Map();
+    return new Map([[kid, { key, notAfterMs: Number.POSITIVE_INFINITY }]]);
   }
 }
 

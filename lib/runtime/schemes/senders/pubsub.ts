@@ -3,7 +3,7 @@ import { HeaderValue } from '../../headers';
 import { KeyFetcher, PublishedKey, PublishedKeySource } from '../../published-keys';
 import { ActiveKey, PubSubSchemeConfig, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
 import { accepted, readHeaders, rejected, SignedContent } from '../common';
-import { CompactJws, keyFromJwk, numericClaim, parseCompactJws, signJws, tokenSigningSecret, verifyJws } from '../jws';
+import { checkTimeClaims, CompactJws, keyFromJwk, parseCompactJws, signJws, tokenSigningSecret, verifyJws } from '../jws';
 import { Scheme, SchemeDescription, SignInput } from '../scheme';
 import { parseObjectStrict } from '../strict-json';
 
@@ -12,18 +12,23 @@ import { parseObjectStrict } from '../strict-json';
  * https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions
  *
  * `Authorization: Bearer <OIDC token>`: an RS256 JWT signed by Google (keys at
- * https://www.googleapis.com/oauth2/v3/certs, fetched and cached by `kid`), with `iss`
- * accounts.google.com, `aud` the subscription's audience, `email` the push service account and
- * `email_verified` true. The token binds no body: it proves Google pushed to this endpoint for this
- * subscription within the token's life (an hour), not what it pushed, so a captured request can be
- * resent with another body until the token expires (the same weakness as a shared token; TLS keeps it
- * from being captured in transit). Duplicates key on the body's hash; the message id travels as
- * unsigned metadata. The tolerance is the clock skew allowed on `iat` and `exp`.
+ * https://www.googleapis.com/oauth2/v3/certs, fetched as a whole and cached by `kid`), with `iss`
+ * accounts.google.com (with or without https://), `aud` the subscription's audience, `email` the push
+ * service account and `email_verified` true. A genuine Google token for another audience or account
+ * is `not_allowed`.
+ *
+ * The token binds no body: it proves Google pushed to this endpoint for this subscription within the
+ * token's life (an hour), not what it pushed, so a captured request can be resent with another body
+ * until the token expires (the same weakness as a shared token, like GitLab's or Okta's; TLS keeps it
+ * from being captured in transit). Duplicates key on the body's hash, so the dedupe window must
+ * outlive the token for a resent identical body to be caught; the message id travels as unsigned
+ * metadata. The tolerance is the clock skew allowed on `iat`, `nbf` and `exp`, not the token's life.
  */
 
 const JWKS_URL = 'https://www.googleapis.com/oauth2/v3/certs';
 const ISSUERS = ['accounts.google.com', 'https://accounts.google.com'];
-const EMAIL = /^[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,}$/;
+// A service account's address: <name>@<project>.iam.gserviceaccount.com, <project>@appspot.gserviceaccount.com, ...
+const EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,63}$/;
 const METADATA_VALUE = /^[\x21-\x7e]{1,256}$/;
 
 export class PubSubScheme implements Scheme {
@@ -71,12 +76,9 @@ export class PubSubScheme implements Scheme {
     const key = keys.find((k) => k.key instanceof KeyObject && k.notAfterMs > nowMs)?.key as KeyObject | undefined;
     if (!key) return rejected('no_active_key');
     if (!verifyJws(jws, key, 'RS256')) return rejected('signature_invalid');
+    const time = checkTimeClaims(jws.payload, nowMs / 1000, toleranceSeconds, ['iat', 'exp']);
+    if (time) return rejected(time);
     const { iss, aud, email, email_verified: verified } = jws.payload;
-    const iat = numericClaim(jws.payload, 'iat');
-    const exp = numericClaim(jws.payload, 'exp');
-    if (iat === undefined || exp === undefined) return rejected('malformed_header');
-    const now = nowMs / 1000;
-    if (!(iat <= now + toleranceSeconds && now < exp + toleranceSeconds)) return rejected('timestamp_out_of_tolerance');
     if (typeof iss !== 'string' || !ISSUERS.includes(iss) || aud !== this.audience || email !== this.email || verified !== true) return rejected('not_allowed');
     const signed = this.signed.reset();
     const { messageId, subscription } = pushIds(request.body);
@@ -87,7 +89,7 @@ export class PubSubScheme implements Scheme {
 
   /** The header Google would send. The secret is JSON: `{"privateKey": "<PKCS#8 PEM, RSA>", "kid": "..."}`. */
   sign(input: SignInput, secret: string): Record<string, string> {
-    const { privateKey, kid } = tokenSigningSecret(secret, 'Google');
+    const { privateKey, kid } = tokenSigningSecret(secret, 'Google', 'RS256');
     const iat = Math.floor(input.timestamp ?? Date.now() / 1000);
     const payload = { iss: 'https://accounts.google.com', aud: this.audience, email: this.email, email_verified: true, sub: '100000000000000000000', iat, exp: iat + 3600 };
     return { 'content-type': 'application/json', authorization: `Bearer ${signJws({ kid, typ: 'JWT' }, payload, privateKey, 'RS256')}` };
@@ -106,23 +108,38 @@ export class PubSubScheme implements Scheme {
     const problem = readHeaders(request.headers, this.requiredHeaders, 1, this.values);
     if (problem) return problem as 'missing_header' | 'duplicate_header';
     const value = this.values[0] as string;
-    if (!value.startsWith('Bearer ')) return 'malformed_header';
+    // The auth scheme's name is case-insensitive (RFC 9110 11.1); Google sends `Bearer`.
+    if (value.slice(0, 7).toLowerCase() !== 'bearer ') return 'malformed_header';
     const jws = parseCompactJws(value.slice(7), 'RS256');
     return typeof jws === 'string' ? 'malformed_header' : jws;
   }
 }
 
-/** Google's published OIDC signing keys, every RS256 one by kid. */
+/**
+ * Google's published OIDC signing keys, every RS256 one by kid. A key of another kind or use is
+ * skipped (it verifies nothing here); a set with no usable key, or one kid twice, is an error.
+ */
 async function loadGoogleKeys(fetch: KeyFetcher): Promise<ReadonlyMap<string, PublishedKey>> {
   const response = await fetch({ url: JWKS_URL });
   if (response.status !== 200) throw new Error(`Google's key set answered ${response.status}`);
   const doc = parseObjectStrict(response.body);
   if (!doc || !Array.isArray(doc.keys)) throw new Error('Google\'s key set is not a JWKS');
   const keys = new Map<string, PublishedKey>();
-  for (const jwk of doc.keys as { kid?: unknown; alg?: unknown; kty?: unknown }[]) {
-    if (typeof jwk?.kid !== 'string' || jwk.kty !== 'RSA' || (jwk.alg !== undefined && jwk.alg !== 'RS256')) continue;
-    keys.set(jwk.kid, { key: keyFromJwk(jwk, 'RS256'), notAfterMs: Number.POSITIVE_INFINITY });
+  const seen = new Set<string>();
+  for (const jwk of doc.keys as unknown[]) {
+    const kid = (jwk as { kid?: unknown } | null)?.kid;
+    if (typeof kid !== 'string' || kid.length === 0) continue;
+    if (seen.has(kid)) throw new Error('Google\'s key set names one kid twice');
+    seen.add(kid);
+    let key: KeyObject;
+    try {
+      key = keyFromJwk(jwk, 'RS256');
+    } catch {
+      continue;
+    }
+    keys.set(kid, { key, notAfterMs: Number.POSITIVE_INFINITY });
   }
+  if (keys.size === 0) throw new Error('Google\'s key set holds no RS256 signing key');
   return keys;
 }
 
