@@ -96,7 +96,7 @@ export interface WebhookSourceOptions {
   /**
    * How long a queued event's id is remembered, refusing redeliveries as duplicates. For senders
    * that sign no timestamp (GitHub, Shopify, Twilio) this is the replay window; it must be at least
-   * twice the timestamp tolerance.
+   * twice the timestamp tolerance (for Google Pub/Sub, whose token lives an hour, an hour more).
    * @default Duration.days(7)
    */
   readonly dedupeWindow?: Duration;
@@ -224,8 +224,11 @@ export function checkSourceOptions(problems: Problems, name: string, options: We
   }
   const dedupeSeconds = options.dedupeWindow?.toSeconds();
   const toleranceSeconds = (options.timestampTolerance ?? options.scheme?.defaultTolerance)?.toSeconds() ?? 0;
-  if (isConcrete(dedupeSeconds) && isConcrete(toleranceSeconds) && (dedupeSeconds < Math.max(2 * toleranceSeconds, 60) || dedupeSeconds > 365 * 86400)) {
-    problems.add(`${label}: dedupeWindow ${dedupeSeconds}s must be from twice the timestamp tolerance (${2 * toleranceSeconds}s, at least 60s) to 365 days, or a replay could outlive its record`);
+  // How long one signed request can be replayed: twice the tolerance, plus, for a sender whose
+  // credential outlives the request (a Pub/Sub token is good for an hour), that credential's life.
+  const replaySeconds = 2 * toleranceSeconds + (options.scheme?.schemeType === 'pubsub' ? 3600 : 0);
+  if (isConcrete(dedupeSeconds) && isConcrete(toleranceSeconds) && (dedupeSeconds < Math.max(replaySeconds, 60) || dedupeSeconds > 365 * 86400)) {
+    problems.add(`${label}: dedupeWindow ${dedupeSeconds}s must be from ${Math.max(replaySeconds, 60)}s (the longest a signed request can be replayed) to 365 days, or a replay could outlive its record`);
   }
   if (isConcrete(options.signatureFailureThreshold) && options.signatureFailureThreshold < 1) {
     problems.add(`${label}: signatureFailureThreshold ${options.signatureFailureThreshold} must be at least 1`);

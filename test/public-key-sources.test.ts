@@ -114,6 +114,12 @@ describe('synth refuses what does not apply to a published-key source, all at on
     );
   });
 
+  test('a Pub/Sub dedupe window shorter than its token\'s life is refused (a replay would outlive its record)', () => {
+    const scheme = SignatureScheme.pubsub({ audience: 'https://hooks.example.com/webhooks/pubsub', serviceAccountEmail: 'push@p.iam.gserviceaccount.com' });
+    expect(() => endpointWith((endpoint) => endpoint.addSource('pubsub', { scheme, dedupeWindow: Duration.minutes(30) }))).toThrow(/dedupeWindow 1800s must be from 4200s/);
+    expect(() => endpointWith((endpoint) => endpoint.addSource('pubsub', { scheme, dedupeWindow: Duration.hours(2) }))).not.toThrow();
+  });
+
   test('a scheme configuration the runtime refuses names the value', () => {
     expect(() => SignatureScheme.sns({ topicArns: ['not-an-arn'] })).toThrow(/not-an-arn/);
     expect(() => SignatureScheme.pubsub({ audience: '', serviceAccountEmail: 'nobody' })).toThrow(/audience[\s\S]*nobody|nobody[\s\S]*audience/);

@@ -170,7 +170,7 @@ describe('source options', () => {
     ['reserved concurrency is 0', { reservedConcurrency: 0 }, /reservedConcurrency 0/],
     ['the timeout exceeds API Gateway\'s', { timeout: Duration.seconds(30) }, /timeout 30s is outside 3s\.\.28s/],
     ['the cache TTL is 0', { secretCacheTtl: Duration.seconds(0) }, /secretCacheTtl 0s/],
-    ['the dedupe window is shorter than twice the tolerance', { dedupeWindow: Duration.minutes(5) }, /dedupeWindow 300s must be from twice the timestamp tolerance \(600s/],
+    ['the dedupe window is shorter than twice the tolerance', { dedupeWindow: Duration.minutes(5) }, /dedupeWindow 300s must be from 600s \(the longest a signed request can be replayed\)/],
     ['a source CIDR does not parse', { allowedSourceCidrs: ['github'] }, /source "billing" allowedSourceCidrs: "github" is not an IPv4/],
     ['a tolerance is set for a scheme that signs no timestamp', { scheme: SignatureScheme.github(), timestampTolerance: Duration.minutes(10) }, /timestampTolerance is set, but github signs no timestamp, so it would check nothing; remove it/],
   ])('fails if %s', (_name, source, message) => {
