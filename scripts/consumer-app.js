@@ -61,7 +61,7 @@ const payments = new HardenedWebhookEndpoint(stack, 'PaymentsWebhooks', {
 payments.addSource('stripe', { scheme: SignatureScheme.stripe() });
 payments.addSource('github', { scheme: SignatureScheme.github(), allowedSourceCidrs: GITHUB_CIDRS });
 
-// Platform: Standard Webhooks and GitHub with the endpoint's own key and queue. The account's API
+// Platform: Standard Webhooks, GitHub, Discord and SNS with the endpoint's own key and queue. The account's API
 // Gateway logging role is already set by the first endpoint (one per account and region).
 const platform = new HardenedWebhookEndpoint(stack, 'PlatformWebhooks', {
   environment: 'prod',
@@ -73,6 +73,10 @@ const platform = new HardenedWebhookEndpoint(stack, 'PlatformWebhooks', {
   sources: {
     billing: { scheme: SignatureScheme.standardWebhooks(), rotationInterval: Duration.days(30), gracePeriod: Duration.hours(24) },
     github: { scheme: SignatureScheme.github(), allowedSourceCidrs: GITHUB_CIDRS },
+    // Senders that sign with a private key: a configured public key, and certificates fetched from
+    // SNS (no secret at all).
+    interactions: { scheme: SignatureScheme.discord() },
+    orders: { scheme: SignatureScheme.sns({ topicArns: ['arn:aws:sns:us-east-1:123456789012:orders'] }) },
   },
 });
 const libraryPaths = new Set(stack.node.findAll().map((c) => c.node.path).filter((p) => !before.has(p)));

@@ -2,7 +2,7 @@
 // npm run test:consumer: the library as a consumer gets it. `npm pack` (prepack builds: bundle, jsii,
 // docgen), then a throw-away project in a temp dir installs the tarball with aws-cdk-lib, constructs,
 // cdk-nag 3 and cdk-nag 2, and synthesizes scripts/consumer-app.js (an existing stack with its own key,
-// queue and processor, plus two production endpoints with Stripe, GitHub and Standard Webhooks sources)
+// queue and processor, plus two production endpoints with Stripe, GitHub, Standard Webhooks, Discord and SNS sources)
 // (a) with the five cdk-nag 3 packs as Validations plugins, (b) with the five cdk-nag 2 packs as Aspects,
 // then runs cfn-lint over the template. Fails on any nag finding (error or warning) on a construct the
 // library created, or any cfn-lint error. Findings on the consumer's own resources are listed, not counted.
