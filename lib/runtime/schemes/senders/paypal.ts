@@ -17,26 +17,42 @@ import { DEFAULT_TOLERANCE_SECONDS } from '../tolerance';
  * verified with the certificate at `PAYPAL-CERT-URL`, fetched only from PayPal's API host
  * (api.paypal.com / api-m.paypal.com live, api.sandbox.paypal.com / api-m.sandbox.paypal.com
  * sandbox) under /v1/notifications/certs/, valid now and issued to PayPal's message-verification host
- * (the subject PayPal's SDKs checked). `PAYPAL-AUTH-ALGO` must be SHA256withRSA. What is decided here:
- * - The body is bound only through CRC32, which is not collision resistant: whoever captures a
- *   delivery can write another body with the same CRC32, and it verifies under the same signature
- *   inside the window. So duplicates key on the signed transmission id (a replayed transmission is a
- *   duplicate whatever its body), and the body's `id` and `event_type` travel as unsigned metadata.
+ * of the environment: PayPal's Java SDK (SSLUtil.validateCertificateChain) accepts only a subject CN
+ * `messageverificationcerts…paypal.com`, and the sandbox certificate its tests carry is issued to
+ * `messageverificationcerts.sandbox.paypal.com` (CN and DNS name). As for SNS, the TLS certificate of
+ * the pinned host vouches for the file; the subject check refuses files that are plainly not PayPal's.
+ * `PAYPAL-AUTH-ALGO` must be SHA256withRSA. What is decided here:
+ * - The body is bound only through CRC32, which is not collision resistant: anyone can make another
+ *   body with a chosen CRC32 (four free bytes suffice), so whoever captures a delivery can write a
+ *   body of their own with the captured body's CRC32, and it verifies under the captured signature
+ *   inside the window. Keying duplicates on a hash of the raw body would let that forgery through as
+ *   a new event; they key on the signed transmission id instead, so the forgery is a duplicate of the
+ *   delivery it was made from (it gets through only by arriving before it). The body's `id` and
+ *   `event_type` travel as unsigned metadata for the same reason. describe() says so in the README.
  * - PayPal documents no window for the transmission time: the library's 5 minutes apply.
+ * - The webhook id and transmission id are checked against PayPal's documented forms
+ *   (verify-webhook-signature: webhook_id `^[a-zA-Z0-9]+$`, at most 50; transmission_id at most 50).
  */
 
 const HOSTS = { live: ['api.paypal.com', 'api-m.paypal.com'], sandbox: ['api.sandbox.paypal.com', 'api-m.sandbox.paypal.com'] } as const;
 const CERT_SUBJECT = { live: 'messageverificationcerts.paypal.com', sandbox: 'messageverificationcerts.sandbox.paypal.com' } as const;
 const CERT_PATH = /^\/v1\/notifications\/certs\/CERT-[A-Za-z0-9-]{1,128}$/;
-const TRANSMISSION_ID = /^[A-Za-z0-9-]{1,64}$/;
-const WEBHOOK_ID = /^[A-Z0-9]{1,64}$/;
+const TRANSMISSION_ID = /^[A-Za-z0-9_-]{1,50}$/;
+const WEBHOOK_ID = /^[A-Za-z0-9]{1,50}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;
 const HEADERS = ['paypal-transmission-id', 'paypal-transmission-time', 'paypal-transmission-sig', 'paypal-cert-url', 'paypal-auth-algo'];
 
+const CRC32_MISSING = 'PayPal signs a CRC32 of the body: node:zlib crc32 needs Node.js 20.15 / 22.2 or later';
+
+function zlibCrc32(): ((data: Uint8Array) => number) | undefined {
+  const crc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+  return typeof crc32 === 'function' ? crc32 : undefined;
+}
+
 /** The CRC32 of `body` as PayPal signs it: node:zlib's crc32 (Node ≥ 20.15 / 22.2), unsigned decimal. */
 export function crc32Decimal(body: string | Uint8Array): string {
-  const crc32 = (zlib as { crc32?: (data: string | Uint8Array) => number }).crc32;
-  if (typeof crc32 !== 'function') throw new WebhookConfigurationError('PayPal signs a CRC32 of the body: node:zlib crc32 needs Node.js 20.15 / 22.2 or later');
+  const crc32 = zlibCrc32();
+  if (!crc32) throw new WebhookConfigurationError(CRC32_MISSING);
   return String(crc32(typeof body === 'string' ? Buffer.from(body, 'utf8') : body) >>> 0);
 }
 
@@ -55,9 +71,11 @@ export class PayPalScheme implements Scheme {
 
   constructor(config: PayPalSchemeConfig) {
     const problems: string[] = [];
-    const { webhookId, environment = 'live' } = config as { webhookId?: unknown; environment?: unknown };
-    if (typeof webhookId !== 'string' || !WEBHOOK_ID.test(webhookId)) problems.push(`paypal webhookId ${JSON.stringify(webhookId)} is not a PayPal webhook id (upper-case letters and digits, as the app's webhook settings show it)`);
+    const { webhookId, environment = 'live' } = (config ?? {}) as { webhookId?: unknown; environment?: unknown };
+    if (typeof webhookId !== 'string' || !WEBHOOK_ID.test(webhookId)) problems.push(`paypal webhookId ${JSON.stringify(webhookId)} is not a PayPal webhook id: give the id the app's webhook settings show (letters and digits, at most 50)`);
     if (environment !== 'live' && environment !== 'sandbox') problems.push(`paypal environment ${JSON.stringify(environment)} must be 'live' or 'sandbox'`);
+    // Refused here rather than at the first delivery: a verifier that cannot check a body must not start.
+    if (!zlibCrc32()) problems.push(CRC32_MISSING);
     if (problems.length > 0) throw new WebhookConfigurationError(problems.join('; '));
     this.webhookId = webhookId as string;
     this.environment = environment as 'live' | 'sandbox';

@@ -1,8 +1,9 @@
-import { KeyObject, randomUUID, sign as signBytes, verify as verifyBytes } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
+import { createHash, KeyObject, randomUUID, sign as signBytes, verify as verifyBytes } from 'node:crypto';
 import { HeaderValue } from '../../headers';
 import { KeyFetcher, PublishedKeySource } from '../../published-keys';
 import { ActiveKey, RejectionReason, SnsSchemeConfig, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
-import { accepted, readHeaders, rejected, SignedContent } from '../common';
+import { accepted, isEventId, readHeaders, rejected, SignedContent } from '../common';
 import { ImmediateAnswer, Scheme, SchemeDescription, SignInput } from '../scheme';
 import { parseObjectStrict } from '../strict-json';
 import { certificateSigningSecret, fetchSigningCertificate } from '../x509';
@@ -20,7 +21,14 @@ import { certificateSigningSecret, fetchSigningCertificate } from '../x509';
  * The certificate is fetched from `SigningCertURL`, only when that URL is exactly
  * `https://sns.<region>.amazonaws.com[.cn]/SimpleNotificationService-<hex>.pem` (checked before any
  * fetch), over TLS (Node checks the host's certificate), and used only when it is valid now and
- * issued to SNS's host. What is decided here beyond AWS's words:
+ * issued to SNS's host (AWS's certificates carry `CN=sns.amazonaws.com` and the same DNS name, as the
+ * one in the AWS SDK for Ruby's verifier tests does). The TLS certificate of the pinned host is what
+ * vouches for the file: the subject check only refuses a file that is plainly not SNS's, since anyone
+ * can make a self-signed certificate with that subject. So the host pin is the security boundary and
+ * is exact: `<region>` must look like a region (`us-east-1`, `us-gov-west-1`, `cn-north-1`), not any
+ * label, because other services answer under `<name>.<label>.amazonaws.com` with a name a customer
+ * chooses (`sns.s3.amazonaws.com` is where S3 serves a bucket named `sns`, under a valid TLS
+ * certificate); `.com.cn` goes with `cn-` regions only. What is decided here beyond AWS's words:
  * - Only the configured topics: another topic's genuine message is `not_allowed`.
  * - The body is read strictly: a top-level key twice, a non-string field, a missing one is refused
  *   (a consumer reading one spelling and the verifier another is how a signed value is swapped).
@@ -28,14 +36,24 @@ import { certificateSigningSecret, fetchSigningCertificate } from '../x509';
  *   they must agree with the signed body, else the request is malformed (nothing downstream may be
  *   told one thing by a header and another by the body).
  * - Tolerance: 1 hour by default. SNS redelivers the same signed message (same Timestamp) under its
- *   delivery policy, up to an hour for HTTP/S; a shorter window would refuse its own retries. The
- *   dedupe record, keyed on the signed MessageId, stops a replay inside the window.
+ *   delivery policy, whose total retry time for HTTP/S is at most 3,600 seconds, a hard limit
+ *   (https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html); the library's
+ *   5 minutes would refuse SNS's own retries of any policy longer than that. The dedupe record,
+ *   keyed on the signed MessageId, stops a replay inside the window.
+ * - A SubscriptionConfirmation is confirmed only for a listed topic, and only through a SubscribeURL
+ *   on SNS's host whose `TopicArn` is the message's; the answers given after verify (confirming,
+ *   acknowledging an UnsubscribeConfirmation) read the verified result, never state left by another
+ *   request, so concurrent verifications in one process cannot swap them.
  * - Raw message delivery sends the message without its signature: it cannot be verified, and is
  *   refused (no `Signature` field).
+ * - SNS does not sign `UnsubscribeURL` or `MessageAttributes`: they reach the consumer in the body as
+ *   sent, so a consumer must not act on them. Duplicates key on the signed MessageId, so a captured
+ *   message resent with those fields changed is a duplicate of the original.
  */
 
 export const SNS_TOLERANCE_SECONDS = 3600;
-const CERT_URL_HOST = /^sns\.[a-z0-9-]{1,30}\.amazonaws\.com(\.cn)?$/;
+// sns.<region>.amazonaws.com or, for cn- regions only, sns.<region>.amazonaws.com.cn.
+const CERT_URL_HOST = /^sns\.([a-z]{2}(?:-[a-z]{1,12}){1,2}-\d{1,2})\.amazonaws\.com(\.cn)?$/;
 const CERT_URL_PATH = /^\/SimpleNotificationService-[0-9a-f]{1,64}\.pem$/;
 const TOPIC_ARN = /^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]{1,30}:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/;
 const TYPES = ['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation'] as const;
@@ -45,8 +63,12 @@ const FIELDS: Record<MessageType, readonly string[]> = {
   SubscriptionConfirmation: ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'],
   UnsubscribeConfirmation: ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'],
 };
+// The unsigned headers SNS sends beside the body, each checked against the signed field it repeats.
+const SNS_HEADERS = ['x-amz-sns-message-type', 'x-amz-sns-message-id', 'x-amz-sns-topic-arn'];
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
-const MAX_BODY = 300 * 1024;
+// SNS messages are at most 256 KiB; escaped in the JSON envelope they can grow up to six-fold
+// (`\u0000`). Larger is not SNS, and is refused before it is parsed.
+const MAX_BODY = 2 * 1024 * 1024;
 
 /** A SigningCertURL or SubscribeURL on SNS's own host, exactly as pinned; undefined for anything else. */
 export function pinnedSnsUrl(text: string, kind: 'certificate' | 'subscribe'): URL | undefined {
@@ -56,13 +78,20 @@ export function pinnedSnsUrl(text: string, kind: 'certificate' | 'subscribe'): U
   } catch {
     return undefined;
   }
-  if (url.protocol !== 'https:' || url.username || url.password || url.port || url.hash || !CERT_URL_HOST.test(url.hostname)) return undefined;
+  const host = CERT_URL_HOST.exec(url.hostname);
+  if (url.protocol !== 'https:' || url.username || url.password || url.port || url.hash || !host) return undefined;
+  if ((host[2] === '.cn') !== host[1].startsWith('cn-')) return undefined;
   if (kind === 'certificate') {
     if (url.search || !CERT_URL_PATH.test(url.pathname) || text !== `https://${url.hostname}${url.pathname}`) return undefined;
-  } else if (url.pathname !== '/' || url.searchParams.get('Action') !== 'ConfirmSubscription' || url.searchParams.getAll('Action').length !== 1) {
+  } else if (url.pathname !== '/' || !once(url.searchParams, 'Action', 'ConfirmSubscription')) {
     return undefined;
   }
   return url;
+}
+
+function once(params: URLSearchParams, name: string, value: string): boolean {
+  const values = params.getAll(name);
+  return values.length === 1 && values[0] === value;
 }
 
 interface Message {
@@ -85,15 +114,17 @@ export class SnsScheme implements Scheme {
   private readonly topics: ReadonlySet<string>;
   private readonly headerValues: HeaderValue[] = [];
   private readonly signed = new SignedContent(0, 0);
-  // The last request parsed, so reference() and verify() of one request parse it once, and the
-  // answers given after verify (immediateResponse, settle) read what verify read.
-  private last?: { request: WebhookRequest; body: string | Uint8Array; message: Message | RejectionReason };
+  // The last request parsed, so that reference() and verify() of one request parse it once. Only
+  // ever read for the same request object: the answers given after verify read the verified result.
+  private last?: { request: WebhookRequest; message: Message | RejectionReason };
 
   constructor(config: SnsSchemeConfig) {
-    const arns = (config as { topicArns?: unknown }).topicArns;
-    if (!Array.isArray(arns) || arns.length === 0) throw new WebhookConfigurationError('sns needs topicArns: the ARNs of the topics whose messages this source accepts');
+    const arns = (config as { topicArns?: unknown } | undefined)?.topicArns;
+    if (!Array.isArray(arns) || arns.length === 0) {
+      throw new WebhookConfigurationError(`sns topicArns ${JSON.stringify(arns)} must be a non-empty list: the ARNs of the topics whose messages this source accepts (arn:aws:sns:<region>:<account>:<topic>)`);
+    }
     const bad = arns.filter((arn) => typeof arn !== 'string' || !TOPIC_ARN.test(arn));
-    if (bad.length > 0) throw new WebhookConfigurationError(`sns topicArns ${bad.map((a) => JSON.stringify(a)).join(', ')} ${bad.length === 1 ? 'is not a topic ARN' : 'are not topic ARNs'} (arn:aws:sns:<region>:<account>:<topic>)`);
+    if (bad.length > 0) throw new WebhookConfigurationError(`sns topicArns ${bad.map((a) => JSON.stringify(a)).join(', ')} ${bad.length === 1 ? 'is not a topic ARN' : 'are not topic ARNs'}: give each as arn:aws:sns:<region>:<account>:<topic> (arn:aws-cn:... or arn:aws-us-gov:... in those partitions)`);
     this.topics = new Set(arns as string[]);
     this.published = {
       needsCredential: false,
@@ -138,20 +169,33 @@ export class SnsScheme implements Scheme {
     return accepted(signed, request.body, nowMs, toleranceSeconds, key);
   }
 
-  /** An UnsubscribeConfirmation is acknowledged and never queued (there is nothing to process). */
-  immediateResponse(body: string | Uint8Array): ImmediateAnswer | undefined {
-    return this.typeOf(body) === 'UnsubscribeConfirmation' ? { body: '{"received":true}' } : undefined;
+  /**
+   * An UnsubscribeConfirmation is acknowledged and never queued (there is nothing to process). The
+   * type is the verified result's signed one; without a result, the body's.
+   */
+  immediateResponse(body: string | Uint8Array, verified?: VerifiedWebhook): ImmediateAnswer | undefined {
+    const type = verified ? verified.metadata['signed.type'] : strictDocument(body)?.Type;
+    return type === 'UnsubscribeConfirmation' ? { body: '{"received":true}' } : undefined;
   }
 
   /**
    * A verified SubscriptionConfirmation (of an allowed topic: verify refused the others) is confirmed
-   * by fetching its SubscribeURL, itself pinned to SNS's host; never queued.
+   * by fetching its SubscribeURL, itself pinned to SNS's host and naming the message's topic; never
+   * queued. `body` must be the one `verified` is the result for (its SHA-256 is compared), so the URL
+   * fetched is the signed one. A rejected promise is a 5xx: SNS asks again.
    */
-  settle(body: string | Uint8Array, _verified: VerifiedWebhook, fetch: KeyFetcher): Promise<ImmediateAnswer> | undefined {
-    if (this.typeOf(body) !== 'SubscriptionConfirmation') return undefined;
-    const message = this.last?.body === body ? this.last.message : undefined;
-    const url = typeof message === 'object' ? pinnedSnsUrl(message.fields.SubscribeURL, 'subscribe') : undefined;
+  settle(body: string | Uint8Array, verified: VerifiedWebhook, fetch: KeyFetcher): Promise<ImmediateAnswer> | undefined {
+    if (verified.metadata['signed.type'] !== 'SubscriptionConfirmation') return undefined;
+    if (createHash('sha256').update(body).digest('hex') !== verified.payloadSha256) {
+      return Promise.reject(new Error('the body to settle is not the one verified'));
+    }
+    const doc = strictDocument(body);
+    const topic = doc?.TopicArn;
+    const url = typeof doc?.SubscribeURL === 'string' ? pinnedSnsUrl(doc.SubscribeURL, 'subscribe') : undefined;
     if (!url) return Promise.reject(new Error('SubscribeURL is not on SNS\'s host'));
+    if (typeof topic !== 'string' || !this.topics.has(topic) || topic !== verified.metadata['signed.topicArn'] || !once(url.searchParams, 'TopicArn', topic)) {
+      return Promise.reject(new Error('SubscribeURL does not confirm the message\'s allowed topic'));
+    }
     return fetch({ url: url.toString() }).then((response) => {
       if (response.status !== 200) throw new Error(`ConfirmSubscription answered ${response.status}`);
       return { body: '{"confirmed":true}' };
@@ -159,17 +203,21 @@ export class SnsScheme implements Scheme {
   }
 
   /**
-   * A Notification as SNS would send it, `input.body` as its Message, signed with version 2. The
-   * secret is JSON: `{"privateKey": "<PKCS#8 PEM>", "certUrl": "https://sns.<region>.amazonaws.com/SimpleNotificationService-<hex>.pem"}`
-   * (tests and the CLI: the certificate must be served at that URL to verify).
+   * A Notification as SNS would send it, `input.body` as its Message, signed with version 2
+   * (SHA256withRSA), for tests and the CLI. The secret is JSON:
+   * `{"privateKey": "<PKCS#8 PEM>", "certUrl": "https://sns.<region>.amazonaws.com/SimpleNotificationService-<hex>.pem", "topicArn"?: "<ARN>"}`;
+   * the certificate must be served at `certUrl` to verify. The topic is `topicArn` when given (a
+   * topic ARN, not necessarily an allowed one, to try `not_allowed`), else the first configured.
    */
   signDelivery(input: SignInput, secret: string): { headers: Record<string, string>; body: string } {
     const { privateKey, certUrl } = certificateSigningSecret(secret, 'SNS', (url) => pinnedSnsUrl(url, 'certificate') !== undefined, 'https://sns.<region>.amazonaws.com/SimpleNotificationService-<hex>.pem');
+    const topicArn = (JSON.parse(secret) as { topicArn?: unknown }).topicArn ?? [...this.topics][0];
+    if (typeof topicArn !== 'string' || !TOPIC_ARN.test(topicArn)) throw new WebhookConfigurationError(`topicArn ${JSON.stringify(topicArn)} is not a topic ARN (arn:aws:sns:<region>:<account>:<topic>)`);
     const text = typeof input.body === 'string' ? input.body : Buffer.from(input.body).toString('utf8');
     const fields: Record<string, string> = {
       Type: 'Notification',
       MessageId: input.id ?? randomUUID(),
-      TopicArn: [...this.topics][0],
+      TopicArn: topicArn,
       Message: text,
       Timestamp: new Date((input.timestamp ?? Date.now() / 1000) * 1000).toISOString(),
     };
@@ -191,23 +239,17 @@ export class SnsScheme implements Scheme {
     };
   }
 
-  private typeOf(body: string | Uint8Array): MessageType | undefined {
-    const message = this.last?.body === body ? this.last.message : undefined;
-    return typeof message === 'object' ? message.type : undefined;
-  }
-
   private parse(request: WebhookRequest): Message | RejectionReason {
     if (this.last?.request === request) return this.last.message;
     const message = this.read(request);
-    this.last = { request, body: request.body, message };
+    this.last = { request, message };
     return message;
   }
 
   private read(request: WebhookRequest): Message | RejectionReason {
     const bytes = typeof request.body === 'string' ? Buffer.byteLength(request.body) : request.body.byteLength;
     if (bytes > MAX_BODY) return 'malformed_header';
-    const text = typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('utf8');
-    const doc = parseObjectStrict(text);
+    const doc = strictDocument(request.body);
     if (!doc) return 'malformed_header';
     const type = doc.Type;
     if (typeof type !== 'string' || !(TYPES as readonly string[]).includes(type)) return 'malformed_header';
@@ -227,7 +269,8 @@ export class SnsScheme implements Scheme {
     if (!ISO_TIME.test(fields.Timestamp)) return 'malformed_timestamp';
     const timestampMs = Date.parse(fields.Timestamp);
     if (!Number.isFinite(timestampMs)) return 'malformed_timestamp';
-    if (!/^[0-9a-f-]{36}$/.test(fields.MessageId)) return 'malformed_header';
+    // The signed MessageId keys duplicates: an id as ids are written (SNS's are UUIDs).
+    if (!isEventId(fields.MessageId)) return 'malformed_header';
     const problem = this.headersAgree(request, type, fields);
     if (problem) return problem;
     return { type: type as MessageType, fields, signature: sigBytes, algorithm: version === '1' ? 'sha1' : 'sha256', certUrl, timestampSeconds: timestampMs / 1000 };
@@ -235,11 +278,12 @@ export class SnsScheme implements Scheme {
 
   /** The unsigned x-amz-sns-* headers, where sent, must say what the signed body says. */
   private headersAgree(request: WebhookRequest, type: string, fields: Record<string, string>): RejectionReason | undefined {
-    const names = ['x-amz-sns-message-type', 'x-amz-sns-message-id', 'x-amz-sns-topic-arn'];
-    const problem = readHeaders(request.headers, names, 0, this.headerValues);
+    const problem = readHeaders(request.headers, SNS_HEADERS, 0, this.headerValues);
     if (problem) return problem;
-    const expected = [type, fields.MessageId, fields.TopicArn];
-    for (let i = 0; i < names.length; i++) if (this.headerValues[i] !== undefined && this.headerValues[i] !== expected[i]) return 'malformed_header';
+    const values = this.headerValues;
+    if (values[0] !== undefined && values[0] !== type) return 'malformed_header';
+    if (values[1] !== undefined && values[1] !== fields.MessageId) return 'malformed_header';
+    if (values[2] !== undefined && values[2] !== fields.TopicArn) return 'malformed_header';
     return undefined;
   }
 }
@@ -249,4 +293,13 @@ export function canonical(type: MessageType, fields: Record<string, string>): st
   let out = '';
   for (const name of FIELDS[type]) if (fields[name] !== undefined) out += `${name}\n${fields[name]}\n`;
   return out;
+}
+
+/**
+ * The body as a JSON object read one way only (see parseObjectStrict), or undefined. Bytes that are
+ * not UTF-8 are refused rather than decoded with replacement characters (two bodies would read as one).
+ */
+function strictDocument(body: string | Uint8Array): Record<string, unknown> | undefined {
+  if (typeof body !== 'string' && !isUtf8(body)) return undefined;
+  return parseObjectStrict(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
 }
