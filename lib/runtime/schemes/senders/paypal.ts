@@ -39,7 +39,7 @@ const CERT_SUBJECT = { live: 'messageverificationcerts.paypal.com', sandbox: 'me
 const CERT_PATH = /^\/v1\/notifications\/certs\/CERT-[A-Za-z0-9-]{1,128}$/;
 const TRANSMISSION_ID = /^[A-Za-z0-9_-]{1,50}$/;
 const WEBHOOK_ID = /^[A-Za-z0-9]{1,50}$/;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|([+-])(\d{2}):(\d{2}))$/;
 const HEADERS = ['paypal-transmission-id', 'paypal-transmission-time', 'paypal-transmission-sig', 'paypal-cert-url', 'paypal-auth-algo'];
 
 const CRC32_MISSING = 'PayPal signs a CRC32 of the body: node:zlib crc32 needs Node.js 20.15 / 22.2 or later';
@@ -103,9 +103,8 @@ export class PayPalScheme implements Scheme {
     if (problem) return rejected(problem);
     const [id, time, sig, certUrl, algo] = this.values as string[];
     if (algo !== 'SHA256withRSA' || !TRANSMISSION_ID.test(id) || !this.pinned(certUrl)) return rejected('malformed_header');
-    if (!ISO_TIME.test(time)) return rejected('malformed_timestamp');
-    const timeMs = Date.parse(time);
-    if (!Number.isFinite(timeMs)) return rejected('malformed_timestamp');
+    const timeMs = isoTimeMs(time);
+    if (timeMs === undefined) return rejected('malformed_timestamp');
     const signature = /^[A-Za-z0-9+/]{1,1400}={0,2}$/.test(sig) ? Buffer.from(sig, 'base64') : undefined;
     if (!signature || signature.toString('base64') !== sig) return rejected('malformed_header');
     const key = keys.find((k) => k.key instanceof KeyObject && k.key.asymmetricKeyType === 'rsa' && k.notAfterMs > nowMs)?.key as KeyObject | undefined;
@@ -169,6 +168,20 @@ export class PayPalScheme implements Scheme {
     if (!this.pinned(url)) return Promise.reject(new Error('the certificate URL is not on PayPal\'s API host'));
     return fetchSigningCertificate(url, fetch, nowMs, [CERT_SUBJECT[this.environment]], 'PayPal\'s message-verification');
   }
+}
+
+/**
+ * An RFC 3339 date-time (what PayPal sends: `2019-08-29T10:49:33Z`) in epoch ms, or undefined for
+ * anything else, a date that does not exist (`Date.parse` reads 30 February as 2 March) included.
+ */
+function isoTimeMs(text: string): number | undefined {
+  const match = ISO_TIME.exec(text);
+  if (!match) return undefined;
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms)) return undefined;
+  const offsetMinutes = match[3] ? (match[3] === '-' ? -1 : 1) * (Number(match[4]) * 60 + Number(match[5])) : 0;
+  // Written back in the sender's offset, the time must read as sent: every field in its range.
+  return new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 19) === text.slice(0, 19) ? ms : undefined;
 }
 
 /** The body's `id` and `event_type`, when it is a JSON object carrying them as short strings. */

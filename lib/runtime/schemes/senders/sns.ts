@@ -261,14 +261,16 @@ export class SnsScheme implements Scheme {
       fields[name] = value;
     }
     const { Signature: signature, SignatureVersion: version, SigningCertURL: certUrl } = doc;
-    if (typeof signature !== 'string' || typeof version !== 'string' || typeof certUrl !== 'string') return 'missing_header';
+    if (signature === undefined || version === undefined || certUrl === undefined) return 'missing_header';
+    if (typeof signature !== 'string' || typeof version !== 'string' || typeof certUrl !== 'string') return 'malformed_header';
     if (version !== '1' && version !== '2') return 'malformed_header';
     const sigBytes = /^[A-Za-z0-9+/]{1,1400}={0,2}$/.test(signature) ? Buffer.from(signature, 'base64') : undefined;
     if (!sigBytes || sigBytes.toString('base64') !== signature) return 'malformed_header';
     if (!pinnedSnsUrl(certUrl, 'certificate')) return 'malformed_header';
     if (!ISO_TIME.test(fields.Timestamp)) return 'malformed_timestamp';
     const timestampMs = Date.parse(fields.Timestamp);
-    if (!Number.isFinite(timestampMs)) return 'malformed_timestamp';
+    // Date.parse reads a date that does not exist (30 February) as another: written back, it must read as sent.
+    if (!Number.isFinite(timestampMs) || new Date(timestampMs).toISOString().slice(0, 19) !== fields.Timestamp.slice(0, 19)) return 'malformed_timestamp';
     // The signed MessageId keys duplicates: an id as ids are written (SNS's are UUIDs).
     if (!isEventId(fields.MessageId)) return 'malformed_header';
     const problem = this.headersAgree(request, type, fields);
