@@ -159,6 +159,8 @@ export class PublishedKeyCache {
         .load(reference, this.fetch, this.now(), credential)
         .then((keys) => {
           const fetchedAt = this.now();
+          // A key the sender no longer publishes (expired, dropped from its set) stops verifying.
+          if (!keys.has(reference)) this.entries.delete(reference);
           for (const [id, key] of keys) this.entries.set(id, { key, fetchedAt });
         })
         .finally(() => this.inflight.delete(reference));

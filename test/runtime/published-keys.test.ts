@@ -117,3 +117,23 @@ describe('httpsFetcher', () => {
     await expect(httpsFetcher()({ url: 'http://sns.us-east-1.amazonaws.com/cert.pem' })).rejects.toBeInstanceOf(KeyFetchError);
   });
 });
+
+test('a key the sender stops publishing stops verifying at the next refresh', async () => {
+  let clock = 0;
+  const key = generateKeyPairSync('ed25519').publicKey;
+  let publishing = true;
+  const source: PublishedKeySource = {
+    needsCredential: false,
+    reference: () => 'k',
+    load: async (_ref, fetch) => {
+      await fetch({ url: 'https://keys.example.com/' });
+      return new Map(publishing ? [['k', { key, notAfterMs: Number.POSITIVE_INFINITY }]] : []);
+    },
+  };
+  const cache = new PublishedKeyCache(source, { fetch: async () => ({ status: 200, body: '' }), ttlMs: 1000, now: () => clock });
+  const request = { headers: {}, body: '' };
+  expect(Array.isArray(await cache.keysFor(request))).toBe(true);
+  publishing = false;
+  clock = 1000;
+  expect(await cache.keysFor(request)).toBe('signature_invalid');
+});
