@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { ActiveKey, RejectionReason, WebhookRequest } from './types';
+import { ActiveKey, REJECTION_REASONS, RejectionReason, WebhookRequest } from './types';
 
 /** One HTTPS request the verifier makes to a sender's pinned host (a certificate, a key set, a confirmation). */
 export interface FetchRequest {
@@ -174,7 +174,7 @@ function isReference(value: string | RejectionReason): value is string {
   return !REASONS.has(value);
 }
 
-const REASONS = new Set<string>(['missing_header', 'duplicate_header', 'malformed_header', 'malformed_timestamp', 'signature_invalid', 'timestamp_out_of_tolerance', 'no_active_key', 'not_allowed']);
+const REASONS = new Set<string>(REJECTION_REASONS);
 
 function asFetchError(error: unknown): KeyFetchError {
   return error instanceof KeyFetchError ? error : new KeyFetchError('fetching the sender\'s published key failed', { cause: error });

@@ -1,7 +1,7 @@
 import { KeyObject, randomBytes } from 'node:crypto';
 import { ActiveKey, RejectionReason, StandardWebhooksSchemeConfig, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
 import { isEventId, parseTimestamp, SignedContent } from './common';
-import { ed25519PrivateKey, ed25519PublicKey, ed25519Raw, isKind, randomSeed, signedBytes, signWith, verifyPublic } from './public-key';
+import { ed25519PrivateKey, ed25519PublicKey, ed25519Raw, isKind, randomSeed, signedBytes, signWith, strictBase64, verifyPublic } from './public-key';
 import { HmacScheme, SignInput } from './scheme';
 
 const SECRET_PREFIX = 'whsec_';
@@ -40,7 +40,7 @@ export class StandardWebhooksScheme extends HmacScheme {
   decodeKey(secret: string): Buffer | KeyObject {
     if (typeof secret !== 'string') throw new WebhookConfigurationError('a Standard Webhooks secret must be a string (whsec_<base64>, or whpk_<base64> for a public key)');
     if (secret.startsWith(PUBLIC_PREFIX)) {
-      const raw = strictBase64Bytes(secret.slice(PUBLIC_PREFIX.length));
+      const raw = strictBase64(secret.slice(PUBLIC_PREFIX.length), 32);
       if (raw?.length !== 32) throw new WebhookConfigurationError('a Standard Webhooks public key is whpk_ and the base64 of the 32-byte Ed25519 public key');
       return ed25519PublicKey(raw);
     }
@@ -122,7 +122,7 @@ function readSignatureList(header: string, out: SignedContent, asymmetric: Buffe
     if (comma <= 0) return false;
     const version = entry.slice(0, comma);
     if (version === 'v1a') {
-      const signature = strictBase64Bytes(entry.slice(comma + 1));
+      const signature = strictBase64(entry.slice(comma + 1), 64);
       if (signature?.length !== 64) return false;
       asymmetric.push(signature);
       continue;
@@ -134,16 +134,10 @@ function readSignatureList(header: string, out: SignedContent, asymmetric: Buffe
   return out.count > 0 || asymmetric.length > 0;
 }
 
-/** Canonical base64 (it re-encodes to itself) → its bytes; undefined otherwise. */
-function strictBase64Bytes(text: string): Buffer | undefined {
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length > 172) return undefined;
-  const bytes = Buffer.from(text, 'base64');
-  return bytes.toString('base64') === text ? bytes : undefined;
-}
 
 /** The Ed25519 private key of a `whsk_` key (32-byte seed, or 64-byte seed + public key). */
 function signingKey(secret: string): ReturnType<typeof ed25519PrivateKey> {
-  const bytes = strictBase64Bytes(secret.slice(SIGNING_PREFIX.length));
+  const bytes = strictBase64(secret.slice(SIGNING_PREFIX.length), 64);
   if (bytes?.length !== 32 && bytes?.length !== 64) throw new WebhookConfigurationError('a Standard Webhooks signing key is whsk_ and the base64 of the 32-byte Ed25519 seed (or 64-byte seed + public key)');
   return ed25519PrivateKey(bytes.subarray(0, 32));
 }
