@@ -12,4 +12,8 @@ export type Outcome =
   | 'Malformed'
   | 'EnqueueFailed'
   | 'SecretUnavailable'
-  | 'DedupeUnavailable';
+  | 'DedupeUnavailable'
+  /** Another delivery of the same event holds its dedupe claim: 503 + Retry-After, nothing queued. */
+  | 'InProgress'
+  /** An unsigned key handshake (Notion's) after the first one was kept: refused, and alarmed when repeated. */
+  | 'CaptureRefused';

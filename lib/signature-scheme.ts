@@ -484,8 +484,9 @@ export class SignatureScheme {
   /** Whether the sender verifies the endpoint with a GET (the route then answers GET too). */
   public readonly answersGet: boolean;
   /**
-   * Whether the sender's handshake arrives before any key exists (Notion): the verifier keeps what it
-   * captures as a pending version of the source's secret, and so may write that version.
+   * Whether the sender's handshake arrives before any key exists (Notion): with imported keys, the
+   * source gets a capture secret where the verifier keeps the first such handshake (the only secret
+   * it may write; never the signing secret).
    */
   public readonly capturesHandshake: boolean;
   /**

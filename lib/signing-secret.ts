@@ -12,6 +12,8 @@ import { KeySource } from './key-source';
 import { acknowledge } from './nag-acknowledgements';
 import { SignatureScheme } from './signature-scheme';
 
+const NO_ROTATION_RULES = ['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled', 'PCI.DSS.321-SecretsManagerRotationEnabled', 'HIPAA.Security-SecretsManagerRotationEnabled'];
+
 export interface SigningSecretProps {
   readonly secretName: string;
   readonly endpointName: string;
@@ -41,6 +43,11 @@ export interface SigningSecretProps {
  */
 export class SigningSecret extends Construct {
   public readonly secret: secretsmanager.Secret;
+  /**
+   * For a sender that hands its key over in an unsigned handshake (Notion): where the verifier keeps
+   * the first such handshake, apart from the signing secret, which the verifier cannot write.
+   */
+  public readonly captureSecret?: secretsmanager.Secret;
   /** The rotation function and its role, for generated keys. */
   public readonly rotationFunction?: lambda.Function;
   public readonly rotationRole?: iam.IRole;
@@ -71,12 +78,21 @@ export class SigningSecret extends Construct {
     if (props.keySource === KeySource.IMPORTED) {
       const reason =
         "The sender issues this key (Stripe, Slack, Shopify, Twilio): it is rotated at the sender and imported with put-secret-value, where the replaced key stays valid for the grace window; a rotation function could only generate a key the sender would not use.";
-      acknowledge(
-        this.secret,
-        ...['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled', 'PCI.DSS.321-SecretsManagerRotationEnabled', 'HIPAA.Security-SecretsManagerRotationEnabled'].map(
-          (ackId) => ({ id: ackId, reason }),
-        ),
-      );
+      acknowledge(this.secret, ...NO_ROTATION_RULES.map((ackId) => ({ id: ackId, reason })));
+      if (props.scheme.capturesHandshake) {
+        // Named under a segment no source name can start with ("_"), so no source's signing-secret ARN
+        // prefix (the secret-read rule's) matches it. Created holding {} (nothing captured); the
+        // verifier writes the first capture with a ClientRequestToken that allows no second one.
+        this.captureSecret = new secretsmanager.Secret(this, 'CapturedHandshake', {
+          secretName: `webhooks/${props.endpointName}/_captured/${props.sourceName}`,
+          description: 'The first unsigned key handshake (Notion verification token) with when and where it came from; put it as the key with cdk-hardened-webhook put-key --from-capture',
+          encryptionKey: props.encryptionKey,
+          secretObjectValue: {},
+          removalPolicy: props.removalPolicy,
+        });
+        const captureReason = 'Holds one value the sender handed over (a verification token to put as the key), written once by the verifier; it is no key in use, so there is nothing to rotate.';
+        acknowledge(this.captureSecret, ...NO_ROTATION_RULES.map((ackId) => ({ id: ackId, reason: captureReason })));
+      }
       return;
     }
 

@@ -158,6 +158,12 @@ export class WebhookAccessRoles extends Construct {
         resources: [source.secret.secretArn],
       }),
     );
+    if (source.captureSecret) {
+      // put-key --from-capture shows what the verifier captured (when, from where) before putting it.
+      this.policies.admin.addStatements(
+        new iam.PolicyStatement({ sid: `ReadCapture${sidPart(source.sourceName)}`, actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [source.captureSecret.secretArn] }),
+      );
+    }
   }
 
   private allowLogReads(logGroups: logs.ILogGroup[]): void {

@@ -269,7 +269,7 @@ export class WebhookApi extends Construct {
         source,
         stack: Stack.of(scope).node.path,
         methods: method.resource.node.children.filter((m): m is apigw.Method => m instanceof apigw.Method).map((m) => m.httpMethod),
-        requiredHeaders: [...scheme.requiredHeaders],
+        requiredHeaders: gatewayRequiredHeaders(scheme),
         handler: handler.node.path,
       },
     });
@@ -298,7 +298,7 @@ export class WebhookApi extends Construct {
   private addMethods(webhooks: apigw.IResource, validator: apigw.IRequestValidator, source: string, handler: lambda.IFunction, scheme: SignatureScheme): apigw.Method {
     const resource = webhooks.addResource(source);
     const requestParameters: Record<string, boolean> = {};
-    for (const header of scheme.requiredHeaders) requestParameters[`method.request.header.${header}`] = true;
+    for (const header of gatewayRequiredHeaders(scheme)) requestParameters[`method.request.header.${header}`] = true;
     const integration = new apigw.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false });
     // No body model: with binary media types the body is bytes, not JSON API Gateway could check, and
     // the verifier authenticates every byte of it (a consumer validates its schema).
@@ -412,4 +412,14 @@ export function samplingRuleName(endpointName: string): string {
 /** The stack's AWS::ApiGateway::Account, if something in it declares one already. */
 function cloudWatchAccountOf(stack: Stack): apigw.CfnAccount | undefined {
   return stack.node.findAll().find((c): c is apigw.CfnAccount => c instanceof apigw.CfnAccount && Stack.of(c) === stack);
+}
+
+/**
+ * The headers API Gateway's validator requires on a source's POST: the scheme's, except its signature
+ * headers when the sender sends a request without a signature that the verifier answers (WooCommerce's
+ * activation ping, Notion's key handshake), which the gateway would otherwise refuse with a 400
+ * before the verifier sees it. The verifier still refuses any other request without them.
+ */
+function gatewayRequiredHeaders(scheme: SignatureScheme): string[] {
+  return scheme.requiredHeaders.filter((header) => !(scheme.answersUnsigned && scheme.signatureHeaders.includes(header)));
 }

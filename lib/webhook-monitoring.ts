@@ -70,7 +70,14 @@ export const RUNBOOK = {
   authAnomaly: 'runbook-auth-anomaly',
   rotationFailed: 'runbook-rotation-failed',
   secretAccess: 'runbook-secret-access',
+  captureRefused: 'runbook-capture-refused',
 } as const;
+
+/**
+ * Refused key handshakes (Notion's) per source per 5 minutes that raise the alarm: one can be the
+ * sender's own resend, a second within minutes is someone trying to replace the first.
+ */
+export const CAPTURE_REFUSALS = 2;
 
 export interface WebhookMonitoringProps {
   readonly endpointName: string;
@@ -293,6 +300,16 @@ export class WebhookMonitoring extends Construct {
       });
     }
     if (source.secret) this.secretAccessRule(source, home.scope);
+    if (source.captureSecret) {
+      this.authAlarm(`CaptureRefused-${name}`, {
+        alarmDescription: this.describe(
+          `${name}: at least ${CAPTURE_REFUSALS} unsigned key handshakes refused in 5 minutes after the first was kept (someone may be trying to replace it; check its source IP before putting it as the key)`,
+          RUNBOOK.captureRefused,
+        ),
+        metric: source.metricOutcome('CaptureRefused'),
+        threshold: CAPTURE_REFUSALS,
+      }, home);
+    }
     // A group's sources are on the dashboard through its SEARCH widgets (every source of the
     // endpoint), so its body stays the same size however many sources there are.
     if (home === this.home) this.addSourceWidgets(source);

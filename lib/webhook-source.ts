@@ -12,7 +12,6 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC_NAMESPACE, Outcome } from './metrics-contract';
 import { keyUseVia } from './encryption-key';
-import { CAPTURED_STAGE } from './runtime';
 import { HardenedFunction } from './hardened-function';
 import { SignatureScheme } from './signature-scheme';
 import { KeySource } from './key-source';
@@ -37,7 +36,8 @@ export interface WebhookSourceOptions {
   /**
    * Bodies larger than this are refused with 413 before any other work. At most 700 KiB, so the
    * message (base64-encoded if it must be) always fits SQS's 1 MiB.
-   * @default Size.kibibytes(256)
+   * @default Size.kibibytes(256); for SNS, Size.kibibytes(700): the most SNS can send that this
+   * library can queue (a 256 KiB message grows when escaped in SNS's JSON envelope)
    */
   readonly maxBodySize?: Size;
   /**
@@ -153,6 +153,17 @@ const SOURCE_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 const GROUP_NAME = /^[a-z0-9][a-z0-9-]{0,19}$/;
 const MAX_BODY = Size.kibibytes(700);
 
+/**
+ * The body cap a source gets unless it sets one. SNS signs a message of up to 256 KiB (262,144 bytes)
+ * and posts it inside a JSON envelope: the envelope's fields add about a kilobyte (a maximal message
+ * arrives as 262,792 bytes), and JSON escaping doubles every `"`, `\` and line break of the message
+ * (a JSON message is full of quotes) and makes other control characters six bytes. SNS never retries
+ * the 413 (a 4xx is final), so no cap below the most this library can queue is safe for it.
+ */
+function defaultMaxBody(scheme: SignatureScheme): Size {
+  return scheme.schemeType === 'sns' ? MAX_BODY : Size.kibibytes(256);
+}
+
 /** Checks one source's options; returns nothing, adds problems. */
 export function checkSourceOptions(problems: Problems, name: string, options: WebhookSourceOptions): void {
   if (!SOURCE_NAME.test(name)) {
@@ -249,6 +260,11 @@ export class WebhookSource extends Construct {
    * published (`KeySource.PUBLISHED`: SNS, PayPal, Google Pub/Sub).
    */
   public readonly secret?: secretsmanager.ISecret;
+  /**
+   * Where the verifier keeps a sender's unsigned key handshake (Notion's verification token) until an
+   * operator puts it as the key. Only for imported keys of a sender whose handshake hands the key over.
+   */
+  public readonly captureSecret?: secretsmanager.ISecret;
   /** Generated keys only: the rotation function (invoke it with {"action":"revoke"} to revoke). */
   public readonly rotationFunction?: lambda.IFunction;
   public readonly keySource: KeySource;
@@ -290,6 +306,7 @@ export class WebhookSource extends Construct {
             removalPolicy: props.removalPolicy,
           });
     this.secret = signing?.secret;
+    this.captureSecret = signing?.captureSecret;
     this.rotationFunction = signing?.rotationFunction;
     this.rotationRole = signing?.rotationRole;
     this.rotationLogGroup = signing?.rotationLogGroup;
@@ -300,11 +317,12 @@ export class WebhookSource extends Construct {
       WEBHOOK_SOURCE: props.name,
       WEBHOOK_SCHEME: props.scheme.toJson(),
       WEBHOOK_QUEUE_URL: props.queue.queueUrl,
-      WEBHOOK_MAX_BODY_BYTES: String((props.maxBodySize ?? Size.kibibytes(256)).toBytes()),
+      WEBHOOK_MAX_BODY_BYTES: String((props.maxBodySize ?? defaultMaxBody(props.scheme)).toBytes()),
       WEBHOOK_KEY_SOURCE: this.keySource,
     };
     if (signing) {
       environment.WEBHOOK_SECRET_ARN = signing.secret.secretArn;
+      if (signing.captureSecret) environment.WEBHOOK_CAPTURE_SECRET_ARN = signing.captureSecret.secretArn;
       environment.WEBHOOK_SECRET_CACHE_SECONDS = String((props.secretCacheTtl ?? Duration.minutes(5)).toSeconds());
     }
     if (this.keySource === KeySource.IMPORTED) environment.WEBHOOK_GRACE_SECONDS = String(gracePeriod.toSeconds());
@@ -315,10 +333,17 @@ export class WebhookSource extends Construct {
     if (props.dedupeTable) {
       environment.WEBHOOK_DEDUPE_TABLE = props.dedupeTable.tableName;
       environment.WEBHOOK_DEDUPE_RETENTION_SECONDS = String((props.dedupeWindow ?? Duration.days(7)).toSeconds());
+      // A claim outlives the invocation that made it (it is made after the invocation starts, and
+      // Lambda ends the invocation at its timeout), so a slow live delivery is never overtaken by a
+      // retry; the 5 s cover clock differences between Lambda hosts. A crash between claim and send
+      // blocks the sender's retries this long, no longer. (A timeout not known at synth leaves the
+      // verifier's default, which covers the longest timeout allowed.)
+      const timeoutSeconds = timeout.toSeconds();
+      if (isConcrete(timeoutSeconds)) environment.WEBHOOK_DEDUPE_LOCK_SECONDS = String(timeoutSeconds + 5);
     }
 
     const fn = new HardenedFunction(this, 'Verifier', {
-      // The bundle of this sender's family only (each ≤ 40 KB).
+      // The bundle of this sender's family only (each ≤ 48 KB).
       handler: `verifier-${props.scheme._family}`,
       fetchesKeys: props.scheme.fetchesKeys,
       description: `Verifies ${props.name} webhooks (signature, timestamp) and queues them`,
@@ -337,30 +362,33 @@ export class WebhookSource extends Construct {
     this.verifierLogGroup = fn.logGroup;
 
     // Exactly what the verifier does: read its own secret, send to its queue. Written out because the
-    // grantXxx helpers add kms:ReEncrypt*/GenerateDataKey* and queue reads it never uses.
-    if (signing) fn.allow(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [signing.secret.secretArn] }));
-    if (signing && props.scheme.capturesHandshake) {
-      // Notion-style senders hand over their key unsigned, before any key exists: the verifier keeps
-      // it as a version under its own staging label, never AWSCURRENT, for an operator to read and
-      // put as the key. Only this source's secret, and only that label.
-      fn.allow(
-        new iam.PolicyStatement({
-          actions: ['secretsmanager:PutSecretValue'],
-          resources: [signing.secret.secretArn],
-          conditions: { 'ForAllValues:StringEquals': { 'secretsmanager:VersionStage': [CAPTURED_STAGE] } },
-        }),
-      );
-      fn.allow(keyUseVia(this, props.encryptionKey, 'secretsmanager', ['kms:Decrypt', 'kms:GenerateDataKey']));
-    } else if (signing) {
+    // grantXxx helpers add kms:ReEncrypt*/GenerateDataKey* and queue reads it never uses. It never
+    // writes its signing secret: no condition can confine PutSecretValue to a staging label (the
+    // action has no secretsmanager:VersionStage key), so a write there could replace the key.
+    if (signing) {
+      fn.allow(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [signing.secret.secretArn] }));
       fn.allow(keyUseVia(this, props.encryptionKey, 'secretsmanager', ['kms:Decrypt']));
+    }
+    if (signing?.captureSecret) {
+      // Notion-style senders hand over their key unsigned, before any key exists: the verifier keeps
+      // the first such handshake in a secret of its own, for an operator to check and put as the key.
+      // Write only (it never reads what it captured), that one secret, encrypted under the endpoint's
+      // key for that secret alone.
+      fn.allow(new iam.PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [signing.captureSecret.secretArn] }));
+      const write = keyUseVia(this, props.encryptionKey, 'secretsmanager', ['kms:GenerateDataKey']);
+      write.addCondition('StringEquals', { 'kms:EncryptionContext:SecretARN': signing.captureSecret.secretArn });
+      fn.allow(write);
     }
     fn.allow(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [props.queue.queueArn] }));
     if (props.dedupeTable) {
       fn.allow(
         new iam.PolicyStatement({
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          // The claim protocol (lib/handlers/verifier/dedupe.ts): conditional PutItem (claim, answered
+          // handshake), UpdateItem (complete), DeleteItem (release after a failed send). No read: a
+          // failed claim returns the record it found (ReturnValuesOnConditionCheckFailure).
+          actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
           resources: [props.dedupeTable.tableArn],
-          // Each source's verifier reads and writes only its own records in the shared table.
+          // Each source's verifier writes only its own records in the shared table.
           conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${props.name}#*`] } },
         }),
       );

@@ -42,7 +42,7 @@ const cli = build({
   outfile: join(root, 'dist', 'cli', 'index.js'),
   bundle: true,
   platform: 'node',
-  // Where users run it: their own Node (engines: >= 20), not Lambda's.
+  // Where users run it: their own Node (engines: ^20.15.0 || >=22.2.0), not Lambda's.
   target: 'node20',
   format: 'cjs',
   banner: { js: '#!/usr/bin/env node' },

@@ -22,9 +22,8 @@ export const PRICES = {
   lambdaGbSecondArm64: 0.0000133334,
   lambdaGbSecondX86: 0.0000166667,
   sqsRequestsPerMillion: 0.4,
+  /** On-demand write request units; a conditional write whose condition fails consumes one too. */
   dynamodbWriteUnitsPerMillion: 0.625,
-  /** On-demand read request units: a strongly consistent read of an item up to 4 KB is 1. */
-  dynamodbReadUnitsPerMillion: 0.125,
   logsIngestionStandardPerGb: 0.5,
   logsIngestionInfrequentAccessPerGb: 0.25,
   logsVendedPerGb: 0.5,
@@ -59,10 +58,17 @@ export const PRICES = {
     logCompressionRatio: 0.15,
     /** Months kept when a log group never expires (no retention set). */
     unlimitedRetentionMonths: 12,
-    /** The dedupe protocol (lib/handlers/verifier/dedupe.ts): the done record's PutItem after the send, 1 WRU for a record under 1 KB, */
-    dynamodbWritesPerWebhook: 1,
-    /** after a strongly consistent GetItem first, 1 RRU. */
-    dynamodbReadsPerWebhook: 1,
+    /**
+     * The dedupe protocol (lib/handlers/verifier/dedupe.ts): a conditional PutItem claims the event
+     * before the send, an UpdateItem completes it after: 1 WRU each for a record under 1 KB. No read
+     * (a failed claim returns the record it found, at no read cost).
+     */
+    dynamodbWritesPerWebhook: 2,
+    /**
+     * Deliveries per accepted webhook that find the event claimed already (a sender's retry of a queued
+     * event, a concurrent copy): each is a failed conditional PutItem, which still consumes 1 WRU.
+     */
+    duplicateDeliveriesPerWebhook: 0,
     /** Outcome metrics (EMF, dimensions Endpoint and Source) a quiet source emits in a month: Accepted. */
     outcomeMetricsPerSource: 1,
     /** Time series a Metrics Insights alarm returns in a month (contributors that had such deliveries). */
@@ -270,9 +276,10 @@ export function model(templates, overrides = {}) {
     );
     add('SQS SendMessage', Math.ceil(a.bodyBytes / 65536) * p.sqsRequestsPerMillion, true);
     if (verifier.Properties.Environment.Variables.WEBHOOK_DEDUPE_TABLE) {
+      const duplicates = a.duplicateDeliveriesPerWebhook ? ` + ${a.duplicateDeliveriesPerWebhook} failed claim${a.duplicateDeliveriesPerWebhook === 1 ? '' : 's'} of duplicates` : '';
       add(
-        `DynamoDB dedupe (${a.dynamodbReadsPerWebhook} strongly consistent RRU + ${a.dynamodbWritesPerWebhook} WRU)`,
-        a.dynamodbReadsPerWebhook * p.dynamodbReadUnitsPerMillion + a.dynamodbWritesPerWebhook * p.dynamodbWriteUnitsPerMillion,
+        `DynamoDB dedupe (${a.dynamodbWritesPerWebhook} WRU: claim + complete${duplicates})`,
+        (a.dynamodbWritesPerWebhook + a.duplicateDeliveriesPerWebhook) * p.dynamodbWriteUnitsPerMillion,
       );
     }
     const logGroup = logGroupOf(verifier.Properties.LoggingConfig);

@@ -74,6 +74,21 @@ describe('access roles', () => {
     expect(editAllowlists.map((s) => s.Sid).sort()).toEqual(['EditAllowlistgithub', 'EditAllowlists']);
   });
 
+  test('admin alone reads a Notion source\'s capture secret (put-key --from-capture); it writes nothing there', () => {
+    const stack2 = newStack();
+    const { endpoint: e2, template: t2 } = defaultEndpoint({ accessRoles: { operators: [new iam.AccountRootPrincipal()], admins: [new iam.AccountRootPrincipal()] } }, stack2);
+    e2.addSource('docs', { scheme: SignatureScheme.notion() });
+    const template2 = t2();
+    const captureId = Object.entries(template2.findResources('AWS::SecretsManager::Secret')).find(([, r]) => (r as any).Properties.Name === 'webhooks/test-hooks/_captured/docs')![0];
+    const onCapture = (part: string) =>
+      Object.entries(template2.findResources('AWS::IAM::ManagedPolicy'))
+        .filter(([id]) => id.includes(part))
+        .flatMap(([, p]) => (p as any).Properties.PolicyDocument.Statement as Statement[])
+        .filter((s) => JSON.stringify(s.Resource).includes(captureId));
+    expect(onCapture('AdminPolicy')).toEqual([expect.objectContaining({ Sid: 'ReadCapturedocs', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Resource: { Ref: captureId } })]);
+    expect(onCapture('OperatorPolicy')).toEqual([]);
+  });
+
   test('statement ids stay distinct for sources whose names differ only by a dash', () => {
     const stack2 = newStack();
     const { endpoint: e2, template: t2 } = defaultEndpoint({ accessRoles: { admins: [new iam.AccountRootPrincipal()] } }, stack2);

@@ -131,8 +131,7 @@ describe('npm run cost', () => {
     const accessLine = 28 + 36 + 3 + 26;
     const waf = 2000 + 26;
     const extras =
-      0.625 /* 1 WRU */ +
-      0.125 /* 1 strongly consistent RRU */ +
+      2 * 0.625 /* 2 WRU: the claim and its completion */ +
       gb(verifierLine) * 0.5 +
       gb(platform) * 0.5 +
       stored(verifierLine + platform, 365) +
@@ -151,6 +150,16 @@ describe('npm run cost', () => {
       'Lambda verifier duration (512 MB arm64, 40 ms)',
       'SQS SendMessage',
     ]);
+  });
+
+  test('dedupe: 2 write units per accepted webhook (claim, complete), and 1 more per duplicate delivery (a failed conditional claim still consumes one)', () => {
+    const prices = join(dir, 'duplicates.json');
+    writeFileSync(prices, JSON.stringify({ assumptions: { duplicateDeliveriesPerWebhook: 0.5 } }));
+    const item = (r: Report) => r.variable.find((v) => v.item.startsWith('DynamoDB dedupe'))!;
+    const [base] = cost(join(dir, 'endpoint.template.json'));
+    const [withDuplicates] = cost(join(dir, 'endpoint.template.json'), '--prices', prices);
+    expect(item(base)).toEqual({ item: 'DynamoDB dedupe (2 WRU: claim + complete)', usd: 1.25, floor: false });
+    expect(item(withDuplicates)).toEqual({ item: 'DynamoDB dedupe (2 WRU: claim + complete + 0.5 failed claims of duplicates)', usd: 2.5 * 0.625, floor: false });
   });
 
   test('what the endpoint turns off is priced at zero: filtered WAF logs, quiet Lambda platform lines, an Infrequent Access log group at half price', () => {

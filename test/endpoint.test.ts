@@ -10,6 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as events from 'aws-cdk-lib/aws-events';
 import { COUNTED_COMMON_RULES, HardenedWebhookEndpoint, HmacAlgorithm, LOGGED_COUNTED_LABELS, HmacSignedContent, KeySource, SignatureEncoding, SignatureScheme } from '../lib';
 import { customisedEndpoint, defaultEndpoint, newProcessor, newStack } from './support/stacks';
+import { verifierPermissions } from './support/verifier-policies';
 import { keyIssuedBySender, SCHEME_TYPES } from '../lib/runtime';
 
 function only(template: Template, type: string, props: object = {}) {
@@ -316,6 +317,7 @@ describe('verifier function', () => {
     // Exactly these, all configuration: the secret is named by ARN and read at run time.
     expect(Object.keys(env).sort()).toEqual([
       'NODE_OPTIONS',
+      'WEBHOOK_DEDUPE_LOCK_SECONDS',
       'WEBHOOK_DEDUPE_RETENTION_SECONDS',
       'WEBHOOK_DEDUPE_TABLE',
       'WEBHOOK_ENDPOINT',
@@ -340,7 +342,7 @@ describe('verifier function', () => {
       'secretsmanager:GetSecretValue',
       'kms:Decrypt',
       'sqs:SendMessage',
-      ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
       ['kms:Decrypt', 'kms:GenerateDataKey'],
       ['kms:GenerateDataKey', 'kms:Decrypt'],
     ]);
@@ -581,6 +583,14 @@ describe('dedupe table and sender presets', () => {
     });
   });
 
+  test('a dedupe claim\'s lock outlives the verifier\'s timeout by 5 s, whatever the timeout', () => {
+    const { endpoint, template } = defaultEndpoint();
+    endpoint.addSource('slow', { scheme: SignatureScheme.github(), timeout: Duration.seconds(28) });
+    const t = template();
+    t.hasResourceProperties('AWS::Lambda::Function', { Timeout: 10, Environment: { Variables: Match.objectLike({ WEBHOOK_SOURCE: 'billing', WEBHOOK_DEDUPE_LOCK_SECONDS: '15' }) } });
+    t.hasResourceProperties('AWS::Lambda::Function', { Timeout: 28, Environment: { Variables: Match.objectLike({ WEBHOOK_SOURCE: 'slow', WEBHOOK_DEDUPE_LOCK_SECONDS: '33' }) } });
+  });
+
   test('deduplication: false creates no table and grants nothing on one', () => {
     const t = defaultEndpoint({ deduplication: false }).template();
     t.resourceCountIs('AWS::DynamoDB::Table', 0);
@@ -605,17 +615,81 @@ describe('dedupe table and sender presets', () => {
 
   test('Notion hands its key over in an unsigned POST: the gateway requires no signature header of it, and its secret awaits the key', () => {
     const stack = newStack();
-    const endpoint = new HardenedWebhookEndpoint(stack, 'W', { environment: 'dev' });
+    const endpoint = new HardenedWebhookEndpoint(stack, 'W', { environment: 'dev', endpointName: 'hooks' });
     endpoint.addSource('docs', { scheme: SignatureScheme.notion() });
     const t = Template.fromStack(stack);
     const method = only(t, 'AWS::ApiGateway::Method').Properties;
     expect(method.RequestParameters ?? {}).toEqual({});
     t.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'webhooks/hooks/docs',
       GenerateSecretString: { SecretStringTemplate: JSON.stringify({ previous: [], awaitingKey: true }), GenerateStringKey: 'current' },
     });
-    // The verifier may write its own secret only under the capture label.
-    const policies = JSON.stringify(t.toJSON().Resources);
-    expect(policies).toContain('"secretsmanager:VersionStage":["HANDSHAKE_CAPTURED"]');
+  });
+
+  test('Notion: captures go to a capture secret of their own (CMK, created holding {}), the only secret the verifier may write; its signing secret it can only read', () => {
+    const stack = newStack();
+    const endpoint = new HardenedWebhookEndpoint(stack, 'W', { environment: 'dev', endpointName: 'hooks' });
+    const source = endpoint.addSource('docs', { scheme: SignatureScheme.notion() });
+    const t = Template.fromStack(stack);
+    const secrets = t.findResources('AWS::SecretsManager::Secret');
+    const idNamed = (name: string) => Object.entries(secrets).find(([, r]) => r.Properties.Name === name)![0];
+    const signingId = idNamed('webhooks/hooks/docs');
+    const captureId = idNamed('webhooks/hooks/_captured/docs');
+    expect(secrets[captureId].Properties).toMatchObject({ SecretString: '{}', KmsKeyId: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } });
+    expect(stack.resolve(source.captureSecret!.secretArn)).toEqual({ Ref: captureId });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ WEBHOOK_SECRET_ARN: { Ref: signingId }, WEBHOOK_CAPTURE_SECRET_ARN: { Ref: captureId } }) },
+    });
+    const [{ statements }] = verifierPermissions(t.toJSON().Resources);
+    const secretStatements = statements.filter((s) => [s.Action ?? []].flat().some((a) => a.startsWith('secretsmanager:')));
+    expect(secretStatements).toEqual([
+      expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: { Ref: signingId } }),
+      expect.objectContaining({ Action: 'secretsmanager:PutSecretValue', Resource: { Ref: captureId } }),
+    ]);
+    expect(secretStatements.every((s) => s.Condition === undefined)).toBe(true);
+    // Its key: encrypt only for the capture secret (Secrets Manager's encryption context names it).
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: 'kms:GenerateDataKey',
+        Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': { Ref: captureId } } },
+      }),
+    );
+    expect(JSON.stringify(t.toJSON())).not.toContain('secretsmanager:VersionStage');
+    // Repeated refusals page (through the auth-anomaly composite).
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'CaptureRefused',
+      Dimensions: Match.arrayWith([{ Name: 'Source', Value: 'docs' }]),
+      Threshold: 2,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmDescription: Match.stringLikeRegexp('#runbook-capture-refused$'),
+    });
+  });
+
+  test('Notion with generated keys: no capture secret, nothing to write', () => {
+    const stack = newStack();
+    const endpoint = new HardenedWebhookEndpoint(stack, 'W', { environment: 'dev', endpointName: 'hooks' });
+    endpoint.addSource('docs', { scheme: SignatureScheme.notion(), keySource: KeySource.GENERATED });
+    const t = Template.fromStack(stack);
+    expect(Object.values(t.findResources('AWS::SecretsManager::Secret')).map((r) => r.Properties.Name)).toEqual(['webhooks/hooks/docs']);
+    const verifier = Object.values(t.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.WEBHOOK_QUEUE_URL !== undefined)!;
+    expect(verifier.Properties.Environment.Variables.WEBHOOK_CAPTURE_SECRET_ARN).toBeUndefined();
+  });
+
+  test('WooCommerce pings unsigned when a webhook is saved: the gateway requires no signature header of its route (the verifier does, of everything but the ping)', () => {
+    const stack = newStack();
+    const endpoint = new HardenedWebhookEndpoint(stack, 'W', { environment: 'dev' });
+    endpoint.addSource('shop', { scheme: SignatureScheme.sender('woocommerce') });
+    endpoint.addSource('pay', { scheme: SignatureScheme.stripe() });
+    const t = Template.fromStack(stack);
+    const requiredOf = (path: string) => {
+      const resourceId = Object.entries(t.findResources('AWS::ApiGateway::Resource')).find(([, r]) => r.Properties.PathPart === path)![0];
+      const method = Object.values(t.findResources('AWS::ApiGateway::Method')).find((m) => m.Properties.ResourceId?.Ref === resourceId && m.Properties.HttpMethod === 'POST')!;
+      return method.Properties.RequestParameters ?? {};
+    };
+    expect(SignatureScheme.sender('woocommerce').requiredHeaders).toContain('x-wc-webhook-signature');
+    expect(requiredOf('shop')).toEqual({});
+    // A scheme without an unsigned handshake keeps its required signature header at the gateway.
+    expect(requiredOf('pay')).toEqual({ 'method.request.header.stripe-signature': true });
   });
 
   test.each([

@@ -78,6 +78,7 @@ export class AwsContext {
         return {
           ...source,
           secretId: source.secretId ?? variables.WEBHOOK_SECRET_ARN,
+          captureSecretId: source.captureSecretId ?? variables.WEBHOOK_CAPTURE_SECRET_ARN,
           queueUrl: source.queueUrl ?? variables.WEBHOOK_QUEUE_URL,
           url: source.url ?? variables.WEBHOOK_PUBLIC_URL,
           unresolved: source.unresolved.filter((name) => !variables[name]),

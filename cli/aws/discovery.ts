@@ -48,6 +48,11 @@ export interface DiscoveredSource {
   readonly keySource: 'generated' | 'imported' | 'published';
   /** The secret's ARN, or its name when the stack does not list the secret. */
   readonly secretId?: string;
+  /**
+   * Where the verifier keeps a sender's unsigned key handshake (Notion's verification token) until it
+   * is put as the key: ARN or name, as secretId.
+   */
+  readonly captureSecretId?: string;
   readonly verifierLogicalId: string;
   readonly verifierFunctionName?: string;
   readonly verifierLogGroupName?: string;
@@ -131,6 +136,7 @@ export function discoverEndpoints(root: StackDescription): DiscoveredEndpoint[] 
       scheme,
       keySource,
       secretId: resolver.resolve(verifier.env.WEBHOOK_SECRET_ARN) ?? resolver.secretName(verifier.env.WEBHOOK_SECRET_ARN),
+      captureSecretId: resolver.resolve(verifier.env.WEBHOOK_CAPTURE_SECRET_ARN) ?? resolver.secretName(verifier.env.WEBHOOK_CAPTURE_SECRET_ARN),
       verifierLogicalId: verifier.logicalId,
       verifierFunctionName,
       verifierLogGroupName: logGroupOf(verifier.properties, verifierFunctionName, resolver),
@@ -143,6 +149,7 @@ export function discoverEndpoints(root: StackDescription): DiscoveredEndpoint[] 
       unresolved,
     };
     if (!source.secretId && keySource !== 'published') unresolved.push('WEBHOOK_SECRET_ARN');
+    if (!source.captureSecretId && verifier.env.WEBHOOK_CAPTURE_SECRET_ARN !== undefined) unresolved.push('WEBHOOK_CAPTURE_SECRET_ARN');
     byEndpoint.set(endpoint, [...(byEndpoint.get(endpoint) ?? []), source]);
   }
   return [...byEndpoint.entries()]

@@ -1,4 +1,5 @@
 import { DescribeSecretCommand, ListSecretVersionIdsCommand, SecretVersionsListEntry } from '@aws-sdk/client-secrets-manager';
+import { captureRequestToken } from '../../lib/runtime';
 import { AwsCommandError, AwsContext, isAwsError } from './context';
 import { DiscoveredSource } from './discovery';
 import { UsageError } from '../local/command';
@@ -26,6 +27,11 @@ export interface KeyState {
   readonly revokePending: boolean;
   /** Imported keys: only the value the stack was deployed with, no sender's key put yet. */
   readonly awaitingFirstKey: boolean;
+  /**
+   * A source with a capture secret (Notion), while it awaits its first key: whether the verifier has
+   * kept the sender's handshake, and when (from the capture secret's metadata, never its value).
+   */
+  readonly capture?: { readonly captured: boolean; readonly capturedAt?: number };
 }
 
 /** Reads DescribeSecret and ListSecretVersionIds: what any role allowed to describe the secret may see. */
@@ -57,6 +63,9 @@ export async function readKeyState(context: AwsContext, source: DiscoveredSource
   const current = withStage('AWSCURRENT');
   const secretCreated = described.CreatedDate ? new Date(described.CreatedDate).getTime() : undefined;
   const rules = described.RotationRules;
+  // The version CloudFormation created with the secret is the only one: nobody has put a key yet.
+  const awaitingFirstKey =
+    source.keySource === 'imported' && stagesOf.size === 1 && current?.createdAt !== undefined && secretCreated !== undefined && Math.abs(current.createdAt - secretCreated) < 120_000;
   return {
     arn: described.ARN ?? secretId,
     current,
@@ -67,14 +76,25 @@ export async function readKeyState(context: AwsContext, source: DiscoveredSource
     lastRotatedAt: described.LastRotatedDate ? new Date(described.LastRotatedDate).getTime() : undefined,
     nextRotationAt: described.NextRotationDate ? new Date(described.NextRotationDate).getTime() : undefined,
     revokePending: (described.Tags ?? []).some((t) => t.Key === REVOKE_TAG),
-    // The version CloudFormation created with the secret is the only one: nobody has put a key yet.
-    awaitingFirstKey:
-      source.keySource === 'imported' &&
-      stagesOf.size === 1 &&
-      current?.createdAt !== undefined &&
-      secretCreated !== undefined &&
-      Math.abs(current.createdAt - secretCreated) < 120_000,
+    awaitingFirstKey,
+    ...(awaitingFirstKey && current && source.captureSecretId ? { capture: await readCaptureState(context, source.captureSecretId, current.id) } : {}),
   };
+}
+
+/**
+ * The verifier writes the capture for the awaiting version `keyVersion` under a version id it derives
+ * from it (captureRequestToken): its presence in the capture secret's versions is the capture.
+ */
+async function readCaptureState(context: AwsContext, captureSecretId: string, keyVersion: string): Promise<{ captured: boolean; capturedAt?: number }> {
+  const wanted = captureRequestToken(keyVersion);
+  let nextToken: string | undefined;
+  do {
+    const page = await context.secrets.send(new ListSecretVersionIdsCommand({ SecretId: captureSecretId, NextToken: nextToken }));
+    const found = page.Versions?.find((v) => v.VersionId === wanted);
+    if (found) return { captured: true, ...(found.CreatedDate ? { capturedAt: new Date(found.CreatedDate).getTime() } : {}) };
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return { captured: false };
 }
 
 /** Imported keys: until when the key a put replaced still verifies (undefined: no previous key, or its window is over). */

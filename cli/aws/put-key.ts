@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { InvalidKeySetError, KeySetDocument, parseImportedSecret, schemeFor, WebhookConfigurationError } from '../../lib/runtime';
+import { CapturedHandshake, InvalidKeySetError, KeySetDocument, parseCapturedHandshake, parseImportedSecret, schemeFor, WebhookConfigurationError } from '../../lib/runtime';
 import { UsageError } from '../local/command';
 import { AwsContext, explainAwsError } from './context';
 import { DiscoveredSource } from './discovery';
@@ -11,14 +12,29 @@ export interface PutKeyOptions {
   readonly revokePrevious: boolean;
   /** The key as the sender shows it, or a key set document; never from argv. */
   readonly readKey: () => Promise<string>;
+  /**
+   * Put the handshake the verifier captured (Notion's verification token) instead of reading a key,
+   * once the operator has seen when and from where it came: `confirmCapture` must be the request id
+   * of that capture, which the first run without it shows.
+   */
+  readonly fromCapture?: boolean;
+  readonly confirmCapture?: string;
+  /**
+   * Instead of putting a key: let the verifier capture one more handshake, after a capture that was
+   * not the sender's. Only while the source still awaits its first key.
+   */
+  readonly reopenCapture?: boolean;
   readonly progress: (line: string) => void;
 }
 
 export interface PutKeyResult {
   readonly source: string;
   readonly secretArn: string;
-  /** `unchanged` when the key given is already the current one with the same revoke choice. */
-  readonly status: 'put' | 'unchanged';
+  /**
+   * `unchanged` when the key given is already the current one with the same revoke choice; `reopened`
+   * when the source awaits its key anew (--reopen-capture).
+   */
+  readonly status: 'put' | 'unchanged' | 'reopened';
   readonly versionId?: string;
   readonly revokedPrevious: boolean;
   /** The key this put replaced verifies until then (without --revoke-previous). */
@@ -27,6 +43,8 @@ export interface PutKeyResult {
   readonly previousKeyRejectedBy?: string;
   /** The verify token the current version carried (Meta's) was kept beside the new key. */
   readonly keptVerifyToken?: boolean;
+  /** With --from-capture: the capture put as the key (never its token). */
+  readonly capture?: Omit<CapturedHandshake, 'token'>;
 }
 
 /**
@@ -42,7 +60,9 @@ export async function putKey(context: AwsContext, source: DiscoveredSource, opti
     );
   }
   const secretId = requireSecret(source);
-  const given = keyDocument(await options.readKey(), source, options.revokePrevious);
+  if (options.reopenCapture) return reopenCapture(context, source, secretId);
+  const captured = options.fromCapture ? await readCapture(context, source, secretId, options) : undefined;
+  const given = keyDocument(captured ? captured.token : await options.readKey(), source, options.revokePrevious);
 
   let current: KeySetDocument | undefined;
   try {
@@ -71,7 +91,66 @@ export async function putKey(context: AwsContext, source: DiscoveredSource, opti
         ? { previousKeyValidUntil: new Date(now + source.graceSeconds * 1000).toISOString() }
         : {}),
     ...(keptVerifyToken ? { keptVerifyToken } : {}),
+    ...(captured ? { capture: withoutToken(captured) } : {}),
   };
+}
+
+/**
+ * The handshake the verifier captured, shown (when, from where, which request) before it is put: the
+ * first run stops there and names the request id to confirm; only a run confirming that very capture
+ * goes on. The token goes from one secret to the other and is never printed.
+ */
+async function readCapture(context: AwsContext, source: DiscoveredSource, secretId: string, options: PutKeyOptions): Promise<CapturedHandshake> {
+  if (!source.captureSecretId) {
+    throw new UsageError(`${source.name} keeps no captured handshake (only a sender that hands its key over unsigned, such as Notion, with imported keys, has one); put the key from stdin instead`);
+  }
+  let captured: CapturedHandshake | undefined;
+  try {
+    const value = await context.secrets.send(new GetSecretValueCommand({ SecretId: source.captureSecretId, VersionStage: 'AWSCURRENT' }));
+    captured = parseCapturedHandshake(value.SecretString ?? '');
+  } catch (error) {
+    if (error instanceof InvalidKeySetError) throw new UsageError(`the capture secret of ${source.name} (${source.captureSecretId}) holds no usable capture: ${error.message}`);
+    throw error;
+  }
+  if (!captured) {
+    throw new UsageError(`nothing captured yet for ${source.name}: create (or resend) the subscription at the sender so it posts its verification request to ${source.url ?? 'the source\'s URL'}, then run this again`);
+  }
+  // Only a capture made for the version that awaits its key now: not one from before a reopen or a put.
+  const awaiting = await context.secrets.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }));
+  if (awaiting.VersionId !== captured.keyVersion || !parseImportedSecret(awaiting.SecretString ?? '').awaitingKey) {
+    throw new UsageError(`the handshake kept for ${source.name} was captured for an earlier version of its signing secret (before a key was put, or before --reopen-capture), and nothing has been captured since; put nothing from it`);
+  }
+  const shown = `captured ${formatInstant(Date.parse(captured.capturedAt))} from ${captured.sourceIp ?? 'an unknown address'} (request ${captured.requestId})`;
+  if (options.confirmCapture !== captured.requestId) {
+    throw new UsageError(
+      `${source.name}: ${shown}. Check that this is the sender's (its address, and the time you created the subscription), then run again with --confirm-capture ${captured.requestId}` +
+        (options.confirmCapture === undefined ? '' : ` (the request id given, ${options.confirmCapture}, is not this capture's)`),
+    );
+  }
+  options.progress(`${source.name}: putting the handshake ${shown} as the key`);
+  return captured;
+}
+
+/**
+ * A new version of the signing secret that still awaits its key (a fresh random placeholder, as the
+ * stack creates it): the verifier derives the one capture it may make from the awaiting version, so a
+ * new version allows one new capture, and the one kept before is no longer what put-key --from-capture
+ * offers once the new one arrives.
+ */
+async function reopenCapture(context: AwsContext, source: DiscoveredSource, secretId: string): Promise<PutKeyResult> {
+  if (!source.captureSecretId) throw new UsageError(`${source.name} captures no handshake, so there is nothing to reopen`);
+  const value = await context.secrets.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }));
+  if (!parseImportedSecret(value.SecretString ?? '').awaitingKey) {
+    throw new UsageError(`${source.name} already has its key: reopening the capture would replace it with a placeholder; roll the key at the sender and put it with put-key instead`);
+  }
+  const document: KeySetDocument = { current: randomBytes(33).toString('base64url'), previous: [], awaitingKey: true };
+  const put = await context.secrets.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify(document) }));
+  return { source: source.name, secretArn: put.ARN ?? secretId, status: 'reopened', versionId: put.VersionId, revokedPrevious: false };
+}
+
+function withoutToken(captured: CapturedHandshake): Omit<CapturedHandshake, 'token'> {
+  const { token: _token, ...rest } = captured;
+  return rest;
 }
 
 /** The document to put, checked: parses as the verifier parses it, and the key fits the source's scheme. */
@@ -98,7 +177,11 @@ export function keyDocument(text: string, source: Pick<DiscoveredSource, 'name' 
 
 export function formatPutKey(result: PutKeyResult): string {
   if (result.status === 'unchanged') return `${result.source}: that key is already the current one; nothing put\n`;
+  if (result.status === 'reopened') {
+    return `${result.source} awaits its key anew (version ${result.versionId}): within the verifiers' key cache (5 min by default) the next handshake the sender posts is captured; then put-key --from-capture\n`;
+  }
   const lines = [`put a new key for ${result.source} (version ${result.versionId}); it verifies at once`];
+  if (result.capture) lines.push(`the key is the handshake captured ${formatInstant(Date.parse(result.capture.capturedAt))} from ${result.capture.sourceIp ?? 'an unknown address'} (request ${result.capture.requestId}); the verifier captures nothing more`);
   if (result.revokedPrevious) lines.push(`the replaced key is revoked: every verifier rejects it by ${formatInstant(Date.parse(result.previousKeyRejectedBy!))} (their key cache)`);
   else if (result.previousKeyValidUntil) lines.push(`the replaced key keeps verifying until ${formatInstant(Date.parse(result.previousKeyValidUntil))} (the grace period), while the sender switches`);
   if (result.keptVerifyToken) lines.push('kept the verify token of the previous version beside the new key');

@@ -41,6 +41,8 @@ export interface SourceStatus {
   };
   /** Imported keys: the key the last put replaced verifies until then. */
   readonly previousKeyValidUntil?: string;
+  /** A source awaiting a key its sender hands over unsigned (Notion): whether, and when, the verifier captured it. */
+  readonly capture?: { readonly captured: boolean; readonly capturedAt?: string };
   readonly alarmsInAlarm: readonly AlarmSummary[];
   /** What could not be read (access denied, ...), instead of failing the whole report. */
   readonly error?: string;
@@ -116,7 +118,7 @@ async function sourceStatus(context: AwsContext, source: DiscoveredSource, alarm
 }
 
 /** The key and rotation part of a source's status, from its secret's metadata. */
-export function describeKeys(source: Pick<DiscoveredSource, 'keySource' | 'graceSeconds'>, state: KeyState, now: number): Pick<SourceStatus, 'secretArn' | 'currentKeyCreatedAt' | 'keyAgeSeconds' | 'rotation' | 'previousKeyValidUntil'> {
+export function describeKeys(source: Pick<DiscoveredSource, 'keySource' | 'graceSeconds'>, state: KeyState, now: number): Pick<SourceStatus, 'secretArn' | 'currentKeyCreatedAt' | 'keyAgeSeconds' | 'rotation' | 'previousKeyValidUntil' | 'capture'> {
   const iso = (ms?: number) => (ms === undefined ? undefined : new Date(ms).toISOString());
   const createdAt = state.current?.createdAt;
   let rotation: NonNullable<SourceStatus['rotation']>;
@@ -138,6 +140,7 @@ export function describeKeys(source: Pick<DiscoveredSource, 'keySource' | 'grace
     keyAgeSeconds: createdAt === undefined ? undefined : Math.max(0, Math.floor((now - createdAt) / 1000)),
     rotation,
     previousKeyValidUntil: source.keySource === 'imported' ? iso(previousKeyValidUntil(state, source.graceSeconds, now)) : undefined,
+    ...(state.capture ? { capture: { captured: state.capture.captured, ...(state.capture.capturedAt === undefined ? {} : { capturedAt: iso(state.capture.capturedAt) }) } } : {}),
   };
 }
 
@@ -222,6 +225,10 @@ function rotationText(source: SourceStatus, stack: string): string {
   const at = (iso?: string) => (iso ? formatInstant(Date.parse(iso)) : 'unknown');
   switch (r?.state) {
     case 'awaiting-first-key':
+      if (source.capture?.captured) {
+        return `no key put yet; the sender's handshake was captured ${at(source.capture.capturedAt)}: see where it came from and put it with cdk-hardened-webhook put-key --stack ${stack} --source ${source.name} --from-capture`;
+      }
+      if (source.capture) return `no key put yet and no handshake captured: create the subscription at the sender, then cdk-hardened-webhook put-key --stack ${stack} --source ${source.name} --from-capture`;
       return `no key put yet: every delivery is refused until you run cdk-hardened-webhook put-key --stack ${stack} --source ${source.name}`;
     case 'issued-by-sender':
       return source.previousKeyValidUntil

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { FailureError, writeErr, writeOut } from '../local/command';
+import { FailureError, UsageError, writeErr, writeOut } from '../local/command';
 import { AWS_HELP, awsCommand, endpointOption, readKey, runsAws } from '../aws/command';
 import { AwsOptions } from '../aws/context';
 import { findSource, selectEndpoints } from '../aws/discovery';
@@ -115,19 +115,28 @@ function registerPutKey(program: Command): void {
     .requiredOption('--source <name>', 'the source whose key to put')
     .addOption(endpointOption())
     .option('--revoke-previous', 'stop the replaced key at once (a leaked key): every verifier rejects it within its key cache TTL')
+    .option('--from-capture', "put the key the sender handed over unsigned (Notion's verification token), as the verifier captured it: shows when and from where it came, and puts it only with --confirm-capture")
+    .option('--confirm-capture <requestId>', 'with --from-capture: the request id of the capture shown, confirming it is the sender\'s')
+    .option('--reopen-capture', 'the capture kept is not the sender\'s: let the verifier capture the next handshake instead (only while no key is put)')
     .addHelpText(
       'after',
       `${AWS_HELP}\n\nThe key is the sender's as it shows it, or a {"current": "..."} document. A verify token the\ncurrent version keeps (Meta's) stays with the new key.\n\nExamples:\n` +
         '  $ cdk-hardened-webhook put-key --stack HardenedWebhook-prod --source payments   # hidden prompt\n' +
+        '  $ cdk-hardened-webhook put-key --stack HardenedWebhook-prod --source notion --from-capture   # shows the capture\n' +
         '  $ printf %s "$STRIPE_WHSEC" | cdk-hardened-webhook put-key --stack HardenedWebhook-prod --source payments\n' +
         '  $ pbpaste | cdk-hardened-webhook put-key --stack HardenedWebhook-prod --source payments --revoke-previous\n',
     );
-  runsAws(command, async (context, options: SourceOptions & { revokePrevious?: boolean }) => {
+  runsAws(command, async (context, options: SourceOptions & { revokePrevious?: boolean; fromCapture?: boolean; confirmCapture?: string; reopenCapture?: boolean }) => {
+    if (options.confirmCapture !== undefined && !options.fromCapture) throw new UsageError('--confirm-capture goes with --from-capture');
+    if (options.reopenCapture && (options.fromCapture || options.revokePrevious)) throw new UsageError('--reopen-capture puts no key: give it alone');
     const { stack, endpoints } = await context.loadStack();
     const source = findSource(endpoints, stack.stackName, options.source, options.endpoint);
     const result = await putKey(context, source, {
       stack: stack.stackName,
       revokePrevious: options.revokePrevious === true,
+      fromCapture: options.fromCapture === true,
+      confirmCapture: options.confirmCapture,
+      reopenCapture: options.reopenCapture === true,
       readKey: () => readKey(),
       progress: (line) => writeErr(command, `${line}\n`),
     });

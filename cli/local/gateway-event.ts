@@ -99,9 +99,11 @@ export function queryParameters(query: string): Record<string, string[]> | null 
   return Object.keys(params).length > 0 ? params : null;
 }
 
+// As API Gateway decodes a query parameter: `+` is a space, then percent-escapes
+// (https://github.com/aws/aws-cdk/issues/19827 shows `sort=-+createdAt` arriving as "- createdAt").
 function decode(text: string): string {
   try {
-    return decodeURIComponent(text);
+    return decodeURIComponent(text.replace(/\+/g, ' '));
   } catch {
     return text;
   }

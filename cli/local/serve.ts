@@ -66,7 +66,7 @@ function checkPublicUrl(name: string, url: string, signsUrl: boolean): void {
   } catch {
     throw new UsageError(`--public-url ${name}: ${JSON.stringify(url)} is not an absolute URL; give e.g. https://abc.ngrok.app/webhooks/${name}`);
   }
-  if (parsed.search || parsed.hash) throw new UsageError(`--public-url ${name}: give the URL without a query string; the verifier appends the request's own`);
+  if (parsed.hash) throw new UsageError(`--public-url ${name}: give the URL without a fragment; senders never send one`);
   if (!signsUrl) throw new UsageError(`--public-url ${name}: this source's scheme does not sign the URL, so it needs none; drop the option`);
 }
 

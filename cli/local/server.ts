@@ -41,7 +41,7 @@ export interface LocalServer {
 // The construct's defaults (lib/webhook-source.ts): 256 KiB bodies, keys cached 5 minutes, a claim
 // lock of the verifier's timeout (10 s) plus 5 s, duplicates remembered 7 days.
 const MAX_BODY_BYTES = 256 * 1024;
-const DEDUPE = { tableName: 'local-dedupe', retentionSeconds: 7 * 86400 };
+const DEDUPE = { tableName: 'local-dedupe', retentionSeconds: 7 * 86400, lockSeconds: 10 + 5 };
 // API Gateway's payload limit: larger requests never reach the verifier.
 const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
 const GATEWAY_REJECTED = (requestId: string) => JSON.stringify({ error: 'Request rejected', requestId });
@@ -125,7 +125,8 @@ class Route {
   ) {}
 
   handler(requestUrl: string): VerifierHandler {
-    // The verifier appends the request's query to the public URL itself.
+    // The verifier signs the public URL exactly, query included, and refuses a request whose query
+    // differs: without --public-url, the URL the request was made to (its query included) is it.
     const publicUrl = this.source.scheme.signsUrl ? (this.source.publicUrl ?? requestUrl) : undefined;
     const key = publicUrl ?? '';
     let handler = this.handlers.get(key);
@@ -190,7 +191,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, routes
     return send(response, requestId, { statusCode: 413, headers: { 'content-type': 'application/json' }, body: GATEWAY_REJECTED(requestId) });
   }
   const event = gatewayEvent({ request, body, path, query, resource: path, requestId, receivedAt });
-  const requestUrl = `http://${request.headers.host ?? '127.0.0.1'}${path}`;
+  const requestUrl = `http://${request.headers.host ?? '127.0.0.1'}${path}${query ? `?${query}` : ''}`;
   let result: APIGatewayProxyResult;
   try {
     result = await route.handler(requestUrl)(event);

@@ -21,4 +21,4 @@ export { GetRequest, Handshake, ImmediateAnswer, SchemeDescription, SignInput } 
 export { CodeSender, SenderEntry, SenderScheme, SenderRow, SignatureSpec, SignedPart, TimestampSpec, MetadataSpec } from './schemes/sender';
 export { SENDERS, ALIASES, CatalogueSender, AliasSender, DEFAULT_TOLERANCE_SECONDS, VERIFIER_FAMILIES, VerifierFamily, familyOf } from './schemes/catalogue';
 export { SchemeFactory } from './schemes/factory';
-export { FetchRequest, FetchResponse, httpsFetcher, HttpsFetcherOptions, KeyFetcher, KeyFetchError, PublishedKey, PublishedKeyCache, PublishedKeyCacheOptions, PublishedKeySource } from './published-keys';
+export { FetchRequest, FetchResponse, httpsFetcher, HttpsFetcherOptions, KeyFetcher, KeyFetchError, KeyReference, keyReference, PublishedKey, PublishedKeyCache, PublishedKeyCacheOptions, PublishedKeySource, refusedReference, ResolvedKeys } from './published-keys';

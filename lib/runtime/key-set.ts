@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The signing secret's value in Secrets Manager: the current key plus earlier keys that stay valid
  * until their not-after time (the rotation grace window).
@@ -21,14 +23,62 @@ export interface KeySetDocument {
   readonly verifyToken?: string;
   /**
    * Set in a new secret whose sender hands its key over in an unsigned handshake (Notion): while it
-   * is true, the verifier keeps what that handshake carries under {@link CAPTURED_STAGE}. Putting the
-   * key (any document without it) ends that, so nobody can fill the secret's versions afterwards.
+   * is true, the verifier keeps the first such handshake in the source's capture secret (never in this
+   * one, which it cannot write). Putting the key (any document without it) ends that.
    */
   readonly awaitingKey?: boolean;
 }
 
-/** The staging label under which an unsigned handshake's captured value (Notion's token) is kept. */
-export const CAPTURED_STAGE = 'HANDSHAKE_CAPTURED';
+/**
+ * What the verifier keeps of an unsigned handshake (Notion's verification token) in the source's
+ * capture secret: the token, and when, from where and in which request it came, for an operator to
+ * check before putting the token as the key.
+ */
+export interface CapturedHandshake {
+  readonly token: string;
+  /** ISO-8601 instant the verifier received it. */
+  readonly capturedAt: string;
+  /** The address API Gateway saw the request come from (undefined when it gave none). */
+  readonly sourceIp?: string;
+  /** API Gateway's request id, also in the verifier's audit line of that request. */
+  readonly requestId: string;
+  /** The version of the signing secret that was awaiting its key: one capture per such version. */
+  readonly keyVersion: string;
+}
+
+/**
+ * The ClientRequestToken of the one capture allowed while the signing secret's version `keyVersion`
+ * awaits its key. Secrets Manager creates at most one secret version per token and refuses a second
+ * value under it (ResourceExistsException), so the first capture stands and later ones create nothing.
+ * UUID-shaped (Secrets Manager takes 32-64 characters), derived so every verifier container agrees.
+ */
+export function captureRequestToken(keyVersion: string): string {
+  const h = createHash('sha256').update(`captured-handshake:${keyVersion}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * The capture secret's value: a {@link CapturedHandshake}, or undefined for the value it is created
+ * with (`{}`, nothing captured yet). Throws InvalidKeySetError for anything else; the message never
+ * contains the value.
+ */
+export function parseCapturedHandshake(secretString: string): CapturedHandshake | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(secretString);
+  } catch {
+    throw new InvalidKeySetError('the captured handshake is not JSON');
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new InvalidKeySetError('the captured handshake is not a JSON object');
+  if (Object.keys(doc).length === 0) return undefined;
+  const { token, capturedAt, sourceIp, requestId, keyVersion } = doc as Record<string, unknown>;
+  const text = (value: unknown) => typeof value === 'string' && value.length > 0;
+  if (!text(token) || !text(requestId) || !text(keyVersion) || (sourceIp !== undefined && !text(sourceIp))) {
+    throw new InvalidKeySetError('the captured handshake needs non-empty "token", "requestId" and "keyVersion" (and "sourceIp", when given)');
+  }
+  if (typeof capturedAt !== 'string' || Number.isNaN(Date.parse(capturedAt))) throw new InvalidKeySetError('the captured handshake\'s "capturedAt" must be an ISO-8601 instant');
+  return { token: token as string, capturedAt, ...(sourceIp === undefined ? {} : { sourceIp: sourceIp as string }), requestId: requestId as string, keyVersion: keyVersion as string };
+}
 
 export interface PreviousKey {
   readonly key: string;

@@ -121,7 +121,11 @@ export type HeaderInput = Readonly<Record<string, string | readonly string[] | u
 
 export interface WebhookRequest {
   readonly headers: HeaderInput;
-  /** The raw body exactly as received. Never re-encoded or parsed. */
+  /**
+   * The raw body exactly as received, never re-encoded. A scheme that reads fields from it (Twilio's
+   * form, Mailgun's, SNS's JSON) reads it as strict UTF-8, a BOM kept, and refuses a body with no one
+   * exact reading (`malformed_body`).
+   */
   readonly body: string | Uint8Array;
   /** The full public URL the sender posted to (needed only by URL-signing schemes: Twilio, Square, HubSpot). */
   readonly url?: string;
@@ -140,6 +144,9 @@ export interface WebhookRequest {
  * - `no_active_key`: no key is currently valid (misconfiguration; the request cannot be verified).
  * - `not_allowed`: the signature verified, but what it vouches for is not what this source accepts
  *   (an SNS topic not in the allow-list, a token for another audience or service account).
+ * - `malformed_body`: the scheme reads the body (form fields, JSON) and it has no one exact reading:
+ *   not UTF-8, or a form a consumer would split into other fields than the ones signed (an empty or
+ *   repeated pair in a Twilio form). Refused rather than read one way here and another by the consumer.
  */
 export type RejectionReason =
   | 'missing_header'
@@ -149,7 +156,8 @@ export type RejectionReason =
   | 'signature_invalid'
   | 'timestamp_out_of_tolerance'
   | 'no_active_key'
-  | 'not_allowed';
+  | 'not_allowed'
+  | 'malformed_body';
 
 export const REJECTION_REASONS: readonly RejectionReason[] = [
   'missing_header',
@@ -160,7 +168,22 @@ export const REJECTION_REASONS: readonly RejectionReason[] = [
   'timestamp_out_of_tolerance',
   'no_active_key',
   'not_allowed',
+  'malformed_body',
 ];
+
+/**
+ * How much of the body a verified delivery's signature vouches for:
+ * - `signed`: every byte of the raw body (an HMAC or signature over it, or over its SHA-256).
+ * - `partial`: some of it: what the sender signs is read from the body (Mailgun's `timestamp` and
+ *   `token`, SNS's message fields, Twilio's sorted form parameters as one string), or the body is
+ *   bound only through a checksum anyone can forge (PayPal's CRC32). What the rest says is not
+ *   vouched for; each sender's row in the README says what is.
+ * - `unsigned`: none of it: a shared token (GitLab, Okta) or a bearer token (Google Pub/Sub) proves
+ *   who sent the request, not what it carries.
+ */
+export type BodyBinding = 'signed' | 'partial' | 'unsigned';
+
+export const BODY_BINDINGS: readonly BodyBinding[] = ['signed', 'partial', 'unsigned'];
 
 /**
  * A delivery whose signature verified. Fields named `unsigned…` come from headers the signature does
@@ -197,6 +220,12 @@ export interface VerifiedWebhook {
   readonly dedupeKey: string;
   /** SHA-256 (hex) of the raw body. Computed on first read, once. */
   readonly payloadSha256: string;
+  /**
+   * How much of the body the signature vouches for (see {@link BodyBinding}). Only with `signed` is
+   * every byte of the body (and so `payloadSha256`) the sender's; a Twilio JSON delivery, bound by
+   * the signed `bodySHA256`, is `signed` where its form deliveries are `partial`.
+   */
+  readonly bodyBinding: BodyBinding;
   /**
    * Every metadata value the sender sent with the delivery, under one naming scheme: keys starting
    * `signed.` are covered by the signature (`signed.eventId`, Twitch's `signed.messageId`), keys

@@ -108,7 +108,7 @@ export interface PublishedKeyVerifierOptions {
    * @default the scheme's
    */
   readonly toleranceSeconds?: number;
-  /** How keys are fetched and how long they are kept. @default httpsFetcher(), 1 h TTL, one fetch a minute for unknown keys */
+  /** How keys are fetched and how long they are kept. @default httpsFetcher(), 1 h TTL, one fetch a minute for each unknown key and at most 10 a minute in all */
   readonly cache?: PublishedKeyCacheOptions;
 }
 
@@ -124,7 +124,8 @@ export interface PublishedKeyVerifierOptions {
  * ```
  *
  * `verify` answers anything a sender controls with `{ ok: false, reason }`; it rejects with a
- * {@link KeyFetchError} when the key could not be fetched (answer 5xx: the sender retries).
+ * {@link KeyFetchError} when the key could not be fetched, or may not be fetched yet (answer 503 with its
+ * `retryAfterSeconds` as Retry-After: the sender retries; never a 4xx, which SNS would not retry).
  */
 export class PublishedKeyVerifier {
   private readonly scheme: Scheme;
@@ -147,9 +148,9 @@ export class PublishedKeyVerifier {
   /** Verifies one delivery with the key it names, fetched when not cached, at `now` (default: the current time). */
   async verify(request: WebhookRequest, now: number | Date = Date.now()): Promise<VerifyResult> {
     const nowMs = checkNow(typeof now === 'number' ? now : now instanceof Date ? now.getTime() : Number.NaN);
-    const keys = await this.cache.keysFor(request, this.credential);
-    if (typeof keys === 'string') return { ok: false, reason: keys };
-    return this.scheme.verify(request, keys, nowMs, this.toleranceSeconds);
+    const resolved = await this.cache.keysFor(request, this.credential);
+    if (resolved.kind === 'rejected') return { ok: false, reason: resolved.reason };
+    return this.scheme.verify(request, resolved.keys, nowMs, this.toleranceSeconds);
   }
 
   /**

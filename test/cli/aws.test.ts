@@ -25,8 +25,10 @@ import { formatTail, groupRejections, parseRejection } from '../../cli/aws/tail'
 import { formatDuration, parseDurationSeconds, parseSince, parseTimeout } from '../../cli/aws/time';
 import { newStack } from '../support/stacks';
 import { runCli } from './support/cli';
+import { TEST_NOW } from '../support/clock';
 
-const NOW = Date.parse('2026-11-28T12:00:00Z');
+// The CLI's times below are spelled in TEST_NOW's calendar (2026-11-28T12:00:00Z).
+const NOW = TEST_NOW;
 const STACK_ID = 'arn:aws:cloudformation:eu-west-1:111122223333:stack/Hooks/0a1b2c3d';
 
 /** A stack as CloudFormation would describe it after deploying `template`: every resource named `<logical id>-physical`, queues by URL. */

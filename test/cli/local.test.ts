@@ -15,10 +15,11 @@ import twilio from 'twilio';
 import type { IncomingMessage } from 'node:http';
 import { gatewayEvent } from '../../cli/local/gateway-event';
 import { MemoryDynamoDb } from '../../cli/local/memory-dynamodb';
-import { DedupeLedger } from '../../lib/handlers/verifier/dedupe';
-import { startDynalite } from '../support/dynalite';
+import { DedupeClaims } from '../../lib/handlers/verifier/dedupe';
+import { startDynalite, withAllOld } from '../support/dynalite';
 import { verifyWebhook } from '../../lib/runtime';
 import { runCli, Serving, startServe } from './support/cli';
+import { atTestNow, TEST_NOW, TEST_NOW_S, wallNow } from '../support/clock';
 
 const STRIPE_SECRET = 'whsec_local_stripe_0123456789abcdef';
 const SVIX_SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
@@ -43,7 +44,7 @@ describe('serve: the verifier Lambda behind a local endpoint', () => {
       '--source', `orders={"type":"standard-webhooks","headerPrefix":"svix"}:${SVIX_SECRET}`,
       '--source', `repo=github:${GITHUB_SECRET}`,
       '--source', `sms=twilio:${TWILIO_TOKEN}`,
-      '--public-url', 'sms=https://hooks.example.com/webhooks/sms',
+      '--public-url', 'sms=https://hooks.example.com/webhooks/sms?tenant=a%20b',
       '--source', `ads=meta:${META_SECRET}`,
       '--verify-token', 'ads=local-verify-token',
       '--source', `pos=square:${TWILIO_TOKEN}`,
@@ -78,6 +79,7 @@ describe('serve: the verifier Lambda behind a local endpoint', () => {
         contentType: 'application/json',
         bodyEncoding: 'utf8',
         requestId: first.body.requestId,
+        bodyBinding: 'signed',
       },
     });
 
@@ -98,7 +100,8 @@ describe('serve: the verifier Lambda behind a local endpoint', () => {
 
   test('a Svix delivery (JSON scheme config in --source) carries its signed id; a GitHub one its unsigned delivery id and event', async () => {
     const id = 'msg_local_1';
-    const timestamp = new Date();
+    // serve checks timestamps against the system clock, as the Lambda does: signed at that clock.
+    const timestamp = new Date(wallNow());
     const svix = { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': String(Math.floor(timestamp.getTime() / 1000)), 'svix-signature': new SvixWebhook(SVIX_SECRET).sign(id, timestamp, BODY) };
     expect((await post(route('orders'), svix, BODY)).status).toBe(200);
     expect(serve.stdoutLines().at(-1)).toMatchObject({ attributes: { source: 'orders', 'signed.eventId': id, dedupeKey: id } });
@@ -115,6 +118,9 @@ describe('serve: the verifier Lambda behind a local endpoint', () => {
     const response = await post(`${route('sms')}?tenant=a%20b`, { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, form);
     expect(response.status).toBe(200);
     expect(serve.stdoutLines().at(-1)).toMatchObject({ body: form, attributes: { source: 'sms', contentType: 'application/x-www-form-urlencoded' } });
+    // Only that query: another one is refused, as the deployed verifier refuses it.
+    const other = await post(`${route('sms')}?tenant=c`, { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(TWILIO_TOKEN, 'https://hooks.example.com/webhooks/sms?tenant=c', params) }, form);
+    expect(other.status).toBe(400);
   });
 
   test('a URL-signing source without --public-url verifies the URL the request was made to (send signs it)', async () => {
@@ -189,21 +195,22 @@ describe('serve: the verifier Lambda behind a local endpoint', () => {
 
 describe('sign', () => {
   test('prints the headers a sender would send, content-type included, that the sender\'s own library verifies', async () => {
-    const run = await runCli('sign', '--scheme', 'stripe', '--secret', STRIPE_SECRET, '--body', BODY, '--timestamp', String(Math.floor(Date.now() / 1000)));
+    const run = await runCli('sign', '--scheme', 'stripe', '--secret', STRIPE_SECRET, '--body', BODY, '--timestamp', String(TEST_NOW_S));
     expect(run.code).toBe(0);
     const headers = JSON.parse(run.stdout) as Record<string, string>;
     expect(Object.keys(headers)).toEqual(['content-type', 'stripe-signature']);
     expect(headers['content-type']).toBe('application/json');
-    expect(stripe.webhooks.constructEvent(BODY, headers['stripe-signature'], STRIPE_SECRET)).toMatchObject({ id: 'evt_1' });
+    expect(stripe.webhooks.constructEvent(BODY, headers['stripe-signature'], STRIPE_SECRET, undefined, undefined, TEST_NOW)).toMatchObject({ id: 'evt_1' });
   });
 
   test('takes --id and --timestamp, and the secret from an environment variable', async () => {
     process.env.CLI_TEST_SW_SECRET = SVIX_SECRET;
-    const timestamp = Math.floor(Date.now() / 1000);
+    const timestamp = TEST_NOW_S;
     const run = await runCli('sign', '--scheme', 'standard-webhooks', '--secret-env', 'CLI_TEST_SW_SECRET', '--body', BODY, '--id', 'msg_42', '--timestamp', String(timestamp));
     const headers = JSON.parse(run.stdout) as Record<string, string>;
     expect(headers).toMatchObject({ 'webhook-id': 'msg_42', 'webhook-timestamp': String(timestamp) });
-    expect(new StandardWebhook(SVIX_SECRET).verify(BODY, headers)).toEqual(JSON.parse(BODY));
+    // The library checks the timestamp against the system clock and takes no time of its own: pinned at TEST_NOW.
+    expect(atTestNow(() => new StandardWebhook(SVIX_SECRET).verify(BODY, headers))).toEqual(JSON.parse(BODY));
   });
 
   test('reads the secret from stdin with --secret -', async () => {
@@ -267,7 +274,7 @@ describe('the event serve gives the verifier', () => {
       headers: { host: '127.0.0.1:8080', 'user-agent': undefined },
       socket: { remoteAddress: '::ffff:127.0.0.1' },
     } as unknown as IncomingMessage;
-    const event = gatewayEvent({ request, body: Buffer.from('{}'), path: '/webhooks/billing', query: 'a=1&b=x%20y&a=2&flag&bad=%E0', resource: '/webhooks/billing', requestId: 'r-1', receivedAt: Date.UTC(2026, 10, 22, 12) });
+    const event = gatewayEvent({ request, body: Buffer.from('{}'), path: '/webhooks/billing', query: 'a=1&b=x%20y&a=2&flag&bad=%E0', resource: '/webhooks/billing', requestId: 'r-1', receivedAt: TEST_NOW });
     expect(event).toMatchObject({
       body: Buffer.from('{}').toString('base64'),
       isBase64Encoded: true,
@@ -278,7 +285,7 @@ describe('the event serve gives the verifier', () => {
       multiValueHeaders: { 'X-Sig': ['a', 'c'], 'x-sig': ['b'] },
       queryStringParameters: { a: '2', b: 'x y', flag: '', bad: '%E0' },
       multiValueQueryStringParameters: { a: ['1', '2'], b: ['x y'], flag: [''], bad: ['%E0'] },
-      requestContext: { requestId: 'r-1', identity: { sourceIp: '127.0.0.1' }, httpMethod: 'POST', requestTime: '22/Nov/2026:12:00:00 +0000' },
+      requestContext: { requestId: 'r-1', identity: { sourceIp: '127.0.0.1' }, httpMethod: 'POST', requestTime: '28/Nov/2026:12:00:00 +0000' },
     });
     expect(gatewayEvent({ request: { ...request, method: 'GET' } as IncomingMessage, body: Buffer.alloc(0), path: '/', query: '', resource: '/', requestId: 'r', receivedAt: 0 })).toMatchObject({
       body: null,
@@ -290,21 +297,31 @@ describe('the event serve gives the verifier', () => {
 });
 
 describe('serve\'s in-memory dedupe table answers as DynamoDB does (dynalite as the oracle)', () => {
-  const T = Date.UTC(2026, 10, 22, 12);
+  const T = TEST_NOW;
   const outcome = (p: Promise<unknown>) => p.then(() => 'ok', (error: Error) => error.name);
 
   async function protocol(client: DynamoDBClient) {
-    const ledger = new DedupeLedger(client, { tableName: 'dedupe', retentionSeconds: 100 });
+    const claims = new DedupeClaims(client, { tableName: 'dedupe', retentionSeconds: 100, lockSeconds: 15 }, async () => undefined);
+    const item = async (pk: string) => (await client.send(new GetItemCommand({ TableName: 'dedupe', Key: { pk: { S: pk } }, ConsistentRead: true }))).Item;
     const seen: unknown[] = [];
-    seen.push(await ledger.seen('s#a', T)); // false: never queued
-    await ledger.record('s#a', 'm-1', T);
-    seen.push((await client.send(new GetItemCommand({ TableName: 'dedupe', Key: { pk: { S: 's#a' } } }))).Item);
-    seen.push(await ledger.seen('s#a', T + 20_000)); // true: a duplicate
-    seen.push(await outcome(ledger.record('s#a', 'm-2', T + 20_000))); // ok: a concurrent copy recorded second leaves the first
-    seen.push((await client.send(new GetItemCommand({ TableName: 'dedupe', Key: { pk: { S: 's#a' } } }))).Item?.messageId);
-    seen.push(await ledger.seen('s#a', T + 200_000)); // false: past retention
-    seen.push(await outcome(ledger.record('s#a', 'm-3', T + 200_000))); // ok: an expired record is replaced
-    seen.push((await client.send(new GetItemCommand({ TableName: 'dedupe', Key: { pk: { S: 's#a' } } }))).Item?.messageId);
+    seen.push(await claims.claim('s#a', 't1', T)); // claimed
+    seen.push(await item('s#a'));
+    seen.push(await claims.claim('s#a', 't1', T + 1)); // claimed: its own claim resent (a lost answer)
+    seen.push(await claims.claim('s#a', 't2', T + 1000)); // in progress: another holds it
+    seen.push(await claims.complete('s#a', 't2', 'm-x')); // claim lost: not its claim
+    seen.push(await claims.complete('s#a', 't1', 'm-1')); // completed
+    seen.push(await claims.complete('s#a', 't1', 'm-1')); // completed again: a resent completion
+    seen.push(await item('s#a'));
+    seen.push(await claims.claim('s#a', 't3', T + 20_000)); // duplicate
+    seen.push(await claims.claim('s#a', 't4', T + 200_000)); // claimed: past retention
+    seen.push(await outcome(claims.release('s#a', 't3'))); // ok, and nothing released: not its claim
+    seen.push((await item('s#a'))?.claimToken);
+    seen.push(await claims.claim('s#a', 't5', T + 216_000)); // claimed: t4's lock ran out
+    seen.push(await outcome(claims.release('s#a', 't5')));
+    seen.push((await item('s#a')) ?? 'released');
+    await claims.recordAnswered('s#h', 'th', T);
+    seen.push(await item('s#h'));
+    seen.push(await claims.claim('s#h', 't6', T + 1000)); // duplicate: an answered handshake
     seen.push(await outcome(client.send(new PutItemCommand({ TableName: 'dedupe', Item: { pk: { S: 'x' } }, ConditionExpression: 'attribute_not_exists(pk)', ExpressionAttributeValues: { ':unused': { S: 'x' } } }))));
     seen.push(await outcome(client.send(new UpdateItemCommand({ TableName: 'dedupe', Key: { pk: { S: 'x' } }, UpdateExpression: 'SET #n = :v', ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeNames: { '#n': 'n' }, ExpressionAttributeValues: { ':v': { N: '1' } } }))));
     seen.push(await outcome(client.send(new UpdateItemCommand({ TableName: 'dedupe', Key: { pk: { S: 'x' } }, UpdateExpression: 'SET #n = :v REMOVE gone', ExpressionAttributeNames: { '#n': 'n' }, ExpressionAttributeValues: { ':v': { N: '1' } } }))));
@@ -314,27 +331,37 @@ describe('serve\'s in-memory dedupe table answers as DynamoDB does (dynalite as 
     return seen;
   }
 
-  test('for every step of the dedupe ledger (read, record, a record refused while live, expiry), and for expressions it refuses', async () => {
+  test('for every step of the dedupe claims (claim, own claim resent, in progress, complete, duplicate, expiry, lock run out, release, answered handshake), and for expressions it refuses', async () => {
     process.env.AWS_REGION ??= 'us-east-1';
     process.env.AWS_ACCESS_KEY_ID ??= 'local';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
     const dynalite = await startDynalite();
     try {
       await dynalite.createTable('dedupe');
-      const real = await protocol(new DynamoDBClient({ endpoint: dynalite.url }));
+      const real = await protocol(withAllOld(new DynamoDBClient({ endpoint: dynalite.url })));
       const memory = await protocol(new MemoryDynamoDb() as unknown as DynamoDBClient);
       expect(memory).toEqual(real);
-      expect(memory.slice(0, 8)).toEqual([
-        false,
-        { pk: { S: 's#a' }, status: { S: 'COMPLETED' }, expiresAt: { N: String(T / 1000 + 100) }, messageId: { S: 'm-1' } },
-        true,
+      const claimed = { state: 'claimed' };
+      expect(memory.slice(0, 17)).toEqual([
+        claimed,
+        { pk: { S: 's#a' }, status: { S: 'IN_PROGRESS' }, lockExpiresAtMs: { N: String(T + 15_000) }, claimToken: { S: 't1' }, expiresAt: { N: String(T / 1000 + 100) } },
+        claimed,
+        { state: 'in_progress' },
+        'claim_lost',
+        'completed',
+        'completed',
+        { pk: { S: 's#a' }, status: { S: 'COMPLETED' }, claimToken: { S: 't1' }, expiresAt: { N: String(T / 1000 + 100) }, messageId: { S: 'm-1' } },
+        { state: 'duplicate' },
+        claimed,
         'ok',
-        { S: 'm-1' },
-        false,
+        { S: 't4' },
+        claimed,
         'ok',
-        { S: 'm-3' },
+        'released',
+        { pk: { S: 's#h' }, status: { S: 'COMPLETED' }, claimToken: { S: 'th' }, expiresAt: { N: String(T / 1000 + 100) } },
+        { state: 'duplicate' },
       ]);
-      expect(memory.slice(8)).toEqual([
+      expect(memory.slice(17)).toEqual([
         'ValidationException',
         'ConditionalCheckFailedException',
         'ok',
@@ -371,10 +398,10 @@ describe('the bundled command line', () => {
 describe('sign for a sender that signs inside the body', () => {
   test('mailgun: prints the headers and the signed body, which the verifier accepts', async () => {
     const secret = 'key-0123456789abcdef0123456789abcdef';
-    const run = await runCli('sign', '--scheme', 'mailgun', '--secret', secret, '--body', '{"event-data":{"event":"delivered"}}', '--timestamp', String(Math.floor(Date.now() / 1000)));
+    const run = await runCli('sign', '--scheme', 'mailgun', '--secret', secret, '--body', '{"event-data":{"event":"delivered"}}', '--timestamp', String(TEST_NOW_S));
     expect(run.code).toBe(0);
     const { headers, body } = JSON.parse(run.stdout) as { headers: Record<string, string>; body: string };
     expect(JSON.parse(body).signature).toMatchObject({ token: expect.any(String), timestamp: expect.any(String), signature: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    expect(verifyWebhook({ headers, body }, { scheme: { type: 'mailgun' }, secrets: [secret] }).ok).toBe(true);
+    expect(verifyWebhook({ headers, body }, { scheme: { type: 'mailgun' }, secrets: [secret], now: TEST_NOW }).ok).toBe(true);
   });
 });

@@ -203,7 +203,7 @@ describe('an imported key, and deliveries through the bundled verifier', () => {
     expect(messages).toHaveLength(1);
     expect(messages[0].Body).toBe(body);
     const attributes = attributesOf(messages[0]);
-    expect(attributes).toMatchObject({ source: 'payments', payloadSha256: sha256(body), bodyEncoding: 'utf8' });
+    expect(attributes).toMatchObject({ source: 'payments', payloadSha256: sha256(body), bodyEncoding: 'utf8', bodyBinding: 'signed' });
     expect(attributes.dedupeKey).toBeTruthy();
   });
 
@@ -288,6 +288,90 @@ describe('an SQS outage', () => {
     expect(queued.map((m) => m.Body)).toEqual([body]);
     expect(attributesOf(queued[0])).toMatchObject({ source: 'notifications', payloadSha256: sha256(body) });
   });
+});
+
+describe('duplicates: one claim decides (the bundled verifier, DynamoDB on moto)', () => {
+  const notification = async (id: string) => svixDelivery((await currentKeySet('notifications')).current, id);
+  const isDuplicate = (response: APIGatewayProxyResult) => JSON.parse(response.body).duplicate === true;
+  afterEach(() => (proxy.dynamodbFault = undefined));
+
+  test('eight concurrent deliveries of one event, each in its own container: one message; the others 503 (in progress) or 200 duplicate', async () => {
+    const containers = Array.from({ length: 8 }, () => verifierOf('notifications'));
+    const { body, event } = await notification('msg_e2e_concurrent');
+
+    const responses = await Promise.all(containers.map((verifier) => verifier(event)));
+    const queued = await drain(deployment.queueUrl);
+
+    expect(queued.map((m) => m.Body)).toEqual([body]);
+    expect(responses.filter((r) => r.statusCode === 200 && !isDuplicate(r))).toHaveLength(1);
+    for (const response of responses) {
+      if (response.statusCode === 503) expect(response.headers).toMatchObject({ 'retry-after': '5' });
+      else expect(response.statusCode).toBe(200);
+    }
+    expect(isDuplicate(await containers[0](event))).toBe(true);
+    expect(await drain(deployment.queueUrl)).toEqual([]);
+  });
+
+  test('a claim that moto applied but whose answer was lost (the SDK resends it): the verifier knows its own claim and queues once', async () => {
+    const verifier = verifierOf('notifications');
+    const { body, event } = await notification('msg_e2e_lost_claim');
+
+    proxy.dynamodbFault = { operation: 'PutItem', mode: 'lose', count: 1 };
+    const response = await verifier(event);
+
+    expect(proxy.dynamodbFault.count).toBe(0);
+    expect(response.statusCode).toBe(200);
+    expect(isDuplicate(response)).toBe(false);
+    expect((await drain(deployment.queueUrl)).map((m) => m.Body)).toEqual([body]);
+    expect(isDuplicate(await verifier(event))).toBe(true);
+  });
+
+  test('DynamoDB failing the claim: 503 + Retry-After and nothing queued; the retry is queued once', async () => {
+    const verifier = verifierOf('notifications');
+    const { body, event } = await notification('msg_e2e_claim_failed');
+
+    proxy.dynamodbFault = { operation: 'PutItem', mode: 'fail', count: 2 };
+    const during = await verifier(event);
+    const queuedDuring = await drain(deployment.queueUrl);
+    const retry = await verifier(event);
+
+    expect(during.statusCode).toBe(503);
+    expect(during.headers).toMatchObject({ 'retry-after': '5' });
+    expect(queuedDuring).toEqual([]);
+    expect(retry.statusCode).toBe(200);
+    expect((await drain(deployment.queueUrl)).map((m) => m.Body)).toEqual([body]);
+  });
+
+  test('a completion that keeps failing: 200; a retry before the lock runs out is 503 and queues nothing; after it, the one allowed second copy', async () => {
+    const verifier = verifierOf('notifications');
+    const lockSeconds = Number(deployment.sources.get('notifications')!.verifier.environment.WEBHOOK_DEDUPE_LOCK_SECONDS);
+    const { body, event } = await notification('msg_e2e_completion_failed');
+
+    proxy.dynamodbFault = { operation: 'UpdateItem', mode: 'fail', count: 1000 };
+    const first = await verifier(event);
+    proxy.dynamodbFault = undefined;
+    const firstQueued = await drain(deployment.queueUrl);
+    const early = await verifier(event);
+    const queuedEarly = await drain(deployment.queueUrl);
+    await new Promise((resolve) => setTimeout(resolve, (lockSeconds + 1) * 1000));
+    const late = await verifier(event);
+    const queuedLate = await drain(deployment.queueUrl);
+    const again = await verifier(event);
+
+    expect(lockSeconds).toBe(15);
+    expect(first.statusCode).toBe(200);
+    expect(capture.audit.some((line) => line.raw.includes('"error":"dedupe_complete_failed:InternalServerError"'))).toBe(true);
+    expect(firstQueued.map((m) => m.Body)).toEqual([body]);
+    expect(early.statusCode).toBe(503);
+    expect(early.headers).toMatchObject({ 'retry-after': '5' });
+    expect(queuedEarly).toEqual([]);
+    expect(late.statusCode).toBe(200);
+    expect(isDuplicate(late)).toBe(false);
+    expect(queuedLate.map((m) => m.Body)).toEqual([body]);
+    expect(attributesOf(queuedLate[0]).dedupeKey).toBe(attributesOf(firstQueued[0]).dedupeKey);
+    expect(isDuplicate(again)).toBe(true);
+    expect(await drain(deployment.queueUrl)).toEqual([]);
+  }, 60_000);
 });
 
 describe('generated keys: rotate and revoke', () => {

@@ -3,12 +3,13 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { createPrivateKey, generateKeyPairSync, KeyObject, sign as signBytes, verify as verifyBytes } from 'node:crypto';
 import { createFamilyVerifierHandler, VerifierConfig } from '../../lib/handlers/verifier/verifier';
 import { publishedKeys } from '../../lib/handlers/verifier/published';
-import { FetchRequest, headerValue, KeyFetcher, PublishedKeySource, RejectionReason, Scheme, SchemeConfig, schemeFor, WebhookRequest } from '../../lib/runtime';
+import { FetchRequest, headerValue, KeyFetcher, KeyReference, keyReference, PublishedKeySource, refusedReference, Scheme, SchemeConfig, schemeFor, WebhookRequest } from '../../lib/runtime';
 import { canonical } from '../../lib/runtime/schemes/senders/sns';
 import { certificateFor } from '../runtime/senders/support/certificates';
 import { accepted, rejected, SignedContent } from '../../lib/runtime/schemes/common';
 import { apiEvent } from '../support/events';
 import { useFakeAws } from '../support/fake-aws';
+import { TEST_NOW } from '../support/clock';
 
 // The verifier handler's path for senders that publish their keys, with a small scheme of that kind
 // (Ed25519 over the body; the key a request names in `x-key-url`, fetched from a pinned host; a body
@@ -16,16 +17,16 @@ import { useFakeAws } from '../support/fake-aws';
 // Plaid, Google) are tested against their own formats in test/runtime/senders/.
 
 const PINNED = 'https://keys.example.com/';
-const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
+const NOW = TEST_NOW;
 
 function testScheme(): Scheme {
   const signed = new SignedContent(64, 1);
   const published: PublishedKeySource = {
     needsCredential: false,
-    reference(request: WebhookRequest): string | RejectionReason {
+    reference(request: WebhookRequest): KeyReference {
       const url = headerValue(request.headers, 'x-key-url');
-      if (typeof url !== 'string') return 'missing_header';
-      return url.startsWith(PINNED) && /^[a-z0-9/:.-]+$/.test(url) ? url : 'malformed_header';
+      if (typeof url !== 'string') return refusedReference('missing_header');
+      return url.startsWith(PINNED) && /^[a-z0-9/:.-]+$/.test(url) ? keyReference(url) : refusedReference('malformed_header');
     },
     async load(reference, fetch) {
       const response = await fetch({ url: reference });
@@ -39,6 +40,7 @@ function testScheme(): Scheme {
     signatureHeaders: ['x-sig'],
     contentTypes: ['application/json'],
     signsUrl: false,
+    bodyBinding: 'signed',
     published,
     decodeKey: () => {
       throw new Error('no secret');
@@ -55,6 +57,7 @@ function testScheme(): Scheme {
       if (!verifyBytes(null, Buffer.from(request.body), key, Buffer.from(sig, 'base64'))) return rejected('signature_invalid');
       signed.reset();
       signed.includeBody = true;
+      signed.bodyBinding = 'signed';
       return accepted(signed, request.body, NOW, 0, key);
     },
     settle(body, _verified, fetch) {
@@ -69,7 +72,7 @@ function testScheme(): Scheme {
 
 const aws = useFakeAws();
 
-function setup(options: { failFetch?: boolean; confirmStatus?: number } = {}) {
+function setup(options: { failFetch?: boolean; confirmStatus?: number; now?: () => number } = {}) {
   aws.reset();
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const fetches: FetchRequest[] = [];
@@ -96,7 +99,7 @@ function setup(options: { failFetch?: boolean; confirmStatus?: number } = {}) {
     sqs: new SQSClient({}),
     secrets,
     published: publishedKeys(fetch),
-    now: () => NOW,
+    now: options.now ?? (() => NOW),
     write: (line) => lines.push(line),
   });
   const post = (body: string, keyUrl = `${PINNED}key.pem`, key = privateKey) =>
@@ -134,7 +137,8 @@ describe('verifier handler, senders that publish their keys', () => {
     const t = setup({ failFetch: true });
     const response = await t.post('{"id":1}');
     expect(response.statusCode).toBe(503);
-    expect(response.headers?.['retry-after']).toBe('5');
+    // When this container will fetch that key again.
+    expect(response.headers?.['retry-after']).toBe('60');
     expect(t.last()).toMatchObject({ reason: 'key_fetch_failed', error: 'KeyFetchError' });
     expect(aws.queue).toHaveLength(0);
   });
@@ -154,6 +158,53 @@ describe('verifier handler, senders that publish their keys', () => {
     expect(response.statusCode).toBe(503);
     expect(t.last()).toMatchObject({ reason: 'settle_failed' });
     expect(aws.queue).toHaveLength(0);
+  });
+});
+
+describe('verifier handler, keys the cache does not hold: never a 4xx for a key that may be genuine', () => {
+  test('a new key named within the interval after another miss is fetched and verifies (one limiter per container lost it, 401)', async () => {
+    const t = setup();
+    expect((await t.post('{"id":1}', `${PINNED}gone.pem`)).statusCode).toBe(503);
+    const response = await t.post('{"id":2}');
+    expect(response.statusCode).toBe(200);
+    expect(t.fetches.map((f) => f.url)).toEqual([`${PINNED}gone.pem`, `${PINNED}key.pem`]);
+    expect(aws.queue).toHaveLength(1);
+  });
+
+  test('the same key named again within the interval is not fetched again: 503 with the time left as Retry-After', async () => {
+    let clock = NOW;
+    const t = setup({ now: () => clock });
+    expect((await t.post('{"id":1}', `${PINNED}gone.pem`)).statusCode).toBe(503);
+    clock += 45_000;
+    const again = await t.post('{"id":1}', `${PINNED}gone.pem`);
+    expect(again.statusCode).toBe(503);
+    expect(again.headers?.['retry-after']).toBe('15');
+    expect(t.last()).toMatchObject({ reason: 'key_fetch_deferred', outcome: 'SecretUnavailable' });
+    expect(t.fetches).toHaveLength(1);
+    clock += 15_000;
+    await t.post('{"id":1}', `${PINNED}gone.pem`);
+    expect(t.fetches).toHaveLength(2);
+  });
+
+  test('a spray of junk keys spends the fetch budget (503, nothing fetched past it) and never evicts the cached key', async () => {
+    let clock = NOW;
+    const t = setup({ now: () => clock });
+    // The genuine key's first fetch and 9 junk ones: the default budget of 10 a minute.
+    expect((await t.post('{"id":0}')).statusCode).toBe(200);
+    for (let i = 0; i < 9; i++) expect((await t.post('{"id":1}', `${PINNED}junk-${i}.pem`)).statusCode).toBe(503);
+    expect(t.fetches).toHaveLength(10);
+    clock += 20_000;
+    const over = await t.post('{"id":1}', `${PINNED}junk-9.pem`);
+    expect(over.statusCode).toBe(503);
+    expect(over.headers?.['retry-after']).toBe('40');
+    expect(t.last()).toMatchObject({ reason: 'key_fetch_deferred' });
+    expect(t.fetches).toHaveLength(10);
+    expect((await t.post('{"id":2}')).statusCode).toBe(200);
+    expect(t.fetches).toHaveLength(10);
+    // The budget is per interval: spent fetches age out.
+    clock += 40_000;
+    await t.post('{"id":1}', `${PINNED}junk-9.pem`);
+    expect(t.fetches).toHaveLength(11);
   });
 });
 
@@ -180,7 +231,7 @@ describe('verifier handler with the SNS scheme (certificate from a local authori
     const handler = createFamilyVerifierHandler(
       (config) => schemeFor(config),
       { endpoint: 'e', source: 'orders', scheme: { type: 'sns', topicArns: [TOPIC] }, queueUrl: `${aws.url}/123456789012/webhooks`, maxBodyBytes: 65536, cacheTtlMs: 1, missRefreshIntervalMs: 1, maxStaleMs: 1 },
-      { sqs: new SQSClient({}), secrets: new SecretsManagerClient({}), published: publishedKeys(fetch), write: (line) => lines.push(line) },
+      { sqs: new SQSClient({}), secrets: new SecretsManagerClient({}), published: publishedKeys(fetch), now: () => NOW, write: (line) => lines.push(line) },
     );
     const scheme = schemeFor({ type: 'sns', topicArns: [TOPIC] });
     const secret = JSON.stringify({ privateKey, certUrl: CERT_URL });
@@ -189,13 +240,15 @@ describe('verifier handler with the SNS scheme (certificate from a local authori
 
   test('a notification is queued with its signed metadata; no secret is read', async () => {
     const t = snsSetup();
-    const delivery = t.scheme.signDelivery!({ body: '{"order":42}' }, t.secret) as { headers: Record<string, string>; body: string };
+    const delivery = t.scheme.signDelivery!({ body: '{"order":42}', timestamp: NOW / 1000 }, t.secret) as { headers: Record<string, string>; body: string };
     const response = await t.handler(apiEvent({ body: delivery.body, headers: delivery.headers }));
     expect(response.statusCode).toBe(200);
     expect(aws.queue).toHaveLength(1);
     const message = JSON.parse(delivery.body) as { MessageId: string };
     const attributes = Object.fromEntries(Object.entries(aws.queue[0].attributes).map(([name, a]) => [name, a.StringValue]));
-    expect(attributes).toMatchObject({ 'signed.eventId': message.MessageId, 'signed.type': 'Notification', 'signed.topicArn': TOPIC, dedupeKey: message.MessageId });
+    // SNS signs the message's fields, not the whole body (MessageAttributes, UnsubscribeURL): partial.
+    expect(attributes).toMatchObject({ 'signed.eventId': message.MessageId, dedupeKey: message.MessageId, bodyBinding: 'partial' });
+    expect(JSON.parse(attributes.metadata!)).toEqual({ 'signed.type': 'Notification', 'signed.topicArn': TOPIC });
     expect(aws.callCount('GetSecretValue')).toBe(0);
   });
 
@@ -208,7 +261,7 @@ describe('verifier handler with the SNS scheme (certificate from a local authori
       TopicArn: TOPIC,
       Message: 'You have chosen to subscribe',
       SubscribeURL: `https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${encodeURIComponent(TOPIC)}&Token=token-1`,
-      Timestamp: new Date().toISOString(),
+      Timestamp: new Date(NOW).toISOString(),
     };
     const signature = signBytes('sha256', Buffer.from(canonical('SubscriptionConfirmation', fields)), createPrivateKey(t.privateKey)).toString('base64');
     const body = JSON.stringify({ ...fields, SignatureVersion: '2', Signature: signature, SigningCertURL: CERT_URL });
@@ -216,5 +269,50 @@ describe('verifier handler with the SNS scheme (certificate from a local authori
     expect(response).toMatchObject({ statusCode: 200, body: '{"confirmed":true}' });
     expect(t.fetches.map((f) => f.url)).toEqual([CERT_URL, fields.SubscribeURL]);
     expect(aws.queue).toHaveLength(0);
+  });
+});
+
+describe('verifier handler with the Pub/Sub scheme: a kid is a key id, whatever it spells', () => {
+  const AUDIENCE = 'https://example.com/webhooks/push';
+  const EMAIL = 'push@project.iam.gserviceaccount.com';
+  const google = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+  function pubsubSetup(publishedKids: readonly string[]) {
+    aws.reset();
+    const fetches: FetchRequest[] = [];
+    const jwk = google.publicKey.export({ format: 'jwk' });
+    const fetch: KeyFetcher = async (request) => {
+      fetches.push(request);
+      if (request.url !== 'https://www.googleapis.com/oauth2/v3/certs') return { status: 404, body: '' };
+      return { status: 200, body: JSON.stringify({ keys: publishedKids.map((kid) => ({ ...jwk, kid, alg: 'RS256', use: 'sig' })) }) };
+    };
+    const lines: string[] = [];
+    const config = { type: 'pubsub', audience: AUDIENCE, serviceAccountEmail: EMAIL } as SchemeConfig;
+    const handler = createFamilyVerifierHandler(
+      (c) => schemeFor(c),
+      { endpoint: 'e', source: 'push', scheme: config, queueUrl: `${aws.url}/123456789012/webhooks`, maxBodyBytes: 65536, cacheTtlMs: 1, missRefreshIntervalMs: 1, maxStaleMs: 1 },
+      { sqs: new SQSClient({}), secrets: new SecretsManagerClient({}), published: publishedKeys(fetch), now: () => TEST_NOW, write: (line) => lines.push(line) },
+    );
+    const post = (kid: string) => {
+      const body = '{"message":{"messageId":"1","data":"e30="},"subscription":"projects/p/subscriptions/s"}';
+      const secret = JSON.stringify({ privateKey: google.privateKey.export({ type: 'pkcs8', format: 'pem' }), kid });
+      const headers = schemeFor(config).sign({ body, timestamp: TEST_NOW / 1000 }, secret);
+      return handler(apiEvent({ body, headers }));
+    };
+    return { post, fetches, last: () => JSON.parse(lines[lines.length - 1]) as Record<string, unknown> };
+  }
+
+  test('a kid spelled like a rejection reason that Google does not publish is a 401, not that reason (a 500 and an alarm)', async () => {
+    const t = pubsubSetup(['genuine']);
+    const response = await t.post('no_active_key');
+    expect(response.statusCode).toBe(401);
+    expect(t.last()).toMatchObject({ outcome: 'SignatureInvalid', reason: 'signature_invalid' });
+    expect(t.fetches).toHaveLength(1);
+  });
+
+  test('a key Google publishes under such a kid verifies', async () => {
+    const t = pubsubSetup(['no_active_key']);
+    expect((await t.post('no_active_key')).statusCode).toBe(200);
+    expect(aws.queue).toHaveLength(1);
   });
 });

@@ -10,11 +10,12 @@ import { createVerifierHandler } from '../../lib/handlers/verifier/any-sender';
 import { parseKeySet } from '../../lib/runtime';
 import { apiEvent } from '../support/events';
 import { useFakeAws } from '../support/fake-aws';
+import { TEST_NOW } from '../support/clock';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const TTL = 5 * MINUTE;
-const START = Date.UTC(2026, 10, 22, 12);
+const START = TEST_NOW;
 const OLD_KEY = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const BODY = '{"type":"invoice.paid"}';
 

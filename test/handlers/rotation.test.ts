@@ -6,6 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { createRotationHandler, REVOKE_TAG, RotationConfig } from '../../lib/handlers/rotation/rotation';
 import { parseKeySet, verifyWebhook } from '../../lib/runtime';
 import { useFakeAws } from '../support/fake-aws';
+import { TEST_NOW } from '../support/clock';
 
 const OLD_KEY = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const HOUR = 3_600_000;
@@ -15,7 +16,7 @@ let clock: number;
 
 function setup(initial: object = { current: OLD_KEY, previous: [] }, graceMs = 24 * HOUR, extra: Partial<RotationConfig> = {}) {
   aws.reset();
-  clock = Date.UTC(2026, 10, 22, 12);
+  clock = TEST_NOW;
   const arn = aws.putSecret(`webhooks/rot/${Math.random()}`, JSON.stringify(initial));
   const rotate = createRotationHandler(
     { scheme: { type: 'standard-webhooks' }, graceMs, endpoint: 'hooks', source: 'billing', secretArn: arn, ...extra },
@@ -110,7 +111,7 @@ describe('rotation handler', () => {
   });
 
   test('prunes keys whose grace window has passed', async () => {
-    const expired = { key: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD', notAfter: new Date(Date.UTC(2026, 10, 22, 11)).toISOString() };
+    const expired = { key: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD', notAfter: new Date(TEST_NOW - HOUR).toISOString() };
     const ctx = setup({ current: OLD_KEY, previous: [expired] });
     await fullRotation(ctx);
     const doc = parseKeySet(aws.stage(ctx.arn, 'AWSCURRENT')!.value!);

@@ -1,6 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createHmac } from 'node:crypto';
 import twilio from 'twilio';
 import { VerifierConfig } from '../../lib/handlers/verifier/verifier';
@@ -8,10 +7,11 @@ import { createVerifierHandler } from '../../lib/handlers/verifier/any-sender';
 import { SchemeConfig } from '../../lib/runtime';
 import { apiEvent } from '../support/events';
 import { useFakeAws } from '../support/fake-aws';
+import { TEST_NOW_S } from '../support/clock';
 
 const SLACK_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 const TWILIO_TOKEN = '0123456789abcdef0123456789abcdef';
-const NOW_S = 1_790_000_000;
+const NOW_S = TEST_NOW_S;
 
 const aws = useFakeAws();
 let queueUrl: string;
@@ -73,18 +73,51 @@ describe('Twilio behind API Gateway', () => {
     expect(res.statusCode).toBe(200);
   });
 
-  test('without one, rebuilds it from the domain and full path API Gateway saw, query string included', async () => {
-    const url = 'https://abc123.execute-api.us-east-1.amazonaws.com/v1/webhooks/sms?tenant=acme';
-    const { handler } = handlerFor({ type: 'twilio' }, TWILIO_TOKEN);
-    const signature = twilio.getExpectedTwilioSignature(TWILIO_TOKEN, url, params);
-    const event = apiEvent({ body: form, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature } });
-    const withContext: APIGatewayProxyEvent = {
-      ...event,
-      multiValueQueryStringParameters: { tenant: ['acme'] },
-      requestContext: { ...event.requestContext, domainName: 'abc123.execute-api.us-east-1.amazonaws.com', path: '/v1/webhooks/sms' },
-    };
-    expect((await handler(withContext)).statusCode).toBe(200);
-    expect((await handler({ ...withContext, multiValueQueryStringParameters: { tenant: ['other'] } })).statusCode).toBe(401);
+  test('verifies against that URL only: a query it lacks is refused (400), and without one the verifier does not start', async () => {
+    const url = 'https://hooks.example.com/in/webhooks/sms';
+    const { handler } = handlerFor({ type: 'twilio' }, TWILIO_TOKEN, { publicUrl: url });
+    const signature = twilio.getExpectedTwilioSignature(TWILIO_TOKEN, `${url}?tenant=acme`, params);
+    const event = apiEvent({ body: form, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature }, query: { tenant: ['acme'] } });
+    expect((await handler(event)).statusCode).toBe(400);
+    expect(() => handlerFor({ type: 'twilio' }, TWILIO_TOKEN)).toThrow(/WEBHOOK_PUBLIC_URL/);
+  });
+});
+
+describe('every queued message says how much of its body the signature vouches for (bodyBinding)', () => {
+  const attribute = (name: string) => aws.queue[0].attributes[name]?.StringValue;
+
+  test('signed: a GitHub body, every byte under the HMAC', async () => {
+    const secret = 'github-secret-0123456789';
+    const { handler } = handlerFor({ type: 'github' }, secret);
+    const body = '{"zen":"hi"}';
+    const signature = 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
+    expect((await handler(apiEvent({ body, headers: { 'Content-Type': 'application/json', 'X-Hub-Signature-256': signature, 'X-GitHub-Delivery': 'd-1' } }))).statusCode).toBe(200);
+    expect(attribute('bodyBinding')).toBe('signed');
+  });
+
+  test('partial: a Twilio form, whose parameters are signed only as one sorted name+value string', async () => {
+    const url = 'https://hooks.example.com/in/webhooks/sms';
+    const { handler } = handlerFor({ type: 'twilio' }, TWILIO_TOKEN, { publicUrl: url });
+    const signature = twilio.getExpectedTwilioSignature(TWILIO_TOKEN, url, { Body: 'hello' });
+    expect((await handler(apiEvent({ body: 'Body=hello', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature } }))).statusCode).toBe(200);
+    expect(attribute('bodyBinding')).toBe('partial');
+  });
+
+  test('unsigned: a GitLab delivery, authenticated by a token that binds no body', async () => {
+    const token = 'gitlab-token-0123456789abcdef';
+    const { handler } = handlerFor({ type: 'gitlab' }, token);
+    expect((await handler(apiEvent({ body: '{"object_kind":"push"}', headers: { 'Content-Type': 'application/json', 'X-Gitlab-Token': token } }))).statusCode).toBe(200);
+    expect(attribute('bodyBinding')).toBe('unsigned');
+  });
+
+  test('a Twilio form a consumer would read other fields from (a pair repeated) is a 400 malformed_body, never queued', async () => {
+    const url = 'https://hooks.example.com/in/webhooks/sms';
+    const { handler, lines } = handlerFor({ type: 'twilio' }, TWILIO_TOKEN, { publicUrl: url });
+    const signature = twilio.getExpectedTwilioSignature(TWILIO_TOKEN, url, { Body: 'hello' });
+    const res = await handler(apiEvent({ body: 'Body=hello&Body=hello', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature } }));
+    expect(res.statusCode).toBe(400);
+    expect(aws.queue).toHaveLength(0);
+    expect(JSON.parse(lines[lines.length - 1])).toMatchObject({ outcome: 'Malformed', reason: 'malformed_body' });
   });
 });
 

@@ -8,6 +8,7 @@ import { createVerifierHandler } from '../../lib/handlers/verifier/any-sender';
 import { Telemetry } from '../../lib/handlers/shared/telemetry';
 import { apiEvent } from '../support/events';
 import { useFakeAws } from '../support/fake-aws';
+import { HOUR, isoAt, TEST_NOW } from '../support/clock';
 
 const KEY_A = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const KEY_B = 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD';
@@ -26,7 +27,7 @@ beforeAll(() => {
 function setup(secret: object, overrides: Partial<VerifierConfig> = {}) {
   aws.reset();
   lines = [];
-  clock = Date.UTC(2026, 10, 22, 12, 0, 0);
+  clock = TEST_NOW;
   const secretId = aws.putSecret(`webhooks/test/${Math.random()}`, JSON.stringify(secret));
   const handler = createVerifierHandler(
     {
@@ -74,16 +75,16 @@ describe('verifier handler', () => {
     expect(attr('dedupeKey')).toBe('msg_2Lk');
     expect(attr('unsigned.eventId')).toBeUndefined();
     expect(attr('payloadSha256')).toBe(createHash('sha256').update(BODY, 'utf8').digest('hex'));
-    expect(attr('receivedAt')).toBe('2026-11-22T12:00:00.000Z');
+    expect(attr('receivedAt')).toBe('2026-11-28T12:00:00.000Z');
     expect(attr('bodyEncoding')).toBe('utf8');
     expect(lastLog()).toMatchObject({ outcome: 'Accepted', Source: 'billing', Endpoint: 'test-endpoint', eventId: 'msg_2Lk', Accepted: 1 });
   });
 
   test('accepts a key still in its grace window and rejects one past it', async () => {
-    const notAfter = new Date(Date.UTC(2026, 10, 22, 13, 0, 0)).toISOString();
+    const notAfter = isoAt(TEST_NOW + HOUR);
     const { handler } = setup({ current: KEY_A, previous: [{ key: KEY_B, notAfter }] });
     expect((await handler(apiEvent({ body: BODY, headers: signed(KEY_B) }))).statusCode).toBe(200);
-    clock = Date.UTC(2026, 10, 22, 13, 0, 1);
+    clock = TEST_NOW + HOUR + 1000;
     expect((await handler(apiEvent({ body: BODY, headers: signed(KEY_B) }))).statusCode).toBe(401);
     expect(lastLog()).toMatchObject({ outcome: 'SignatureInvalid', reason: 'signature_invalid' });
   });
@@ -232,7 +233,7 @@ describe('verifier handler', () => {
     expect(refused).toMatchObject({ name: 'Error', code: 'ECONNREFUSED' });
     aws.reset();
     lines = [];
-    clock = Date.UTC(2026, 10, 22, 12, 0, 0);
+    clock = TEST_NOW;
     const secretId = aws.putSecret('webhooks/test/refused', JSON.stringify({ current: KEY_A }));
     const handler = createVerifierHandler(
       { endpoint: 'e', source: 'billing', scheme: { type: 'standard-webhooks' }, secretId, queueUrl: QUEUE_URL, maxBodyBytes: 1024, cacheTtlMs: 1, missRefreshIntervalMs: 1, maxStaleMs: 1 },
@@ -294,7 +295,7 @@ describe('the audit line', () => {
   // The same record as the line was written before issue 15 (with an ISO timestamp): 597 B.
   const before = JSON.stringify({
     level: 'INFO', message: 'webhook', timestamp: new Date(0).toISOString(), Endpoint: ENDPOINT, Source: 'billing', ...ACCEPTED, Accepted: 1,
-    _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: 'HardenedWebhook', Dimensions: [['Endpoint', 'Source']], Metrics: [{ Name: 'Accepted', Unit: 'Count' }] }] },
+    _aws: { Timestamp: TEST_NOW, CloudWatchMetrics: [{ Namespace: 'HardenedWebhook', Dimensions: [['Endpoint', 'Source']], Metrics: [{ Name: 'Accepted', Unit: 'Count' }] }] },
   });
 
   test('is smaller, and still carries every field the queries, the CLI and EMF read', () => {

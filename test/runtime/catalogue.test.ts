@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { ActiveKey, SCHEME_TYPES, schemeFor, SchemeConfig, Scheme, SignInput, VERIFIER_FAMILIES } from '../../lib/runtime';
+import { TEST_NOW } from '../support/clock';
 
 // Every scheme type the runtime knows, with what each needs to sign: a URL for the URL-signing ones.
 const URL = 'https://hooks.example.com/prod/webhooks/source?a=1&b=two';
-const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
+const NOW = TEST_NOW;
 const GENERIC: SchemeConfig = { type: 'hmac', algorithm: 'sha256', signatureHeader: 'X-Sig', encoding: 'hex', signedContent: 'timestamp-body', timestampHeader: 'X-Ts' };
 
 function configOf(type: string): SchemeConfig {
@@ -47,8 +48,8 @@ describe.each(SCHEME_TYPES.filter((type) => !FETCHED.includes(type)))('%s', (typ
   const secret = pair?.privateKey ?? scheme.generateKey();
   const verifyKey = pair?.publicKey ?? secret;
   const otherVerifyKey = scheme.generateKeyPair?.().publicKey ?? scheme.generateKey();
-  // Twilio signs form fields, not bytes: give it a form body.
-  const formOnly = type === 'twilio';
+  // Twilio signs form fields, not bytes: give it a form body (its sign refuses anything else).
+  const formOnly = type === 'twilio' || type === 'twilio-sha256';
   const timed = TIME_IN_BODY[type];
   const sampleAt = (seconds: number) => (formOnly ? 'Body=hello&From=%2B15550001111' : timed ? timed(seconds, '{"id":"evt_1","type":"ping"}') : '{"id":"evt_1","type":"ping"}');
   const sample = sampleAt(NOW / 1000);
@@ -57,7 +58,8 @@ describe.each(SCHEME_TYPES.filter((type) => !FETCHED.includes(type)))('%s', (typ
   it('accepts what it signs and rejects another key', () => {
     const { headers, body } = deliver(scheme, { body: sample, url: URL, timestamp: NOW / 1000 }, secret);
     const ok = scheme.verify(request(headers, body as string), keysOf(scheme, verifyKey), NOW, scheme.defaultToleranceSeconds ?? 0);
-    expect(ok).toMatchObject({ ok: true });
+    // The result says how its body is bound, as the scheme (and the README's table) does.
+    expect(ok).toMatchObject({ ok: true, bodyBinding: scheme.bodyBinding });
     const wrong = scheme.verify(request(headers, body as string), keysOf(scheme, otherVerifyKey), NOW, scheme.defaultToleranceSeconds ?? 0);
     expect(wrong).toEqual({ ok: false, reason: 'signature_invalid' });
   });
@@ -69,6 +71,8 @@ describe.each(SCHEME_TYPES.filter((type) => !FETCHED.includes(type)))('%s', (typ
     const original = scheme.verify(request(headers, body as string), keysOf(scheme, verifyKey), NOW, scheme.defaultToleranceSeconds ?? 0);
     // Tokens (GitLab, Okta) bind no body: that is what makes them weaker than signatures. Mailgun
     // signs its token, so a changed event is the same delivery to the dedupe record.
+    // A changed body that verifies is one the scheme must not claim to bind.
+    if (BODY_UNBOUND.includes(type)) expect(scheme.bodyBinding).not.toBe('signed');
     if (type === 'mailgun') expect(result.ok && original.ok && result.dedupeKey === original.dedupeKey).toBe(true);
     else if (BODY_UNBOUND.includes(type)) expect(result.ok).toBe(true);
     else expect(result).toEqual({ ok: false, reason: 'signature_invalid' });

@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { schemeFor, verifyWebhook, verifyWithKeys, WebhookConfigurationError, WebhookVerifier } from '../../lib/runtime';
+import { TEST_NOW } from '../support/clock';
 
 // Numbers that are not numbers, headers that are not the request's own, secrets that are too short:
 // each must end in a refusal or a configuration error, never in an accepted stale or forged delivery.
 
-const NOW = Date.UTC(2026, 10, 22, 12);
+const NOW = TEST_NOW;
 const SECRET = 'whsec_test_secret_0123456789abcdef';
 const BODY = '{"id":"evt_1"}';
 const stripeHeader = (ts: number, secret = SECRET) => `t=${ts},v1=${createHmac('sha256', secret).update(`${ts}.${BODY}`).digest('hex')}`;

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { exportJWK, jwtVerify, SignJWT } from 'jose';
 import { WebhookConfigurationError } from '../../lib/runtime';
 import { checkTimeClaims, JwsAlgorithm, keyFits, keyFromJwk, parseCompactJws, signJws, tokenSigningSecret, verifyJws } from '../../lib/runtime/schemes/jws';
+import { TEST_NOW_S } from '../support/clock';
 
 // The compact-JWS reader the token senders (Plaid, Google Pub/Sub) share. jose, an independent JOSE
 // implementation, is the oracle: tokens it signs must read and verify here, and whatever this reader
@@ -12,7 +13,7 @@ import { checkTimeClaims, JwsAlgorithm, keyFits, keyFromJwk, parseCompactJws, si
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const KEYS: Record<JwsAlgorithm, { privateKey: KeyObject; publicKey: KeyObject }> = { ES256: ec, RS256: rsa };
-const NOW = 1_800_000_000;
+const NOW = TEST_NOW_S;
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
 
 /** A token with exactly these header and claim-set texts, signed as `alg` says. */

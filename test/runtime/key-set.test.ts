@@ -1,6 +1,7 @@
 import { activeKeyStrings, parseKeySet, rotateKeySet } from '../../lib/runtime';
+import { TEST_NOW } from '../support/clock';
 
-const NOW = Date.UTC(2026, 10, 22, 12);
+const NOW = TEST_NOW;
 const HOUR = 3_600_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 

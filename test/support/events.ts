@@ -8,6 +8,7 @@ export function apiEvent(options: {
   requestId?: string;
   httpMethod?: string;
   query?: Record<string, string[]>;
+  sourceIp?: string;
 }): APIGatewayProxyEvent {
   const multiValueHeaders: Record<string, string[]> = {};
   const headers: Record<string, string> = {};
@@ -30,7 +31,7 @@ export function apiEvent(options: {
     resource: '/webhooks/billing',
     requestContext: {
       requestId: options.requestId ?? 'req-123',
-      identity: { sourceIp: '203.0.113.7' },
+      identity: { sourceIp: options.sourceIp ?? '203.0.113.7' },
     } as APIGatewayProxyEvent['requestContext'],
   };
 }

@@ -162,7 +162,22 @@ export class FakeAws {
     const stages: Record<string, string[]> = {};
     for (const [id, v] of secret.versions) if (v.stages.size > 0) stages[id] = [...v.stages];
     const tags = Object.entries(secret.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
-    return { ARN: secret.arn, Name: secret.name, RotationEnabled: secret.rotationEnabled, VersionIdsToStages: stages, Tags: tags };
+    const created = Math.min(...[...secret.versions.values()].map((v) => v.createdAt ?? Number.POSITIVE_INFINITY));
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      RotationEnabled: secret.rotationEnabled,
+      VersionIdsToStages: stages,
+      Tags: tags,
+      ...(Number.isFinite(created) ? { CreatedDate: created / 1000 } : {}),
+    };
+  }
+
+  /** Every version, one page (the CLI pages through NextToken). */
+  protected opListSecretVersionIds(input: { SecretId: string }) {
+    const secret = this.secret(input.SecretId);
+    const versions = [...secret.versions].map(([id, v]) => ({ VersionId: id, VersionStages: [...v.stages], ...(v.createdAt === undefined ? {} : { CreatedDate: v.createdAt / 1000 }) }));
+    return { ARN: secret.arn, Name: secret.name, Versions: versions };
   }
 
   protected opTagResource(input: { SecretId: string; Tags: { Key: string; Value: string }[] }) {

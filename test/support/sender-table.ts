@@ -70,8 +70,8 @@ function configOf(type: string): SchemeConfig {
 
 export function senderTable(): string {
   const lines = [
-    '| `type` | signature | replay control | dedupe key | handshake | metadata attributes | key |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| `type` | signature | body bound | replay control | dedupe key | handshake | metadata attributes | key |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const type of SCHEME_TYPES) {
     const scheme = schemeFor(configOf(type));
@@ -92,7 +92,7 @@ export function senderTable(): string {
           : 'generated';
     const cell = (text: string) => text.replace(/\|/g, '\\|');
     lines.push(
-      `| [\`${type}\`](${docs?.startsWith('http') ? docs : '#senders'}) | ${cell(alias ? `same as \`standard-webhooks\`: ${docs}` : described?.signature ?? 'see docs')} | ${cell(described?.replay ?? '')} | ${cell(described?.dedupe ?? '')} | ${cell(handshake)} | ${described?.metadata.length ? described.metadata.map((m) => `\`${m}\``).join(', ') : '—'} | ${key} |`,
+      `| [\`${type}\`](${docs?.startsWith('http') ? docs : '#senders'}) | ${cell(alias ? `same as \`standard-webhooks\`: ${docs}` : described?.signature ?? 'see docs')} | \`${scheme.bodyBinding}\` | ${cell(described?.replay ?? '')} | ${cell(described?.dedupe ?? '')} | ${cell(handshake)} | ${described?.metadata.length ? described.metadata.map((m) => `\`${m}\``).join(', ') : '—'} | ${key} |`,
     );
   }
   return lines.join('\n');

@@ -49,7 +49,16 @@ export class Telemetry {
   ) {}
 
   record(record: AuditRecord): void {
-    const level = record.status >= 500 ? 'ERROR' : record.outcome === 'Accepted' || record.outcome === 'Duplicate' ? 'INFO' : 'WARN';
+    // A concurrent delivery waiting for another's claim, and a queued delivery whose dedupe record
+    // failed (a second copy may follow), are worth a look but not errors.
+    const level =
+      record.outcome === 'InProgress' || (record.outcome === 'Accepted' && record.error)
+        ? 'WARN'
+        : record.status >= 500
+          ? 'ERROR'
+          : record.outcome === 'Accepted' || record.outcome === 'Duplicate'
+            ? 'INFO'
+            : 'WARN';
     this.write(
       JSON.stringify({
         level,

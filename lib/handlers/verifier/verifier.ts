@@ -7,14 +7,14 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 // Imported module by module, never through the runtime's index: each verifier bundle carries the
 // scheme code of one family of senders only (its entry passes that family's SchemeFactory).
 import { headerValue } from '../../runtime/headers';
-import { activeKeyStrings, CAPTURED_STAGE, KeySetDocument, parseImportedSecret, parseKeySet } from '../../runtime/key-set';
-import type { KeyFetcher, PublishedKeyCache, PublishedKeyCacheOptions, PublishedKeySource } from '../../runtime/published-keys';
+import { activeKeyStrings, CapturedHandshake, captureRequestToken, KeySetDocument, parseImportedSecret, parseKeySet } from '../../runtime/key-set';
+import type { KeyFetcher, KeyFetchError, PublishedKeyCache, PublishedKeyCacheOptions, PublishedKeySource, ResolvedKeys } from '../../runtime/published-keys';
 import { SchemeFactory } from '../../runtime/schemes/factory';
 import { ImmediateAnswer } from '../../runtime/schemes/scheme';
 import { ActiveKey, RejectionReason, SchemeConfig } from '../../runtime/types';
 import { verifyWithKeys } from '../../runtime/verify-with-keys';
 import { KeyCache, KeyString } from '../shared/key-cache';
-import { DedupeLedger, DedupeOptions } from './dedupe';
+import { DedupeClaims, DedupeOptions } from './dedupe';
 import { Outcome } from '../../metrics-contract';
 import { LineWriter, Telemetry } from '../shared/telemetry';
 
@@ -28,13 +28,21 @@ export interface VerifierConfig {
    * PayPal, Google): such a source has no secret.
    */
   readonly secretId?: string;
+  /**
+   * Where a sender's unsigned key handshake (Notion's verification token) is kept while the signing
+   * secret awaits its key: a secret of its own, the only one the verifier may write.
+   */
+  readonly captureSecretId?: string;
   readonly queueUrl: string;
   readonly toleranceSeconds?: number;
   readonly maxBodyBytes: number;
   readonly cacheTtlMs: number;
   readonly missRefreshIntervalMs: number;
   readonly maxStaleMs: number;
-  /** The route's public URL, for schemes that sign it (Twilio). */
+  /**
+   * The route's public URL, exactly as its sender is configured with (query included), for schemes
+   * that sign it (Square, HubSpot, Twilio): required for them, and never rebuilt from the request.
+   */
   readonly publicUrl?: string;
   /** The dedupe table; undefined turns duplicate detection off. */
   readonly dedupe?: DedupeOptions;
@@ -88,6 +96,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): VerifierConfig {
     source: required('WEBHOOK_SOURCE'),
     scheme: JSON.parse(required('WEBHOOK_SCHEME')) as SchemeConfig,
     secretId: env.WEBHOOK_SECRET_ARN || undefined,
+    captureSecretId: env.WEBHOOK_CAPTURE_SECRET_ARN || undefined,
     queueUrl: required('WEBHOOK_QUEUE_URL'),
     toleranceSeconds: env.WEBHOOK_TOLERANCE_SECONDS ? number('WEBHOOK_TOLERANCE_SECONDS', 0) : undefined,
     maxBodyBytes: number('WEBHOOK_MAX_BODY_BYTES'),
@@ -101,6 +110,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): VerifierConfig {
       ? {
           tableName: env.WEBHOOK_DEDUPE_TABLE,
           retentionSeconds: number('WEBHOOK_DEDUPE_RETENTION_SECONDS', 7 * 86400),
+          // The construct sets the function's timeout plus a margin; without it, the longest timeout
+          // the construct allows (28 s) plus that margin, so no live invocation is ever overtaken.
+          lockSeconds: number('WEBHOOK_DEDUPE_LOCK_SECONDS', 33),
         }
       : undefined,
   };
@@ -111,6 +123,7 @@ const STATUS_TEXT: Record<number, string> = {
   400: 'Bad request',
   401: 'Unauthorized',
   405: 'Method not allowed',
+  409: 'Conflict',
   413: 'Payload too large',
   415: 'Unsupported media type',
   500: 'Internal error',
@@ -126,9 +139,10 @@ const REJECTIONS: Record<RejectionReason, { status: number; outcome: Outcome }> 
   timestamp_out_of_tolerance: { status: 401, outcome: 'TimestampOutOfTolerance' },
   no_active_key: { status: 500, outcome: 'SecretUnavailable' },
   not_allowed: { status: 401, outcome: 'SignatureInvalid' },
+  malformed_body: { status: 400, outcome: 'Malformed' },
 };
 
-// SQS allows 10 message attributes: 7 are always sent, so 3 are left for the sender's metadata.
+// SQS allows 10 message attributes: 8 are always sent, so 2 are left for the sender's metadata.
 const MAX_ATTRIBUTES = 10;
 
 // Characters SQS accepts in a message body; anything else travels base64-encoded.
@@ -149,19 +163,22 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
   const published = scheme.published ? deps.published!.cache(scheme.published, { fetch: fetcher, now }) : undefined;
   const usesSecret = !scheme.published || scheme.published.needsCredential;
   if (usesSecret && !config.secretId) throw new Error('Environment variable WEBHOOK_SECRET_ARN is not set');
+  // Never rebuilt from the request: see signedUrl.
+  if (scheme.signsUrl && !config.publicUrl) throw new Error(`Environment variable WEBHOOK_PUBLIC_URL is not set: scheme type ${JSON.stringify(config.scheme.type)} signs the URL the sender posts to`);
   const telemetry = new Telemetry(config.endpoint, config.source, deps.write);
   if (config.dedupe && !deps.dynamodb) throw new Error('A dedupe table is configured but no DynamoDB client was given');
-  const dedupe = config.dedupe && deps.dynamodb ? new DedupeLedger(deps.dynamodb, config.dedupe) : undefined;
+  const dedupe = config.dedupe && deps.dynamodb ? new DedupeClaims(deps.dynamodb, config.dedupe) : undefined;
   // The verify token kept beside the key (Meta's), refreshed with the keys: read by GET handshakes.
   let verifyToken: string | undefined;
-  let awaitingKey = false;
+  // The signing secret's version that awaits its key (Notion), while it does: it names the one capture allowed.
+  let awaitingVersion: string | undefined;
   const secretId = config.secretId ?? '';
   const cache = new KeyCache({
     load: async () => {
       if (!usesSecret) return [];
-      const { keys, doc } = await loadKeys(deps.secrets, secretId, config, now());
+      const { keys, doc, versionId } = await loadKeys(deps.secrets, secretId, config, now());
       verifyToken = doc.verifyToken;
-      awaitingKey = doc.awaitingKey === true;
+      awaitingVersion = doc.awaitingKey === true ? versionId : undefined;
       return keys;
     },
     decode: (secret) => scheme.decodeKey(secret),
@@ -178,7 +195,7 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
     const sourceIp = event.requestContext?.identity?.sourceIp;
     const finish = (status: number, outcome: Outcome, extra: Extra = {}, answer?: ImmediateAnswer) => {
       telemetry.record({ requestId, outcome, status, sourceIp, latencyMs: now() - started, ...extra });
-      return respond(status, requestId, answer ?? (extra.reason === 'duplicate' ? { duplicate: true } : undefined));
+      return respond(status, requestId, answer ?? (extra.reason === 'duplicate' ? { duplicate: true } : undefined), extra.retryAfterSeconds);
     };
     const headers = event.multiValueHeaders ?? event.headers ?? {};
     const method = (event.httpMethod ?? 'POST').toUpperCase();
@@ -222,43 +239,59 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
     }
     // Unsigned handshakes, only for a POST with none of the signature headers: a ping to check the
     // URL (WooCommerce) is answered and forgotten; a sender's handshake made before it has a key
-    // (Notion's verification token), only while the secret still awaits its first key, is answered and
-    // what it carries kept as a version under its own label, which verifies nothing until an operator
-    // puts it as the key (which ends the waiting).
+    // (Notion's verification token), only while the signing secret still awaits its first key, is
+    // answered and kept in the capture secret, which verifies nothing until an operator puts it as the
+    // key (which ends the waiting). The first capture stands: its ClientRequestToken is fixed by the
+    // awaiting version, so Secrets Manager refuses every later one and creates no version for it.
     const { unsigned, capture } = scheme.handshake ?? {};
     const carriesNoSignature = (unsigned || capture) && scheme.signatureHeaders.every((name) => headerValue(headers, name) === undefined);
     const ping = carriesNoSignature && unsigned ? unsigned(body, headers) : undefined;
     if (ping) return finish(200, 'Accepted', { reason: 'answered_ping', size }, ping);
-    if (carriesNoSignature && capture && awaitingKey) {
+    if (carriesNoSignature && capture && awaitingVersion !== undefined && config.captureSecretId) {
       const handshake = capture(body, headers);
       if (handshake) {
+        const captured: CapturedHandshake = {
+          token: handshake.captured,
+          capturedAt: new Date(started).toISOString(),
+          ...(sourceIp ? { sourceIp } : {}),
+          requestId,
+          keyVersion: awaitingVersion,
+        };
         try {
           await deps.secrets.send(
-            new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify({ captured: handshake.captured }), VersionStages: [CAPTURED_STAGE] }),
+            new PutSecretValueCommand({ SecretId: config.captureSecretId, ClientRequestToken: captureRequestToken(awaitingVersion), SecretString: JSON.stringify(captured) }),
           );
         } catch (error) {
+          // Logged with the request's source IP (every audit line has it) and alarmed when repeated.
+          if (errorFields(error).error === 'ResourceExistsException') return finish(409, 'CaptureRefused', { reason: 'capture_refused', size });
           return finish(503, 'SecretUnavailable', { reason: 'handshake_store_failed', size, ...errorFields(error) });
         }
         return finish(200, 'Accepted', { reason: 'captured_handshake', size }, handshake.answer);
       }
     }
 
-    const url = scheme.signsUrl ? publicUrl(config.publicUrl, event) : undefined;
+    const url = scheme.signsUrl ? signedUrl(config.publicUrl!, event, scheme.addedQueryParameters) : undefined;
+    if (url === null) return finish(400, 'Malformed', { reason: 'query_mismatch', size });
     const request = { headers, body, url, method };
     if (published) {
       // The one key the request names, fetched from the sender's pinned host when not cached (the
       // secret, where there is one, is only the credential the key endpoint asks for).
-      let resolved: readonly ActiveKey[] | RejectionReason;
+      // A key that could not be fetched, or may not be fetched yet, may be genuine: 503 with
+      // Retry-After, never a 4xx (SNS never retries one).
+      let resolved: ResolvedKeys;
       try {
         resolved = await published.keysFor(request, scheme.published!.needsCredential ? credentialOf(keys) : undefined);
       } catch (error) {
-        return finish(503, 'SecretUnavailable', { reason: 'key_fetch_failed', size, ...errorFields(error) });
+        // Read by shape, not instanceof: the other families' bundles carry none of the cache's code.
+        const { deferred, retryAfterSeconds } = (error ?? {}) as Partial<KeyFetchError>;
+        const retryAfter = typeof retryAfterSeconds === 'number' ? retryAfterSeconds : undefined;
+        return finish(503, 'SecretUnavailable', { reason: deferred === true ? 'key_fetch_deferred' : 'key_fetch_failed', size, retryAfterSeconds: retryAfter, ...errorFields(error) });
       }
-      if (typeof resolved === 'string') {
-        const { status, outcome } = REJECTIONS[resolved];
-        return finish(status, outcome, { reason: resolved, size });
+      if (resolved.kind === 'rejected') {
+        const { status, outcome } = REJECTIONS[resolved.reason];
+        return finish(status, outcome, { reason: resolved.reason, size });
       }
-      keys = resolved;
+      keys = resolved.keys;
     }
     let result = verifyWithKeys(scheme, request, keys, now(), config.toleranceSeconds);
     if (!published && !result.ok && result.reason === 'signature_invalid') {
@@ -270,36 +303,57 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
       return finish(status, outcome, { reason: result.reason, size });
     }
 
-    const immediate = scheme.immediateResponse?.(body, result, headers);
-    if (immediate) return finish(200, 'Accepted', { reason: 'answered_directly', size }, immediate);
-    // A verified request the sender expects settled with a call back (SNS's subscription
-    // confirmation): settled, never queued; a failed call is a 5xx, so the sender asks again.
-    const settling = scheme.settle?.(body, result, fetcher!);
-    if (settling) {
-      try {
-        return finish(200, 'Accepted', { reason: 'settled', size }, await settling);
-      } catch (error) {
-        return finish(503, 'SecretUnavailable', { reason: 'settle_failed', size, ...errorFields(error) });
-      }
-    }
-
     // Duplicates are keyed on signed material only (the scheme contract: a signed event id, the raw
     // body's hash, or the hash of the canonical form the signature covers), so neither a respelling of
     // a signed request nor an unsigned header a replayer can change makes a captured delivery new.
     const { payloadSha256, eventId, unsignedEventId, unsignedEventType } = result;
     const dedupeKey = result.dedupeKey;
     const audit = { eventId, unsignedEventId, unsignedEventType, payloadSha256, size };
-    // Read, queue, then record (dedupe.ts weighs this against claiming first): the 200 comes only
-    // after the send, and a record is written only for what was queued.
     const recordKey = `${config.source}#${dedupeKey}`;
-    if (dedupe) {
-      let seen;
+    // This invocation's claim (dedupe.ts): random, never the request id, which a replayed or test
+    // event can repeat and so pass another delivery's claim off as its own.
+    const claimToken = randomUUID();
+    // A handshake answered without queueing is recorded under its dedupe key before the answer goes
+    // out, so its signed content replayed later as an event is a duplicate. No record, no answer: 503,
+    // and the sender asks again.
+    const answered = async (reason: string, answer: ImmediateAnswer) => {
+      if (dedupe) {
+        try {
+          await dedupe.recordAnswered(recordKey, claimToken, now());
+        } catch (error) {
+          return finish(503, 'DedupeUnavailable', { reason: 'dedupe_unavailable', ...audit, ...errorFields(error) });
+        }
+      }
+      return finish(200, 'Accepted', { reason, size }, answer);
+    };
+    const immediate = scheme.immediateResponse?.(body, result, headers);
+    if (immediate) return answered('answered_directly', immediate);
+    // A verified request the sender expects settled with a call back (SNS's subscription
+    // confirmation): settled, never queued; a failed call is a 5xx, so the sender asks again.
+    const settling = scheme.settle?.(body, result, fetcher!);
+    if (settling) {
+      let answer;
       try {
-        seen = await dedupe.seen(recordKey, now());
+        answer = await settling;
+      } catch (error) {
+        return finish(503, 'SecretUnavailable', { reason: 'settle_failed', size, ...errorFields(error) });
+      }
+      return answered('settled', answer);
+    }
+
+    // Claim, queue, complete (dedupe.ts): one claim decides, nothing is queued without it, and the 200
+    // comes only after the send.
+    if (dedupe) {
+      let claim;
+      try {
+        claim = await dedupe.claim(recordKey, claimToken, now());
       } catch (error) {
         return finish(503, 'DedupeUnavailable', { reason: 'dedupe_unavailable', ...audit, ...errorFields(error) });
       }
-      if (seen) return finish(200, 'Duplicate', { reason: 'duplicate', ...audit });
+      if (claim.state === 'duplicate') return finish(200, 'Duplicate', { reason: 'duplicate', ...audit });
+      // Another delivery of this event holds the claim: retryable (a 4xx would end SNS's retries), and
+      // a duplicate once that one has completed.
+      if (claim.state === 'in_progress') return finish(503, 'InProgress', { reason: 'in_progress', ...audit });
     }
     const messageBody = sqsBody(body);
     const attributes: Record<string, MessageAttributeValue> = {
@@ -310,6 +364,8 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
       contentType: text(mediaType),
       bodyEncoding: text(messageBody.encoding),
       requestId: text(requestId),
+      // What the consumer may take the body for: every byte signed, some of it, or none.
+      bodyBinding: text(result.bodyBinding),
     };
     addMetadata(attributes, result.metadata);
     let messageId: string | undefined;
@@ -317,17 +373,20 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
       const sent = await deps.sqs.send(new SendMessageCommand({ QueueUrl: config.queueUrl, MessageBody: messageBody.text, MessageAttributes: attributes }));
       messageId = sent.MessageId;
     } catch (error) {
-      // Not acknowledged and not recorded: the sender gets a 5xx and its retry is queued.
-      return finish(503, 'EnqueueFailed', { reason: 'enqueue_failed', ...audit, ...errorFields(error) });
+      // Not acknowledged: the claim is given up, so the sender's retry is queued; if that fails too,
+      // the retry waits for the claim's lock to run out.
+      const released = dedupe ? await dedupe.release(recordKey, claimToken).then(() => true, () => false) : true;
+      return finish(503, 'EnqueueFailed', { reason: released ? 'enqueue_failed' : 'enqueue_failed_claim_held', ...audit, ...errorFields(error) });
     }
     if (dedupe) {
       try {
-        await dedupe.record(recordKey, messageId, now());
+        // Another delivery took the claim over after its lock ran out: it may queue a second copy.
+        if ((await dedupe.complete(recordKey, claimToken, messageId)) === 'claim_lost') return finish(200, 'Accepted', { ...audit, error: 'dedupe_claim_lost' });
       } catch (error) {
-        // Queued, so acknowledged; with no record, a retry of it is queued again: a second copy
-        // (SQS is at-least-once anyway: consumers dedupe on the dedupeKey attribute).
+        // Queued, so acknowledged. The claim stays IN_PROGRESS: retries get 503 until its lock runs
+        // out, and the first after that is queued again (the documented second copy).
         const { error: name, errorCode } = errorFields(error);
-        return finish(200, 'Accepted', { ...audit, error: `dedupe_record_failed:${name}`, errorCode });
+        return finish(200, 'Accepted', { ...audit, error: `dedupe_complete_failed:${name}`, errorCode });
       }
     }
     return finish(200, 'Accepted', audit);
@@ -367,24 +426,25 @@ function text(value: string): MessageAttributeValue {
 }
 
 /** The keys that verify now, read from Secrets Manager (AWSCURRENT, and AWSPREVIOUS for imported keys). */
-async function loadKeys(secrets: SecretsManagerClient, secretId: string, config: VerifierConfig, nowMs: number): Promise<{ keys: KeyString[]; doc: KeySetDocument }> {
+async function loadKeys(secrets: SecretsManagerClient, secretId: string, config: VerifierConfig, nowMs: number): Promise<{ keys: KeyString[]; doc: KeySetDocument; versionId?: string }> {
   const current = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
   if (!current.SecretString) throw new Error('The signing secret has no string value');
+  const versionId = current.VersionId;
   if (config.keySource !== 'imported') {
     const doc = parseKeySet(current.SecretString);
-    return { keys: activeKeyStrings(doc, nowMs), doc };
+    return { keys: activeKeyStrings(doc, nowMs), doc, versionId };
   }
   const doc = parseImportedSecret(current.SecretString);
   const keys = activeKeyStrings(doc, nowMs);
   const notAfterMs = (current.CreatedDate?.getTime() ?? nowMs) + (config.graceMs ?? 0);
-  if (doc.revokePrevious || notAfterMs <= nowMs) return { keys, doc };
+  if (doc.revokePrevious || notAfterMs <= nowMs) return { keys, doc, versionId };
   try {
     const previous = await secrets.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSPREVIOUS' }));
     if (previous.SecretString) keys.push({ key: parseImportedSecret(previous.SecretString).current, notAfterMs });
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
   }
-  return { keys, doc };
+  return { keys, doc, versionId };
 }
 
 /** The current credential a published-key sender's key endpoint needs (Plaid's API secret). */
@@ -402,15 +462,17 @@ interface Extra {
   size?: number;
   error?: string;
   errorCode?: string;
+  /** The 503's Retry-After, in seconds, where it is known better than the default. */
+  retryAfterSeconds?: number;
 }
 
-function respond(status: number, requestId: string, answer?: ImmediateAnswer | object): APIGatewayProxyResult {
+function respond(status: number, requestId: string, answer?: ImmediateAnswer | object, retryAfterSeconds = 5): APIGatewayProxyResult {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
   };
-  if (status === 503) headers['retry-after'] = '5';
+  if (status === 503) headers['retry-after'] = String(retryAfterSeconds);
   if (isAnswer(answer)) return { statusCode: status, headers: { ...headers, 'content-type': answer.contentType ?? 'application/json' }, body: answer.body };
   const body = status === 200 ? { received: true, ...answer, requestId } : { error: STATUS_TEXT[status], requestId };
   return { statusCode: status, headers, body: JSON.stringify(body) };
@@ -421,18 +483,34 @@ function isAnswer(answer: unknown): answer is ImmediateAnswer {
 }
 
 /**
- * The URL the sender posted to, for URL-signing schemes: the configured public URL of the route
- * (custom domain and base path included) plus the query string; without one, rebuilt from what API
- * Gateway saw (domain and full path, stage or base path included).
+ * The URL a URL-signing sender signed (Square, HubSpot, Twilio): the route's public URL exactly as
+ * configured at synth (custom domain, base path and any query included), never rebuilt from the
+ * request. These senders sign the URL and what follows it with no separator (Square: URL + body;
+ * HubSpot: method + URL + body; Twilio: URL + sorted parameters), so a query taken from the request
+ * would let bytes move between the query and the body under one signature; and HubSpot decodes
+ * `%3F` and other escapes before signing, so differently spelt queries would verify alike. A request
+ * whose query differs from the configured one is refused (null; answered 400): parameters compared
+ * name by name and value by value, as API Gateway decodes them (as URLSearchParams does, `+` a
+ * space). The only parameters a request may add are those the sender appends itself
+ * (`addedQueryParameters`: Twilio's `bodySHA256`), each at most once, appended as the sender appends
+ * them.
  */
-function publicUrl(configured: string | undefined, event: APIGatewayProxyEvent): string {
-  const base = configured ?? `https://${event.requestContext?.domainName ?? event.headers?.Host ?? ''}${event.requestContext?.path ?? event.path}`;
-  const params = event.multiValueQueryStringParameters;
-  if (!params) return base;
-  const query = Object.entries(params)
-    .flatMap(([name, values]) => (values ?? []).map((v) => `${encodeURIComponent(name)}=${encodeURIComponent(v)}`))
-    .join('&');
-  return query ? `${base}?${query}` : base;
+function signedUrl(configured: string, event: APIGatewayProxyEvent, added: readonly string[] = []): string | null {
+  const queryAt = configured.indexOf('?');
+  const expected = new URLSearchParams(queryAt < 0 ? '' : configured.slice(queryAt + 1));
+  const sent = event.multiValueQueryStringParameters ?? {};
+  let url = configured;
+  for (const name of new Set([...expected.keys(), ...Object.keys(sent)])) {
+    const values = sent[name] ?? [];
+    if (!expected.has(name) && added.includes(name)) {
+      if (values.length > 1) return null;
+      if (values.length === 1) url += `${url.includes('?') ? '&' : '?'}${encodeURIComponent(name)}=${encodeURIComponent(values[0])}`;
+      continue;
+    }
+    const want = expected.getAll(name);
+    if (values.length !== want.length || values.some((value, i) => value !== want[i])) return null;
+  }
+  return url;
 }
 
 // What an error code looks like (ECONNREFUSED, ThrottlingException, ERR_SOCKET_TIMEOUT): anything

@@ -27,7 +27,7 @@ export type CatalogueSender = keyof typeof SENDERS;
 
 /**
  * The verifier's bundles, one per family of senders: a source's function carries only its family's
- * code (each bundle ≤ 40 KB). The construct picks the bundle by the source's scheme type.
+ * code (each bundle ≤ 48 KB). The construct picks the bundle by the source's scheme type.
  */
 export const VERIFIER_FAMILIES = {
   core: CORE_TYPES,

@@ -1,6 +1,6 @@
 import { createHash, KeyObject, timingSafeEqual } from 'node:crypto';
 import { DUPLICATE, HeaderValue, pickHeaders } from '../headers';
-import { ActiveKey, HeaderInput, REJECTION_REASONS, RejectionReason, VerifiedWebhook, VerifyResult } from '../types';
+import { ActiveKey, BodyBinding, HeaderInput, REJECTION_REASONS, RejectionReason, VerifiedWebhook, VerifyResult } from '../types';
 
 import { hmac, HmacAlgorithm } from './mac';
 
@@ -49,6 +49,11 @@ export class SignedContent {
   metadata: Record<string, string> | undefined = undefined;
   /** A further check once a signature matched (Twilio's bodySHA256). */
   afterMatch: (() => boolean) | undefined = undefined;
+  /**
+   * How much of the body the signature vouches for. `verifySigned` takes `signed` when the raw body
+   * is in the MAC (`includeBody`); every other way to accept must say, or accepting throws.
+   */
+  bodyBinding: BodyBinding | undefined = undefined;
   /** How many signatures were decoded into `signatures`. */
   count = 0;
   /** Decoded signatures, each exactly the digest's length; only the first `count` are this request's. */
@@ -72,6 +77,7 @@ export class SignedContent {
     this.unsignedEventType = undefined;
     this.metadata = undefined;
     this.afterMatch = undefined;
+    this.bodyBinding = undefined;
     this.count = 0;
     return this;
   }
@@ -180,6 +186,7 @@ export function verifySigned(
     if (matched) matchedKey = key;
   }
   if (!matched || (signed.afterMatch && !signed.afterMatch())) return REJECTED.signature_invalid;
+  if (includeBody) signed.bodyBinding ??= 'signed';
   return accepted(signed, body, nowMs, toleranceSeconds, matchedKey!);
 }
 
@@ -198,6 +205,8 @@ export function accepted(signed: SignedContent, body: string | Uint8Array, nowMs
   if (!includeBody && signed.eventId === undefined && signed.dedupeContent === undefined) {
     throw new Error('This scheme signs no raw body and set no signed dedupe content or event id');
   }
+  // Claiming a binding by default would let a scheme that signs no body pass it off as signed.
+  if (signed.bodyBinding === undefined) throw new Error('This scheme did not say how its signature binds the body');
   return new Verified(signed, body, matchedKey);
 }
 
@@ -222,6 +231,7 @@ class Verified implements VerifiedWebhook {
   readonly timestamp: number | undefined;
   readonly unsignedEventId: string | undefined;
   readonly unsignedEventType: string | undefined;
+  readonly bodyBinding: BodyBinding;
   readonly #body: string | Uint8Array;
   readonly #dedupeContent: string | undefined;
   readonly #matchedKey: Buffer | KeyObject | undefined;
@@ -235,6 +245,7 @@ class Verified implements VerifiedWebhook {
     this.timestamp = signed.timestamp;
     this.unsignedEventId = signed.unsignedEventId;
     this.unsignedEventType = signed.unsignedEventType;
+    this.bodyBinding = signed.bodyBinding as BodyBinding;
     this.#body = body;
     this.#dedupeContent = signed.dedupeContent;
     this.#matchedKey = matchedKey;

@@ -13,6 +13,7 @@ export class GitHubScheme extends HmacScheme {
   readonly optionalHeaders = ['x-github-event', 'x-github-hook-id'];
   readonly signatureHeaders = ['x-hub-signature-256', 'x-hub-signature'];
   readonly contentTypes = ['application/json', 'application/x-www-form-urlencoded'];
+  readonly bodyBinding = 'signed';
 
   constructor() {
     super('sha256');

@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { bodyText } from './body-text';
 import { GetRequest } from './scheme';
+import { parseObjectStrict } from './strict-json';
 import { singleHeader } from './sender';
 
 export { singleHeader };
@@ -16,20 +18,15 @@ export { singleHeader };
 export const CHALLENGE = /^[A-Za-z0-9._~+/=-]{1,512}$/;
 const MAX_HANDSHAKE_BODY = 4096;
 
-function text(body: string | Uint8Array): string {
-  return typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
-}
-
-/** A small JSON body that mentions `marker`, parsed; anything else undefined (never throws). */
+/**
+ * A small JSON body that mentions `marker`, parsed; anything else undefined (never throws). Read by
+ * bodyText and parseObjectStrict, as its consumer would read it: a body with a BOM, bytes that are
+ * not UTF-8 or a key twice is not a handshake.
+ */
 export function smallJson(body: string | Uint8Array, marker: string): Record<string, unknown> | undefined {
-  const raw = text(body);
-  if (raw.length > MAX_HANDSHAKE_BODY || !raw.includes(marker)) return undefined;
-  try {
-    const parsed = JSON.parse(raw) as unknown;
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  if (body.length > MAX_HANDSHAKE_BODY) return undefined;
+  const raw = bodyText(body);
+  return raw === undefined || !raw.includes(marker) ? undefined : parseObjectStrict(raw);
 }
 
 /** One value of a query parameter; a repeated one is ambiguous and reads as undefined. */

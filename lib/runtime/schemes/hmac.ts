@@ -16,6 +16,7 @@ export class GenericHmacScheme extends HmacScheme {
   readonly optionalHeaders: readonly string[];
   readonly signatureHeaders: readonly string[];
   readonly contentTypes: readonly string[];
+  readonly bodyBinding = 'signed';
   readonly defaultToleranceSeconds?: number;
   private readonly prefix: string;
   private readonly separator: string;

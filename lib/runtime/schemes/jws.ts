@@ -5,7 +5,7 @@ import { parseObjectStrict } from './strict-json';
 /*
  * Compact JWS (the JWTs Plaid and Google sign webhooks with), read strictly and verified with
  * node:crypto. Not the `jose` library: its `jwtVerify` alone is about 19 KB minified, and the verifier
- * bundle that carries these senders must stay within 40 KB; what it would add beyond the primitives
+ * bundle that carries these senders must stay within 48 KB; what it would add beyond the primitives
  * (node:crypto's `verify`, JWK import by `createPublicKey`) is the strict reading below, which the
  * tests check against jose itself (whatever we accept, jose accepts).
  *

@@ -140,6 +140,7 @@ export abstract class TimestampedPublicKeyScheme implements Scheme {
   abstract readonly requiredHeaders: readonly string[];
   abstract readonly signatureHeaders: readonly string[];
   readonly contentTypes: readonly string[] = ['application/json'];
+  readonly bodyBinding = 'signed';
   readonly defaultToleranceSeconds: number = DEFAULT_TOLERANCE_SECONDS;
   readonly signsUrl = false;
   readonly issuesKey = true;
@@ -167,6 +168,7 @@ export abstract class TimestampedPublicKeyScheme implements Scheme {
     if (typeof parsed === 'string') return rejected(parsed);
     const signed = this.signed.reset();
     signed.timestamp = parsed.timestamp;
+    signed.bodyBinding = 'signed';
     return verifyPublic(this.kind, signed, signedBytes(parsed.prefix, request.body), parsed.signature, request.body, keys, nowMs, toleranceSeconds);
   }
 

@@ -1,7 +1,7 @@
 import { KeyObject, randomBytes } from 'node:crypto';
 import type { KeyFetcher, PublishedKeySource } from '../published-keys';
 import { HeaderValue } from '../headers';
-import { ActiveKey, HeaderInput, RejectionReason, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
+import { ActiveKey, BodyBinding, HeaderInput, RejectionReason, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
 import { readHeaders, rejected, SignedContent, verifySigned } from './common';
 import { DIGEST_BYTES, hmac, HmacAlgorithm } from './mac';
 
@@ -17,6 +17,17 @@ export interface Scheme {
   readonly defaultToleranceSeconds?: number;
   /** Whether the scheme signs the public URL (the verifier must be told it). */
   readonly signsUrl: boolean;
+  /**
+   * How much of the body the signature vouches for, at the least (see {@link BodyBinding}): what the
+   * README's sender table says. A verified result says it for its own delivery, which may be more
+   * (a Twilio JSON delivery, bound by its signed `bodySHA256`, is `signed`; the scheme is `partial`).
+   */
+  readonly bodyBinding: BodyBinding;
+  /**
+   * For a URL-signing scheme: query parameters the sender appends itself to the URL it was given
+   * (Twilio's `bodySHA256` for a JSON body), the only ones a request may carry beyond the configured URL's.
+   */
+  readonly addedQueryParameters?: readonly string[];
   /**
    * Turns a secret as the sender knows it into key bytes, or a public key as the sender publishes it
    * into a public `KeyObject`. Throws a WebhookConfigurationError on a malformed or too short secret
@@ -129,6 +140,14 @@ export interface Handshake {
   /** One line for the docs: what the sender sends and what it gets back. */
   readonly description: string;
   readonly post?: (body: string | Uint8Array, headers: HeaderInput, key: Buffer) => ImmediateAnswer | undefined;
+  /**
+   * For a sender whose unsigned headers also say what kind of signed POST it is (Twitch's message
+   * type): called after the signature verified, a rejection when the signed body is no kind the sender
+   * sends or the headers name another kind. `post` decides on the signed body alone, so no unsigned
+   * header turns a handshake into a queued message or a message into an answered one; this refuses the
+   * request whose header says otherwise rather than letting either reading win.
+   */
+  readonly agrees?: (body: string | Uint8Array, headers: HeaderInput) => RejectionReason | undefined;
   readonly get?: (request: GetRequest, keys: readonly ActiveKey[], nowMs: number, scheme: Scheme) => ImmediateAnswer | RejectionReason;
   /**
    * An unsigned POST the sender makes to check the URL, with nothing in it to keep (WooCommerce's
@@ -153,6 +172,7 @@ export abstract class HmacScheme implements Scheme {
   abstract readonly requiredHeaders: readonly string[];
   abstract readonly signatureHeaders: readonly string[];
   abstract readonly contentTypes: readonly string[];
+  abstract readonly bodyBinding: BodyBinding;
   /** Lower-case names of headers read when present (at most once each), after the required ones. */
   readonly optionalHeaders: readonly string[] = [];
   readonly defaultToleranceSeconds?: number;

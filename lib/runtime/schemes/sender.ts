@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HeaderValue, pickHeaders, DUPLICATE } from '../headers';
-import { ActiveKey, HeaderInput, SchemeConfig, RejectionReason, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
+import { ActiveKey, BodyBinding, HeaderInput, SchemeConfig, RejectionReason, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
 import { accepted, isEventId, matchedKeyOf, parseTimestamp, rejected, SignedContent, verifySigned } from './common';
 import { DIGEST_BYTES, hmac, HmacAlgorithm } from './mac';
 import { Handshake, ImmediateAnswer, Scheme, SchemeDescription, SignInput } from './scheme';
@@ -21,7 +21,8 @@ export interface SenderRow {
   readonly signature: SignatureSpec;
   /**
    * What is signed, in order: the raw body, the timestamp as sent, the full public URL, the HTTP
-   * method, a header's value, or literal text. Empty for tokens.
+   * method, a header's value, or literal text. Empty for tokens. The row's body binding follows from
+   * it (`Scheme.bodyBinding`): `signed` when `body` is a part, else (and for every token) `unsigned`.
    */
   readonly signed: readonly SignedPart[];
   readonly timestamp?: TimestampSpec;
@@ -117,6 +118,8 @@ export class SenderScheme implements Scheme {
   readonly contentTypes: readonly string[];
   readonly defaultToleranceSeconds?: number;
   readonly signsUrl: boolean;
+  /** `signed` when the raw body is a signed part; a token, or a row that signs no body, binds none. */
+  readonly bodyBinding: BodyBinding;
   readonly handshake?: Handshake;
   private readonly signed: SignedContent;
   private readonly isToken: boolean;
@@ -162,6 +165,7 @@ export class SenderScheme implements Scheme {
       this.metadataAt.push({ at: add(header), key: `${signedHeaders.has(header.toLowerCase()) ? 'signed' : 'unsigned'}.${name}` });
     }
     this.bodyAt = row.signed.indexOf('body');
+    this.bodyBinding = this.isToken || this.bodyAt < 0 ? 'unsigned' : 'signed';
     if (!this.isToken && row.signed.length === 0) throw new Error(`sender ${type}: an HMAC row must say what is signed`);
     if (row.signed.includes('timestamp') !== (row.timestamp !== undefined)) throw new Error(`sender ${type}: a timestamp must be both read and signed`);
     if (row.timestamp && !row.timestamp.header && !(spec.kind === 'list' && spec.timestampKey)) throw new Error(`sender ${type}: where is the timestamp?`);
@@ -202,8 +206,9 @@ export class SenderScheme implements Scheme {
     if (this.signsUrl && !request.url) throw new WebhookConfigurationError(`${this.type} signs the public URL: pass the URL the sender posted to`);
     const problem = this.parse(request, this.signed.reset());
     if (problem) return rejected(problem);
-    if (!this.isToken) return verifySigned(this.signed, this.row.algorithm as HmacAlgorithm, request.body, keys, nowMs, toleranceSeconds);
-    return this.verifyToken(request.body, keys, nowMs, toleranceSeconds);
+    const result = this.isToken ? this.verifyToken(request.body, keys, nowMs, toleranceSeconds) : verifySigned(this.signed, this.row.algorithm as HmacAlgorithm, request.body, keys, nowMs, toleranceSeconds);
+    const disagreement = result.ok ? this.handshake?.agrees?.(request.body, request.headers) : undefined;
+    return disagreement ? rejected(disagreement) : result;
   }
 
   /** A shared token: its SHA-256 compared with each key's in constant time (equal lengths by construction). */
@@ -223,6 +228,7 @@ export class SenderScheme implements Scheme {
 
   private parse(request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
     const { names, values, row } = this;
+    out.bodyBinding = this.bodyBinding;
     pickHeaders(request.headers, names, values);
     for (let i = 0; i < names.length; i++) if (values[i] === DUPLICATE) return 'duplicate_header';
     const text = values as readonly (string | undefined)[];

@@ -13,6 +13,7 @@ export class ShopifyScheme extends HmacScheme {
   readonly optionalHeaders = ['x-shopify-topic', 'x-shopify-shop-domain', 'x-shopify-api-version'];
   readonly signatureHeaders = ['x-shopify-hmac-sha256'];
   readonly contentTypes = ['application/json'];
+  readonly bodyBinding = 'signed';
 
   constructor() {
     super('sha256');

@@ -1,6 +1,8 @@
 import { RejectionReason, WebhookRequest } from '../types';
+import { bodyText } from './body-text';
 import { parseTimestamp, SignedContent } from './common';
 import { HmacScheme, SignInput } from './scheme';
+import { parseObjectStrict } from './strict-json';
 
 const MAX_CHALLENGE_BODY = 4096;
 
@@ -14,6 +16,7 @@ export class SlackScheme extends HmacScheme {
   readonly optionalHeaders = ['x-slack-retry-num'];
   readonly signatureHeaders = ['x-slack-signature'];
   readonly contentTypes = ['application/json', 'application/x-www-form-urlencoded'];
+  readonly bodyBinding = 'signed';
   readonly defaultToleranceSeconds = 300;
 
   constructor() {
@@ -42,15 +45,12 @@ export class SlackScheme extends HmacScheme {
   }
 
   immediateResponse(body: string | Uint8Array): { body: string } | undefined {
-    const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
-    // Cheap test first: only the tiny url_verification payload is ever parsed.
-    if (text.length > MAX_CHALLENGE_BODY || !text.includes('url_verification')) return undefined;
-    try {
-      const parsed = JSON.parse(text) as { type?: unknown; challenge?: unknown };
-      if (parsed.type === 'url_verification' && typeof parsed.challenge === 'string') return { body: JSON.stringify({ challenge: parsed.challenge }) };
-    } catch {
-      // Not JSON: an ordinary form-encoded delivery.
-    }
-    return undefined;
+    // Cheap test first: only the tiny url_verification payload is ever decoded and parsed.
+    if (body.length > MAX_CHALLENGE_BODY) return undefined;
+    const text = bodyText(body);
+    if (text === undefined || !text.includes('url_verification')) return undefined;
+    // Not a JSON object read one way (an ordinary form-encoded delivery, a key twice): queued.
+    const parsed = parseObjectStrict(text);
+    return parsed?.type === 'url_verification' && typeof parsed.challenge === 'string' ? { body: JSON.stringify({ challenge: parsed.challenge }) } : undefined;
   }
 }

@@ -25,6 +25,7 @@ export class StandardWebhooksScheme extends HmacScheme {
   readonly requiredHeaders: readonly string[];
   readonly signatureHeaders: readonly string[];
   readonly contentTypes = ['application/json'];
+  readonly bodyBinding = 'signed';
   readonly defaultToleranceSeconds = 300;
 
   constructor(config: StandardWebhooksSchemeConfig) {
@@ -84,6 +85,7 @@ export class StandardWebhooksScheme extends HmacScheme {
     if (result.ok || (result.reason !== 'signature_invalid' && result.reason !== 'no_active_key') || this.asymmetric.length === 0) return result;
     if (!keys.some((k) => k.key instanceof KeyObject && isKind(k.key, 'ed25519'))) return result;
     const data = signedBytes(this.signed.prefix, request.body);
+    this.signed.bodyBinding = 'signed';
     for (const signature of this.asymmetric) {
       const outcome = verifyPublic('ed25519', this.signed, data, signature, request.body, keys, nowMs, toleranceSeconds);
       if (outcome.ok || outcome.reason !== 'signature_invalid') return outcome;

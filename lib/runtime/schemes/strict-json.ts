@@ -1,8 +1,9 @@
 /**
- * A JSON object whose top-level keys are each present once, or undefined (not JSON, not an object, a
- * key twice). `JSON.parse` keeps the last of two equal keys and other parsers the first: a verifier
- * and a consumer reading one body differently is how a signed value gets swapped, so a body that could
- * be read two ways is refused. Keys are compared after unescaping (`"\u004dessage"` is `"Message"`).
+ * A JSON object in which no object, at any depth, names a key twice; else undefined (not JSON, not
+ * an object, a key twice). `JSON.parse` keeps the last of two equal keys and other parsers the
+ * first: a verifier and a consumer reading one body differently is how a signed value gets swapped,
+ * so a body that could be read two ways is refused. Keys are compared after unescaping
+ * (`"\u004dessage"` is `"Message"`). Give it the body as bodyText reads it (a BOM kept: not JSON).
  */
 export function parseObjectStrict(text: string): Record<string, unknown> | undefined {
   let parsed: unknown;
@@ -12,33 +13,44 @@ export function parseObjectStrict(text: string): Record<string, unknown> | undef
     return undefined;
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
-  const keys = topLevelKeys(text);
-  if (keys === undefined || new Set(keys).size !== keys.length) return undefined;
-  return parsed as Record<string, unknown>;
+  return uniqueKeys(text) ? (parsed as Record<string, unknown>) : undefined;
 }
 
-/** The top-level keys of a JSON object text already known to parse, unescaped, in order. */
-function topLevelKeys(text: string): string[] | undefined {
-  const keys: string[] = [];
-  let depth = 0;
+/** Whether every object of a JSON text already known to parse names each key once, unescaped. */
+function uniqueKeys(text: string): boolean {
+  // One set of keys per open object; undefined for an open array.
+  const open: (Set<string> | undefined)[] = [];
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '"') {
       const start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      if (depth === 1 && expectKey) {
-        keys.push(JSON.parse(text.slice(start, i + 1)) as string);
+      let escaped = false;
+      for (i++; text[i] !== '"'; i++) {
+        if (text[i] === '\\') {
+          escaped = true;
+          i++;
+        }
+      }
+      if (expectKey) {
+        const keys = open[open.length - 1] as Set<string>;
+        const key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
+        if (keys.has(key)) return false;
+        keys.add(key);
         expectKey = false;
       }
-    } else if (c === '{' || c === '[') {
-      depth++;
-      expectKey = depth === 1 && c === '{';
-    } else if (c === '}' || c === ']') {
-      depth--;
-    } else if (c === ',' && depth === 1) {
+    } else if (c === '{') {
+      open.push(new Set());
       expectKey = true;
+    } else if (c === '[') {
+      open.push(undefined);
+      expectKey = false;
+    } else if (c === '}' || c === ']') {
+      open.pop();
+      expectKey = false;
+    } else if (c === ',') {
+      expectKey = open[open.length - 1] !== undefined;
     }
   }
-  return keys;
+  return true;
 }

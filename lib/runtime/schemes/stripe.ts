@@ -16,6 +16,7 @@ export class StripeScheme extends HmacScheme {
   readonly requiredHeaders = ['stripe-signature'];
   readonly signatureHeaders = ['stripe-signature'];
   readonly contentTypes = ['application/json'];
+  readonly bodyBinding = 'signed';
   readonly defaultToleranceSeconds = 300;
 
   constructor() {

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ActiveKey, RejectionReason, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
+import { bodyText } from './body-text';
 import { isEventId, SignedContent } from './common';
 import { HmacScheme, SignInput } from './scheme';
 
@@ -12,14 +13,19 @@ const HEX64 = /^[0-9a-fA-F]{64}$/;
  * JSON bodies are not signed directly: the URL carries `bodySHA256`, which must equal the body's
  * SHA-256. As Twilio's own library does, the URL is tried with and without the default port.
  * `I-Twilio-Idempotency-Token`, when sent, travels as the unsigned event id. Duplicates are keyed on
- * the canonical signed string (URL + sorted parameters), which every spelling of the form shares.
+ * the canonical signed string (URL + sorted parameters), which every spelling of the form shares. A
+ * form body is read strictly (formParams) and bound only `partial`ly; a JSON body, through its signed
+ * hash, is `signed`.
  */
 export class TwilioScheme extends HmacScheme {
   readonly requiredHeaders = ['x-twilio-signature'];
   readonly optionalHeaders = ['i-twilio-idempotency-token', 'content-type'];
   readonly signatureHeaders = ['x-twilio-signature'];
   readonly contentTypes = ['application/x-www-form-urlencoded', 'application/json'];
+  // Form deliveries: the parameters as one sorted name+value string, not how they split (see formParams).
+  readonly bodyBinding = 'partial';
   readonly signsUrl = true;
+  readonly addedQueryParameters = ['bodySHA256'];
 
   constructor() {
     super('sha1');
@@ -39,7 +45,7 @@ export class TwilioScheme extends HmacScheme {
     if (!input.url) throw new WebhookConfigurationError('Twilio signs the public URL: give the URL the delivery is posted to');
     const query = input.url.indexOf('?');
     const json = query >= 0 && new URLSearchParams(input.url.slice(query + 1)).has('bodySHA256');
-    const content = json ? input.url : input.url + sortedParams(formText(input.body));
+    const content = json ? input.url : input.url + formParamsToSign(input.body);
     return { 'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded', 'x-twilio-signature': this.mac(secret, content, undefined, 'base64') };
   }
 
@@ -68,47 +74,85 @@ export class TwilioScheme extends HmacScheme {
       out.afterMatch = () => timingSafeEqual(actual, expected);
       // The signed URL carries the body's hash, so it identifies the delivery exactly.
       out.dedupeContent = urls[0];
+      // Every byte of the body, through its signed hash.
+      out.bodyBinding = 'signed';
       return undefined;
     }
     // A JSON body Twilio always signs through bodySHA256: without it, nothing binds the body.
     if (contentType !== undefined && contentType.toLowerCase().startsWith('application/json')) return 'malformed_header';
-    const params = sortedParams(formText(body));
+    const params = formParams(body);
+    if (params === 'malformed_body') return params;
     out.prefix = urls[0] + params;
     out.alternatePrefix = urls[1] === undefined ? undefined : urls[1] + params;
-    // Twilio signs the decoded, sorted parameters, not the body's bytes: reordered, re-encoded or
-    // repeated parameters verify alike, so they must also count as the same delivery.
+    out.bodyBinding = 'partial';
+    // Twilio signs the decoded, sorted parameters, not the body's bytes: reordered or re-encoded
+    // parameters (and a pair's `=` moved) verify alike, so they must also count as the same delivery.
     out.dedupeContent = out.prefix;
     return undefined;
   }
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
- * A form body as text: UTF-8, as Twilio sends it. Bytes that are not UTF-8 (never Twilio's) are read
- * one character per byte, so that no two byte strings collapse into one signed form the way a lossy
- * decode (every bad byte a U+FFFD) would make them.
+ * Twilio's parameter string for a form body: the names sorted, each followed by its value (a name's
+ * several values sorted), concatenated with no separator. Or `malformed_body` when the fields a
+ * consumer reads from the body (`new URLSearchParams(body)`, a framework's form parser) are not
+ * exactly the ones that string was made of:
+ * - a body that is not strict UTF-8 (bodyText), or a field whose percent-escapes are not UTF-8 (a
+ *   consumer reads U+FFFD where Twilio signed another character);
+ * - an empty pair (`&&`, a trailing `&`), a pair without `=`, or one with an empty name (`&=`,
+ *   `=x`): each adds nothing, or only a value, to the string, while a consumer sees another field;
+ * - a name repeated with the same value: Twilio's own libraries sign each value once, so the string
+ *   cannot say how many times it was sent, while a consumer's `getAll` sees every one.
+ * A BOM is kept, in the first name, as a consumer's parse keeps it: the string then differs from
+ * the one Twilio signed. What no check can restore is where each name ends and its value begins
+ * (`Body=hi` and `Bodyh=i` give the same string; so do `From=x&FromCity=y` and `From=xFromCityy`),
+ * nor the order of a name's values: Twilio does not sign them, so the scheme's `bodyBinding` is
+ * `partial` and the README says what a consumer may rely on. No check on names closes it: a moved
+ * `=` makes names of the very characters Twilio's own are made of (`Bodyh`, `SmsSidSM…`), a merge
+ * leaves only names Twilio sends, and Twilio's names are not a closed list (`SipHeader_<name>`, the
+ * parameters a Studio flow or a TwiML app adds).
  */
-export function formText(body: string | Uint8Array): string {
-  if (typeof body === 'string') return body;
-  try {
-    return UTF8.decode(body);
-  } catch {
-    return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
-  }
-}
-
-/** Twilio's parameter string: names sorted, each name followed by its value (repeated: unique values sorted). */
-export function sortedParams(formBody: string): string {
+export function formParams(body: string | Uint8Array): string | 'malformed_body' {
+  const text = bodyText(body);
+  if (text === undefined) return 'malformed_body';
+  if (text === '') return '';
   const byName = new Map<string, Set<string>>();
-  for (const [name, value] of new URLSearchParams(formBody)) {
+  for (const pair of text.split('&')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) return 'malformed_body';
+    const name = formDecode(pair.slice(0, at));
+    const value = formDecode(pair.slice(at + 1));
+    if (name === undefined || value === undefined) return 'malformed_body';
     let values = byName.get(name);
     if (!values) byName.set(name, (values = new Set()));
+    if (values.has(value)) return 'malformed_body';
     values.add(value);
   }
   let out = '';
   for (const name of [...byName.keys()].sort()) for (const value of [...byName.get(name)!].sort()) out += name + value;
   return out;
+}
+
+/**
+ * One form-encoded name or value as URLSearchParams decodes it (`+` is a space, then percent-escapes),
+ * or undefined where URLSearchParams would guess: a `%` not followed by two hex digits (kept as is
+ * there) or escapes that are not UTF-8 (U+FFFD there).
+ */
+function formDecode(encoded: string): string | undefined {
+  try {
+    return decodeURIComponent(encoded.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The signed parameter string of a form body to sign, or a configuration error for a body Twilio never sends. */
+export function formParamsToSign(body: string | Uint8Array): string {
+  const params = formParams(body);
+  if (params === 'malformed_body') {
+    throw new WebhookConfigurationError('not a form body Twilio sends (UTF-8 `name=value` pairs, none empty or repeated): the verifier would refuse it');
+  }
+  return params;
 }
 
 /**

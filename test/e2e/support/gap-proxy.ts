@@ -25,13 +25,17 @@ import { AddressInfo } from 'node:net';
  * 5. SQS has no message move tasks (StartMessageMoveTask, ListMessageMoveTasks): emulated with
  *    ReceiveMessage/SendMessage/DeleteMessage on moto, attributes kept, handles only on running tasks.
  *
- * It also injects one fault on purpose: `sqsOutage` drops every SendMessage connection, the way an
- * unreachable SQS endpoint fails.
+ * It also injects faults on purpose: `sqsOutage` drops every SendMessage connection, the way an
+ * unreachable SQS endpoint fails; `dynamodbFault` fails the next DynamoDB calls of one operation with
+ * a 500 (`fail`, before moto sees them) or lets moto apply them and drops the connection before the
+ * answer (`lose`: the write happened, the SDK sees a network error and resends it).
  */
 export class AwsGapProxy {
   public url = '';
   /** While true, SendMessage fails at the connection (ECONNRESET). */
   public sqsOutage = false;
+  /** The next `count` DynamoDB calls of `operation` (e.g. "PutItem") fail or lose their answer. */
+  public dynamodbFault?: { operation: string; mode: 'fail' | 'lose'; count: number };
   /** Rotations the proxy ran for Secrets Manager that failed, with the step and error. */
   public readonly rotationFailures: string[] = [];
   private readonly functions = new Map<string, (event: unknown) => Promise<unknown>>();
@@ -89,6 +93,10 @@ export class AwsGapProxy {
           return;
         }
         return this.forward(req, body, res);
+      case 'DynamoDB_20120810.PutItem':
+      case 'DynamoDB_20120810.UpdateItem':
+      case 'DynamoDB_20120810.DeleteItem':
+        return this.dynamodb(target.split('.')[1], req, body, res);
       case 'AmazonSQS.StartMessageMoveTask':
         return this.startMoveTask(body, res);
       case 'AmazonSQS.ListMessageMoveTasks':
@@ -96,6 +104,24 @@ export class AwsGapProxy {
       default:
         return this.forward(req, body, res);
     }
+  }
+
+  private async dynamodb(operation: string, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
+    const fault = this.dynamodbFault;
+    if (!fault || fault.operation !== operation || fault.count <= 0) {
+      await this.forward(req, body, res);
+      return;
+    }
+    fault.count--;
+    if (fault.mode === 'fail') {
+      res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'e2e proxy: injected failure' }));
+      return;
+    }
+    // Applied by moto, answer lost: the answer is read from moto and thrown away.
+    const discarded = new PassThroughResponse();
+    await this.forward(req, body, discarded as unknown as ServerResponse);
+    req.socket.destroy();
   }
 
   /** Sends the request on to moto as it came (Host included, so the URLs moto builds point here) and relays the answer. */
@@ -291,4 +317,12 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** Stands in for the client's response when an answer is to be lost: takes what forward() writes, keeps nothing. */
+class PassThroughResponse {
+  writeHead(): this {
+    return this;
+  }
+  end(): void {}
 }

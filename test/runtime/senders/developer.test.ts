@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { ActiveKey, Scheme, SchemeConfig, schemeFor, VerifyResult, WebhookVerifier } from '../../../lib/runtime';
 import { DEVELOPER } from '../../../lib/runtime/schemes/senders/developer';
 import { linearOracle } from './developer-linear-oracle';
+import { TEST_NOW } from '../../support/clock';
 
 // The developer-tools senders of the catalogue (lib/runtime/schemes/senders/developer.ts).
 //
@@ -11,7 +12,7 @@ import { linearOracle } from './developer-linear-oracle';
 // literally (key, signed bytes, algorithm, encoding, prefix), and the request is built by hand from
 // those words, not by our sign(): our verifier must accept it, and our sign() must produce it.
 
-const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
+const NOW = TEST_NOW;
 const BODY = '{"id":"4f1c5a0e-5b8e-4a5e-9c1d-2b7e1d0c9a11","type":"ping","note":"café ✓"}';
 
 const schemeOf = (type: string): Scheme => schemeFor({ type } as SchemeConfig);
@@ -307,14 +308,14 @@ describe('linear (timestamp inside the signed body)', () => {
   const verify = (body: string, headers = signedHeaders(body), now = NOW, k = keys) => scheme.verify({ headers, body }, k, now, scheme.defaultToleranceSeconds!);
 
   test('SDK oracle: @linear/sdk LinearWebhookClient accepts what our sign() signs, and we accept it too', () => {
-    const now = Date.now();
+    const now = NOW;
     const body = bodyAt(now);
     const headers = scheme.sign({ body }, secret);
     const oracle = linearOracle(secret, [
       { body, signature: headers['linear-signature'] },
       { body: bodyAt(now + 1), signature: headers['linear-signature'] },
       { body: bodyAt(now - 61_000), signature: scheme.sign({ body: bodyAt(now - 61_000) }, secret)['linear-signature'] },
-    ]);
+    ], now);
     expect(oracle).toEqual([true, false, false]);
     expect(scheme.verify({ headers, body }, keys, now, 60).ok).toBe(true);
     expect(scheme.verify({ headers, body: bodyAt(now + 1) }, keys, now, 60)).toEqual({ ok: false, reason: 'signature_invalid' });
@@ -355,7 +356,15 @@ describe('linear (timestamp inside the signed body)', () => {
   test('fails closed on a body that is not UTF-8', () => {
     const bytes = Buffer.concat([Buffer.from(`{"webhookTimestamp":${NOW},"t":"`), Buffer.from([0xff]), Buffer.from('"}')]);
     const headers = { 'Linear-Signature': createHmac('sha256', secret).update(bytes).digest('hex') };
-    expect(scheme.verify({ headers, body: bytes }, keys, NOW, 60)).toEqual({ ok: false, reason: 'malformed_timestamp' });
+    expect(scheme.verify({ headers, body: bytes }, keys, NOW, 60)).toEqual({ ok: false, reason: 'malformed_body' });
+  });
+
+  test('reads the body as its consumer\'s JSON.parse does: a signed body with a BOM, or a key twice, has no timestamp', () => {
+    // Before: a BOM-stripping decoder read a timestamp from a body the consumer's JSON.parse refuses.
+    for (const body of [`\ufeff{"webhookTimestamp":${NOW}}`, Buffer.from(`\ufeff{"webhookTimestamp":${NOW}}`), `{"webhookTimestamp":${NOW},"webhook\\u0054imestamp":${NOW - 3_600_000}}`]) {
+      const headers = { 'Linear-Signature': createHmac('sha256', secret).update(body).digest('hex') };
+      expect(scheme.verify({ headers, body }, keys, NOW, 60)).toEqual({ ok: false, reason: 'malformed_timestamp' });
+    }
   });
 
   test('reads the body only after its signature matched: an unsigned body is a signature failure', () => {

@@ -3,6 +3,7 @@ import { WebhooksManager } from 'box-node-sdk/lib/managers/webhooks';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Webhook: CoinbaseWebhook } = require('coinbase-commerce-node') as { Webhook: { verifySigHeader(body: string, signature: string, secret: string): void } };
 import { signWebhook, verifyWebhook } from '../../../lib/runtime';
+import { atTestNow, TEST_NOW_S } from '../../support/clock';
 
 // Official SDKs that verify but cannot sign: our signWebhook() must be what they accept, and what we
 // reject on a changed body they reject too. (Each group's own tests hold the computed vectors.)
@@ -12,14 +13,15 @@ const BODY = '{"type":"webhook_event","id":"7d1a9d1e","trigger":"FILE.UPLOADED"}
 describe('Box (box-node-sdk WebhooksManager.validateMessage)', () => {
   const primary = 'box-primary-key-0123456789abcdef';
   test('accepts what we sign now, with the primary key; neither accepts a changed body', async () => {
-    const now = Math.floor(Date.now() / 1000);
+    const now = TEST_NOW_S;
     const headers = signWebhook({ scheme: { type: 'box' }, secret: primary, body: BODY, timestamp: now });
     const boxHeaders = { ...headers, 'box-signature-version': '1', 'box-signature-algorithm': 'HmacSHA256' };
-    await expect(WebhooksManager.validateMessage(BODY, boxHeaders, primary)).resolves.toBe(true);
-    expect(verifyWebhook({ headers: boxHeaders, body: BODY }, { scheme: { type: 'box' }, secrets: [primary] }).ok).toBe(true);
+    // The SDK checks the delivery's age against the system clock and takes no time of its own: pinned at the tests' clock.
+    await expect(atTestNow(() => WebhooksManager.validateMessage(BODY, boxHeaders, primary))).resolves.toBe(true);
+    expect(verifyWebhook({ headers: boxHeaders, body: BODY }, { scheme: { type: 'box' }, secrets: [primary], now: now * 1000 }).ok).toBe(true);
     const changed = BODY.replace('7d1a', '7d1b');
-    await expect(WebhooksManager.validateMessage(changed, boxHeaders, primary)).resolves.toBe(false);
-    expect(verifyWebhook({ headers: boxHeaders, body: changed }, { scheme: { type: 'box' }, secrets: [primary] }).ok).toBe(false);
+    await expect(atTestNow(() => WebhooksManager.validateMessage(changed, boxHeaders, primary))).resolves.toBe(false);
+    expect(verifyWebhook({ headers: boxHeaders, body: changed }, { scheme: { type: 'box' }, secrets: [primary], now: now * 1000 }).ok).toBe(false);
   });
 });
 

@@ -29,14 +29,14 @@ export const squareOracle: Oracle = ({ body, headers, secret, url }) =>
   WebhooksHelper.verifySignature({ requestBody: body, signatureHeader: header(headers, 'x-square-hmacsha256-signature'), signatureKey: secret, notificationUrl: url ?? '' });
 
 const paddle = new Paddle('pdl_sdbx_apikey_placeholder_not_used_by_any_call');
-/** Paddle's `webhooks.isSignatureValid` (@paddle/paddle-node-sdk): against the real clock, 5 s into the past. */
+/** Paddle's `webhooks.isSignatureValid` (@paddle/paddle-node-sdk): against the system clock (a test pins it), 5 s into the past. */
 export const paddleOracle: Oracle = ({ body, headers, secret }) => paddle.webhooks.isSignatureValid(body, secret, header(headers, 'paddle-signature'));
 
 /** Razorpay's `validateWebhookSignature` (package `razorpay`). */
 export const razorpayOracle: Oracle = async ({ body, headers, secret }) => validateWebhookSignature(body, header(headers, 'x-razorpay-signature'), secret);
 
 const mux = new Mux({ tokenId: 'placeholder', tokenSecret: 'placeholder' });
-/** Mux's `webhooks.verifySignature` (@mux/mux-node): against the real clock, 300 s into the past. */
+/** Mux's `webhooks.verifySignature` (@mux/mux-node): against the system clock (a test pins it), 300 s into the past. */
 export const muxOracle: Oracle = ({ body, headers, secret }) =>
   mux.webhooks.verifySignature(body, { 'mux-signature': header(headers, 'mux-signature') }, secret).then(
     () => true,

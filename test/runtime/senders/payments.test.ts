@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { ActiveKey, Scheme, SchemeConfig, schemeFor, VerifyResult, WebhookConfigurationError } from '../../../lib/runtime';
 import { PAYMENTS } from '../../../lib/runtime/schemes/senders/payments';
 import { muxOracle, Oracle, paddleOracle, razorpayOracle, squareOracle } from './payments-oracles';
+import { atTestNow, TEST_NOW } from '../../support/clock';
 
 // The payments and commerce senders of the catalogue (lib/runtime/schemes/senders/payments.ts).
 //
@@ -19,7 +20,7 @@ import { muxOracle, Oracle, paddleOracle, razorpayOracle, squareOracle } from '.
 // sender's). Paystack, WooCommerce, Lemon Squeezy and Coinbase Commerce have no official verifying SDK
 // installed: their vectors stand on the documentation's words alone.
 
-const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
+const NOW = TEST_NOW;
 const BODY = '{"id":"4f1c5a0e-5b8e-4a5e-9c1d-2b7e1d0c9a11","type":"ping","note":"café ✓"}';
 // Square's example notification URL (step 3 of its webhook guide).
 const URL = 'https://example.com/webhook';
@@ -188,13 +189,13 @@ describe.each(SENDERS)('$type', ({ type, secret, otherSecret, documented, timed,
 
   if (oracle) {
     test("the sender's SDK accepts our sign() and the documented vector, and refuses another key's", async () => {
-      // The SDKs read the real clock: sign at it.
-      const nowMs = Date.now();
+      // The SDKs read the system clock and take no time of their own: pinned at NOW while they run.
+      const nowMs = NOW;
       const signed = scheme.sign({ body: BODY, url: URL, timestamp: nowMs / 1000 }, secret);
-      expect(await oracle({ body: BODY, headers: signed, secret, url: URL })).toBe(true);
-      expect(await oracle({ body: BODY, headers: signed, secret: otherSecret, url: URL })).toBe(false);
+      expect(await atTestNow(() => oracle({ body: BODY, headers: signed, secret, url: URL }))).toBe(true);
+      expect(await atTestNow(() => oracle({ body: BODY, headers: signed, secret: otherSecret, url: URL }))).toBe(false);
       const vector = documented(secret, BODY, unix(nowMs), URL);
-      expect(await oracle({ body: BODY, headers: vector, secret, url: URL })).toBe(true);
+      expect(await atTestNow(() => oracle({ body: BODY, headers: vector, secret, url: URL }))).toBe(true);
       expect(verify(vector, BODY, keys, nowMs).ok).toBe(true);
       const theirs = documented(otherSecret, BODY, unix(nowMs), URL);
       expect(verify(theirs, BODY, keys, nowMs)).toEqual({ ok: false, reason: 'signature_invalid' });

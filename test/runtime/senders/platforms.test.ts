@@ -96,11 +96,40 @@ describe('twitch (EventSub): HMAC-SHA256 over message id + timestamp + body', ()
       expect(twitch.verify({ headers: h, body: challengeBody }, keysOf(secret), NOW, 600)).toEqual({ ok: false, reason: 'signature_invalid' });
     });
 
-    test('answers nothing for a challenge that is not safe to echo', () => {
+    test('refuses a verification it cannot answer (a challenge not safe to echo, a status other than pending, a body over 4 KiB): it is never queued instead', () => {
       const markup = challengeBody.replace('pogchamp-kappa-360noscope-vohiyo', '<script>x</script>');
-      const h = { ...twitch.sign({ body: markup, id, timestamp: NOW / 1000 }, secret), 'Twitch-Eventsub-Message-Type': 'webhook_callback_verification' };
-      const result = verified(twitch.verify({ headers: h, body: markup }, keysOf(secret), NOW, 600));
-      expect(twitch.immediateResponse!(markup, result, h)).toBeUndefined();
+      const enabled = challengeBody.replace('webhook_callback_verification_pending', 'enabled');
+      const padded = challengeBody.replace('"version":"2"', `"version":"2","padding":"${'x'.repeat(4096)}"`);
+      for (const b of [markup, enabled, padded]) {
+        for (const type of ['webhook_callback_verification', 'notification', undefined]) {
+          const h: Record<string, string> = { ...twitch.sign({ body: b, id, timestamp: NOW / 1000 }, secret) };
+          if (type) h['Twitch-Eventsub-Message-Type'] = type;
+          expect(twitch.verify({ headers: h, body: b }, keysOf(secret), NOW, 600)).toEqual({ ok: false, reason: 'malformed_header' });
+        }
+      }
+    });
+
+    test('a captured verification resent as a `notification` is refused, never queued; without the header it is still only answered (the signed body decides)', () => {
+      const h = signedHeaders();
+      for (const type of ['notification', 'revocation', 'Webhook_Callback_Verification', '']) {
+        expect(twitch.verify({ headers: { ...h, 'Twitch-Eventsub-Message-Type': type }, body: challengeBody }, keysOf(secret), NOW, 600)).toEqual({ ok: false, reason: 'malformed_header' });
+      }
+      const { 'Twitch-Eventsub-Message-Type': _type, ...withoutType } = h;
+      const result = verified(twitch.verify({ headers: withoutType, body: challengeBody }, keysOf(secret), NOW, 600));
+      expect(twitch.immediateResponse!(challengeBody, result, withoutType)).toEqual({ body: 'pogchamp-kappa-360noscope-vohiyo', contentType: 'text/plain' });
+    });
+
+    test('a notification is only ever queued: labelled a verification it is refused, and its body is never echoed', () => {
+      const h = headers({ 'Twitch-Eventsub-Message-Type': 'webhook_callback_verification' });
+      expect(check(h)).toEqual({ ok: false, reason: 'malformed_header' });
+      const result = verified(check(headers()));
+      expect(twitch.immediateResponse!(body, result, h)).toBeUndefined();
+      // A signed body with both a challenge and an event reads two ways: refused, whatever the header says.
+      const both = '{"challenge":"abc","subscription":{"status":"webhook_callback_verification_pending"},"event":{}}';
+      for (const type of ['webhook_callback_verification', 'notification']) {
+        const signed = { ...twitch.sign({ body: both, id, timestamp: NOW / 1000 }, secret), 'Twitch-Eventsub-Message-Type': type };
+        expect(twitch.verify({ headers: signed, body: both }, keysOf(secret), NOW, 600)).toEqual({ ok: false, reason: 'malformed_header' });
+      }
     });
 
     test('a revocation is an ordinary verified message (acknowledged and queued), not a handshake', () => {
@@ -306,12 +335,11 @@ describe('twilio-sha256: Twilio signing with a SharedKey and HMAC-SHA256', () =>
     expect(run()).toEqual({ ok: false, reason });
   });
 
-  test('a form body that is not UTF-8 is read byte for byte: two such bodies never share a signature', () => {
+  test('a form body that is not UTF-8 has no one reading: refused, and never signed', () => {
     const a = Buffer.from([0x61, 0x3d, 0xff]);
-    const b = Buffer.from([0x61, 0x3d, 0xfe]);
-    const headers = sha256.sign({ body: a, url }, secret);
-    expect(sha256.verify({ headers, body: a, url }, keysOf(secret), 0, 0).ok).toBe(true);
-    expect(sha256.verify({ headers, body: b, url }, keysOf(secret), 0, 0)).toEqual({ ok: false, reason: 'signature_invalid' });
+    const headers = sha256.sign({ body: 'a=%C3%BF', url }, secret);
+    expect(sha256.verify({ headers, body: a, url }, keysOf(secret), 0, 0)).toEqual({ ok: false, reason: 'malformed_body' });
+    expect(() => sha256.sign({ body: a, url }, secret)).toThrow(/not a form body Twilio sends/);
   });
 });
 
@@ -380,8 +408,8 @@ describe('mailgun: HMAC-SHA256 over timestamp + token, both inside the body', ()
     ['a signature that is not hex', () => check(json({ token, timestamp, signature: 'z'.repeat(64) })), 'malformed_header'],
     ['a token field sent twice', () => check(`timestamp=${timestamp}&token=${token}&token=x&signature=${signature}`, 'application/x-www-form-urlencoded'), 'duplicate_header'],
     ['a multipart body', () => check(json(), 'multipart/form-data; boundary=x'), 'malformed_header'],
-    ['a body that is not UTF-8', () => check(Buffer.concat([Buffer.from(json()), Buffer.from([0xff])])), 'malformed_header'],
-    ['a body that is not JSON', () => check('{"signature":'), 'malformed_header'],
+    ['a body that is not UTF-8', () => check(Buffer.concat([Buffer.from(json()), Buffer.from([0xff])])), 'malformed_body'],
+    ['a body that is not JSON', () => check('{"signature":'), 'malformed_body'],
   ])('rejects %s', (_name, run, reason) => {
     expect(run()).toEqual({ ok: false, reason });
   });

@@ -2,13 +2,14 @@ import { createSign, generateKeyPairSync, KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import nacl from 'tweetnacl';
 import { ActiveKey, Scheme, schemeFor, WebhookConfigurationError } from '../../../lib/runtime';
+import { TEST_NOW } from '../../support/clock';
 
 // Senders that sign with a private key and give the verifier the public one. Signatures here come
 // from the senders' own documented recipes with independent code: tweetnacl for Ed25519 (Discord's
 // documentation verifies with it), node's createSign('sha256') over timestamp + payload for SendGrid
 // (its documentation's recipe); and our own `sign` must agree with them.
 
-const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
+const NOW = TEST_NOW;
 const TS = String(NOW / 1000);
 const BODY = '{"type":2,"id":"123","data":{"name":"caf\u00e9"}}';
 

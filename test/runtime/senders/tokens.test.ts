@@ -2,6 +2,7 @@ import { createHash, generateKeyPairSync, KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { exportJWK, JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { FetchRequest, FetchResponse, KeyFetcher, KeyFetchError, PublishedKeyCache, Scheme, schemeFor, WebhookConfigurationError } from '../../../lib/runtime';
+import { dateAt, TEST_NOW, TEST_NOW_S } from '../../support/clock';
 
 // Senders that sign a JWT with keys they publish. Tokens are made with jose (an independent JOSE
 // implementation) and keys served through an injected fetcher that records every request; our
@@ -12,7 +13,8 @@ const PLAID_SECRET = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5';
 const AUDIENCE = 'https://hooks.example.com/webhooks/pubsub';
 const EMAIL = 'push@my-project.iam.gserviceaccount.com';
 const BODY = '{"webhook_type":"TRANSACTIONS","webhook_code":"SYNC_UPDATES_AVAILABLE","item_id":"wz666MBjYWTp2PDzzggYhM6oWWmBb"}';
-const now = () => Math.floor(Date.now() / 1000);
+// Tokens are issued, and verified, at the tests' one clock.
+const now = () => TEST_NOW_S;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const b64 = (text: string) => Buffer.from(text).toString('base64url');
 
@@ -26,11 +28,11 @@ function recordingFetcher(handler: (request: FetchRequest) => FetchResponse) {
 }
 
 /** The verifier's path for a published-key sender: the key the request names through a cache, then verify. */
-async function verifyWith(scheme: Scheme, headers: Record<string, string>, body: string, fetch: KeyFetcher, credential?: string, nowMs = Date.now()) {
+async function verifyWith(scheme: Scheme, headers: Record<string, string>, body: string | Uint8Array, fetch: KeyFetcher, credential?: string, nowMs = TEST_NOW) {
   const cache = new PublishedKeyCache(scheme.published!, { fetch, now: () => nowMs });
-  const keys = await cache.keysFor({ headers, body }, credential);
-  if (typeof keys === 'string') return { ok: false as const, reason: keys };
-  return scheme.verify({ headers, body }, keys, nowMs, scheme.defaultToleranceSeconds!);
+  const resolved = await cache.keysFor({ headers, body }, credential);
+  if (resolved.kind === 'rejected') return { ok: false as const, reason: resolved.reason };
+  return scheme.verify({ headers, body }, resolved.keys, nowMs, scheme.defaultToleranceSeconds!);
 }
 
 /** The message of what `promise` rejects with, and its cause's, joined. */
@@ -70,7 +72,7 @@ describe('plaid', () => {
   test('verifies jose\'s ES256 token: one POST to Plaid\'s pinned host with the client id, API secret and kid; body bound by its hash', async () => {
     const { fetch, calls } = await plaidKeyEndpoint();
     const result = await verifyWith(scheme, { 'plaid-verification': await token(BODY) }, BODY, fetch, PLAID_SECRET);
-    expect(result).toMatchObject({ ok: true, dedupeKey: `sha256:${sha256(BODY)}` });
+    expect(result).toMatchObject({ ok: true, dedupeKey: `sha256:${sha256(BODY)}`, bodyBinding: 'signed' });
     // Read from the verified body, whose bytes the signed hash binds: signed metadata.
     expect(result.ok && result.metadata).toEqual({ 'signed.eventType': 'TRANSACTIONS.SYNC_UPDATES_AVAILABLE', 'signed.itemId': 'wz666MBjYWTp2PDzzggYhM6oWWmBb' });
     expect(calls).toHaveLength(1);
@@ -130,7 +132,7 @@ describe('plaid', () => {
   test('rejects alg confusion before any fetch: HS256 keyed with the public key, none, RS256 where ES256 is pinned', async () => {
     const { fetch, calls } = await plaidKeyEndpoint();
     const publicPem = pair.publicKey.export({ format: 'pem', type: 'spki' });
-    const hs = await new SignJWT({ request_body_sha256: sha256(BODY) }).setProtectedHeader({ alg: 'HS256', kid: KID }).setIssuedAt().sign(Buffer.from(publicPem));
+    const hs = await new SignJWT({ request_body_sha256: sha256(BODY) }).setProtectedHeader({ alg: 'HS256', kid: KID }).setIssuedAt(now()).sign(Buffer.from(publicPem));
     const none = `${b64(JSON.stringify({ alg: 'none', kid: KID }))}.${b64(JSON.stringify({ iat: now(), request_body_sha256: sha256(BODY) }))}.`;
     const rs = await token(BODY, { alg: 'RS256', key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey });
     for (const t of [hs, none, rs]) expect(await verifyWith(scheme, { 'plaid-verification': t }, BODY, fetch, PLAID_SECRET)).toEqual({ ok: false, reason: 'malformed_header' });
@@ -153,19 +155,19 @@ describe('plaid', () => {
 
   test('rejects a kid Plaid does not know: one fetch, then refused without another within the interval', async () => {
     const { fetch, calls } = await plaidKeyEndpoint();
-    let clock = Date.now();
+    let clock = TEST_NOW;
     const cache = new PublishedKeyCache(scheme.published!, { fetch, now: () => clock });
     const request = { headers: { 'plaid-verification': await token(BODY, { kid: 'unknown-kid' }) }, body: BODY };
-    expect(await cache.keysFor(request, PLAID_SECRET)).toBe('signature_invalid');
-    expect(await cache.keysFor(request, PLAID_SECRET)).toBe('signature_invalid');
+    expect(await cache.keysFor(request, PLAID_SECRET)).toEqual({ kind: 'rejected', reason: 'signature_invalid' });
+    expect(await cache.keysFor(request, PLAID_SECRET)).toEqual({ kind: 'rejected', reason: 'signature_invalid' });
     expect(calls.map((c) => JSON.parse(c.body!).key_id)).toEqual(['unknown-kid']);
     clock += 60_000;
-    expect(await cache.keysFor(request, PLAID_SECRET)).toBe('signature_invalid');
+    expect(await cache.keysFor(request, PLAID_SECRET)).toEqual({ kind: 'rejected', reason: 'signature_invalid' });
     expect(calls).toHaveLength(2);
   });
 
   test('rejects a token signed with a key Plaid reports expired (expired_at set)', async () => {
-    const expired = await plaidKeyEndpoint({ expiredAt: 1767225600 });
+    const expired = await plaidKeyEndpoint({ expiredAt: now() - 86_400 });
     expect(await verifyWith(scheme, { 'plaid-verification': await token(BODY) }, BODY, expired.fetch, PLAID_SECRET)).toEqual({ ok: false, reason: 'signature_invalid' });
   });
 
@@ -204,14 +206,14 @@ describe('plaid', () => {
     for (const bad of ['', 'short', `${PLAID_SECRET} `, 'x'.repeat(129)]) expect(() => scheme.decodeKey(bad)).toThrow(WebhookConfigurationError);
     expect(() => scheme.generateKey()).toThrow(/put-key/);
     const request = { headers: { 'plaid-verification': await token(BODY) }, body: BODY };
-    expect(scheme.verify(request, [{ key: Buffer.from(PLAID_SECRET), notAfterMs: Infinity }], Date.now(), 300)).toEqual({ ok: false, reason: 'no_active_key' });
-    expect(scheme.verify(request, [{ key: pair.publicKey, notAfterMs: Date.now() - 1 }], Date.now(), 300)).toEqual({ ok: false, reason: 'no_active_key' });
+    expect(scheme.verify(request, [{ key: Buffer.from(PLAID_SECRET), notAfterMs: Infinity }], TEST_NOW, 300)).toEqual({ ok: false, reason: 'no_active_key' });
+    expect(scheme.verify(request, [{ key: pair.publicKey, notAfterMs: TEST_NOW - 1 }], TEST_NOW, 300)).toEqual({ ok: false, reason: 'no_active_key' });
   });
 
   test('sign() makes what Plaid sends, from {"privateKey", "kid"}; it verifies through the key endpoint', async () => {
     const { fetch } = await plaidKeyEndpoint();
     const secret = JSON.stringify({ privateKey: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }), kid: KID });
-    const headers = scheme.sign({ body: BODY }, secret);
+    const headers = scheme.sign({ body: BODY, timestamp: now() }, secret);
     expect(headers['content-type']).toBe('application/json');
     expect(await verifyWith(scheme, headers, BODY, fetch, PLAID_SECRET)).toMatchObject({ ok: true });
     const rsaSecret = JSON.stringify({ privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }), kid: KID });
@@ -253,7 +255,7 @@ describe('pubsub', () => {
   test('verifies jose\'s RS256 token against Google\'s key set (one GET); the message id travels unsigned, duplicates key on the body', async () => {
     const { fetch, calls } = await google();
     const result = await verifyWith(scheme, { authorization: `Bearer ${await token()}` }, PUSH, fetch);
-    expect(result).toMatchObject({ ok: true, unsignedEventId: '2070443601311540', dedupeKey: `sha256:${sha256(PUSH)}` });
+    expect(result).toMatchObject({ ok: true, unsignedEventId: '2070443601311540', dedupeKey: `sha256:${sha256(PUSH)}`, bodyBinding: 'unsigned' });
     expect(result.ok && result.metadata).toEqual({ 'unsigned.eventId': '2070443601311540', 'unsigned.subscription': 'projects/p/subscriptions/s' });
     expect(calls).toEqual([{ url: CERTS }]);
   });
@@ -265,6 +267,10 @@ describe('pubsub', () => {
     }
     const body = '{"message":{"data":"","message_id":"42"},"subscription":"projects/p/subscriptions/s"}';
     expect(await verifyWith(scheme, { authorization: `bearer ${await token()}` }, body, fetch)).toMatchObject({ ok: true, unsignedEventId: '42' });
+    // The token binds no body, so anyone holding it chooses the body: one that is not UTF-8 (which
+    // Google never pushes) is refused rather than read with replacement characters.
+    const bytes = Buffer.concat([Buffer.from('{"message":{"data":"","messageId":"4'), Buffer.from([0xe9]), Buffer.from('"}}')]);
+    expect(await verifyWith(scheme, { authorization: `Bearer ${await token()}` }, bytes, fetch)).toEqual({ ok: false, reason: 'malformed_body' });
   });
 
   test('rejects another audience, another account, an unverified email, another or no issuer as not_allowed', async () => {
@@ -296,8 +302,8 @@ describe('pubsub', () => {
 
   test('rejects a signed token without iat or exp as malformed; another signer as invalid', async () => {
     const { fetch } = await google();
-    const noExp = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: KID }).setIssuedAt().sign(pair.privateKey);
-    const noIat = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: KID }).setExpirationTime('1h').sign(pair.privateKey);
+    const noExp = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: KID }).setIssuedAt(now()).sign(pair.privateKey);
+    const noIat = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: KID }).setExpirationTime(now() + 3600).sign(pair.privateKey);
     for (const t of [noExp, noIat]) expect(await verifyWith(scheme, { authorization: `Bearer ${t}` }, PUSH, fetch)).toEqual({ ok: false, reason: 'malformed_header' });
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
     expect(await verifyWith(scheme, { authorization: `Bearer ${await token({}, { key: other })}` }, PUSH, fetch)).toEqual({ ok: false, reason: 'signature_invalid' });
@@ -306,9 +312,9 @@ describe('pubsub', () => {
   test('rejects alg confusion before any fetch: HS256 keyed with the public key, none, ES256 where RS256 is pinned', async () => {
     const { fetch, calls } = await google();
     const publicPem = pair.publicKey.export({ format: 'pem', type: 'spki' });
-    const hs = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: KID }).setIssuedAt().setExpirationTime('1h').sign(Buffer.from(publicPem));
+    const hs = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: KID }).setIssuedAt(now()).setExpirationTime(now() + 3600).sign(Buffer.from(publicPem));
     const none = `${b64(JSON.stringify({ alg: 'none', kid: KID }))}.${b64(JSON.stringify({ ...claims, iat: now(), exp: now() + 3600 }))}.`;
-    const es = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: KID }).setIssuedAt().setExpirationTime('1h').sign(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+    const es = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: KID }).setIssuedAt(now()).setExpirationTime(now() + 3600).sign(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
     for (const t of [hs, none, es]) expect(await verifyWith(scheme, { authorization: `Bearer ${t}` }, PUSH, fetch)).toEqual({ ok: false, reason: 'malformed_header' });
     expect(calls).toEqual([]);
   });
@@ -329,10 +335,10 @@ describe('pubsub', () => {
 
   test('rejects an unknown kid: one fetch of the key set, then refused without another within the interval', async () => {
     const { fetch, calls } = await google();
-    const cache = new PublishedKeyCache(scheme.published!, { fetch });
+    const cache = new PublishedKeyCache(scheme.published!, { fetch, now: () => TEST_NOW });
     const stranger = await token({}, { kid: 'rotated-away' });
-    expect(await cache.keysFor({ headers: { authorization: `Bearer ${stranger}` }, body: PUSH })).toBe('signature_invalid');
-    expect(await cache.keysFor({ headers: { authorization: `Bearer ${stranger}` }, body: PUSH })).toBe('signature_invalid');
+    expect(await cache.keysFor({ headers: { authorization: `Bearer ${stranger}` }, body: PUSH })).toEqual({ kind: 'rejected', reason: 'signature_invalid' });
+    expect(await cache.keysFor({ headers: { authorization: `Bearer ${stranger}` }, body: PUSH })).toEqual({ kind: 'rejected', reason: 'signature_invalid' });
     expect(calls).toHaveLength(1);
   });
 
@@ -341,11 +347,11 @@ describe('pubsub', () => {
     const second = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const extra = [ecJwk, { ...(await exportJWK(second.publicKey)), kid: 'enc', use: 'enc' }, { ...(await exportJWK(second.publicKey)), kid: 'rs384', alg: 'RS384' }, { ...(await exportJWK(second.publicKey)), kid: 'second', alg: 'RS256' }];
     const { fetch } = await google(extra);
-    const cache = new PublishedKeyCache(scheme.published!, { fetch });
+    const cache = new PublishedKeyCache(scheme.published!, { fetch, now: () => TEST_NOW });
     const keysFor = (kid: string, key: KeyObject) => token({}, { kid, key }).then((t) => cache.keysFor({ headers: { authorization: `Bearer ${t}` }, body: PUSH }));
-    expect(await keysFor(KID, pair.privateKey)).toHaveLength(1);
-    expect(await keysFor('second', second.privateKey)).toHaveLength(1);
-    for (const kid of ['ec', 'enc', 'rs384']) expect(await keysFor(kid, second.privateKey)).toBe('signature_invalid');
+    expect(await keysFor(KID, pair.privateKey)).toMatchObject({ kind: 'keys', keys: [expect.anything()] });
+    expect(await keysFor('second', second.privateKey)).toMatchObject({ kind: 'keys', keys: [expect.anything()] });
+    for (const kid of ['ec', 'enc', 'rs384']) expect(await keysFor(kid, second.privateKey)).toEqual({ kind: 'rejected', reason: 'signature_invalid' });
   });
 
   test('a key set that fails, does not parse, holds no usable key or names a kid twice is a KeyFetchError', async () => {
@@ -370,8 +376,8 @@ describe('pubsub', () => {
 
   test('sign() makes the token Google sends for the configured audience and account', async () => {
     const { fetch } = await google();
-    const headers = scheme.sign({ body: PUSH }, JSON.stringify({ privateKey: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }), kid: KID }));
-    const { payload } = await jwtVerify(headers.authorization.slice(7), pair.publicKey, { algorithms: ['RS256'], audience: AUDIENCE, issuer: 'https://accounts.google.com' });
+    const headers = scheme.sign({ body: PUSH, timestamp: now() }, JSON.stringify({ privateKey: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }), kid: KID }));
+    const { payload } = await jwtVerify(headers.authorization.slice(7), pair.publicKey, { algorithms: ['RS256'], audience: AUDIENCE, issuer: 'https://accounts.google.com', currentDate: dateAt() });
     expect(payload).toMatchObject({ email: EMAIL, email_verified: true });
     expect(await verifyWith(scheme, headers, PUSH, fetch)).toMatchObject({ ok: true });
   });
@@ -388,7 +394,7 @@ describe('pubsub', () => {
 });
 
 describe('agreement with jose (property)', () => {
-  const NOW_MS = 1_800_000_000_000;
+  const NOW_MS = TEST_NOW;
   const NOW = NOW_MS / 1000;
 
   test('plaid: for any body, iat and one-character change, whatever we accept jose accepts; intact tokens get jose\'s verdict', async () => {

@@ -6,6 +6,7 @@ import { hubspotSignedUri } from '../../../lib/runtime/schemes/senders/hubspot';
 import { WORKPLACE } from '../../../lib/runtime/schemes/senders/workplace';
 import { useFakeAws } from '../../support/fake-aws';
 import { workplaceHandler } from './workplace-handler';
+import { atTestNow, TEST_NOW } from '../../support/clock';
 
 // The workplace, support and CRM senders of the catalogue (lib/runtime/schemes/senders/workplace.ts).
 //
@@ -19,7 +20,7 @@ import { workplaceHandler } from './workplace-handler';
 // shows example headers or a documented secret (Zendesk's static test secret and example timestamp,
 // Box's example timestamp and delivery id), the vector uses them.
 
-const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
+const NOW = TEST_NOW;
 const BODY = '{"id":"4f1c5a0e-5b8e-4a5e-9c1d-2b7e1d0c9a11","type":"ping","note":"café ✓"}';
 
 const schemeOf = (type: string): Scheme => schemeFor({ type } as SchemeConfig);
@@ -420,11 +421,12 @@ describe('hubspot (v3)', () => {
   });
 
   test('SDK oracle: Signature.isValid (v3) accepts what our sign() signs, and refuses it changed', () => {
-    const now = Date.now();
+    const now = NOW;
     const headers = scheme.sign({ body, url, timestamp: now / 1000 }, clientSecret);
     const timestamp = Number(headers['x-hubspot-request-timestamp']);
+    // The SDK checks the timestamp's age against the system clock and takes no time of its own: pinned at NOW.
     const check = (over: Partial<{ url: string; requestBody: string; method: string; clientSecret: string }>) =>
-      Signature.isValid({ signatureVersion: 'v3', signature: headers['x-hubspot-signature-v3'], clientSecret, requestBody: body, url: decodedUrl, method: 'POST', timestamp, ...over });
+      atTestNow(() => Signature.isValid({ signatureVersion: 'v3', signature: headers['x-hubspot-signature-v3'], clientSecret, requestBody: body, url: decodedUrl, method: 'POST', timestamp, ...over }));
     expect(check({})).toBe(true);
     expect(check({ requestBody: body.replace('NEW', 'NEX') })).toBe(false);
     expect(check({ clientSecret: 'zzzzzzzz-2222-4a2b-8c3d-zzzzzzzzzzzz' })).toBe(false);
@@ -481,28 +483,72 @@ describe('notion through the verifier handler', () => {
   const handshake = JSON.stringify({ verification_token: token });
   // A secret still awaiting its key; the placeholder verifies nothing Notion signs.
   const awaiting = { current: 'placeholder-awaiting-notion-0000', awaitingKey: true };
+  const versionsOf = (arn: string) => aws.secrets.get(arn)!.versions.size;
+  const valueOf = (arn: string) => aws.stage(arn, 'AWSCURRENT')!.value!;
 
-  test('the unsigned verification request is answered 200 and its token kept as the captured version, never queued', async () => {
-    const { secretId, post, lastLog } = workplaceHandler(aws, 'notion', awaiting, NOW);
-    const response = await post(handshake, {});
+  test('the unsigned verification request is answered 200 and kept in the capture secret with when, from where and which request; never queued', async () => {
+    const { secretId, captureSecretId, post, lastLog } = workplaceHandler(aws, 'notion', awaiting, NOW, true);
+    const signingBefore = valueOf(secretId);
+    const response = await post(handshake, {}, { requestId: 'req-notion-1', sourceIp: '198.51.100.20' });
     expect(response.statusCode).toBe(200);
-    expect(lastLog().reason).toBe('captured_handshake');
-    expect(JSON.parse(aws.stage(secretId, 'HANDSHAKE_CAPTURED')!.value!)).toEqual({ captured: token });
+    expect(lastLog()).toMatchObject({ reason: 'captured_handshake', sourceIp: '198.51.100.20' });
+    const keyVersion = aws.stage(secretId, 'AWSCURRENT')!.versionId;
+    expect(JSON.parse(valueOf(captureSecretId!))).toEqual({ token, capturedAt: new Date(NOW).toISOString(), sourceIp: '198.51.100.20', requestId: 'req-notion-1', keyVersion });
+    // The signing secret is not written at all: same value, one version.
+    expect(valueOf(secretId)).toBe(signingBefore);
+    expect(versionsOf(secretId)).toBe(1);
     expect(aws.queue).toHaveLength(0);
+    expect(JSON.stringify(lastLog())).not.toContain(token);
+  });
+
+  test('the first capture stands: a later one (another token, or the same) is refused 409, logged with its source IP, and creates no version', async () => {
+    const { secretId, captureSecretId, post, lastLog } = workplaceHandler(aws, 'notion', awaiting, NOW, true);
+    expect((await post(handshake, {}, { requestId: 'req-first', sourceIp: '198.51.100.20' })).statusCode).toBe(200);
+    const kept = valueOf(captureSecretId!);
+    const versions = versionsOf(captureSecretId!);
+    const impostor = JSON.stringify({ verification_token: 'secret_Impostor0000000000000000000000' });
+    for (const [i, body] of [impostor, handshake, impostor].entries()) {
+      const refused = await post(body, {}, { requestId: `req-later-${i}`, sourceIp: '192.0.2.66' });
+      expect(refused.statusCode).toBe(409);
+      expect(JSON.parse(refused.body)).toEqual({ error: 'Conflict', requestId: `req-later-${i}` });
+      expect(lastLog()).toMatchObject({ outcome: 'CaptureRefused', reason: 'capture_refused', status: 409, sourceIp: '192.0.2.66', requestId: `req-later-${i}`, CaptureRefused: 1 });
+    }
+    expect(valueOf(captureSecretId!)).toBe(kept);
+    expect(versionsOf(captureSecretId!)).toBe(versions);
+    expect(versionsOf(secretId)).toBe(1);
+    expect(aws.queue).toHaveLength(0);
+  });
+
+  test('a capture that cannot be stored is a 503 (Notion asks again), nothing kept', async () => {
+    const { captureSecretId, post, lastLog } = workplaceHandler(aws, 'notion', awaiting, NOW, true);
+    aws.fail('PutSecretValue', 5);
+    const response = await post(handshake, {});
+    expect(response.statusCode).toBe(503);
+    expect(lastLog()).toMatchObject({ reason: 'handshake_store_failed', error: 'InternalFailure' });
+    expect(valueOf(captureSecretId!)).toBe('{}');
   });
 
   test('the same body with a (bad) signature header is verified like any delivery: refused, nothing captured or queued', async () => {
-    const { secretId, post } = workplaceHandler(aws, 'notion', awaiting, NOW);
+    const { captureSecretId, post } = workplaceHandler(aws, 'notion', awaiting, NOW, true);
     const response = await post(handshake, { 'x-notion-signature': `sha256=${mac('sha256', 'secret_NotTheKeyAtAll000000000', handshake, 'hex')}` });
     expect(response.statusCode).toBeGreaterThanOrEqual(400);
-    expect(aws.stage(secretId, 'HANDSHAKE_CAPTURED')).toBeUndefined();
+    expect(valueOf(captureSecretId!)).toBe('{}');
+    expect(aws.callCount('PutSecretValue')).toBe(0);
     expect(aws.queue).toHaveLength(0);
   });
 
+  test('without a capture secret (keys not imported) nothing is captured: the handshake is refused as unsigned', async () => {
+    const { post, lastLog } = workplaceHandler(aws, 'notion', awaiting, NOW);
+    expect((await post(handshake, {})).statusCode).toBe(400);
+    expect(lastLog().reason).toBe('missing_header');
+    expect(aws.callCount('PutSecretValue')).toBe(0);
+  });
+
   test('once the token is the key, nothing is captured any more and signed deliveries are queued', async () => {
-    const { secretId, post } = workplaceHandler(aws, 'notion', { current: token }, NOW);
+    const { captureSecretId, post } = workplaceHandler(aws, 'notion', { current: token }, NOW, true);
     expect((await post(handshake, {})).statusCode).toBeGreaterThanOrEqual(400);
-    expect(aws.stage(secretId, 'HANDSHAKE_CAPTURED')).toBeUndefined();
+    expect(aws.callCount('PutSecretValue')).toBe(0);
+    expect(valueOf(captureSecretId!)).toBe('{}');
     const response = await post(BODY, { 'X-Notion-Signature': `sha256=${mac('sha256', token, BODY, 'hex')}` });
     expect(response.statusCode).toBe(200);
     expect(aws.queue).toHaveLength(1);
@@ -512,9 +558,9 @@ describe('notion through the verifier handler', () => {
   // `{ previous: [], awaitingKey: true }` plus the random 44-character `current` that Secrets
   // Manager generates into it (generateStringKey: 'current'; test/endpoint.test.ts checks the template).
   test('with the secret as signing-secret.ts creates it (a generated placeholder key, awaitingKey), the token is captured', async () => {
-    const { secretId, post } = workplaceHandler(aws, 'notion', { previous: [], awaitingKey: true, current: 'Zx8Qp3Lm7Rt2Vb9Nc4Kd6Hf1Gj5Ws0Ey3Ua8Io2Pq7T' }, NOW);
+    const { captureSecretId, post } = workplaceHandler(aws, 'notion', { previous: [], awaitingKey: true, current: 'Zx8Qp3Lm7Rt2Vb9Nc4Kd6Hf1Gj5Ws0Ey3Ua8Io2Pq7T' }, NOW, true);
     expect((await post(handshake, {})).statusCode).toBe(200);
-    expect(aws.stage(secretId, 'HANDSHAKE_CAPTURED')).toBeDefined();
+    expect(JSON.parse(valueOf(captureSecretId!)).token).toBe(token);
     expect(aws.queue).toHaveLength(0);
   });
 });

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ActiveKey, RejectionReason, VerifyResult, WebhookRequest } from '../../types';
+import { bodyText } from '../body-text';
 import { isEventId, rejected, SignedContent } from '../common';
+import { parseObjectStrict } from '../strict-json';
 import { HmacScheme, SchemeDescription, SignInput } from '../scheme';
 
 /** Linear's documented window: a delivery whose `webhookTimestamp` is more than a minute off is refused. */
@@ -13,7 +15,6 @@ const TIMESTAMP_KEY = '"webhookTimestamp"';
 // Unix milliseconds with 12 to 15 digits: 2001 to 33658.
 const MIN_MS = 1e12;
 const MAX_MS = 1e15;
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Linear: `Linear-Signature: <hex>`, HMAC-SHA256 over the raw body under the webhook's signing secret
@@ -24,7 +25,8 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  *
  * The body is parsed only after its signature matched (`afterMatch`): an unsigned body is never
  * parsed. A signed body without a `webhookTimestamp` (missing, not a whole number of milliseconds,
- * present twice, or the body not JSON) is refused as `malformed_timestamp`: fail closed, as the SDK
+ * present twice, or the body not JSON, a BOM or a key twice included) is refused as
+ * `malformed_timestamp`, and a body that is not UTF-8 as `malformed_body`: fail closed, as the SDK
  * does. `Linear-Delivery` and `Linear-Event` are unsigned metadata; duplicates key on the body's
  * SHA-256 (each delivery's body carries its own `webhookTimestamp`).
  *
@@ -35,6 +37,7 @@ export class LinearScheme extends HmacScheme {
   readonly optionalHeaders = ['linear-delivery', 'linear-event'];
   readonly signatureHeaders = ['linear-signature'];
   readonly contentTypes = ['application/json'];
+  readonly bodyBinding = 'signed';
   readonly defaultToleranceSeconds = LINEAR_TOLERANCE_SECONDS;
   // Why the signed body's timestamp could not be read, for the request being verified.
   private bodyProblem: RejectionReason | undefined;
@@ -92,22 +95,14 @@ export class LinearScheme extends HmacScheme {
 
 /** The top-level `webhookTimestamp` of a signed body, in unix seconds, or why it cannot be read. */
 export function bodyTimestamp(body: string | Uint8Array): number | RejectionReason {
-  let text: string;
-  try {
-    text = typeof body === 'string' ? body : UTF8.decode(body);
-  } catch {
-    return 'malformed_timestamp';
-  }
+  // As its consumer reads it: a BOM kept (not JSON, to JSON.parse), a key twice anywhere refused.
+  const text = bodyText(body);
+  if (text === undefined) return 'malformed_body';
   const at = text.indexOf(TIMESTAMP_KEY);
   if (at < 0 || text.indexOf(TIMESTAMP_KEY, at + 1) >= 0) return 'malformed_timestamp';
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return 'malformed_timestamp';
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return 'malformed_timestamp';
-  const ms = (parsed as Record<string, unknown>).webhookTimestamp;
+  const parsed = parseObjectStrict(text);
+  if (parsed === undefined) return 'malformed_timestamp';
+  const ms = parsed.webhookTimestamp;
   if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || !(ms >= MIN_MS && ms < MAX_MS)) return 'malformed_timestamp';
   return ms / 1000;
 }

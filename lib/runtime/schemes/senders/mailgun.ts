@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { RejectionReason, WebhookConfigurationError, WebhookRequest } from '../../types';
+import { bodyText } from '../body-text';
 import { isEventId, parseTimestamp, SignedContent } from '../common';
+import { parseObjectStrict } from '../strict-json';
 import { HmacScheme, SchemeDescription, SignInput } from '../scheme';
 import { CodeSender } from '../sender';
 import { DEFAULT_TOLERANCE_SECONDS } from '../tolerance';
@@ -27,7 +29,6 @@ import { DEFAULT_TOLERANCE_SECONDS } from '../tolerance';
 const MAX_TOKEN = 256;
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 const METADATA_VALUE = /^[\x20-\x7e]{1,256}$/;
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 interface Fields {
   timestamp: string;
@@ -42,6 +43,8 @@ export class MailgunScheme extends HmacScheme {
   readonly requiredHeaders = ['content-type'];
   readonly signatureHeaders: readonly string[] = [];
   readonly contentTypes = ['application/json', 'application/x-www-form-urlencoded'];
+  // Only the `timestamp` and `token` inside the body are signed; the event data is not.
+  readonly bodyBinding = 'partial';
   readonly defaultToleranceSeconds = DEFAULT_TOLERANCE_SECONDS;
   readonly issuesKey = true;
 
@@ -52,8 +55,11 @@ export class MailgunScheme extends HmacScheme {
 
   protected parse(headers: readonly (string | undefined)[], { body }: WebhookRequest, out: SignedContent): RejectionReason | undefined {
     const type = mediaType(headers[0] as string);
-    const text = utf8(body);
-    if (text === undefined) return 'malformed_header';
+    // Read as its consumer reads it: a BOM kept (so JSON.parse refuses it, as the consumer's would),
+    // bytes that are not UTF-8 refused. Else the signed token could be read from a body the
+    // consumer cannot parse.
+    const text = bodyText(body);
+    if (text === undefined) return 'malformed_body';
     // Multipart (routes forwarding attachments) and anything else: refused, never guessed at.
     const fields = type === 'application/json' ? fromJson(text) : type === 'application/x-www-form-urlencoded' ? fromForm(text) : 'malformed_header';
     if (typeof fields === 'string') return fields;
@@ -63,6 +69,7 @@ export class MailgunScheme extends HmacScheme {
     out.timestamp = sentAt;
     out.prefix = fields.timestamp + fields.token;
     out.includeBody = false;
+    out.bodyBinding = 'partial';
     // The only thing signed, and single use by Mailgun's word: what duplicates key on.
     out.dedupeContent = out.prefix;
     out.unsignedEventId = fields.eventId;
@@ -120,13 +127,11 @@ export const MAILGUN: CodeSender = {
 };
 
 function fromJson(text: string): Fields | RejectionReason {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return 'malformed_header';
-  }
-  if (!isObject(parsed) || !isObject(parsed.signature)) return 'missing_header';
+  // A key twice anywhere (two `token`s, two `signature` objects) is read one way here and maybe
+  // another by the consumer: refused.
+  const parsed = parseObjectStrict(text);
+  if (parsed === undefined) return 'malformed_body';
+  if (!isObject(parsed.signature)) return 'missing_header';
   const { timestamp, token, signature } = parsed.signature;
   const parent = parsed.signature['parent-signature'];
   // Mailgun writes the timestamp as a string of digits; a JSON integer is read as its digits.
@@ -164,15 +169,6 @@ function checked(fields: { timestamp: string; token: string; signatures: string[
 
 function mediaType(contentType: string): string {
   return contentType.split(';')[0].trim().toLowerCase();
-}
-
-function utf8(body: string | Uint8Array): string | undefined {
-  if (typeof body === 'string') return body;
-  try {
-    return UTF8.decode(body);
-  } catch {
-    return undefined;
-  }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { RejectionReason, WebhookRequest } from '../../types';
 import { SignedContent } from '../common';
+import { bodyText } from '../body-text';
 import { smallJson } from '../handshakes';
 import { Handshake, HmacScheme, SchemeDescription, SignInput } from '../scheme';
 
@@ -15,16 +16,17 @@ const TOKEN = /^[A-Za-z0-9_-]{16,256}$/;
  * subscription once its user types it back in. Recognised only in exactly that shape (one top-level
  * key, named once, a string of token characters): anything else is not the handshake, and so is
  * verified (and refused) like any other delivery. The answer is a bare 200; the token is what the
- * verifier keeps, as a pending version that verifies nothing until an operator puts it as the key.
+ * verifier keeps, in the source's capture secret (the first one only), where it verifies nothing until
+ * an operator puts it as the key.
  * https://developers.notion.com/reference/webhooks#step-2-verifying-the-subscription
  */
 export const NOTION_VERIFICATION: Handshake = {
-  description: 'unsigned POST `{"verification_token": ...}` before any key → 200; the token is kept as a pending secret version for the operator to put as the key',
+  description: 'unsigned POST `{"verification_token": ...}` before any key → 200; the first token is kept in a capture secret (later ones refused, 409) for the operator to put as the key',
   capture(body) {
     const parsed = smallJson(body, MARKER);
     if (!parsed) return undefined;
     // Parsed JSON keeps the last of two equal keys: a token named twice is ambiguous, so refused.
-    const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
+    const text = bodyText(body) as string;
     if (text.indexOf(MARKER) !== text.lastIndexOf(MARKER)) return undefined;
     const names = Object.keys(parsed);
     const token = parsed.verification_token;
@@ -50,6 +52,7 @@ export class NotionScheme extends HmacScheme {
   readonly optionalHeaders = ['x-notion-signature'];
   readonly signatureHeaders = ['x-notion-signature'];
   readonly contentTypes = ['application/json'];
+  readonly bodyBinding = 'signed';
   readonly issuesKey = true;
   readonly handshake = NOTION_VERIFICATION;
 

@@ -1,3 +1,4 @@
+import { bodyText } from '../body-text';
 import { Handshake } from '../scheme';
 import { SenderEntry } from '../sender';
 import { DEFAULT_TOLERANCE_SECONDS } from '../tolerance';
@@ -16,8 +17,8 @@ const WOOCOMMERCE_PING = /^webhook_id=\d{1,20}$/;
 export const WOOCOMMERCE_PING_HANDSHAKE: Handshake = {
   description: 'unsigned form POST `webhook_id=<id>` when a webhook is saved → 200, nothing queued or kept',
   unsigned(body) {
-    const text = typeof body === 'string' ? body : Buffer.from(body).toString('latin1');
-    return WOOCOMMERCE_PING.test(text) ? { body: '{}' } : undefined;
+    const text = bodyText(body);
+    return text !== undefined && WOOCOMMERCE_PING.test(text) ? { body: '{}' } : undefined;
   },
 };
 

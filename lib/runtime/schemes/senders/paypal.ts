@@ -1,9 +1,11 @@
 import { KeyObject, randomUUID, sign as signBytes, verify as verifyBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { HeaderValue } from '../../headers';
-import { KeyFetcher, PublishedKey, PublishedKeySource } from '../../published-keys';
+import { KeyFetcher, keyReference, PublishedKey, PublishedKeySource, refusedReference } from '../../published-keys';
 import { ActiveKey, PayPalSchemeConfig, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
 import { accepted, readHeaders, rejected, SignedContent } from '../common';
+import { bodyText } from '../body-text';
+import { parseObjectStrict } from '../strict-json';
 import { Scheme, SchemeDescription, SignInput } from '../scheme';
 import { certificateSigningSecret, fetchSigningCertificate } from '../x509';
 import { DEFAULT_TOLERANCE_SECONDS } from '../tolerance';
@@ -60,6 +62,8 @@ export class PayPalScheme implements Scheme {
   readonly requiredHeaders = HEADERS;
   readonly signatureHeaders = ['paypal-transmission-sig'];
   readonly contentTypes = ['application/json'];
+  // CRC32 binds the body, and anyone can make another body with the same CRC32.
+  readonly bodyBinding = 'partial';
   readonly defaultToleranceSeconds = DEFAULT_TOLERANCE_SECONDS;
   readonly signsUrl = false;
   readonly issuesKey = true;
@@ -83,8 +87,8 @@ export class PayPalScheme implements Scheme {
       needsCredential: false,
       reference: (request) => {
         const problem = readHeaders(request.headers, HEADERS, HEADERS.length, this.values);
-        if (problem) return problem;
-        return this.pinned(this.values[3] as string) ? (this.values[3] as string) : 'malformed_header';
+        if (problem) return refusedReference(problem);
+        return this.pinned(this.values[3] as string) ? keyReference(this.values[3] as string) : refusedReference('malformed_header');
       },
       load: (reference, fetch, nowMs) => this.loadCertificate(reference, fetch, nowMs),
     };
@@ -113,9 +117,13 @@ export class PayPalScheme implements Scheme {
     if (!verifyBytes('sha256', Buffer.from(message, 'utf8'), key, signature)) return rejected('signature_invalid');
     const signed = this.signed.reset();
     signed.timestamp = timeMs / 1000;
+    signed.bodyBinding = 'partial';
     // Signed; what duplicates key on (see above: the body is bound only through CRC32).
     signed.eventId = id;
-    const { eventId, eventType } = bodyIds(request.body);
+    // PayPal posts UTF-8 JSON: a body with no exact reading is refused, not read one way here.
+    const text = bodyText(request.body);
+    if (text === undefined) return rejected('malformed_body');
+    const { eventId, eventType } = bodyIds(text);
     signed.unsignedEventId = eventId;
     signed.unsignedEventType = eventType;
     return accepted(signed, request.body, nowMs, toleranceSeconds, key);
@@ -184,13 +192,9 @@ function isoTimeMs(text: string): number | undefined {
   return new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 19) === text.slice(0, 19) ? ms : undefined;
 }
 
-/** The body's `id` and `event_type`, when it is a JSON object carrying them as short strings. */
-function bodyIds(body: string | Uint8Array): { eventId?: string; eventType?: string } {
-  try {
-    const parsed = JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString('utf8')) as { id?: unknown; event_type?: unknown };
-    const ok = (v: unknown) => (typeof v === 'string' && /^[\x21-\x7e]{1,256}$/.test(v) ? v : undefined);
-    return parsed !== null && typeof parsed === 'object' ? { eventId: ok(parsed.id), eventType: ok(parsed.event_type) } : {};
-  } catch {
-    return {};
-  }
+/** The body's `id` and `event_type`, when it is a JSON object (each key once) carrying them as short strings. */
+function bodyIds(text: string): { eventId?: string; eventType?: string } {
+  const parsed = parseObjectStrict(text);
+  const ok = (v: unknown) => (typeof v === 'string' && /^[\x21-\x7e]{1,256}$/.test(v) ? v : undefined);
+  return parsed ? { eventId: ok(parsed.id), eventType: ok(parsed.event_type) } : {};
 }

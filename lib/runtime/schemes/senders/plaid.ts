@@ -1,11 +1,12 @@
 import { createHash, KeyObject, timingSafeEqual } from 'node:crypto';
 import { HeaderValue } from '../../headers';
-import { KeyFetcher, PublishedKey, PublishedKeySource } from '../../published-keys';
+import { KeyFetcher, keyReference, PublishedKey, PublishedKeySource, refusedReference } from '../../published-keys';
 import { ActiveKey, PlaidSchemeConfig, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
 import { accepted, readHeaders, rejected, SignedContent } from '../common';
 import { checkTimeClaims, keyFromJwk, numericClaim, parseCompactJws, signJws, tokenSigningSecret, verifyJws } from '../jws';
 import { Scheme, SchemeDescription, SignInput } from '../scheme';
 import { parseObjectStrict } from '../strict-json';
+import { bodyText } from '../body-text';
 
 /*
  * Plaid webhooks.
@@ -38,6 +39,8 @@ export class PlaidScheme implements Scheme {
   readonly requiredHeaders = ['plaid-verification'];
   readonly signatureHeaders = ['plaid-verification'];
   readonly contentTypes = ['application/json'];
+  // Plaid's token carries the body's SHA-256, checked against every byte of it.
+  readonly bodyBinding = 'signed';
   readonly defaultToleranceSeconds = PLAID_TOLERANCE_SECONDS;
   readonly signsUrl = false;
   readonly issuesKey = true;
@@ -59,9 +62,9 @@ export class PlaidScheme implements Scheme {
       needsCredential: true,
       reference: (request) => {
         const problem = readHeaders(request.headers, this.requiredHeaders, 1, this.values);
-        if (problem) return problem;
+        if (problem) return refusedReference(problem);
         const jws = parseCompactJws(this.values[0] as string, 'ES256');
-        return typeof jws === 'string' ? jws : jws.kid;
+        return typeof jws === 'string' ? refusedReference(jws) : keyReference(jws.kid);
       },
       load: (kid, fetch, _nowMs, credential) => this.loadKey(kid, fetch, credential),
     };
@@ -94,7 +97,12 @@ export class PlaidScheme implements Scheme {
     const signed = this.signed.reset();
     // accepted() refuses an iat older than the tolerance (checkTimeClaims only one from the future).
     signed.timestamp = numericClaim(jws.payload, 'iat');
-    signed.metadata = bodyMetadata(request.body);
+    signed.bodyBinding = 'signed';
+    // Signed metadata is read from the body only as its consumer reads it (a body that is not UTF-8,
+    // which Plaid never sends, is refused rather than read with replacement characters).
+    const text = bodyText(request.body);
+    if (text === undefined) return rejected('malformed_body');
+    signed.metadata = bodyMetadata(text);
     return accepted(signed, request.body, nowMs, toleranceSeconds, key);
   }
 
@@ -141,8 +149,8 @@ export class PlaidScheme implements Scheme {
 }
 
 /** `webhook_type`.`webhook_code` and `item_id` from the (hash-bound) body, where present. */
-function bodyMetadata(body: string | Uint8Array): Record<string, string> | undefined {
-  const doc = parseObjectStrict(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
+function bodyMetadata(text: string): Record<string, string> | undefined {
+  const doc = parseObjectStrict(text);
   if (!doc) return undefined;
   const out: Record<string, string> = {};
   const { webhook_type: type, webhook_code: code, item_id: item } = doc;

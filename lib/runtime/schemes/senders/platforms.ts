@@ -1,23 +1,75 @@
 import { RejectionReason } from '../../types';
 import { Handshake, ImmediateAnswer } from '../scheme';
-import { CHALLENGE, sameSecret, single, singleHeader, smallJson } from '../handshakes';
+import { CHALLENGE, sameSecret, single, singleHeader } from '../handshakes';
+import { bodyText } from '../body-text';
+import { parseObjectStrict } from '../strict-json';
 import { SenderEntry } from '../sender';
 import { MAILGUN } from './mailgun';
 import { TwilioSharedKeyScheme } from './twilio-sha256';
 
 // Social, media, identity and messaging platforms: rows of the sender catalogue (see ../catalogue.ts for how a row is read and tested).
+// Twitch's callback verifications are well under 1 KiB. Larger is never answered, so `post` skips
+// parsing the (possibly large) notifications it is handed; `agrees` refuses such a verification.
+const MAX_VERIFICATION_BYTES = 4096;
+
+function byteLength(body: string | Uint8Array): number {
+  return typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+}
+
+/** What a Twitch EventSub body is, read from the signed body alone (see `twitchMessage`). */
+interface TwitchMessage {
+  readonly type: 'webhook_callback_verification' | 'notification' | 'revocation' | 'ambiguous' | 'unknown';
+  /** For a callback verification that can be answered: the challenge to echo. */
+  readonly challenge?: string;
+}
+
+/**
+ * A Twitch EventSub body read as Twitch writes them: a callback verification carries `challenge`
+ * (answerable when its subscription's status is `webhook_callback_verification_pending` and the
+ * challenge is safe to echo, in a body of at most 4 KiB); a notification carries `event`; a
+ * revocation only `subscription`. `ambiguous` for a body that reads as two (`challenge` beside
+ * `event`); `unknown` for one that is no JSON object read one way (not UTF-8, a key twice) or holds
+ * none of these.
+ * https://dev.twitch.tv/docs/eventsub/handling-webhook-events/
+ */
+function twitchMessage(body: string | Uint8Array): TwitchMessage {
+  const text = bodyText(body);
+  const doc = text === undefined ? undefined : parseObjectStrict(text);
+  if (!doc) return { type: 'unknown' };
+  const hasEvent = 'event' in doc;
+  if ('challenge' in doc) {
+    if (hasEvent) return { type: 'ambiguous' };
+    const { challenge, subscription } = doc as { challenge?: unknown; subscription?: { status?: unknown } | null };
+    const pending = typeof subscription === 'object' && subscription !== null && subscription.status === 'webhook_callback_verification_pending';
+    const answerable = pending && typeof challenge === 'string' && CHALLENGE.test(challenge) && byteLength(body) <= MAX_VERIFICATION_BYTES;
+    return { type: 'webhook_callback_verification', challenge: answerable ? challenge : undefined };
+  }
+  if (hasEvent) return { type: 'notification' };
+  return typeof doc.subscription === 'object' && doc.subscription !== null ? { type: 'revocation' } : { type: 'unknown' };
+}
+
 /**
  * Twitch EventSub: a signed `webhook_callback_verification` message; the answer is the challenge,
- * as text/plain.
+ * as text/plain. Whether a message is answered or queued is read from the signed body, never from
+ * the unsigned `Twitch-Eventsub-Message-Type` header: a captured verification resent within the
+ * window as a `notification` is still only answered (never queued), and a notification is never
+ * answered. The header, when sent, must name what the body is, else the request is refused (400);
+ * so is a verification that cannot be answered (a challenge unsafe to echo, a status other than
+ * pending) and a body that reads as two kinds.
  * https://dev.twitch.tv/docs/eventsub/handling-webhook-events/#responding-to-a-challenge-request
  */
 export const TWITCH_CALLBACK_VERIFICATION: Handshake = {
-  description: 'signed `webhook_callback_verification` POST → the `challenge`, text/plain',
-  post(body, headers): ImmediateAnswer | undefined {
-    if (singleHeader(headers, 'twitch-eventsub-message-type') !== 'webhook_callback_verification') return undefined;
-    const challenge = smallJson(body, 'challenge')?.challenge;
-    if (typeof challenge !== 'string' || !CHALLENGE.test(challenge)) return undefined;
-    return { body: challenge, contentType: 'text/plain' };
+  description: 'signed `webhook_callback_verification` POST (told by its signed body) → the `challenge`, text/plain',
+  post(body): ImmediateAnswer | undefined {
+    if (byteLength(body) > MAX_VERIFICATION_BYTES) return undefined;
+    const { challenge } = twitchMessage(body);
+    return challenge === undefined ? undefined : { body: challenge, contentType: 'text/plain' };
+  },
+  agrees(body, headers): RejectionReason | undefined {
+    const message = twitchMessage(body);
+    if (message.type === 'ambiguous' || (message.type === 'webhook_callback_verification' && message.challenge === undefined)) return 'malformed_header';
+    const said = singleHeader(headers, 'twitch-eventsub-message-type');
+    return said === undefined || said === message.type ? undefined : 'malformed_header';
   },
 };
 

@@ -1,11 +1,12 @@
 import { KeyObject } from 'node:crypto';
 import { HeaderValue } from '../../headers';
-import { KeyFetcher, PublishedKey, PublishedKeySource } from '../../published-keys';
+import { KeyFetcher, keyReference, PublishedKey, PublishedKeySource, refusedReference } from '../../published-keys';
 import { ActiveKey, PubSubSchemeConfig, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
 import { accepted, readHeaders, rejected, SignedContent } from '../common';
 import { checkTimeClaims, CompactJws, keyFromJwk, parseCompactJws, signJws, tokenSigningSecret, verifyJws } from '../jws';
 import { Scheme, SchemeDescription, SignInput } from '../scheme';
 import { parseObjectStrict } from '../strict-json';
+import { bodyText } from '../body-text';
 
 /*
  * Google Cloud Pub/Sub push subscriptions with authentication.
@@ -35,6 +36,8 @@ export class PubSubScheme implements Scheme {
   readonly requiredHeaders = ['authorization'];
   readonly signatureHeaders = ['authorization'];
   readonly contentTypes = ['application/json'];
+  // Google's token says who pushed, not what: nothing binds the body.
+  readonly bodyBinding = 'unsigned';
   readonly defaultToleranceSeconds = 300;
   readonly signsUrl = false;
   readonly issuesKey = true;
@@ -56,7 +59,7 @@ export class PubSubScheme implements Scheme {
       needsCredential: false,
       reference: (request) => {
         const jws = this.token(request);
-        return typeof jws === 'string' ? jws : jws.kid;
+        return typeof jws === 'string' ? refusedReference(jws) : keyReference(jws.kid);
       },
       load: (_kid, fetch) => loadGoogleKeys(fetch),
     };
@@ -81,8 +84,12 @@ export class PubSubScheme implements Scheme {
     const { iss, aud, email, email_verified: verified } = jws.payload;
     if (typeof iss !== 'string' || !ISSUERS.includes(iss) || aud !== this.audience || email !== this.email || verified !== true) return rejected('not_allowed');
     const signed = this.signed.reset();
-    const { messageId, subscription } = pushIds(request.body);
+    // Google pushes UTF-8 JSON: a body with no exact reading is refused, not read one way here.
+    const text = bodyText(request.body);
+    if (text === undefined) return rejected('malformed_body');
+    const { messageId, subscription } = pushIds(text);
     signed.unsignedEventId = messageId;
+    signed.bodyBinding = 'unsigned';
     if (subscription) signed.metadata = { 'unsigned.subscription': subscription };
     return accepted(signed, request.body, nowMs, toleranceSeconds, key);
   }
@@ -144,8 +151,8 @@ async function loadGoogleKeys(fetch: KeyFetcher): Promise<ReadonlyMap<string, Pu
 }
 
 /** The push's `message.messageId` (or `message_id`) and `subscription`, where the body carries them. */
-function pushIds(body: string | Uint8Array): { messageId?: string; subscription?: string } {
-  const doc = parseObjectStrict(typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
+function pushIds(text: string): { messageId?: string; subscription?: string } {
+  const doc = parseObjectStrict(text);
   const message = doc?.message as { messageId?: unknown; message_id?: unknown } | undefined;
   const ok = (v: unknown) => (typeof v === 'string' && METADATA_VALUE.test(v) ? v : undefined);
   return { messageId: ok(message?.messageId ?? message?.message_id), subscription: ok(doc?.subscription) };

@@ -1,9 +1,11 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { RejectionReason, VerifiedWebhook, WebhookConfigurationError } from '../../types';
+import { bodyText } from '../body-text';
 import { parseTimestamp } from '../common';
 import { ed25519PublicKey, ed25519Raw, PublicKeyParse, requireKind, strictBase64, strictHex, TimestampedPublicKeyScheme } from '../public-key';
 import { ImmediateAnswer, SchemeDescription } from '../scheme';
 import { CodeSender } from '../sender';
+import { parseObjectStrict } from '../strict-json';
 
 /*
  * Senders that sign with a private key and give the verifier the public one. The public key is the
@@ -53,14 +55,10 @@ export class DiscordScheme extends TimestampedPublicKeyScheme {
 
   /** A verified PING (interaction type 1) is answered with a PONG, never queued. */
   immediateResponse(body: string | Uint8Array, _verified?: VerifiedWebhook): ImmediateAnswer | undefined {
-    const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
-    if (text.length > 4096) return undefined;
-    try {
-      const parsed = JSON.parse(text) as { type?: unknown };
-      return parsed !== null && typeof parsed === 'object' && parsed.type === 1 ? { body: '{"type":1}' } : undefined;
-    } catch {
-      return undefined;
-    }
+    if (body.length > 4096) return undefined;
+    // Read as its consumer reads it (bodyText, each key once): anything else is not a PING.
+    const text = bodyText(body);
+    return text !== undefined && parseObjectStrict(text)?.type === 1 ? { body: '{"type":1}' } : undefined;
   }
 
   describe(): SchemeDescription {

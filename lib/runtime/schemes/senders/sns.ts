@@ -1,11 +1,11 @@
-import { isUtf8 } from 'node:buffer';
 import { createHash, KeyObject, randomUUID, sign as signBytes, verify as verifyBytes } from 'node:crypto';
 import { HeaderValue } from '../../headers';
-import { KeyFetcher, PublishedKeySource } from '../../published-keys';
+import { KeyFetcher, keyReference, PublishedKeySource, refusedReference } from '../../published-keys';
 import { ActiveKey, RejectionReason, SnsSchemeConfig, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
-import { accepted, isEventId, readHeaders, rejected, SignedContent } from '../common';
+import { accepted, readHeaders, rejected, SignedContent } from '../common';
 import { ImmediateAnswer, Scheme, SchemeDescription, SignInput } from '../scheme';
 import { parseObjectStrict } from '../strict-json';
+import { bodyText } from '../body-text';
 import { certificateSigningSecret, fetchSigningCertificate } from '../x509';
 
 /*
@@ -66,6 +66,13 @@ const FIELDS: Record<MessageType, readonly string[]> = {
 // The unsigned headers SNS sends beside the body, each checked against the signed field it repeats.
 const SNS_HEADERS = ['x-amz-sns-message-type', 'x-amz-sns-message-id', 'x-amz-sns-topic-arn'];
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+// SNS's MessageId: a UUID (SNS's own are lower-case; the case is signed, so either reads one way).
+const MESSAGE_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+// A line break or control character (C0, DEL, C1, U+2028/U+2029): never in a signed field but Message.
+const LINE_OR_CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
+// Publish: "Subjects must be UTF-8 text with no line breaks or control characters, and less than 100
+// characters long" (older revisions said ASCII).
+const MAX_SUBJECT = 100;
 // SNS messages are at most 256 KiB; escaped in the JSON envelope they can grow up to six-fold
 // (`\u0000`). Larger is not SNS, and is refused before it is parsed.
 const MAX_BODY = 2 * 1024 * 1024;
@@ -107,6 +114,9 @@ export class SnsScheme implements Scheme {
   readonly requiredHeaders: readonly string[] = [];
   readonly signatureHeaders: readonly string[] = [];
   readonly contentTypes = ['text/plain', 'application/json'];
+  // The signed fields are read from the body; the others (MessageAttributes, UnsubscribeURL, the
+  // signature's own fields) are not signed.
+  readonly bodyBinding = 'partial';
   readonly defaultToleranceSeconds = SNS_TOLERANCE_SECONDS;
   readonly signsUrl = false;
   readonly issuesKey = true;
@@ -130,7 +140,7 @@ export class SnsScheme implements Scheme {
       needsCredential: false,
       reference: (request) => {
         const message = this.parse(request);
-        return typeof message === 'string' ? message : message.certUrl;
+        return typeof message === 'string' ? refusedReference(message) : keyReference(message.certUrl);
       },
       load: (reference, fetch, nowMs) => {
         const pinned = pinnedSnsUrl(reference, 'certificate');
@@ -159,6 +169,7 @@ export class SnsScheme implements Scheme {
     const signed = this.signed.reset();
     signed.timestamp = message.timestampSeconds;
     signed.includeBody = false;
+    signed.bodyBinding = 'partial';
     // Signed, and the same on every redelivery: what duplicates key on.
     signed.eventId = message.fields.MessageId;
     signed.metadata = {
@@ -216,7 +227,7 @@ export class SnsScheme implements Scheme {
     const text = typeof input.body === 'string' ? input.body : Buffer.from(input.body).toString('utf8');
     const fields: Record<string, string> = {
       Type: 'Notification',
-      MessageId: input.id ?? randomUUID(),
+      MessageId: messageId(input.id),
       TopicArn: topicArn,
       Message: text,
       Timestamp: new Date((input.timestamp ?? Date.now() / 1000) * 1000).toISOString(),
@@ -250,7 +261,7 @@ export class SnsScheme implements Scheme {
     const bytes = typeof request.body === 'string' ? Buffer.byteLength(request.body) : request.body.byteLength;
     if (bytes > MAX_BODY) return 'malformed_header';
     const doc = strictDocument(request.body);
-    if (!doc) return 'malformed_header';
+    if (!doc) return 'malformed_body';
     const type = doc.Type;
     if (typeof type !== 'string' || !(TYPES as readonly string[]).includes(type)) return 'malformed_header';
     const fields: Record<string, string> = {};
@@ -271,8 +282,7 @@ export class SnsScheme implements Scheme {
     const timestampMs = Date.parse(fields.Timestamp);
     // Date.parse reads a date that does not exist (30 February) as another: written back, it must read as sent.
     if (!Number.isFinite(timestampMs) || new Date(timestampMs).toISOString().slice(0, 19) !== fields.Timestamp.slice(0, 19)) return 'malformed_timestamp';
-    // The signed MessageId keys duplicates: an id as ids are written (SNS's are UUIDs).
-    if (!isEventId(fields.MessageId)) return 'malformed_header';
+    if (!oneSplit(fields)) return 'malformed_header';
     const problem = this.headersAgree(request, type, fields);
     if (problem) return problem;
     return { type: type as MessageType, fields, signature: sigBytes, algorithm: version === '1' ? 'sha1' : 'sha256', certUrl, timestampSeconds: timestampMs / 1000 };
@@ -290,6 +300,30 @@ export class SnsScheme implements Scheme {
   }
 }
 
+/**
+ * Whether the canonical string of `fields` splits back into fields one way only. SNS separates names
+ * and values with bare newlines and escapes nothing, so a Message holding
+ * `\nMessageId\n<X>\nSubject\n...` would also read as a shorter Message, MessageId X and a made-up
+ * Subject, under the same signature. Every field after Message is held to SNS's own rules, none of
+ * which admits a newline (MessageId a UUID, Subject as Publish allows it, TopicArn an ARN, Timestamp
+ * ISO 8601, Type one of three, Token and SubscribeURL without control characters); read from the
+ * end, the lines then fix every field, and Message is what is left.
+ */
+function oneSplit(fields: Record<string, string>): boolean {
+  if (!MESSAGE_ID.test(fields.MessageId) || !TOPIC_ARN.test(fields.TopicArn)) return false;
+  const subject = fields.Subject;
+  if (subject !== undefined && [...subject].length > MAX_SUBJECT) return false;
+  for (const name of Object.keys(fields)) if (name !== 'Message' && LINE_OR_CONTROL.test(fields[name])) return false;
+  return true;
+}
+
+/** The MessageId to sign: `id` when it is a UUID, as SNS's are (the verifier refuses anything else). */
+function messageId(id: string | undefined): string {
+  if (id === undefined) return randomUUID();
+  if (!MESSAGE_ID.test(id)) throw new WebhookConfigurationError(`an SNS MessageId is a UUID, not ${JSON.stringify(id)}`);
+  return id;
+}
+
 /** What SNS signs for a message of `type`: each field's name and value, one per line. */
 export function canonical(type: MessageType, fields: Record<string, string>): string {
   let out = '';
@@ -298,10 +332,11 @@ export function canonical(type: MessageType, fields: Record<string, string>): st
 }
 
 /**
- * The body as a JSON object read one way only (see parseObjectStrict), or undefined. Bytes that are
- * not UTF-8 are refused rather than decoded with replacement characters (two bodies would read as one).
+ * The body as a JSON object read one way only (see parseObjectStrict), or undefined. Read by bodyText:
+ * bytes that are not UTF-8 are refused rather than decoded with replacement characters (two bodies
+ * would read as one), and a BOM is kept (so the body is not JSON, as to a consumer's JSON.parse).
  */
 function strictDocument(body: string | Uint8Array): Record<string, unknown> | undefined {
-  if (typeof body !== 'string' && !isUtf8(body)) return undefined;
-  return parseObjectStrict(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  const text = bodyText(body);
+  return text === undefined ? undefined : parseObjectStrict(text);
 }

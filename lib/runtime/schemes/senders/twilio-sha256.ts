@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { ActiveKey, RejectionReason, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
 import { isEventId, SignedContent } from '../common';
 import { HmacScheme, SchemeDescription, SignInput } from '../scheme';
-import { formText, sortedParams, withAndWithoutPort } from '../twilio';
+import { formParams, formParamsToSign, withAndWithoutPort } from '../twilio';
 
 /*
  * Twilio signing with a SharedKey (Webhooks configuration API, public beta): a Webhook Rule that
@@ -35,7 +35,10 @@ export class TwilioSharedKeyScheme extends HmacScheme {
   readonly optionalHeaders = ['i-twilio-idempotency-token', 'content-type'];
   readonly signatureHeaders = ['x-twilio-signature'];
   readonly contentTypes = ['application/x-www-form-urlencoded', 'application/json'];
+  // As for `twilio`: a form's parameters only as one sorted name+value string.
+  readonly bodyBinding = 'partial';
   readonly signsUrl = true;
+  readonly addedQueryParameters = ['bodySHA256'];
   readonly issuesKey = true;
   private readonly algorithmName: string;
 
@@ -52,7 +55,7 @@ export class TwilioSharedKeyScheme extends HmacScheme {
   sign(input: SignInput, secret: string): Record<string, string> {
     if (!input.url) throw new WebhookConfigurationError('Twilio signs the public URL: give the URL the delivery is posted to');
     const json = bodyHashesOf(input.url).length > 0;
-    const content = json ? input.url : input.url + sortedParams(formText(input.body));
+    const content = json ? input.url : input.url + formParamsToSign(input.body);
     return {
       'content-type': json ? 'application/json' : 'application/x-www-form-urlencoded',
       [SETTINGS_HEADER]: `algorithm=${this.algorithmName}`,
@@ -91,13 +94,17 @@ export class TwilioSharedKeyScheme extends HmacScheme {
       out.alternatePrefix = withPort;
       out.afterMatch = () => timingSafeEqual(actual, expected);
       out.dedupeContent = plain;
+      out.bodyBinding = 'signed';
       return undefined;
     }
     // Twilio signs a JSON body only through bodySHA256: without it nothing binds the body.
     if (contentType !== undefined && contentType.toLowerCase().startsWith('application/json')) return 'malformed_header';
-    const params = sortedParams(formText(body));
+    // Read as strictly as for `twilio` (formParams says what is refused, and what no check can bind).
+    const params = formParams(body);
+    if (params === 'malformed_body') return params;
     out.prefix = plain + params;
     out.alternatePrefix = withPort === undefined ? undefined : withPort + params;
+    out.bodyBinding = 'partial';
     // Reordered or re-encoded parameters verify alike, so they must count as the same delivery.
     out.dedupeContent = out.prefix;
     return undefined;

@@ -1,18 +1,16 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { DAY, TEST_NOW } from '../../../support/clock';
+import { createLocalCa } from './local-ca';
 
-/** A self-signed RSA certificate for `host` (subject CN and SAN), valid for `days` from now, made by the openssl CLI. */
+/**
+ * A certificate for `host` (subject CN and SAN) with its RSA private key, valid from a day before the
+ * tests' clock (TEST_NOW) to `days` after it, issued by a throw-away local authority (openssl, with
+ * explicit dates: never the day the suite runs).
+ */
 export function certificateFor(host: string, days = 1): { certificate: string; privateKey: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'cert-'));
+  const ca = createLocalCa();
   try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-      '-days', String(days), '-subj', `/CN=${host}`, '-addext', `subjectAltName=DNS:${host}`,
-    ], { stdio: 'ignore' });
-    return { certificate: readFileSync(join(dir, 'cert.pem'), 'utf8'), privateKey: readFileSync(join(dir, 'key.pem'), 'utf8') };
+    return ca.issue({ cn: host, dns: [host], notBefore: new Date(TEST_NOW - DAY), notAfter: new Date(TEST_NOW + days * DAY) });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    ca.dispose();
   }
 }

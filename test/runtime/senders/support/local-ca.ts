@@ -2,12 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DAY, TEST_NOW } from '../../../support/clock';
 
 /*
  * A certificate authority of the tests' own, made with the openssl CLI (OpenSSL 3.0): leaf
  * certificates as a sender's would be (subject CN, DNS names, digitalSignature), each with the
- * validity a test asks for, expired or not yet valid included (`openssl ca` takes start and end
- * dates; `openssl x509 -req` in 3.0 takes only a number of days).
+ * validity a test asks for, expired or not yet valid included. Every date is explicit and relative
+ * to the tests' clock (test/support/clock.ts), the authority's own included: `openssl ca` takes
+ * start and end dates, while `openssl req -x509` and `openssl x509 -req` in 3.0 take only a number
+ * of days from the system clock, which would tie the fixtures to the day the suite runs.
  */
 
 export interface LeafOptions {
@@ -15,9 +18,9 @@ export interface LeafOptions {
   readonly cn?: string;
   /** subjectAltName DNS names. @default none */
   readonly dns?: readonly string[];
-  /** @default a day ago */
+  /** @default a day before TEST_NOW */
   readonly notBefore?: Date;
-  /** @default in 30 days */
+  /** @default 30 days after TEST_NOW */
   readonly notAfter?: Date;
   /** @default 'rsa' (2048 bits) */
   readonly key?: 'rsa' | 'ec';
@@ -31,7 +34,7 @@ export interface Leaf {
 }
 
 export interface LocalCa {
-  /** The authority's own certificate, PEM, valid from the moment it was made: check it against a clock read after that. */
+  /** The authority's own certificate, PEM, valid from a year before TEST_NOW to ten years after. */
   readonly certificate: string;
   issue(options: LeafOptions): Leaf;
   /** Removes the authority's files. */
@@ -65,9 +68,11 @@ export function createLocalCa(): LocalCa {
   writeFileSync(file('ca.cnf'), CA_CONFIG);
   writeFileSync(file('index.txt'), '');
   writeFileSync(file('serial'), '01\n');
+  writeFileSync(file('ca.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.csr', '-subj', '/CN=Local Test CA']);
   openssl([
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '3650', '-subj', '/CN=Local Test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'ca', '-batch', '-selfsign', '-config', 'ca.cnf', '-keyfile', 'ca.key', '-in', 'ca.csr', '-out', 'ca.pem', '-notext',
+    '-startdate', generalizedTime(new Date(TEST_NOW - 365 * DAY)), '-enddate', generalizedTime(new Date(TEST_NOW + 3650 * DAY)), '-extfile', 'ca.ext',
   ]);
   let count = 0;
   return {
@@ -79,8 +84,8 @@ export function createLocalCa(): LocalCa {
       const extensions = ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature'];
       if (options.dns?.length) extensions.push(`subjectAltName=${options.dns.map((name) => `DNS:${name}`).join(',')}`);
       writeFileSync(file(`leaf${n}.ext`), `${extensions.join('\n')}\n`);
-      const notBefore = options.notBefore ?? new Date(Date.now() - 86_400_000);
-      const notAfter = options.notAfter ?? new Date(Date.now() + 30 * 86_400_000);
+      const notBefore = options.notBefore ?? new Date(TEST_NOW - DAY);
+      const notAfter = options.notAfter ?? new Date(TEST_NOW + 30 * DAY);
       openssl([
         'ca', '-batch', '-config', 'ca.cnf', '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', `leaf${n}.csr`, '-out', `leaf${n}.pem`, '-notext',
         '-startdate', generalizedTime(notBefore), '-enddate', generalizedTime(notAfter), '-extfile', `leaf${n}.ext`,
