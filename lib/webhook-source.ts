@@ -373,9 +373,10 @@ export class WebhookSource extends Construct {
       // Notion-style senders hand over their key unsigned, before any key exists: the verifier keeps
       // the first such handshake in a secret of its own, for an operator to check and put as the key.
       // Write only (it never reads what it captured), that one secret, encrypted under the endpoint's
-      // key for that secret alone.
+      // key for that secret alone. Secrets Manager asks for kms:Decrypt as well as GenerateDataKey from
+      // whoever changes a value (it compares a resent ClientRequestToken's value with the stored one).
       fn.allow(new iam.PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [signing.captureSecret.secretArn] }));
-      const write = keyUseVia(this, props.encryptionKey, 'secretsmanager', ['kms:GenerateDataKey']);
+      const write = keyUseVia(this, props.encryptionKey, 'secretsmanager', ['kms:GenerateDataKey', 'kms:Decrypt']);
       write.addCondition('StringEquals', { 'kms:EncryptionContext:SecretARN': signing.captureSecret.secretArn });
       fn.allow(write);
     }

@@ -647,10 +647,10 @@ describe('dedupe table and sender presets', () => {
       expect.objectContaining({ Action: 'secretsmanager:PutSecretValue', Resource: { Ref: captureId } }),
     ]);
     expect(secretStatements.every((s) => s.Condition === undefined)).toBe(true);
-    // Its key: encrypt only for the capture secret (Secrets Manager's encryption context names it).
+    // Its key: write only for the capture secret (Secrets Manager's encryption context names it).
     expect(statements).toContainEqual(
       expect.objectContaining({
-        Action: 'kms:GenerateDataKey',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
         Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': { Ref: captureId } } },
       }),
     );

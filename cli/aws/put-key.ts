@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { CapturedHandshake, InvalidKeySetError, KeySetDocument, parseCapturedHandshake, parseImportedSecret, schemeFor, WebhookConfigurationError } from '../../lib/runtime';
+import { GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
+import { CapturedHandshake, captureRequestToken, InvalidKeySetError, KeySetDocument, parseCapturedHandshake, parseImportedSecret, schemeFor, WebhookConfigurationError } from '../../lib/runtime';
 import { UsageError } from '../local/command';
 import { AwsContext, explainAwsError } from './context';
 import { DiscoveredSource } from './discovery';
@@ -104,20 +104,19 @@ async function readCapture(context: AwsContext, source: DiscoveredSource, secret
   if (!source.captureSecretId) {
     throw new UsageError(`${source.name} keeps no captured handshake (only a sender that hands its key over unsigned, such as Notion, with imported keys, has one); put the key from stdin instead`);
   }
-  let captured: CapturedHandshake | undefined;
-  try {
-    const value = await context.secrets.send(new GetSecretValueCommand({ SecretId: source.captureSecretId, VersionStage: 'AWSCURRENT' }));
-    captured = parseCapturedHandshake(value.SecretString ?? '');
-  } catch (error) {
-    if (error instanceof InvalidKeySetError) throw new UsageError(`the capture secret of ${source.name} (${source.captureSecretId}) holds no usable capture: ${error.message}`);
-    throw error;
-  }
+  const awaiting = await context.secrets.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }));
+  const awaitingVersion = parseImportedSecret(awaiting.SecretString ?? '').awaitingKey ? awaiting.VersionId : undefined;
+  // The capture for the version awaiting now is the capture secret's version named after it: its
+  // AWSCURRENT can be a later capture for an earlier version, by a verifier that had not yet read a
+  // reopen. That one (or nothing) is read only to say why there is nothing to put.
+  const captured =
+    (awaitingVersion === undefined ? undefined : await capturedIn(context, source, { VersionId: captureRequestToken(awaitingVersion) })) ??
+    (await capturedIn(context, source, { VersionStage: 'AWSCURRENT' }));
   if (!captured) {
     throw new UsageError(`nothing captured yet for ${source.name}: create (or resend) the subscription at the sender so it posts its verification request to ${source.url ?? 'the source\'s URL'}, then run this again`);
   }
   // Only a capture made for the version that awaits its key now: not one from before a reopen or a put.
-  const awaiting = await context.secrets.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }));
-  if (awaiting.VersionId !== captured.keyVersion || !parseImportedSecret(awaiting.SecretString ?? '').awaitingKey) {
+  if (awaitingVersion === undefined || captured.keyVersion !== awaitingVersion) {
     throw new UsageError(`the handshake kept for ${source.name} was captured for an earlier version of its signing secret (before a key was put, or before --reopen-capture), and nothing has been captured since; put nothing from it`);
   }
   const shown = `captured ${formatInstant(Date.parse(captured.capturedAt))} from ${captured.sourceIp ?? 'an unknown address'} (request ${captured.requestId})`;
@@ -129,6 +128,18 @@ async function readCapture(context: AwsContext, source: DiscoveredSource, secret
   }
   options.progress(`${source.name}: putting the handshake ${shown} as the key`);
   return captured;
+}
+
+/** The capture kept in one version of the capture secret; undefined when it holds none, or there is no such version. */
+async function capturedIn(context: AwsContext, source: DiscoveredSource, version: { VersionId: string } | { VersionStage: string }): Promise<CapturedHandshake | undefined> {
+  try {
+    const value = await context.secrets.send(new GetSecretValueCommand({ SecretId: source.captureSecretId, ...version }));
+    return parseCapturedHandshake(value.SecretString ?? '');
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException && 'VersionId' in version) return undefined;
+    if (error instanceof InvalidKeySetError) throw new UsageError(`the capture secret of ${source.name} (${source.captureSecretId}) holds no usable capture: ${error.message}`);
+    throw error;
+  }
 }
 
 /**

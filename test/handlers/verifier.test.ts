@@ -285,6 +285,14 @@ describe('configFromEnv', () => {
   ])('rejects %s=%s at start-up, naming the variable', (name, value) => {
     expect(() => configFromEnv({ ...env, WEBHOOK_DEDUPE_TABLE: 't', [name]: value })).toThrow(new RegExp(`${name} must be a finite number`));
   });
+
+  test.each([
+    ['WEBHOOK_DEDUPE_LOCK_SECONDS', '0'],
+    ['WEBHOOK_DEDUPE_LOCK_SECONDS', '0.5'],
+    ['WEBHOOK_DEDUPE_RETENTION_SECONDS', '0'],
+  ])('rejects %s=%s at start-up: a zero lock or retention would let a concurrent copy past the claim', (name, value) => {
+    expect(() => configFromEnv({ ...env, WEBHOOK_DEDUPE_TABLE: 't', [name]: value })).toThrow(new RegExp(`${name} must be at least 1`));
+  });
 });
 
 describe('the audit line', () => {

@@ -91,6 +91,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv): VerifierConfig {
     if (!Number.isFinite(value) || value < 0) throw new Error(`Environment variable ${name} must be a finite number ≥ 0, not ${JSON.stringify(raw)}`);
     return value;
   };
+  // A zero lock or retention would let a concurrent copy past the claim: refused, never "off".
+  const atLeastOne = (name: string, value: number): number => {
+    if (!(value >= 1)) throw new Error(`Environment variable ${name} must be at least 1, not ${value}`);
+    return value;
+  };
   return {
     endpoint: required('WEBHOOK_ENDPOINT'),
     source: required('WEBHOOK_SOURCE'),
@@ -109,10 +114,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): VerifierConfig {
     dedupe: env.WEBHOOK_DEDUPE_TABLE
       ? {
           tableName: env.WEBHOOK_DEDUPE_TABLE,
-          retentionSeconds: number('WEBHOOK_DEDUPE_RETENTION_SECONDS', 7 * 86400),
+          retentionSeconds: atLeastOne('WEBHOOK_DEDUPE_RETENTION_SECONDS', number('WEBHOOK_DEDUPE_RETENTION_SECONDS', 7 * 86400)),
           // The construct sets the function's timeout plus a margin; without it, the longest timeout
           // the construct allows (28 s) plus that margin, so no live invocation is ever overtaken.
-          lockSeconds: number('WEBHOOK_DEDUPE_LOCK_SECONDS', 33),
+          lockSeconds: atLeastOne('WEBHOOK_DEDUPE_LOCK_SECONDS', number('WEBHOOK_DEDUPE_LOCK_SECONDS', 33)),
         }
       : undefined,
   };
@@ -172,6 +177,10 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
   let verifyToken: string | undefined;
   // The signing secret's version that awaits its key (Notion), while it does: it names the one capture allowed.
   let awaitingVersion: string | undefined;
+  // The awaiting version whose capture this container knows to stand (it made it, or Secrets Manager
+  // refused one): later captures for it are refused here, with no call, because PutSecretValue's rate
+  // quota is the account's and an unauthenticated flood would otherwise spend it.
+  let capturedVersion: string | undefined;
   const secretId = config.secretId ?? '';
   const cache = new KeyCache({
     load: async () => {
@@ -250,22 +259,27 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
     if (carriesNoSignature && capture && awaitingVersion !== undefined && config.captureSecretId) {
       const handshake = capture(body, headers);
       if (handshake) {
+        const keyVersion = awaitingVersion;
+        // Logged with the request's source IP (every audit line has it) and alarmed when repeated.
+        const refused = () => finish(409, 'CaptureRefused', { reason: 'capture_refused', size });
+        if (capturedVersion === keyVersion) return refused();
         const captured: CapturedHandshake = {
           token: handshake.captured,
           capturedAt: new Date(started).toISOString(),
           ...(sourceIp ? { sourceIp } : {}),
           requestId,
-          keyVersion: awaitingVersion,
+          keyVersion,
         };
         try {
           await deps.secrets.send(
-            new PutSecretValueCommand({ SecretId: config.captureSecretId, ClientRequestToken: captureRequestToken(awaitingVersion), SecretString: JSON.stringify(captured) }),
+            new PutSecretValueCommand({ SecretId: config.captureSecretId, ClientRequestToken: captureRequestToken(keyVersion), SecretString: JSON.stringify(captured) }),
           );
         } catch (error) {
-          // Logged with the request's source IP (every audit line has it) and alarmed when repeated.
-          if (errorFields(error).error === 'ResourceExistsException') return finish(409, 'CaptureRefused', { reason: 'capture_refused', size });
-          return finish(503, 'SecretUnavailable', { reason: 'handshake_store_failed', size, ...errorFields(error) });
+          if (errorFields(error).error !== 'ResourceExistsException') return finish(503, 'SecretUnavailable', { reason: 'handshake_store_failed', size, ...errorFields(error) });
+          capturedVersion = keyVersion;
+          return refused();
         }
+        capturedVersion = keyVersion;
         return finish(200, 'Accepted', { reason: 'captured_handshake', size }, handshake.answer);
       }
     }

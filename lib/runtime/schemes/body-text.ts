@@ -12,7 +12,7 @@
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 // In a `u` expression a surrogate pair is one code point: this matches only a lone surrogate.
-const LONE_SURROGATE = /\p{Cs}/u;
+export const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * The body as the text a consumer reads from it, or undefined when it has no one exact reading:

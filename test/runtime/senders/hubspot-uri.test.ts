@@ -27,3 +27,12 @@ test('hubspot: a %3F in the path is refused, though HubSpot\'s decoding makes it
   expect(verifyAt('https://hooks.example.com/hook%3Fa?c=d', 'https://hooks.example.com/hook?a?c=d')).toEqual({ ok: false, reason: 'malformed_header' });
   expect(verifyAt('https://hooks.example.com/hook?next=a%3Fb', 'https://hooks.example.com/hook?next=a?b')).toMatchObject({ ok: true });
 });
+
+test('hubspot: a %2F in the path is refused, though HubSpot\'s decoding makes it sign as two segments', () => {
+  expect(verifyAt('https://hooks.example.com/prod/hook', 'https://hooks.example.com/prod/hook')).toMatchObject({ ok: true });
+  for (const path of ['https://hooks.example.com/prod%2Fhook', 'https://hooks.example.com/prod%2fhook']) {
+    expect(verifyAt(path, 'https://hooks.example.com/prod/hook')).toEqual({ ok: false, reason: 'malformed_header' });
+  }
+  // In the query a %2F decodes to a `/` inside a value, which every consumer reads alike.
+  expect(verifyAt('https://hooks.example.com/hook?next=a%2Fb', 'https://hooks.example.com/hook?next=a/b')).toMatchObject({ ok: true });
+});

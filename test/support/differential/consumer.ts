@@ -1,4 +1,4 @@
-import { VerifiedWebhook } from '../../../lib/runtime';
+import { BODY_BINDINGS, BodyBinding, VerifiedWebhook } from '../../../lib/runtime';
 import { Delivery, Kit } from './kits';
 
 /*
@@ -19,8 +19,6 @@ import { Delivery, Kit } from './kits';
  * and the dedupe key always, and for `partial` the parts the scheme binds (PARTIAL_VIEWS).
  */
 
-export type BodyBinding = 'signed' | 'partial' | 'unsigned';
-
 /** What is kept of a verified result: read at once (a scheme reuses its parse state). */
 export interface Verdict {
   readonly dedupeKey: string;
@@ -30,21 +28,15 @@ export interface Verdict {
   readonly binding: BodyBinding;
 }
 
-/**
- * The binding the scheme declares on its result (or on itself). Until every scheme declares one, the
- * issue's list stands in (#20 §4 "Consumer contract": token senders and Pub/Sub bind no body, Mailgun
- * and PayPal bind part of it, Twilio's forms bind no parameter boundaries).
- */
-const DECLARED_IN_ISSUE: Record<string, BodyBinding> = { gitlab: 'unsigned', okta: 'unsigned', pubsub: 'unsigned', mailgun: 'partial', paypal: 'partial', sns: 'partial' };
-
-/** The binding a result (or a queued message's `bodyBinding`) declares, else the issue's word for the kit's sender. */
-export function bindingOf(kit: Kit, declared: string | undefined): BodyBinding {
-  return (declared as BodyBinding | undefined) ?? DECLARED_IN_ISSUE[kit.type] ?? 'signed';
+/** The binding a result (or a queued message's `bodyBinding` attribute) declares: it must declare one. */
+export function bindingOf(declared: string | undefined): BodyBinding {
+  if (!BODY_BINDINGS.includes(declared as BodyBinding)) throw new Error(`no body binding declared (${String(declared)})`);
+  return declared as BodyBinding;
 }
 
-export function verdictOf(kit: Kit, result: VerifiedWebhook): Verdict {
+export function verdictOf(result: VerifiedWebhook): Verdict {
   const signed = Object.fromEntries(Object.entries(result.metadata).filter(([k]) => k.startsWith('signed.')));
-  return { dedupeKey: result.dedupeKey, eventId: result.eventId, timestamp: result.timestamp, signed, binding: bindingOf(kit, (result as { bodyBinding?: string }).bodyBinding) };
+  return { dedupeKey: result.dedupeKey, eventId: result.eventId, timestamp: result.timestamp, signed, binding: bindingOf(result.bodyBinding) };
 }
 
 const FORM = 'application/x-www-form-urlencoded';

@@ -44,6 +44,8 @@ export interface Kit {
   readonly mediaType: string;
   /** Payloads as the sender's user would hand them to the sender. */
   readonly payloads: fc.Arbitrary<string>;
+  /** One payload with something to respell in it (a non-ASCII character, several parameters). */
+  readonly example: string;
   /** A genuine delivery of `payload`, signed at TEST_NOW. */
   deliver(payload: string): Delivery;
   /** The verifier's verdict at TEST_NOW; a key that cannot be fetched counts as refused. */
@@ -102,6 +104,9 @@ const formPayloads: fc.Arbitrary<string> = fc
     { minLength: 1, maxLength: 5, selector: ([name]) => name },
   )
   .map((pairs) => new URLSearchParams(pairs).toString());
+
+const FORM_EXAMPLE = 'AccountSid=AC0123456789&Body=caf%C3%A9+au+lait&From=%2B15550001111';
+const JSON_EXAMPLE = '{"id":"evt_0123456789","type":"order.created","note":"café au lait","data":{"n":1}}';
 
 /**
  * Senders whose deliveries must carry something in the body the sender always sends: Linear's
@@ -221,7 +226,7 @@ export function kits(ca: LocalCa): Kit[] {
       const label = media.length > 1 ? `${name} (${mediaType === FORM ? 'form' : 'json'})` : name;
       const stored = publisher ? publisher.credential : pair?.publicKey ?? secret;
       const secretDocument = stored === undefined ? undefined : JSON.stringify({ current: stored });
-      out.push({ name: label, type, config, scheme, mediaType, payloads: mediaType === FORM ? formPayloads : jsonPayloads, deliver, verify, signingSecret: secret, secretDocument, fetch: publisher?.fetch });
+      out.push({ name: label, type, config, scheme, mediaType, payloads: mediaType === FORM ? formPayloads : jsonPayloads, example: mediaType === FORM ? FORM_EXAMPLE : JSON_EXAMPLE, deliver, verify, signingSecret: secret, secretDocument, fetch: publisher?.fetch });
     }
   }
   return out;

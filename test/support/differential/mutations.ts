@@ -26,6 +26,61 @@ const text = (d: Delivery) => d.body.toString('utf8');
 const show = (bytes: Buffer) => JSON.stringify(bytes.toString('latin1'));
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** The body split on `&`, changed, joined: form respellings. */
+const pairs = (d: Delivery, change: (list: string[]) => string[]) => withBody(d, Buffer.from(change(text(d).split('&')).join('&')));
+
+/** A UTF-8 byte order mark before the body. */
+export const bom = mutation('bom', 'EF BB BF', (d) => withBody(d, Buffer.concat([BOM, d.body])));
+
+/** The `at`-th percent-encoded UTF-8 character (`%C3%A9`) sent as its raw bytes: UTF-8, or the Latin-1 byte. */
+export function percentToRaw(at: number, latin1: boolean): Mutation {
+  return mutation('percent-to-raw', `${at}, ${latin1 ? 'latin1' : 'utf8'}`, (d) => {
+    const source = text(d);
+    const found = [...source.matchAll(/(?:%[CDcd][0-9A-Fa-f]%[89ABab][0-9A-Fa-f])/g)];
+    if (found.length === 0) return d;
+    const { index, 0: code } = found[at % found.length];
+    const char = Buffer.from(code.replace(/%/g, ''), 'hex').toString('utf8');
+    const raw = Buffer.from(char, latin1 && char.charCodeAt(0) <= 0xff ? 'latin1' : 'utf8');
+    return withBody(d, Buffer.concat([Buffer.from(source.slice(0, index)), raw, Buffer.from(source.slice(index! + code.length))]));
+  });
+}
+
+/** The `at`-th `&`-separated pair sent twice: next to itself, or at the end. */
+export function repeatPair(at: number, adjacent: boolean): Mutation {
+  return mutation('repeat-pair', `${at}${adjacent ? ', adjacent' : ', at the end'}`, (d) =>
+    pairs(d, (list) => {
+      const i = at % list.length;
+      return adjacent ? [...list.slice(0, i + 1), list[i], ...list.slice(i + 1)] : [...list, list[i]];
+    }),
+  );
+}
+
+/** `pair` (empty, a lone `=`, a name or value alone) inserted as the `at`-th pair. */
+export function emptyPair(at: number, pair: string): Mutation {
+  return mutation('empty-pair', `${at}, ${JSON.stringify(pair)}`, (d) =>
+    pairs(d, (list) => {
+      const i = at % (list.length + 1);
+      return [...list.slice(0, i), pair, ...list.slice(i)];
+    }),
+  );
+}
+
+/** The `=` of the `at`-th pair moved `by` characters (`From=x` → `Fro=mx`). */
+export function moveEquals(at: number, by: number): Mutation {
+  return mutation('move-equals', `${at}, ${by}`, (d) =>
+    pairs(d, (list) => {
+      const i = at % list.length;
+      const p = list[i];
+      const eq = p.indexOf('=');
+      if (eq < 0 || by === 0) return list;
+      const bare = p.slice(0, eq) + p.slice(eq + 1);
+      const to = Math.max(0, Math.min(bare.length, eq + by));
+      return [...list.slice(0, i), bare.slice(0, to) + '=' + bare.slice(to), ...list.slice(i + 1)];
+    }),
+  );
+}
+
 const affixes: fc.Arbitrary<Buffer> = fc.oneof(
   fc.constantFrom(...[BOM, ' ', '\n', '\r\n', '\t', '\0', '&', '=', '&=', ',', '}', '0'].map((b) => (Buffer.isBuffer(b) ? b : Buffer.from(b)))),
   fc.uint8Array({ minLength: 1, maxLength: 3 }).map((b) => Buffer.from(b)),
@@ -34,7 +89,7 @@ const affixes: fc.Arbitrary<Buffer> = fc.oneof(
 const bytes: fc.Arbitrary<Mutation> = fc.oneof(
   affixes.map((b) => mutation('prepend', show(b), (d) => withBody(d, Buffer.concat([b, d.body])))),
   affixes.map((b) => mutation('append', show(b), (d) => withBody(d, Buffer.concat([d.body, b])))),
-  fc.constant(mutation('bom', 'EF BB BF', (d) => withBody(d, Buffer.concat([BOM, d.body])))),
+  fc.constant(bom),
   fc.tuple(fc.nat(), affixes).map(([at, b]) =>
     mutation('insert', `${at}, ${show(b)}`, (d) => {
       const i = at % (d.body.length + 1);
@@ -62,9 +117,6 @@ const bytes: fc.Arbitrary<Mutation> = fc.oneof(
     }),
   ),
 );
-
-/** The body split on `&`, changed, joined: form respellings. */
-const pairs = (d: Delivery, change: (list: string[]) => string[]) => withBody(d, Buffer.from(change(text(d).split('&')).join('&')));
 
 const PERCENT = /%[0-9A-Fa-f]{2}/g;
 const form: fc.Arbitrary<Mutation> = fc.oneof(
@@ -100,17 +152,7 @@ const form: fc.Arbitrary<Mutation> = fc.oneof(
     }),
   ),
   // A percent-encoded UTF-8 character (`%C3%A9`) sent as its raw bytes, UTF-8 or the Latin-1 byte.
-  fc.tuple(fc.nat(), fc.boolean()).map(([at, latin1]) =>
-    mutation('percent-to-raw', `${at}, ${latin1 ? 'latin1' : 'utf8'}`, (d) => {
-      const source = text(d);
-      const found = [...source.matchAll(/(?:%[CDcd][0-9A-Fa-f]%[89ABab][0-9A-Fa-f])/g)];
-      if (found.length === 0) return d;
-      const { index, 0: code } = found[at % found.length];
-      const char = Buffer.from(code.replace(/%/g, ''), 'hex').toString('utf8');
-      const raw = Buffer.from(char, latin1 && char.charCodeAt(0) <= 0xff ? 'latin1' : 'utf8');
-      return withBody(d, Buffer.concat([Buffer.from(source.slice(0, index)), raw, Buffer.from(source.slice(index! + code.length))]));
-    }),
-  ),
+  fc.tuple(fc.nat(), fc.boolean()).map(([at, latin1]) => percentToRaw(at, latin1)),
   fc.constantFrom<[string, string]>(['+', '%20'], ['%20', '+'], ['+', ' '], ['%2B', '+'], ['%3D', '='], ['%26', '&']).map(([from, to]) =>
     mutation('respell', `${from} → ${to}`, (d) => withBody(d, Buffer.from(text(d).split(from).join(to)))),
   ),
@@ -119,35 +161,9 @@ const form: fc.Arbitrary<Mutation> = fc.oneof(
       pairs(d, (list) => list.map((p, i) => ({ p, k: order[i % order.length] * 31 + i })).sort((a, b) => a.k - b.k).map(({ p }) => p)),
     ),
   ),
-  fc.tuple(fc.nat(), fc.boolean()).map(([at, adjacent]) =>
-    mutation('repeat-pair', `${at}${adjacent ? ', adjacent' : ', at the end'}`, (d) =>
-      pairs(d, (list) => {
-        const i = at % list.length;
-        return adjacent ? [...list.slice(0, i + 1), list[i], ...list.slice(i + 1)] : [...list, list[i]];
-      }),
-    ),
-  ),
-  fc.tuple(fc.nat(), fc.constantFrom('', '=', '=x', 'x')).map(([at, pair]) =>
-    mutation('empty-pair', `${at}, ${JSON.stringify(pair)}`, (d) =>
-      pairs(d, (list) => {
-        const i = at % (list.length + 1);
-        return [...list.slice(0, i), pair, ...list.slice(i)];
-      }),
-    ),
-  ),
-  fc.tuple(fc.nat(), fc.integer({ min: -3, max: 3 })).map(([at, by]) =>
-    mutation('move-equals', `${at}, ${by}`, (d) =>
-      pairs(d, (list) => {
-        const i = at % list.length;
-        const p = list[i];
-        const eq = p.indexOf('=');
-        if (eq < 0 || by === 0) return list;
-        const bare = p.slice(0, eq) + p.slice(eq + 1);
-        const to = Math.max(0, Math.min(bare.length, eq + by));
-        return [...list.slice(0, i), by > bare.length ? bare : bare.slice(0, to) + '=' + bare.slice(to), ...list.slice(i + 1)];
-      }),
-    ),
-  ),
+  fc.tuple(fc.nat(), fc.boolean()).map(([at, adjacent]) => repeatPair(at, adjacent)),
+  fc.tuple(fc.nat(), fc.constantFrom('', '=', '=x', 'x')).map(([at, pair]) => emptyPair(at, pair)),
+  fc.tuple(fc.nat(), fc.integer({ min: -3, max: 3 })).map(([at, by]) => moveEquals(at, by)),
   fc.nat().map((at) =>
     mutation('drop-equals', String(at), (d) =>
       pairs(d, (list) => {
@@ -279,10 +295,7 @@ function headerMutations(names: readonly string[]): fc.Arbitrary<Mutation> {
     fc.nat().map((at) =>
       mutation('header-remove', String(at), (d) => {
         const chosen = pick(entries(d), at);
-        if (!chosen) return d;
-        const headers: Headers = { ...d.headers };
-        delete headers[chosen[0]];
-        return withHeaders(d, headers);
+        return chosen ? removeHeader(chosen[0]).apply(d) : d;
       }),
     ),
     fc.tuple(fc.nat(), value).map(([at, v]) =>
@@ -299,6 +312,11 @@ function headerMutations(names: readonly string[]): fc.Arbitrary<Mutation> {
       }),
     ),
   );
+}
+
+/** Removes a header, under whatever case it was sent. */
+export function removeHeader(name: string): Mutation {
+  return mutation('header-remove', name, (d) => withHeaders(d, Object.fromEntries(entries(d).filter(([k]) => k.toLowerCase() !== name.toLowerCase()))));
 }
 
 /** Sets a header (replacing it under whatever case it was sent), or adds it. */
@@ -369,13 +387,15 @@ export const urlMutations: fc.Arbitrary<Mutation> = fc.oneof(
  * its configuration, never from the request, refuses this (the handler does; a caller of the
  * runtime must pass the configured URL).
  */
-export const urlBodyBoundary: fc.Arbitrary<Mutation> = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.boolean()).map(([n, intoBody]) =>
-  mutation('query-body-boundary', `${n}, ${intoBody ? 'query → body' : 'body → query'}`, (d) => {
+export function moveBoundary(n: number, intoBody: boolean): Mutation {
+  return mutation('query-body-boundary', `${n}, ${intoBody ? 'query → body' : 'body → query'}`, (d) => {
     if (!d.url) return d;
     if (intoBody) return { ...d, url: d.url.slice(0, -n), body: Buffer.concat([Buffer.from(d.url.slice(-n)), d.body]) };
     return { ...d, url: d.url + d.body.subarray(0, n).toString('latin1'), body: d.body.subarray(n) };
-  }),
-);
+  });
+}
+
+export const urlBodyBoundary: fc.Arbitrary<Mutation> = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.boolean()).map(([n, intoBody]) => moveBoundary(n, intoBody));
 
 /**
  * Headers senders send beside their signatures, whose values a replayer may set: metadata and
@@ -387,13 +407,38 @@ const KNOWN_UNSIGNED = [
 ];
 
 /**
- * One to three changes of a delivery, for a scheme that reads `headers` (lower case), with `url`
- * changes where the scheme signs the URL.
+ * One to three changes of a delivery, for a scheme that reads `headers` (lower case) and posts
+ * `contentTypes` (each tried as the Content-Type), with `url` changes where the scheme signs the URL.
  */
-export function mutations(headers: readonly string[], url?: fc.Arbitrary<Mutation>): fc.Arbitrary<Mutation[]> {
-  const kinds = [bytes, form, json, headerMutations([...new Set([...headers, ...KNOWN_UNSIGNED])]), ...(url ? [url] : [])];
+export function mutations(headers: readonly string[], contentTypes: readonly string[], url?: fc.Arbitrary<Mutation>): fc.Arbitrary<Mutation[]> {
+  const mediaTypes = fc.constantFrom(...contentTypes, 'text/plain').map((type) => setHeader('content-type', type));
+  const kinds = [bytes, form, json, headerMutations([...new Set([...headers, ...KNOWN_UNSIGNED])]), mediaTypes, ...(url ? [url] : [])];
   return fc.array(fc.oneof(...kinds), { minLength: 1, maxLength: 3 });
 }
+
+/**
+ * The changes reviewers found verifying (#20 §3-4: a BOM, a repeated or empty pair, a moved `=`, a
+ * Latin-1 byte for a UTF-8 character, Twitch's unsigned message type), tried first in every run for
+ * every scheme (fast-check's `examples`), so that a regression fails every run, not one in many.
+ */
+export const CLASSICS: readonly Mutation[][] = [
+  [bom],
+  [repeatPair(0, true)],
+  [emptyPair(1, '=')],
+  [emptyPair(0, '')],
+  [moveEquals(0, 1)],
+  [percentToRaw(0, true)],
+  [setHeader('twitch-eventsub-message-type', 'notification')],
+  [removeHeader('twitch-eventsub-message-type')],
+  // A header no scheme reads: verifies for every scheme, so each run sees a changed delivery verify.
+  [setHeader('x-differential-unread', '1')],
+];
+
+/** The same for senders that sign the URL: `?` as `%3F`, a path's `/` as `%2F`. */
+export const URL_CLASSICS: readonly Mutation[][] = [[urlPercentEncode('?', 0)], [urlPercentEncode('/', 1)]];
+
+/** And where the sender controls the query (through the handler): a byte moved across the query's end, both ways. */
+export const BOUNDARY_CLASSICS: readonly Mutation[][] = [[moveBoundary(1, true)], [moveBoundary(1, false)]];
 
 /** Applies `list` in order. */
 export function applyAll(delivery: Delivery, list: readonly Mutation[]): Delivery {

@@ -12,7 +12,9 @@ const DECODED = /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi;
 const MILLISECONDS = /^\d{1,15}$/;
 const METHOD = /^[A-Z]{1,16}$/;
 // A `?` escaped in the path (before the query, or the whole URL when there is none).
-const ESCAPED_QUERY_MARK = /^[^?#]*%3F/i;
+// In the path, `%3F` and `%2F` decode into structure (a query, another segment); the rest of the list
+// decodes to the same segment text a router reads.
+const ESCAPED_STRUCTURE = /^[^?#]*%(3F|2F)/i;
 
 /** The request URI as HubSpot signs it: the listed percent-encodings decoded, nothing else touched. */
 export function hubspotSignedUri(url: string): string {
@@ -25,8 +27,8 @@ export function hubspotSignedUri(url: string): string {
  * HTTP method + the request URI + the raw body + `X-HubSpot-Request-Timestamp` (unix milliseconds, as
  * sent), with no separators. The URI is the full public URL (protocol, host, path, query) after
  * HubSpot's own decoding of a fixed list of percent-encodings (`hubspotSignedUri`): code rather than a
- * catalogue row because the row engine signs the URL exactly as given. A URL with `%3F` in its path is
- * refused: decoded, it would sign as another path with a query. The timestamp must be within 5
+ * catalogue row because the row engine signs the URL exactly as given. A URL with `%3F` or `%2F` in its
+ * path is refused: decoded, it would sign as another path (with a query, or other segments). The timestamp must be within 5
  * minutes, both ways (HubSpot's SDK checks only the past). v1/v2 signatures (`X-HubSpot-Signature`,
  * plain SHA-256 of secret + content, no time) are not accepted; their header is redacted like the v3
  * one. Duplicates key on the body's SHA-256 (a retry resends the same batch of events).
@@ -57,9 +59,10 @@ export class HubSpotScheme extends HmacScheme {
     if (!MILLISECONDS.test(timestamp)) return 'malformed_timestamp';
     const verb = (method ?? 'POST').toUpperCase();
     if (!METHOD.test(verb)) return 'malformed_header';
-    // HubSpot decodes %3F before it signs: in the path it becomes the start of a query, so
-    // `/hook%3Fa=b` (to whoever routes it, a path with no query) would verify as `/hook?a=b`.
-    if (ESCAPED_QUERY_MARK.test(url as string)) return 'malformed_header';
+    // HubSpot decodes %3F and %2F before it signs: in the path they become the start of a query or a
+    // segment boundary, so `/hook%3Fa=b` (to whoever routes it, a path with no query) would verify as
+    // `/hook?a=b`, and `/prod%2Fhook` (one segment) as `/prod/hook`.
+    if (ESCAPED_STRUCTURE.test(url as string)) return 'malformed_header';
     out.timestamp = Number(timestamp) / 1000;
     out.prefix = verb + hubspotSignedUri(url as string);
     out.suffix = timestamp;

@@ -5,7 +5,7 @@ import { ActiveKey, RejectionReason, SnsSchemeConfig, VerifiedWebhook, VerifyRes
 import { accepted, readHeaders, rejected, SignedContent } from '../common';
 import { ImmediateAnswer, Scheme, SchemeDescription, SignInput } from '../scheme';
 import { parseObjectStrict } from '../strict-json';
-import { bodyText } from '../body-text';
+import { bodyText, LONE_SURROGATE } from '../body-text';
 import { certificateSigningSecret, fetchSigningCertificate } from '../x509';
 
 /*
@@ -63,6 +63,10 @@ const FIELDS: Record<MessageType, readonly string[]> = {
   SubscriptionConfirmation: ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'],
   UnsubscribeConfirmation: ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'],
 };
+// Every key of SNS's envelope, by its case-folded spelling (foldKey).
+const ENVELOPE_KEYS = new Map(
+  ['Message', 'MessageId', 'Subject', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type', 'Signature', 'SignatureVersion', 'SigningCertURL', 'UnsubscribeURL', 'MessageAttributes'].map((key) => [foldKey(key), key]),
+);
 // The unsigned headers SNS sends beside the body, each checked against the signed field it repeats.
 const SNS_HEADERS = ['x-amz-sns-message-type', 'x-amz-sns-message-id', 'x-amz-sns-topic-arn'];
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
@@ -140,7 +144,10 @@ export class SnsScheme implements Scheme {
       needsCredential: false,
       reference: (request) => {
         const message = this.parse(request);
-        return typeof message === 'string' ? refusedReference(message) : keyReference(message.certUrl);
+        if (typeof message === 'string') return refusedReference(message);
+        // Checked before anything is fetched: else made-up topics, which need no signature, would
+        // spend the cache's fetch budget and put off a configured topic's new certificate.
+        return this.topics.has(message.fields.TopicArn) ? keyReference(message.certUrl) : refusedReference('not_allowed');
       },
       load: (reference, fetch, nowMs) => {
         const pinned = pinnedSnsUrl(reference, 'certificate');
@@ -261,7 +268,7 @@ export class SnsScheme implements Scheme {
     const bytes = typeof request.body === 'string' ? Buffer.byteLength(request.body) : request.body.byteLength;
     if (bytes > MAX_BODY) return 'malformed_header';
     const doc = strictDocument(request.body);
-    if (!doc) return 'malformed_body';
+    if (!doc || !Object.keys(doc).every(exactOrForeign)) return 'malformed_body';
     const type = doc.Type;
     if (typeof type !== 'string' || !(TYPES as readonly string[]).includes(type)) return 'malformed_header';
     const fields: Record<string, string> = {};
@@ -282,6 +289,9 @@ export class SnsScheme implements Scheme {
     const timestampMs = Date.parse(fields.Timestamp);
     // Date.parse reads a date that does not exist (30 February) as another: written back, it must read as sent.
     if (!Number.isFinite(timestampMs) || new Date(timestampMs).toISOString().slice(0, 19) !== fields.Timestamp.slice(0, 19)) return 'malformed_timestamp';
+    // SNS signs each field's UTF-8 bytes, where a lone surrogate (a JSON `\ud800`) can only be U+FFFD:
+    // a genuine U+FFFD would verify as any of them, each read as another character.
+    if (Object.values(fields).some((value) => LONE_SURROGATE.test(value))) return 'malformed_body';
     if (!oneSplit(fields)) return 'malformed_header';
     const problem = this.headersAgree(request, type, fields);
     if (problem) return problem;
@@ -315,6 +325,22 @@ function oneSplit(fields: Record<string, string>): boolean {
   if (subject !== undefined && [...subject].length > MAX_SUBJECT) return false;
   for (const name of Object.keys(fields)) if (name !== 'Message' && LINE_OR_CONTROL.test(fields[name])) return false;
   return true;
+}
+
+/**
+ * Whether an envelope key is spelt as SNS spells it, or names none of SNS's fields even to a consumer
+ * that matches keys without regard to case: Go's encoding/json (Unicode simple folding: `ſ` is `s`,
+ * the Kelvin sign `k`), Json.NET and ASP.NET's System.Text.Json (upper-casing: `ı` is `I`) and Java
+ * under a Turkish locale (`İ` is `i`) fill a `Message` field from `message` or `Meſſage`, the last
+ * one winning, so an unsigned key added beside the signed one would be read as it.
+ */
+function exactOrForeign(key: string): boolean {
+  const own = ENVELOPE_KEYS.get(foldKey(key));
+  return own === undefined || own === key;
+}
+
+function foldKey(key: string): string {
+  return key.toUpperCase().toLowerCase().replace(/i\u0307/g, 'i');
 }
 
 /** The MessageId to sign: `id` when it is a UUID, as SNS's are (the verifier refuses anything else). */
