@@ -308,7 +308,7 @@ describe('sns', () => {
     );
   });
 
-  test('another topic\'s message is not_allowed, whoever signed it, before any key is fetched (test/review/sns-miss-budget.test.ts says why)', async () => {
+  test('another topic\'s message is not_allowed, whoever signed it, before any key is fetched (sns-fetch-budget.test.ts says why)', async () => {
     const { fetch, calls } = served();
     expect(await verifyVia(scheme(), snsRequest(snsMessage({ topic: OTHER_TOPIC })), fetch)).toEqual({ ok: false, reason: 'not_allowed' });
     expect(await verifyVia(scheme(), snsRequest(snsMessage({ topic: OTHER_TOPIC, key: leaves.stranger.privateKey })), fetch)).toEqual({ ok: false, reason: 'not_allowed' });

@@ -1,7 +1,7 @@
 import { createSign } from 'node:crypto';
-import { schemeFor, VerifyResult, WebhookRequest } from '../../lib/runtime';
-import { MINUTE, TEST_NOW } from '../support/clock';
-import { createLocalCa, Leaf, LocalCa } from '../runtime/senders/support/local-ca';
+import { schemeFor, VerifyResult, WebhookRequest } from '../../../lib/runtime';
+import { MINUTE, TEST_NOW } from '../../support/clock';
+import { createLocalCa, Leaf, LocalCa } from './support/local-ca';
 
 // SNS signs only some fields of its JSON envelope, so anyone holding a signed message can add keys to
 // the envelope. Keys spelt like a signed field in another case (`message`, `MESSAGEID`) or with a

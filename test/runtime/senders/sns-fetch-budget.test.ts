@@ -1,8 +1,8 @@
 import { createSign } from 'node:crypto';
-import { FetchRequest, FetchResponse, KeyFetchError, PublishedKeyCache } from '../../lib/runtime/published-keys';
-import { schemeFor, WebhookRequest } from '../../lib/runtime';
-import { MINUTE, TEST_NOW } from '../support/clock';
-import { createLocalCa, Leaf, LocalCa } from '../runtime/senders/support/local-ca';
+import { FetchRequest, FetchResponse, KeyFetchError, PublishedKeyCache } from '../../../lib/runtime/published-keys';
+import { schemeFor, WebhookRequest } from '../../../lib/runtime';
+import { MINUTE, TEST_NOW } from '../../support/clock';
+import { createLocalCa, Leaf, LocalCa } from './support/local-ca';
 
 // The published-key cache fetches at most 10 keys it does not hold per minute, all references
 // together; past that, a request naming a new key is answered 503. SNS's reference was taken from
