@@ -54,3 +54,25 @@ function uniqueKeys(text: string): boolean {
   }
   return true;
 }
+
+/**
+ * A check that a key is spelt exactly as one of `names`, or names none of them even to a consumer
+ * that matches names loosely: Go's encoding/json (Unicode simple folding: `ſ` is `s`, the Kelvin
+ * sign `k`), Json.NET, System.Text.Json and ASP.NET's form binding (upper-casing: `ı` is `I`), Java
+ * under a Turkish locale (`İ` is `i`), and PHP and qs for form names (leading spaces dropped, `name[]`
+ * or `name[x]` read as `name`). Such a consumer reads a second spelling beside the one a scheme read
+ * (the last or the first one winning, or both), so a key it would take for one of `names` is refused.
+ */
+export function spelledAsRead(names: readonly string[]): (key: string) => boolean {
+  const byFold = new Map(names.map((name) => [foldName(name), name]));
+  return (key) => {
+    const own = byFold.get(foldName(key));
+    return own === undefined || own === key;
+  };
+}
+
+function foldName(key: string): string {
+  const bracket = key.indexOf('[');
+  const base = bracket > 0 ? key.slice(0, bracket) : key;
+  return base.trimStart().toUpperCase().toLowerCase().replace(/i\u0307/g, 'i');
+}

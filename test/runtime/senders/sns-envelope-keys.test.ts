@@ -103,3 +103,16 @@ describe('sns: a signed field with no exact UTF-8 reading is refused', () => {
     expect(await verify(forged)).toEqual({ ok: false, reason: 'malformed_body' });
   });
 });
+
+test('rejects a Notification carrying a field only confirmations sign (SubscribeURL, Token): it would read as signed, and is not', async () => {
+  const genuine = signedNotification('hello');
+  expect(await verify(JSON.stringify(genuine))).toMatchObject({ ok: true });
+  for (const extra of [
+    { SubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=x&Token=y' },
+    { Token: '2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92768dd60a747ba6f3beb71854e285d6ad02428b09ceece29417f1f02d609c582afbacc99c583a916b9981dd2728f4ae6fdb82efd087cc3b7849e05798d2d2785c03b0879594eeac82c01f235d0e717736' },
+  ]) {
+    expect(await verify(JSON.stringify({ ...genuine, ...extra }))).toEqual({ ok: false, reason: 'malformed_body' });
+  }
+  // Keys SNS sends unsigned beside a Notification stay accepted.
+  expect(await verify(JSON.stringify({ ...genuine, UnsubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=x' }))).toMatchObject({ ok: true });
+});

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { RejectionReason, WebhookConfigurationError, WebhookRequest } from '../../types';
 import { bodyText } from '../body-text';
 import { isEventId, parseTimestamp, SignedContent } from '../common';
-import { parseObjectStrict } from '../strict-json';
+import { parseObjectStrict, spelledAsRead } from '../strict-json';
 import { HmacScheme, SchemeDescription, SignInput } from '../scheme';
 import { CodeSender } from '../sender';
 import { DEFAULT_TOLERANCE_SECONDS } from '../tolerance';
@@ -29,6 +29,11 @@ import { DEFAULT_TOLERANCE_SECONDS } from '../tolerance';
 const MAX_TOKEN = 256;
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 const METADATA_VALUE = /^[\x20-\x7e]{1,256}$/;
+// The names read here, at each level: a second spelling of one (`Token`, `toKen` with the Kelvin
+// sign, a form's `token[]`) is what a consumer matching names loosely may read instead.
+const JSON_TOP = spelledAsRead(['signature', 'event-data']);
+const JSON_SIGNATURE = spelledAsRead(['timestamp', 'token', 'signature', 'parent-signature']);
+const FORM_FIELDS = spelledAsRead(['timestamp', 'token', 'signature', 'parent-signature', 'event']);
 
 interface Fields {
   timestamp: string;
@@ -130,20 +135,23 @@ function fromJson(text: string): Fields | RejectionReason {
   // A key twice anywhere (two `token`s, two `signature` objects) is read one way here and maybe
   // another by the consumer: refused.
   const parsed = parseObjectStrict(text);
-  if (parsed === undefined) return 'malformed_body';
+  if (parsed === undefined || !Object.keys(parsed).every(JSON_TOP)) return 'malformed_body';
   if (!isObject(parsed.signature)) return 'missing_header';
+  if (!Object.keys(parsed.signature).every(JSON_SIGNATURE)) return 'malformed_body';
   const { timestamp, token, signature } = parsed.signature;
   const parent = parsed.signature['parent-signature'];
-  // Mailgun writes the timestamp as a string of digits; a JSON integer is read as its digits.
-  const sentAt = typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp >= 0 ? String(timestamp) : timestamp;
-  if (typeof sentAt !== 'string' || typeof token !== 'string' || typeof signature !== 'string') return 'missing_header';
+  if (timestamp === undefined || typeof token !== 'string' || typeof signature !== 'string') return 'missing_header';
+  // Mailgun writes a string of digits. A number (`1770920772`, `1.770920772e9`) is another value
+  // to a consumer's typed read (Go's `TimeStamp string` fails on it) under the same signature.
+  if (typeof timestamp !== 'string') return 'malformed_timestamp';
   if (parent !== undefined && typeof parent !== 'string') return 'malformed_header';
   const event = isObject(parsed['event-data']) ? parsed['event-data'] : undefined;
-  return checked({ timestamp: sentAt, token, signatures: parent === undefined ? [signature] : [signature, parent], eventId: event?.id, eventType: event?.event });
+  return checked({ timestamp, token, signatures: parent === undefined ? [signature] : [signature, parent], eventId: event?.id, eventType: event?.event });
 }
 
 function fromForm(text: string): Fields | RejectionReason {
   const form = new URLSearchParams(text);
+  for (const name of form.keys()) if (!FORM_FIELDS(name)) return 'malformed_body';
   const one = (name: string): string | undefined | false => {
     const values = form.getAll(name);
     return values.length > 1 ? false : values[0];

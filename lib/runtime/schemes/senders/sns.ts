@@ -63,6 +63,8 @@ const FIELDS: Record<MessageType, readonly string[]> = {
   SubscriptionConfirmation: ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'],
   UnsubscribeConfirmation: ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'],
 };
+// Every field some message type signs.
+const SIGNED_ANYWHERE = new Set(Object.values(FIELDS).flat());
 // Every key of SNS's envelope, by its case-folded spelling (foldKey).
 const ENVELOPE_KEYS = new Map(
   ['Message', 'MessageId', 'Subject', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type', 'Signature', 'SignatureVersion', 'SigningCertURL', 'UnsubscribeURL', 'MessageAttributes'].map((key) => [foldKey(key), key]),
@@ -271,6 +273,9 @@ export class SnsScheme implements Scheme {
     if (!doc || !Object.keys(doc).every(exactOrForeign)) return 'malformed_body';
     const type = doc.Type;
     if (typeof type !== 'string' || !(TYPES as readonly string[]).includes(type)) return 'malformed_header';
+    // A field another type signs (a `SubscribeURL` or `Token` beside a Notification, a `Subject` beside a
+    // confirmation) would travel unsigned under a name a consumer takes for a signed one.
+    if (Object.keys(doc).some((key) => SIGNED_ANYWHERE.has(key) && !FIELDS[type as MessageType].includes(key))) return 'malformed_body';
     const fields: Record<string, string> = {};
     for (const name of FIELDS[type as MessageType]) {
       const value = doc[name];
