@@ -50,6 +50,7 @@ interface Setup {
   publicUrl?: string;
   /** SendMessage calls that never answer, as if the function crashed or timed out while sending. */
   hangSends?: number;
+  retentionSeconds?: number;
 }
 
 async function setup(scheme: SchemeConfig, secret: string, options: Setup = {}) {
@@ -68,7 +69,7 @@ async function setup(scheme: SchemeConfig, secret: string, options: Setup = {}) 
     cacheTtlMs: 60_000,
     missRefreshIntervalMs: 30_000,
     maxStaleMs: 3_600_000,
-    dedupe: { tableName, retentionSeconds: RETENTION_SECONDS, lockSeconds: LOCK_SECONDS },
+    dedupe: { tableName, retentionSeconds: options.retentionSeconds ?? RETENTION_SECONDS, lockSeconds: LOCK_SECONDS },
     publicUrl: options.publicUrl,
   };
   // As the Lambda entry builds it (two attempts), through the proxy that can lose answers.
@@ -420,6 +421,19 @@ describe('after the claim: the send, the completion, and the only second copies'
   });
 });
 
+describe('a retention shorter than the lock (configFromEnv allows it; the construct never sets it)', () => {
+  test('a claim in flight is not overtaken when its retention runs out before its lock: 503, not a second message', async () => {
+    const { handler, tick, hung, item } = await setup({ type: 'github' }, GITHUB_SECRET, { hangSends: 1, retentionSeconds: 5 });
+    void deliver(handler); // still sending
+    await hung;
+    expect(Number((await item())?.expiresAt.N)).toBeGreaterThanOrEqual(NOW / 1000 + LOCK_SECONDS);
+    tick(6000);
+    const retry = await deliver(handler);
+    expect(retry.statusCode).toBe(503);
+    expect(aws.queue).toHaveLength(0);
+  });
+});
+
 describe('answered handshakes are recorded', () => {
   const SECRET = 'a-sender-issued-secret-0123456789';
   const twitch = (body: string, type: string, id: string) =>
@@ -611,6 +625,12 @@ describe('DedupeClaims with a fake client', () => {
     });
     const failing = fake(() => Object.assign(new Error('x'), { name: 'ThrottlingException' }));
     await expect(new DedupeClaims(failing.client, options).release('s#k', 'tok')).rejects.toMatchObject({ name: 'ThrottlingException' });
+  });
+
+  test('a record lives at least as long as its lock, whatever the retention (a record past its retention is claimable)', async () => {
+    const { client, sent } = fake(() => ({}));
+    await new DedupeClaims(client, { ...options, retentionSeconds: 5 }).claim('s#k', 'tok', NOW);
+    expect(sent[0].input).toMatchObject({ Item: { expiresAt: { N: String(NOW / 1000 + LOCK_SECONDS) } } });
   });
 
   test('recordAnswered: a COMPLETED record with no lock, under the claim\'s condition; a live record already there is kept', async () => {

@@ -151,11 +151,14 @@ export class DedupeClaims {
    */
   private async putIfClaimable(key: string, token: string, nowMs: number, fields: Record<string, AttributeValue>): Promise<Record<string, AttributeValue> | null | undefined> {
     const now = Math.floor(nowMs / 1000);
+    // A record past its retention is claimable: one that expired before its lock ran out would let a
+    // second delivery past a live claim, so it lives at least as long as the lock.
+    const lifeSeconds = Math.max(this.options.retentionSeconds, Math.ceil(this.options.lockSeconds));
     try {
       await this.client.send(
         new PutItemCommand({
           TableName: this.options.tableName,
-          Item: { pk: { S: key }, ...fields, claimToken: { S: token }, expiresAt: { N: String(now + this.options.retentionSeconds) } },
+          Item: { pk: { S: key }, ...fields, claimToken: { S: token }, expiresAt: { N: String(now + lifeSeconds) } },
           ConditionExpression: CLAIMABLE,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':now': { N: String(now) }, ':nowMs': { N: String(nowMs) }, ':inProgress': IN_PROGRESS },

@@ -58,21 +58,22 @@ function uniqueKeys(text: string): boolean {
 /**
  * A check that a key is spelt exactly as one of `names`, or names none of them even to a consumer
  * that matches names loosely: Go's encoding/json (Unicode simple folding: `ſ` is `s`, the Kelvin
- * sign `k`), Json.NET, System.Text.Json and ASP.NET's form binding (upper-casing: `ı` is `I`), Java
- * under a Turkish locale (`İ` is `i`), and PHP and qs for form names (leading spaces dropped, `name[]`
- * or `name[x]` read as `name`). Such a consumer reads a second spelling beside the one a scheme read
- * (the last or the first one winning, or both), so a key it would take for one of `names` is refused.
+ * sign `k`), Json.NET, System.Text.Json and ASP.NET's form binding (upper-casing: `ı` is `I`) and Java
+ * under a Turkish locale (`İ` is `i`); for `form` names also PHP (leading spaces dropped) and PHP, qs
+ * and Rack (`name[]`, `name[x]` read as `name`). Such a consumer reads a second spelling beside the
+ * one a scheme read (the last or the first one winning, or both), so a key it would take for one of
+ * `names` is refused.
  */
-export function spelledAsRead(names: readonly string[]): (key: string) => boolean {
-  const byFold = new Map(names.map((name) => [foldName(name), name]));
+export function spelledAsRead(names: readonly string[], form = false): (key: string) => boolean {
+  const byFold = new Map(names.map((name) => [foldName(name, form), name]));
   return (key) => {
-    const own = byFold.get(foldName(key));
+    const own = byFold.get(foldName(key, form));
     return own === undefined || own === key;
   };
 }
 
-function foldName(key: string): string {
-  const bracket = key.indexOf('[');
-  const base = bracket > 0 ? key.slice(0, bracket) : key;
-  return base.trimStart().toUpperCase().toLowerCase().replace(/i\u0307/g, 'i');
+function foldName(key: string, form: boolean): string {
+  const bracket = form ? key.indexOf('[') : -1;
+  const base = form ? (bracket > 0 ? key.slice(0, bracket) : key).replace(/^ +/, '') : key;
+  return base.toUpperCase().toLowerCase().replace(/i\u0307/g, 'i');
 }

@@ -74,7 +74,30 @@ export function urlView(url: string | undefined): unknown {
 }
 
 /**
- * For schemes binding part of the body: what of it the signature binds, as a consumer reads it.
+ * A name as a consumer that matches names loosely reads it: Go's encoding/json and Json.NET ignore
+ * case (Go by Unicode folding: the Kelvin sign is `k`, `ſ` is `s`; .NET by upper-casing: `ı` is `I`),
+ * and PHP reads a form's `name[]` and ` name` as `name`.
+ */
+export function looseName(name: string, form = false): string {
+  const base = form ? name.replace(/\[.*$/, '').replace(/^ +/, '') : name;
+  return base.replace(/\u212A/g, 'k').toUpperCase().toLowerCase();
+}
+
+/** What a loose consumer reads for `name` in a JSON object: the last key that reads as it (Go, Json.NET). */
+function looseGet(doc: unknown, name: string): unknown {
+  if (doc === null || typeof doc !== 'object') return undefined;
+  const found = Object.entries(doc).filter(([key]) => looseName(key) === name);
+  return found.length === 0 ? undefined : found[found.length - 1][1];
+}
+
+/** What a loose consumer reads for `name` in a form: every value of every name that reads as it (ASP.NET). */
+function looseGetAll(form: URLSearchParams, name: string): string[] {
+  return [...form].filter(([key]) => looseName(key, true) === name).map(([, value]) => value);
+}
+
+/**
+ * For schemes binding part of the body: what of it the signature binds, as a consumer reads it,
+ * exactly (JSON.parse, URLSearchParams) and loosely (looseName).
  * - Twilio forms: each parameter's name and value run together (Twilio signs them with no
  *   separator, so where one ends and the other starts is not bound), as a sorted list.
  * - Mailgun: the signed `timestamp` and `token`, read from the body as a consumer reads it.
@@ -86,11 +109,12 @@ const PARTIAL_VIEWS: Record<string, (kit: Kit, delivery: Delivery) => unknown> =
   mailgun: (kit, d) => {
     if (kit.mediaType === FORM) {
       const form = new URLSearchParams(d.body.toString('utf8'));
-      return [form.getAll('timestamp'), form.getAll('token')];
+      return [form.getAll('timestamp'), form.getAll('token'), looseGetAll(form, 'timestamp'), looseGetAll(form, 'token')];
     }
     try {
       const doc = JSON.parse(d.body.toString('utf8')) as { signature?: { timestamp?: unknown; token?: unknown } };
-      return [doc.signature?.timestamp, doc.signature?.token];
+      const loose = looseGet(doc, 'signature');
+      return [doc.signature?.timestamp, doc.signature?.token, looseGet(loose, 'timestamp'), looseGet(loose, 'token')];
     } catch {
       return 'the body does not parse as JSON';
     }
@@ -101,7 +125,7 @@ const SNS_SIGNED = ['Message', 'MessageId', 'Subject', 'SubscribeURL', 'Timestam
 PARTIAL_VIEWS.sns = (_kit, d) => {
   try {
     const doc = JSON.parse(d.body.toString('utf8')) as Record<string, unknown>;
-    return SNS_SIGNED.map((name) => doc[name]);
+    return [...SNS_SIGNED.map((name) => doc[name]), ...SNS_SIGNED.map((name) => looseGet(doc, looseName(name)))];
   } catch {
     return 'the body does not parse as JSON';
   }

@@ -118,6 +118,73 @@ const bytes: fc.Arbitrary<Mutation> = fc.oneof(
   ),
 );
 
+/**
+ * A second spelling of `name` that a consumer matching names loosely reads as `name`: its first
+ * letter's case flipped (Go, Json.NET, ASP.NET), a Unicode fold (the Kelvin sign for `k`, `ſ` for `s`,
+ * `ı` for `i`), `name[]` (PHP, qs, Rack) or ` name` (PHP). A name with none of those letters gets its
+ * case flipped for `fold`.
+ */
+export type TwinSpelling = 'case' | 'fold' | 'brackets' | 'leading-space';
+export const TWIN_SPELLINGS: readonly TwinSpelling[] = ['case', 'fold', 'brackets', 'leading-space'];
+
+export function twinOf(name: string, how: TwinSpelling): string {
+  if (how === 'brackets') return `${name}[]`;
+  if (how === 'leading-space') return ` ${name}`;
+  if (how === 'fold') {
+    // One fold only: Go folds `K` and `ſ` but not `ı`, which only upper-casing readers match.
+    for (const [from, to] of [[/k/i, '\u212A'], [/s/i, '\u017F'], [/i/, '\u0131']] as const) if (from.test(name)) return name.replace(from, to);
+  }
+  const head = name.charAt(0);
+  return (head === head.toUpperCase() ? head.toLowerCase() : head.toUpperCase()) + name.slice(1);
+}
+
+/** Every object in a parsed JSON value, depth first. */
+function objectsIn(value: unknown, out: Record<string, unknown>[] = []): Record<string, unknown>[] {
+  if (value !== null && typeof value === 'object') {
+    if (!Array.isArray(value)) out.push(value as Record<string, unknown>);
+    for (const v of Object.values(value)) objectsIn(v, out);
+  }
+  return out;
+}
+
+/**
+ * Beside every key of every object, its twin (twinOf) carrying another value (a string gets an `x`
+ * before it; anything else is repeated). JSON.parse keeps both, as different keys.
+ */
+export function jsonKeyTwins(how: TwinSpelling): Mutation {
+  return mutation('json-key-twins', how, (d) => {
+    const doc = parsedObject(d);
+    if (!doc) return d;
+    for (const object of objectsIn(doc)) {
+      for (const [name, value] of Object.entries(object)) {
+        const twin = twinOf(name, how);
+        if (!(twin in object)) object[twin] = typeof value === 'string' ? `x${value}` : value;
+      }
+    }
+    return withBody(d, Buffer.from(JSON.stringify(doc)));
+  });
+}
+
+/** Every string of decimal digits in the body's JSON written as a number (`"1770920772"` → `1770920772`). */
+export const jsonDigitsToNumbers = mutation('json-digits-to-numbers', 'all', (d) => {
+  const doc = parsedObject(d);
+  if (!doc) return d;
+  for (const object of objectsIn(doc)) {
+    for (const [name, value] of Object.entries(object)) if (typeof value === 'string' && /^[1-9]\d{0,14}$/.test(value)) object[name] = Number(value);
+  }
+  return withBody(d, Buffer.from(JSON.stringify(doc)));
+});
+
+/** After the form's pairs, a twin (twinOf) of every name, with the value `x`. */
+export function formNameTwins(how: TwinSpelling): Mutation {
+  return mutation('form-name-twins', how, (d) => {
+    const names = [...new Set(new URLSearchParams(text(d)).keys())];
+    if (names.length === 0) return d;
+    const extra = names.map((name) => `${encodeURIComponent(twinOf(name, how))}=x`);
+    return withBody(d, Buffer.from([text(d), ...extra].join('&')));
+  });
+}
+
 const PERCENT = /%[0-9A-Fa-f]{2}/g;
 const form: fc.Arbitrary<Mutation> = fc.oneof(
   fc.tuple(fc.nat(), fc.boolean()).map(([at, lower]) =>
@@ -172,6 +239,7 @@ const form: fc.Arbitrary<Mutation> = fc.oneof(
       }),
     ),
   ),
+  fc.constantFrom(...TWIN_SPELLINGS).map((how) => formNameTwins(how)),
 );
 
 /** Offsets of structural JSON characters (outside strings) in `source`. */
@@ -199,6 +267,8 @@ function parsedObject(d: Delivery): Record<string, unknown> | undefined {
 }
 
 const json: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.constantFrom(...TWIN_SPELLINGS).map(jsonKeyTwins),
+  fc.constant(jsonDigitsToNumbers),
   fc.tuple(fc.nat(), fc.constantFrom(' ', '\n', '\t', '\r\n', '  '), fc.boolean()).map(([at, space, after]) =>
     mutation('json-whitespace', `${at}, ${JSON.stringify(space)}${after ? ', after' : ', before'}`, (d) => {
       const source = text(d);
@@ -432,6 +502,11 @@ export const CLASSICS: readonly Mutation[][] = [
   [removeHeader('twitch-eventsub-message-type')],
   // A header no scheme reads: verifies for every scheme, so each run sees a changed delivery verify.
   [setHeader('x-differential-unread', '1')],
+  // Keys and form names a loose consumer reads as the signed ones (Mailgun, SNS), and a signed
+  // string of digits respelt as a JSON number.
+  ...TWIN_SPELLINGS.map((how) => [jsonKeyTwins(how)]),
+  ...TWIN_SPELLINGS.map((how) => [formNameTwins(how)]),
+  [jsonDigitsToNumbers],
 ];
 
 /** The same for senders that sign the URL: `?` as `%3F`, a path's `/` as `%2F`. */

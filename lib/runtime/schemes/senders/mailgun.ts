@@ -33,7 +33,7 @@ const METADATA_VALUE = /^[\x20-\x7e]{1,256}$/;
 // sign, a form's `token[]`) is what a consumer matching names loosely may read instead.
 const JSON_TOP = spelledAsRead(['signature', 'event-data']);
 const JSON_SIGNATURE = spelledAsRead(['timestamp', 'token', 'signature', 'parent-signature']);
-const FORM_FIELDS = spelledAsRead(['timestamp', 'token', 'signature', 'parent-signature', 'event']);
+const FORM_FIELDS = spelledAsRead(['timestamp', 'token', 'signature', 'parent-signature', 'event'], true);
 
 interface Fields {
   timestamp: string;

@@ -4,7 +4,7 @@ import { KeyFetcher, keyReference, PublishedKeySource, refusedReference } from '
 import { ActiveKey, RejectionReason, SnsSchemeConfig, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
 import { accepted, readHeaders, rejected, SignedContent } from '../common';
 import { ImmediateAnswer, Scheme, SchemeDescription, SignInput } from '../scheme';
-import { parseObjectStrict } from '../strict-json';
+import { parseObjectStrict, spelledAsRead } from '../strict-json';
 import { bodyText, LONE_SURROGATE } from '../body-text';
 import { certificateSigningSecret, fetchSigningCertificate } from '../x509';
 
@@ -65,10 +65,11 @@ const FIELDS: Record<MessageType, readonly string[]> = {
 };
 // Every field some message type signs.
 const SIGNED_ANYWHERE = new Set(Object.values(FIELDS).flat());
-// Every key of SNS's envelope, by its case-folded spelling (foldKey).
-const ENVELOPE_KEYS = new Map(
-  ['Message', 'MessageId', 'Subject', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type', 'Signature', 'SignatureVersion', 'SigningCertURL', 'UnsubscribeURL', 'MessageAttributes'].map((key) => [foldKey(key), key]),
-);
+// Whether an envelope key is spelt as SNS spells it, or names none of SNS's fields even to a consumer
+// that matches keys loosely (aws-lambda-go's SNSEntity through encoding/json, Json.NET, System.Text.Json
+// fill `Message` from `message` or `Meſſage`, the last one winning): an unsigned key added beside a
+// signed one would be read as it.
+const ENVELOPE_KEY = spelledAsRead(['Message', 'MessageId', 'Subject', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type', 'Signature', 'SignatureVersion', 'SigningCertURL', 'UnsubscribeURL', 'MessageAttributes']);
 // The unsigned headers SNS sends beside the body, each checked against the signed field it repeats.
 const SNS_HEADERS = ['x-amz-sns-message-type', 'x-amz-sns-message-id', 'x-amz-sns-topic-arn'];
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
@@ -270,7 +271,7 @@ export class SnsScheme implements Scheme {
     const bytes = typeof request.body === 'string' ? Buffer.byteLength(request.body) : request.body.byteLength;
     if (bytes > MAX_BODY) return 'malformed_header';
     const doc = strictDocument(request.body);
-    if (!doc || !Object.keys(doc).every(exactOrForeign)) return 'malformed_body';
+    if (!doc || !Object.keys(doc).every(ENVELOPE_KEY)) return 'malformed_body';
     const type = doc.Type;
     if (typeof type !== 'string' || !(TYPES as readonly string[]).includes(type)) return 'malformed_header';
     // A field another type signs (a `SubscribeURL` or `Token` beside a Notification, a `Subject` beside a
@@ -330,22 +331,6 @@ function oneSplit(fields: Record<string, string>): boolean {
   if (subject !== undefined && [...subject].length > MAX_SUBJECT) return false;
   for (const name of Object.keys(fields)) if (name !== 'Message' && LINE_OR_CONTROL.test(fields[name])) return false;
   return true;
-}
-
-/**
- * Whether an envelope key is spelt as SNS spells it, or names none of SNS's fields even to a consumer
- * that matches keys without regard to case: Go's encoding/json (Unicode simple folding: `ſ` is `s`,
- * the Kelvin sign `k`), Json.NET and ASP.NET's System.Text.Json (upper-casing: `ı` is `I`) and Java
- * under a Turkish locale (`İ` is `i`) fill a `Message` field from `message` or `Meſſage`, the last
- * one winning, so an unsigned key added beside the signed one would be read as it.
- */
-function exactOrForeign(key: string): boolean {
-  const own = ENVELOPE_KEYS.get(foldKey(key));
-  return own === undefined || own === key;
-}
-
-function foldKey(key: string): string {
-  return key.toUpperCase().toLowerCase().replace(/i\u0307/g, 'i');
 }
 
 /** The MessageId to sign: `id` when it is a UUID, as SNS's are (the verifier refuses anything else). */
