@@ -233,6 +233,8 @@ function loadTimes(runs = 21): { loads: BundleLoad[]; control: number } {
     WEBHOOK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/q',
     WEBHOOK_MAX_BODY_BYTES: '262144',
     WEBHOOK_DEDUPE_TABLE: 't',
+    // URL-signing senders (Square in payments) refuse to start without the URL they verify against.
+    WEBHOOK_PUBLIC_URL: 'https://hooks.example.com/prod/webhooks/s',
   });
   const run = (code: string, env: NodeJS.ProcessEnv) => {
     const start = performance.now();
