@@ -185,3 +185,23 @@ test('put-key: --confirm-capture only with --from-capture, --reopen-capture alon
   expect(reopen.stderr).toContain('--reopen-capture puts no key: give it alone');
   expect(aws.calls.length).toBe(calls);
 });
+
+// After --reopen-capture, a container that has not re-read the signing secret yet (its key cache)
+// still captures for the version before the reopen, if nothing was captured for that one. Such a
+// capture, made after the sender's for the new version, takes the capture secret's AWSCURRENT: put-key
+// must still find the sender's capture, the version named after the awaiting one (captureRequestToken),
+// whatever the stages say; else the operator reopens again, and again while an impostor keeps at it.
+test('a capture for the version before a reopen, made later by a stale container, does not hide the sender\'s capture for the version awaiting now', async () => {
+  const { secretId, source } = setup();
+  const stale = verifier(source);
+  expect((await stale('{}', { requestId: 'req-warm', sourceIp: '203.0.113.9' })).statusCode).toBe(400);
+  expect((await putKey(context(), source, options({ fromCapture: false, reopenCapture: true }))).status).toBe('reopened');
+
+  // A container that read the reopened version keeps Notion's handshake; the stale one, an impostor's.
+  expect((await verifier(source)(handshake(TOKEN), { requestId: 'req-notion', sourceIp: '198.51.100.20' })).statusCode).toBe(200);
+  expect((await stale(handshake(IMPOSTOR), { requestId: 'req-impostor', sourceIp: '192.0.2.66' })).statusCode).toBe(200);
+
+  expect(await refusal(putKey(context(), source, options()))).toContain('(request req-notion)');
+  await putKey(context(), source, options({ confirmCapture: 'req-notion' }));
+  expect(current(secretId)).toEqual({ current: TOKEN });
+});

@@ -1,7 +1,6 @@
-import { createSign } from 'node:crypto';
 import { schemeFor, VerifyResult, WebhookRequest } from '../../../lib/runtime';
 import { MINUTE, TEST_NOW } from '../../support/clock';
-import { createLocalCa, Leaf, LocalCa } from './support/local-ca';
+import { SNS_CERT_URL as CERT_URL, SNS_TOPIC as TOPIC, useSnsSigner } from './support/sns';
 
 // SNS signs only some fields of its JSON envelope, so anyone holding a signed message can add keys to
 // the envelope. Keys spelt like a signed field in another case (`message`, `MESSAGEID`) or with a
@@ -11,29 +10,18 @@ import { createLocalCa, Leaf, LocalCa } from './support/local-ca';
 // So a consumer in either reads the added, unsigned text as the signed Message under the same
 // MessageId. aws-lambda-go's SNSEntity is such a struct (`json:"Message"`). Such keys must be refused.
 
-const TOPIC = 'arn:aws:sns:us-east-1:123456789012:orders';
-const CERT_URL = 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem';
 const MESSAGE_ID = '5f1c6a3e-8b0d-4c2e-9a71-3d4e5f607182';
 
-let ca: LocalCa;
-let leaf: Leaf;
-beforeAll(() => {
-  ca = createLocalCa();
-  leaf = ca.issue({ cn: 'sns.amazonaws.com', dns: ['sns.amazonaws.com'] });
-});
-afterAll(() => ca?.dispose());
+const sns = useSnsSigner();
 
-/** A notification signed as SNS signs it (SignatureVersion 2), string to sign from AWS's documentation. */
+/** A notification signed as SNS signs it (SignatureVersion 2). */
 function signedNotification(message: string): Record<string, string> {
-  const fields = { Type: 'Notification', MessageId: MESSAGE_ID, TopicArn: TOPIC, Message: message, Timestamp: new Date(TEST_NOW - MINUTE).toISOString() };
-  const toSign = ['Message', 'MessageId', 'Timestamp', 'TopicArn', 'Type'].map((name) => `${name}\n${fields[name as keyof typeof fields]}\n`).join('');
-  const signature = createSign('RSA-SHA256').update(toSign).sign(leaf.privateKey).toString('base64');
-  return { ...fields, SignatureVersion: '2', Signature: signature, SigningCertURL: CERT_URL };
+  return sns.sign({ Type: 'Notification', MessageId: MESSAGE_ID, TopicArn: TOPIC, Message: message, Timestamp: new Date(TEST_NOW - MINUTE).toISOString() });
 }
 
 async function verify(body: string): Promise<VerifyResult> {
   const scheme = schemeFor({ type: 'sns', topicArns: [TOPIC] });
-  const keys = await scheme.published!.load(CERT_URL, async () => ({ status: 200, body: leaf.certificate }), TEST_NOW);
+  const keys = await scheme.published!.load(CERT_URL, async () => ({ status: 200, body: sns.leaf().certificate }), TEST_NOW);
   const request: WebhookRequest = { headers: { 'content-type': 'text/plain; charset=UTF-8' }, body };
   return scheme.verify(request, [keys.get(CERT_URL)!], TEST_NOW, scheme.defaultToleranceSeconds!);
 }

@@ -1,8 +1,7 @@
-import { createSign } from 'node:crypto';
 import { FetchRequest, FetchResponse, KeyFetchError, PublishedKeyCache } from '../../../lib/runtime/published-keys';
 import { schemeFor, WebhookRequest } from '../../../lib/runtime';
 import { MINUTE, TEST_NOW } from '../../support/clock';
-import { createLocalCa, Leaf, LocalCa } from './support/local-ca';
+import { SNS_CERT_URL as GENUINE_CERT, SNS_TOPIC as TOPIC, useSnsSigner } from './support/sns';
 
 // The published-key cache fetches at most 10 keys it does not hold per minute, all references
 // together; past that, a request naming a new key is answered 503. SNS's reference was taken from
@@ -13,23 +12,13 @@ import { createLocalCa, Leaf, LocalCa } from './support/local-ca';
 // default policy retries an HTTP endpoint for about a minute, then drops the message). A message of
 // a topic the source does not accept is refused `not_allowed` before anything is fetched.
 
-const TOPIC = 'arn:aws:sns:us-east-1:123456789012:orders';
 const OTHER_TOPIC = 'arn:aws:sns:us-east-1:210987654321:anything';
-const GENUINE_CERT = 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem';
 
-let ca: LocalCa;
-let leaf: Leaf;
-beforeAll(() => {
-  ca = createLocalCa();
-  leaf = ca.issue({ cn: 'sns.amazonaws.com', dns: ['sns.amazonaws.com'] });
-});
-afterAll(() => ca?.dispose());
+const sns = useSnsSigner();
 
 function notification(topic: string, certUrl: string, messageId: string): WebhookRequest {
   const fields = { Type: 'Notification', MessageId: messageId, TopicArn: topic, Message: 'hello', Timestamp: new Date(TEST_NOW - MINUTE).toISOString() };
-  const toSign = ['Message', 'MessageId', 'Timestamp', 'TopicArn', 'Type'].map((name) => `${name}\n${fields[name as keyof typeof fields]}\n`).join('');
-  const signature = createSign('RSA-SHA256').update(toSign).sign(leaf.privateKey).toString('base64');
-  return { headers: { 'content-type': 'text/plain; charset=UTF-8' }, body: JSON.stringify({ ...fields, SignatureVersion: '2', Signature: signature, SigningCertURL: certUrl }) };
+  return { headers: { 'content-type': 'text/plain; charset=UTF-8' }, body: JSON.stringify(sns.sign(fields, certUrl)) };
 }
 
 test('made-up topics cannot spend the fetch budget: they are refused before any fetch, and a genuine message with a new certificate is still fetched and verified', async () => {
@@ -37,7 +26,7 @@ test('made-up topics cannot spend the fetch budget: they are refused before any 
   const fetched: string[] = [];
   const fetch = async (request: FetchRequest): Promise<FetchResponse> => {
     fetched.push(request.url);
-    return request.url === GENUINE_CERT ? { status: 200, body: leaf.certificate } : { status: 404, body: 'Not Found' };
+    return request.url === GENUINE_CERT ? { status: 200, body: sns.leaf().certificate } : { status: 404, body: 'Not Found' };
   };
   const cache = new PublishedKeyCache(scheme.published!, { fetch, now: () => TEST_NOW });
   const junkOutcomes: unknown[] = [];

@@ -1,8 +1,7 @@
-import { createSign } from 'node:crypto';
 import fc from 'fast-check';
 import { schemeFor, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../../lib/runtime';
 import { MINUTE, TEST_NOW } from '../../support/clock';
-import { createLocalCa, Leaf, LocalCa } from './support/local-ca';
+import { SNS_CERT_URL as CERT_URL, SNS_SIGNED_FIELDS as SIGNED_FIELDS, SNS_TOPIC as TOPIC, SnsType as Type, snsStringToSign as stringToSign, useSnsSigner } from './support/sns';
 
 // SNS signs `name\nvalue\n` for each field and escapes nothing, so a string to sign can be cut into
 // fields more than one way. A message whose Message carries `\nMessageId\n<X>\nSubject\n...` is
@@ -13,23 +12,10 @@ import { createLocalCa, Leaf, LocalCa } from './support/local-ca';
 // (https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html), not with the
 // scheme's code, and signed with a certificate of the tests' own authority.
 
-const TOPIC = 'arn:aws:sns:us-east-1:123456789012:orders';
-const CERT_URL = 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem';
 const MESSAGE_ID = '5f1c6a3e-8b0d-4c2e-9a71-3d4e5f607182';
 const FORGED_ID = '0b9e2c44-7d1a-4f3b-8e65-a1b2c3d4e5f6';
 const TOKEN = '2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92768dd60a747ba6f3beb71854e285d6ad';
 const SUBSCRIBE_URL = `https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${TOPIC}&Token=${TOKEN}`;
-
-type Type = 'Notification' | 'SubscriptionConfirmation' | 'UnsubscribeConfirmation';
-const SIGNED_FIELDS: Record<Type, readonly string[]> = {
-  Notification: ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type'],
-  SubscriptionConfirmation: ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'],
-  UnsubscribeConfirmation: ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'],
-};
-
-function stringToSign(fields: Record<string, string>): string {
-  return SIGNED_FIELDS[fields.Type as Type].filter((name) => fields[name] !== undefined).map((name) => `${name}\n${fields[name]}\n`).join('');
-}
 
 /**
  * Every way to read `signed` as the fields of a message of `type` (Subject optional for a
@@ -55,18 +41,11 @@ function splits(signed: string, type: Type): Record<string, string>[] {
   return found;
 }
 
-let ca: LocalCa;
-let leaf: Leaf;
-beforeAll(() => {
-  ca = createLocalCa();
-  leaf = ca.issue({ cn: 'sns.amazonaws.com', dns: ['sns.amazonaws.com'] });
-});
-afterAll(() => ca?.dispose());
+const sns = useSnsSigner();
 
 /** The body SNS would send for `fields`, signed (SignatureVersion 2) as SNS signs. */
 function signedBody(fields: Record<string, string>): Record<string, string> {
-  const signature = createSign('RSA-SHA256').update(stringToSign(fields)).sign(leaf.privateKey).toString('base64');
-  return { ...fields, SignatureVersion: '2', Signature: signature, SigningCertURL: CERT_URL };
+  return sns.sign(fields);
 }
 
 function notification(message: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -80,7 +59,7 @@ function confirmation(type: 'SubscriptionConfirmation' | 'UnsubscribeConfirmatio
 /** The scheme's verdict on `body`, with the certificate its SigningCertURL names (loaded as the cache loads it). */
 async function verify(body: Record<string, string>): Promise<VerifyResult> {
   const scheme = schemeFor({ type: 'sns', topicArns: [TOPIC] });
-  const keys = await scheme.published!.load(CERT_URL, async () => ({ status: 200, body: leaf.certificate }), TEST_NOW);
+  const keys = await scheme.published!.load(CERT_URL, async () => ({ status: 200, body: sns.leaf().certificate }), TEST_NOW);
   const request: WebhookRequest = { headers: { 'content-type': 'text/plain; charset=UTF-8' }, body: JSON.stringify(body) };
   return scheme.verify(request, [keys.get(CERT_URL)!], TEST_NOW, scheme.defaultToleranceSeconds!);
 }
@@ -160,7 +139,7 @@ describe('sns: the signed string splits into fields one way only', () => {
 
   test('the scheme\'s own sign makes only UUID MessageIds', () => {
     const scheme = schemeFor({ type: 'sns', topicArns: [TOPIC] });
-    const secret = JSON.stringify({ privateKey: leaf.privateKey, certUrl: CERT_URL });
+    const secret = JSON.stringify({ privateKey: sns.leaf().privateKey, certUrl: CERT_URL });
     expect(() => scheme.sign({ body: '{}', id: 'evt_1', timestamp: TEST_NOW / 1000 }, secret)).toThrow(WebhookConfigurationError);
     expect(scheme.sign({ body: '{}', id: MESSAGE_ID, timestamp: TEST_NOW / 1000 }, secret)['x-amz-sns-message-id']).toBe(MESSAGE_ID);
   });
