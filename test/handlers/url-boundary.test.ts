@@ -69,6 +69,15 @@ describe('Square: URL + body', () => {
     expect(aws.queue).toHaveLength(1);
   });
 
+  test('rejects a query parameter named like an Object.prototype property (`constructor`) as any other: 400, not a 500', async () => {
+    const { handler, lastLog } = handlerFor({ type: 'square' }, SQUARE_KEY, `${URL_BASE}?constructor=1`);
+    const headers = sign(`${URL_BASE}?constructor=1`);
+    expect((await handler(post(body, headers, { constructor: ['1'] }))).statusCode).toBe(200);
+    expect((await handler(post(body, headers))).statusCode).toBe(400);
+    expect(lastLog()).toMatchObject({ reason: 'query_mismatch' });
+    expect((await handler(post(body, headers, { toString: ['x'] }))).statusCode).toBe(400);
+  });
+
   test('bytes moved from the signed URL\'s query into the body no longer verify (the attack: a body Square never sent, a new dedupe key)', async () => {
     // Square signed its notification URL with a query; the verifier used to take the query from the request.
     const signedUrl = `${URL_BASE}?tenant=acme`;
@@ -159,6 +168,19 @@ describe('Twilio: URL + sorted form parameters, or URL with bodySHA256', () => {
       expect((await handler(post(json, headers, { ...tenant, bodySHA256: [hash], other: ['1'] }))).statusCode).toBe(400);
     }
     expect(aws.queue).toHaveLength(1);
+  });
+
+  test('nor can the query move into the body: a JSON delivery\'s signature does not verify a form field spelling `?bodySHA256=<hash>`', async () => {
+    const json = '{"MessageSid":"SM1","Body":"hi"}';
+    const hash = createHash('sha256').update(json).digest('hex');
+    const signature = twilio.getExpectedTwilioSignature(TWILIO_TOKEN, `${URL_BASE}?bodySHA256=${hash}`, {});
+    // Twilio's own validator takes it: the URL followed by the one field's name and value is the JSON delivery's signed URL.
+    const form = `%3FbodySHA256=%3D${hash}`;
+    expect(twilio.validateRequest(TWILIO_TOKEN, signature, URL_BASE, Object.fromEntries(new URLSearchParams(form)))).toBe(true);
+    const { handler, lastLog } = handlerFor({ type: 'twilio' }, TWILIO_TOKEN);
+    expect((await handler(post(form, { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }))).statusCode).toBe(400);
+    expect(lastLog()).toMatchObject({ reason: 'malformed_body' });
+    expect(aws.queue).toHaveLength(0);
   });
 
   test('twilio-sha256 follows the same rule', async () => {

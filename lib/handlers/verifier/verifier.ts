@@ -515,7 +515,8 @@ function signedUrl(configured: string, event: APIGatewayProxyEvent, added: reado
   const sent = event.multiValueQueryStringParameters ?? {};
   let url = configured;
   for (const name of new Set([...expected.keys(), ...Object.keys(sent)])) {
-    const values = sent[name] ?? [];
+    // Own properties only: a name like `constructor` must not read Object.prototype's.
+    const values = (Object.hasOwn(sent, name) ? sent[name] : undefined) ?? [];
     if (!expected.has(name) && added.includes(name)) {
       if (values.length > 1) return null;
       if (values.length === 1) url += `${url.includes('?') ? '&' : '?'}${encodeURIComponent(name)}=${encodeURIComponent(values[0])}`;

@@ -57,8 +57,7 @@ export class TwilioScheme extends HmacScheme {
     const urls = withAndWithoutPort(url);
     out.includeBody = false;
     out.unsignedEventId = token;
-    const query = url.indexOf('?');
-    const declared = query < 0 ? [] : new URLSearchParams(url.slice(query + 1)).getAll('bodySHA256');
+    const declared = bodyHashesOf(url);
     // The signed URL, not the unsigned Content-Type, decides how the body is bound (as Twilio's own
     // library does): a URL carrying bodySHA256 signs the body only through that hash, so its body is
     // always checked against it. Chosen by Content-Type, a captured JSON delivery resent as an empty
@@ -82,6 +81,7 @@ export class TwilioScheme extends HmacScheme {
     if (contentType !== undefined && contentType.toLowerCase().startsWith('application/json')) return 'malformed_header';
     const params = formParams(body);
     if (params === 'malformed_body') return params;
+    if (spellsJsonUrl(urls[0], params)) return 'malformed_body';
     out.prefix = urls[0] + params;
     out.alternatePrefix = urls[1] === undefined ? undefined : urls[1] + params;
     out.bodyBinding = 'partial';
@@ -102,7 +102,10 @@ export class TwilioScheme extends HmacScheme {
  * - an empty pair (`&&`, a trailing `&`), a pair without `=`, or one with an empty name (`&=`,
  *   `=x`): each adds nothing, or only a value, to the string, while a consumer sees another field;
  * - a name repeated with the same value: Twilio's own libraries sign each value once, so the string
- *   cannot say how many times it was sent, while a consumer's `getAll` sees every one.
+ *   cannot say how many times it was sent, while a consumer's `getAll` sees every one;
+ * - a raw `;`, which Twilio sends as `%3B`: both sign alike, but readers that split pairs on `;`
+ *   too (Python's parse_qs before 3.9.2, Go before 1.17, Rack 2) read other fields from the raw one,
+ *   and Go since 1.17 drops the pair that holds it.
  * A BOM is kept, in the first name, as a consumer's parse keeps it: the string then differs from
  * the one Twilio signed. What no check can restore is where each name ends and its value begins
  * (`Body=hi` and `Bodyh=i` give the same string; so do `From=x&FromCity=y` and `From=xFromCityy`),
@@ -114,7 +117,7 @@ export class TwilioScheme extends HmacScheme {
  */
 export function formParams(body: string | Uint8Array): string | 'malformed_body' {
   const text = bodyText(body);
-  if (text === undefined) return 'malformed_body';
+  if (text === undefined || text.includes(';')) return 'malformed_body';
   if (text === '') return '';
   const byName = new Map<string, Set<string>>();
   for (const pair of text.split('&')) {
@@ -131,6 +134,22 @@ export function formParams(body: string | Uint8Array): string | 'malformed_body'
   let out = '';
   for (const name of [...byName.keys()].sort()) for (const value of [...byName.get(name)!].sort()) out += name + value;
   return out;
+}
+
+/** The `bodySHA256` values of a URL's query: what Twilio appends to the URL it signs for a JSON body. */
+export function bodyHashesOf(url: string): string[] {
+  const query = url.indexOf('?');
+  return query < 0 ? [] : new URLSearchParams(url.slice(query + 1)).getAll('bodySHA256');
+}
+
+/**
+ * Whether a form's signed string, after the URL, spells a query carrying `bodySHA256`: the string
+ * Twilio signs for a JSON body to that URL. A form whose one field is `%3FbodySHA256=%3D<hash>`
+ * (`&bodySHA256` after a configured query) would verify with a JSON delivery's signature, and so
+ * queue a body that signature never covered: the query moved into the body.
+ */
+export function spellsJsonUrl(url: string, params: string): boolean {
+  return bodyHashesOf(url + params).length > 0;
 }
 
 /**

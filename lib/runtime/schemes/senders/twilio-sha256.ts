@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { ActiveKey, RejectionReason, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
 import { isEventId, SignedContent } from '../common';
 import { HmacScheme, SchemeDescription, SignInput } from '../scheme';
-import { formParams, formParamsToSign, withAndWithoutPort } from '../twilio';
+import { bodyHashesOf, formParams, formParamsToSign, spellsJsonUrl, withAndWithoutPort } from '../twilio';
 
 /*
  * Twilio signing with a SharedKey (Webhooks configuration API, public beta): a Webhook Rule that
@@ -102,6 +102,7 @@ export class TwilioSharedKeyScheme extends HmacScheme {
     // Read as strictly as for `twilio` (formParams says what is refused, and what no check can bind).
     const params = formParams(body);
     if (params === 'malformed_body') return params;
+    if (spellsJsonUrl(plain, params)) return 'malformed_body';
     out.prefix = plain + params;
     out.alternatePrefix = withPort === undefined ? undefined : withPort + params;
     out.bodyBinding = 'partial';
@@ -134,10 +135,5 @@ function readSettings(header: string, algorithm: string): string | undefined | f
     }
   }
   return named === algorithm ? key : false;
-}
-
-function bodyHashesOf(url: string): string[] {
-  const query = url.indexOf('?');
-  return query < 0 ? [] : new URLSearchParams(url.slice(query + 1)).getAll('bodySHA256');
 }
 
