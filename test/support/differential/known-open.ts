@@ -2,8 +2,8 @@ import type { Kit } from './kits';
 import { Mutation } from './mutations';
 
 /*
- * Findings of the differential property not yet fixed (/work/notes/differential-findings.md has them
- * all, fixed ones included). Each is tolerated in the property only for its kits and only as the
+ * Findings of the differential property not yet fixed (none today; each row names what is wrong, for
+ * whom, and whose it is to fix). Each is tolerated in the property only for its kits and only as the
  * difference it is (`matches`), and each has a minimal counterexample that the test files run as a
  * test of its own, which FAILS once the finding is fixed: then delete the row. Nothing here is
  * skipped silently.
