@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Size, Token } from 'aws-cdk-lib';
 import { familyOf, GenericHmacSchemeConfig, keyIssuedBySender, SCHEME_TYPES, SchemeConfig, schemeFor } from './runtime';
 import { KeySource } from './key-source';
 
@@ -455,6 +455,8 @@ export class SignatureScheme {
   public readonly signsUrl: boolean;
   /** The scheme's own replay tolerance, when it signs a timestamp. */
   public readonly defaultTolerance?: Duration;
+  /** The largest body the sender sends, where that is more than a source's default cap (SNS's envelope). */
+  public readonly largestBody?: Size;
   /**
    * The scheme as plain data, handed to the verifier through its environment.
    * @internal
@@ -515,6 +517,7 @@ export class SignatureScheme {
     this.capturesHandshake = scheme.handshake?.capture !== undefined;
     this.answersUnsigned = this.capturesHandshake || scheme.handshake?.unsigned !== undefined;
     this.defaultTolerance = scheme.defaultToleranceSeconds === undefined ? undefined : Duration.seconds(scheme.defaultToleranceSeconds);
+    this.largestBody = scheme.largestBody === undefined ? undefined : Size.bytes(scheme.largestBody);
   }
 
   /** Lower-case names of the headers a request cannot be verified without. */

@@ -154,14 +154,13 @@ const GROUP_NAME = /^[a-z0-9][a-z0-9-]{0,19}$/;
 const MAX_BODY = Size.kibibytes(700);
 
 /**
- * The body cap a source gets unless it sets one. SNS signs a message of up to 256 KiB (262,144 bytes)
- * and posts it inside a JSON envelope: the envelope's fields add about a kilobyte (a maximal message
- * arrives as 262,792 bytes), and JSON escaping doubles every `"`, `\` and line break of the message
- * (a JSON message is full of quotes) and makes other control characters six bytes. SNS never retries
- * the 413 (a 4xx is final), so no cap below the most this library can queue is safe for it.
+ * The body cap a source gets unless it sets one: 256 KiB, or for a sender that sends more (SNS's
+ * envelope around a 256 KiB message, and SNS never retries the 413) as much of that as this library
+ * can queue.
  */
 function defaultMaxBody(scheme: SignatureScheme): Size {
-  return scheme.schemeType === 'sns' ? MAX_BODY : Size.kibibytes(256);
+  const largest = scheme.largestBody?.toBytes();
+  return largest === undefined ? Size.kibibytes(256) : Size.bytes(Math.min(largest, MAX_BODY.toBytes()));
 }
 
 /** Checks one source's options; returns nothing, adds problems. */

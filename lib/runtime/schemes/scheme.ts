@@ -15,6 +15,11 @@ export interface Scheme {
   readonly contentTypes: readonly string[];
   /** Default replay tolerance, seconds; undefined when the scheme signs no timestamp. */
   readonly defaultToleranceSeconds?: number;
+  /**
+   * The largest body the sender sends, in bytes, where that is more than a source's default cap
+   * (256 KiB): a sender that never retries a 413 (SNS) must not be capped below it.
+   */
+  readonly largestBody?: number;
   /** Whether the scheme signs the public URL (the verifier must be told it). */
   readonly signsUrl: boolean;
   /**

@@ -1,10 +1,7 @@
 import { RejectionReason, WebhookRequest } from '../types';
-import { bodyText } from './body-text';
 import { parseTimestamp, SignedContent } from './common';
+import { smallJson } from './handshakes';
 import { HmacScheme, SignInput } from './scheme';
-import { parseObjectStrict } from './strict-json';
-
-const MAX_CHALLENGE_BODY = 4096;
 
 /**
  * Slack: `X-Slack-Signature: v0=<hex>` over `v0:<X-Slack-Request-Timestamp>:<body>`, 5 minutes.
@@ -45,12 +42,9 @@ export class SlackScheme extends HmacScheme {
   }
 
   immediateResponse(body: string | Uint8Array): { body: string } | undefined {
-    // Cheap test first: only the tiny url_verification payload is ever decoded and parsed.
-    if (body.length > MAX_CHALLENGE_BODY) return undefined;
-    const text = bodyText(body);
-    if (text === undefined || !text.includes('url_verification')) return undefined;
-    // Not a JSON object read one way (an ordinary form-encoded delivery, a key twice): queued.
-    const parsed = parseObjectStrict(text);
+    // Only the tiny url_verification payload is ever parsed; anything not a JSON object read one way
+    // (an ordinary form-encoded delivery, a key twice) is queued.
+    const parsed = smallJson(body, 'url_verification');
     return parsed?.type === 'url_verification' && typeof parsed.challenge === 'string' ? { body: JSON.stringify({ challenge: parsed.challenge }) } : undefined;
   }
 }

@@ -74,7 +74,7 @@ export class MailgunScheme extends HmacScheme {
     out.timestamp = sentAt;
     out.prefix = fields.timestamp + fields.token;
     out.includeBody = false;
-    out.bodyBinding = 'partial';
+    out.bodyBinding = this.bodyBinding;
     // The only thing signed, and single use by Mailgun's word: what duplicates key on.
     out.dedupeContent = out.prefix;
     out.unsignedEventId = fields.eventId;

@@ -117,7 +117,7 @@ export class PayPalScheme implements Scheme {
     if (!verifyBytes('sha256', Buffer.from(message, 'utf8'), key, signature)) return rejected('signature_invalid');
     const signed = this.signed.reset();
     signed.timestamp = timeMs / 1000;
-    signed.bodyBinding = 'partial';
+    signed.bodyBinding = this.bodyBinding;
     // Signed; what duplicates key on (see above: the body is bound only through CRC32).
     signed.eventId = id;
     // PayPal posts UTF-8 JSON: a body with no exact reading is refused, not read one way here.

@@ -97,7 +97,7 @@ export class PlaidScheme implements Scheme {
     const signed = this.signed.reset();
     // accepted() refuses an iat older than the tolerance (checkTimeClaims only one from the future).
     signed.timestamp = numericClaim(jws.payload, 'iat');
-    signed.bodyBinding = 'signed';
+    signed.bodyBinding = this.bodyBinding;
     // Signed metadata is read from the body only as its consumer reads it (a body that is not UTF-8,
     // which Plaid never sends, is refused rather than read with replacement characters).
     const text = bodyText(request.body);

@@ -89,7 +89,7 @@ export class PubSubScheme implements Scheme {
     if (text === undefined) return rejected('malformed_body');
     const { messageId, subscription } = pushIds(text);
     signed.unsignedEventId = messageId;
-    signed.bodyBinding = 'unsigned';
+    signed.bodyBinding = this.bodyBinding;
     if (subscription) signed.metadata = { 'unsigned.subscription': subscription };
     return accepted(signed, request.body, nowMs, toleranceSeconds, key);
   }

@@ -80,8 +80,10 @@ const LINE_OR_CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
 // Publish: "Subjects must be UTF-8 text with no line breaks or control characters, and less than 100
 // characters long" (older revisions said ASCII).
 const MAX_SUBJECT = 100;
-// SNS messages are at most 256 KiB; escaped in the JSON envelope they can grow up to six-fold
-// (`\u0000`). Larger is not SNS, and is refused before it is parsed.
+// SNS messages are at most 256 KiB (262,144 bytes); in the JSON envelope its fields add about a
+// kilobyte (a maximal message arrives as 262,792 bytes), and escaping doubles every `"`, `\` and line
+// break and makes other control characters six bytes (`\u0000`). Larger is not SNS, and is refused
+// before it is parsed.
 const MAX_BODY = 2 * 1024 * 1024;
 
 /** A SigningCertURL or SubscribeURL on SNS's own host, exactly as pinned; undefined for anything else. */
@@ -125,6 +127,7 @@ export class SnsScheme implements Scheme {
   // signature's own fields) are not signed.
   readonly bodyBinding = 'partial';
   readonly defaultToleranceSeconds = SNS_TOLERANCE_SECONDS;
+  readonly largestBody = MAX_BODY;
   readonly signsUrl = false;
   readonly issuesKey = true;
   readonly published: PublishedKeySource;
@@ -179,7 +182,7 @@ export class SnsScheme implements Scheme {
     const signed = this.signed.reset();
     signed.timestamp = message.timestampSeconds;
     signed.includeBody = false;
-    signed.bodyBinding = 'partial';
+    signed.bodyBinding = this.bodyBinding;
     // Signed, and the same on every redelivery: what duplicates key on.
     signed.eventId = message.fields.MessageId;
     signed.metadata = {
