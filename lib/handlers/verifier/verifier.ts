@@ -254,7 +254,7 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
     // awaiting version, so Secrets Manager refuses every later one and creates no version for it.
     const { unsigned, capture } = scheme.handshake ?? {};
     const carriesNoSignature = (unsigned || capture) && scheme.signatureHeaders.every((name) => headerValue(headers, name) === undefined);
-    const ping = carriesNoSignature && unsigned ? unsigned(body, headers) : undefined;
+    const ping = carriesNoSignature && unsigned ? unsigned(body, headers, event.multiValueQueryStringParameters ?? {}) : undefined;
     if (ping) return finish(200, 'Accepted', { reason: 'answered_ping', size }, ping);
     if (carriesNoSignature && capture && awaitingVersion !== undefined && config.captureSecretId) {
       const handshake = capture(body, headers);

@@ -6,6 +6,12 @@ import { PLATFORMS } from './senders/platforms';
 import { SIGNING_KEYS } from './senders/signing-keys';
 import { TOKENS } from './senders/tokens';
 import { WORKPLACE } from './senders/workplace';
+import { COMMERCE } from './senders/commerce';
+import { SAAS } from './senders/saas';
+import { MESSAGING } from './senders/messaging';
+import { STATIC_TOKENS } from './senders/static-tokens';
+import { DOCUMENTS } from './senders/documents';
+import { JWT } from './senders/jwt';
 
 export { DEFAULT_TOLERANCE_SECONDS } from './tolerance';
 export { ALIASES, AliasSender } from './core';
@@ -20,7 +26,7 @@ import { CORE_TYPES } from './core';
  * published, else its official SDK as an oracle. Where a sender signs a timestamp but documents no
  * window, the library's default of 300 s applies (a sender's SDK may accept older ones: we do not).
  */
-export const SENDERS = { ...PAYMENTS, ...DEVELOPER, ...WORKPLACE, ...PLATFORMS, ...SIGNING_KEYS, ...CERTIFICATES, ...TOKENS } satisfies Record<string, SenderEntry>;
+export const SENDERS = { ...PAYMENTS, ...DEVELOPER, ...WORKPLACE, ...PLATFORMS, ...SIGNING_KEYS, ...CERTIFICATES, ...TOKENS, ...COMMERCE, ...SAAS, ...MESSAGING, ...STATIC_TOKENS, ...DOCUMENTS, ...JWT } satisfies Record<string, SenderEntry>;
 
 /** A catalogue sender's type name. */
 export type CatalogueSender = keyof typeof SENDERS;
@@ -38,6 +44,12 @@ export const VERIFIER_FAMILIES = {
   'signing-keys': Object.keys(SIGNING_KEYS),
   certificates: Object.keys(CERTIFICATES),
   tokens: Object.keys(TOKENS),
+  commerce: Object.keys(COMMERCE),
+  saas: Object.keys(SAAS),
+  messaging: Object.keys(MESSAGING),
+  'static-tokens': Object.keys(STATIC_TOKENS),
+  documents: Object.keys(DOCUMENTS),
+  jwt: Object.keys(JWT),
 } as const satisfies Record<string, readonly string[]>;
 
 export type VerifierFamily = keyof typeof VERIFIER_FAMILIES;

@@ -92,6 +92,12 @@ export interface Scheme {
   signDelivery?(input: SignInput, secret: string): { readonly headers: Record<string, string>; readonly body: string | Uint8Array };
   /** How the scheme reads for people (the README's sender table is generated from it). */
   describe?(): SchemeDescription;
+  /**
+   * The answer a sender expects for a delivery that was queued (or was a duplicate of one), where it
+   * expects more than the verifier's `{received: true}` JSON: Salesforce's SOAP `Ack`. Given only after
+   * the message is on the queue.
+   */
+  acknowledge?(verified: VerifiedWebhook): ImmediateAnswer;
 }
 
 /** A scheme in words, one line each. */
@@ -124,6 +130,11 @@ export interface ImmediateAnswer {
   readonly body: string;
   /** @default 'application/json' */
   readonly contentType?: string;
+  /**
+   * Response headers the sender's handshake expects back (Asana's `X-Hook-Secret` echo). Names are
+   * lower case; the verifier's own headers (content type, request id, security headers) win.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A sender's endpoint-verification GET, as the handshake sees it. */
@@ -160,7 +171,7 @@ export interface Handshake {
    * scheme's signature headers; answered, never queued, nothing stored. Undefined when the request is
    * not that ping.
    */
-  readonly unsigned?: (body: string | Uint8Array, headers: HeaderInput) => ImmediateAnswer | undefined;
+  readonly unsigned?: (body: string | Uint8Array, headers: HeaderInput, query: Readonly<Record<string, readonly string[] | undefined>>) => ImmediateAnswer | undefined;
   /**
    * A POST the sender makes before it has a key to sign with (Notion sends the verification token
    * that becomes the signing secret): called only for a POST that carries none of the scheme's

@@ -14,6 +14,8 @@ import { Handshake, ImmediateAnswer, Scheme, SchemeDescription, SignInput } from
 export interface SenderRow {
   /** The sender's documentation this row follows. */
   readonly docs: string;
+  /** Where the sender publishes the IP ranges its webhooks come from, where it does (a page or a machine-readable list). */
+  readonly ipRanges?: string;
   /** HMAC hash, or `token` for a shared secret sent as-is (GitLab, Okta): weaker than a signature. */
   readonly algorithm: HmacAlgorithm | 'token';
   /** How the signature is written. Ignored for tokens. */
@@ -62,6 +64,8 @@ export interface SenderRow {
  */
 export interface CodeSender {
   readonly docs: string;
+  /** Where the sender publishes the IP ranges its webhooks come from, where it does. */
+  readonly ipRanges?: string;
   readonly issuesKey: boolean;
   /** Builds the scheme from the source's configuration (its `type`, and what the sender's config type adds). */
   readonly create: (config: SchemeConfig) => Scheme;

@@ -356,9 +356,9 @@ describe('woocommerce: the activation ping, metadata values, its secret', () => 
     const ping = 'webhook_id=3';
     const headers = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'WooCommerce/9.4.0 Hookshot (WordPress/6.7)' };
     expect(scheme.verify({ headers, body: ping }, keys, NOW, 0)).toEqual({ ok: false, reason: 'missing_header' });
-    expect(scheme.handshake?.unsigned?.(ping, headers)).toEqual({ body: '{}' });
+    expect(scheme.handshake?.unsigned?.(ping, headers, {})).toEqual({ body: '{}' });
     for (const other of ['webhook_id=3&x=1', 'webhook_id=', 'webhook_id=abc', '{"webhook_id":3}', 'webhook_id=3\n']) {
-      expect(scheme.handshake?.unsigned?.(other, headers)).toBeUndefined();
+      expect(scheme.handshake?.unsigned?.(other, headers, {})).toBeUndefined();
     }
   });
 

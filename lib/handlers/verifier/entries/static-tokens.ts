@@ -1,0 +1,5 @@
+import { senderFactory } from '../../../runtime/schemes/factory';
+import { STATIC_TOKENS } from '../../../runtime/schemes/senders/static-tokens';
+import { verifierEntry } from '../entry';
+
+export const handler = verifierEntry(senderFactory(STATIC_TOKENS));
