@@ -12,6 +12,7 @@ import { MESSAGING } from './senders/messaging';
 import { STATIC_TOKENS } from './senders/static-tokens';
 import { DOCUMENTS } from './senders/documents';
 import { JWT } from './senders/jwt';
+import { NOTIFICATIONS } from './senders/notifications';
 
 export { DEFAULT_TOLERANCE_SECONDS } from './tolerance';
 export { ALIASES, AliasSender } from './core';
@@ -26,7 +27,7 @@ import { CORE_TYPES } from './core';
  * published, else its official SDK as an oracle. Where a sender signs a timestamp but documents no
  * window, the library's default of 300 s applies (a sender's SDK may accept older ones: we do not).
  */
-export const SENDERS = { ...PAYMENTS, ...DEVELOPER, ...WORKPLACE, ...PLATFORMS, ...SIGNING_KEYS, ...CERTIFICATES, ...TOKENS, ...COMMERCE, ...SAAS, ...MESSAGING, ...STATIC_TOKENS, ...DOCUMENTS, ...JWT } satisfies Record<string, SenderEntry>;
+export const SENDERS = { ...PAYMENTS, ...DEVELOPER, ...WORKPLACE, ...PLATFORMS, ...SIGNING_KEYS, ...CERTIFICATES, ...TOKENS, ...COMMERCE, ...SAAS, ...MESSAGING, ...STATIC_TOKENS, ...DOCUMENTS, ...JWT, ...NOTIFICATIONS } satisfies Record<string, SenderEntry>;
 
 /** A catalogue sender's type name. */
 export type CatalogueSender = keyof typeof SENDERS;
@@ -50,6 +51,7 @@ export const VERIFIER_FAMILIES = {
   'static-tokens': Object.keys(STATIC_TOKENS),
   documents: Object.keys(DOCUMENTS),
   jwt: Object.keys(JWT),
+  notifications: Object.keys(NOTIFICATIONS),
 } as const satisfies Record<string, readonly string[]>;
 
 export type VerifierFamily = keyof typeof VERIFIER_FAMILIES;

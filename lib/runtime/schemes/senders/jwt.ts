@@ -1,4 +1,4 @@
 import { SenderEntry } from '../sender';
 
-/** Senders that sign a JWT or JWS (Vonage, Netlify, Apple App Store, monday.com) and Microsoft Graph change notifications. */
+/** Senders that sign a JWT or JWS with a shared secret (Vonage, Netlify, monday.com). */
 export const JWT = {} satisfies Record<string, SenderEntry>;
