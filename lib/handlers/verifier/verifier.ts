@@ -228,34 +228,39 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
     }
     if (method !== 'POST') return finish(405, 'Malformed', { reason: 'method_not_allowed' });
 
-    const contentType = headerValue(headers, 'content-type');
-    const mediaType = typeof contentType === 'string' ? contentType.split(';', 1)[0].trim().toLowerCase() : undefined;
-    if (!mediaType || !scheme.contentTypes.includes(mediaType)) return finish(415, 'Malformed', { reason: 'unsupported_media_type' });
-    if (!event.body) return finish(400, 'Malformed', { reason: 'empty_body' });
-
     // With binary media type */* on the API, every body arrives base64-encoded: the exact bytes the
     // sender signed, which is what is verified. (A text body, from a test or another integration, is
-    // taken as its UTF-8 bytes.)
-    const body: string | Buffer = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
+    // taken as its UTF-8 bytes.) API Gateway passes an empty body as null.
+    const body: string | Buffer = !event.body ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
     const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
     if (size > config.maxBodyBytes) return finish(413, 'Malformed', { reason: 'body_too_large', size });
 
-    let keys;
-    try {
-      keys = await cache.get();
-    } catch (error) {
-      return finish(503, 'SecretUnavailable', { reason: 'secret_unavailable', size, ...errorFields(error) });
-    }
-    // Unsigned handshakes, only for a POST with none of the signature headers: a ping to check the
-    // URL (WooCommerce) is answered and forgotten; a sender's handshake made before it has a key
-    // (Notion's verification token), only while the signing secret still awaits its first key, is
-    // answered and kept in the capture secret, which verifies nothing until an operator puts it as the
-    // key (which ends the waiting). The first capture stands: its ClientRequestToken is fixed by the
-    // awaiting version, so Secrets Manager refuses every later one and creates no version for it.
+    let keys: readonly ActiveKey[] | undefined;
+    const loadKeys = async () => {
+      try {
+        keys = await cache.get();
+        return undefined;
+      } catch (error) {
+        return finish(503, 'SecretUnavailable', { reason: 'secret_unavailable', size, ...errorFields(error) });
+      }
+    };
+    // Unsigned handshakes, only for a POST with none of the signature headers, and before the media
+    // type and empty-body checks (Microsoft Graph's validation POST is an empty text/plain body with a
+    // query; Asana's X-Hook-Secret POST is empty): each handshake checks exactly what it answers. A
+    // ping to check the URL (WooCommerce) or a validation echo (Graph) is answered and forgotten; a
+    // sender's handshake made before it has a key (Notion's verification token, Asana's hook secret),
+    // only while the signing secret still awaits its first key, is answered and kept in the capture
+    // secret, which verifies nothing until an operator puts it as the key (which ends the waiting).
+    // The first capture stands: its ClientRequestToken is fixed by the awaiting version, so Secrets
+    // Manager refuses every later one and creates no version for it. None is ever queued.
     const { unsigned, capture } = scheme.handshake ?? {};
     const carriesNoSignature = (unsigned || capture) && scheme.signatureHeaders.every((name) => headerValue(headers, name) === undefined);
     const ping = carriesNoSignature && unsigned ? unsigned(body, headers, event.multiValueQueryStringParameters ?? {}) : undefined;
     if (ping) return finish(200, 'Accepted', { reason: 'answered_ping', size }, ping);
+    if (carriesNoSignature && capture) {
+      const unavailable = await loadKeys();
+      if (unavailable) return unavailable;
+    }
     if (carriesNoSignature && capture && awaitingVersion !== undefined && config.captureSecretId) {
       const handshake = capture(body, headers);
       if (handshake) {
@@ -284,6 +289,15 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
       }
     }
 
+    const contentType = headerValue(headers, 'content-type');
+    const mediaType = typeof contentType === 'string' ? contentType.split(';', 1)[0].trim().toLowerCase() : undefined;
+    if (!mediaType || !scheme.contentTypes.includes(mediaType)) return finish(415, 'Malformed', { reason: 'unsupported_media_type' });
+    if (size === 0) return finish(400, 'Malformed', { reason: 'empty_body' });
+    if (keys === undefined) {
+      const unavailable = await loadKeys();
+      if (unavailable) return unavailable;
+    }
+
     const url = scheme.signsUrl ? signedUrl(config.publicUrl!, event, scheme.addedQueryParameters) : undefined;
     if (url === null) return finish(400, 'Malformed', { reason: 'query_mismatch', size });
     const request = { headers, body, url, method };
@@ -294,7 +308,7 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
       // Retry-After, never a 4xx (SNS never retries one).
       let resolved: ResolvedKeys;
       try {
-        resolved = await published.keysFor(request, scheme.published!.needsCredential ? credentialOf(keys) : undefined);
+        resolved = await published.keysFor(request, scheme.published!.needsCredential ? credentialOf(keys!) : undefined);
       } catch (error) {
         // Read by shape, not instanceof: the other families' bundles carry none of the cache's code.
         const { deferred, retryAfterSeconds } = (error ?? {}) as Partial<KeyFetchError>;
@@ -307,7 +321,7 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
       }
       keys = resolved.keys;
     }
-    let result = verifyWithKeys(scheme, request, keys, now(), config.toleranceSeconds);
+    let result = verifyWithKeys(scheme, request, keys!, now(), config.toleranceSeconds);
     if (!published && !result.ok && result.reason === 'signature_invalid') {
       const fresh = await cache.refreshAfterMiss();
       if (fresh) result = verifyWithKeys(scheme, request, fresh, now(), config.toleranceSeconds);
@@ -355,6 +369,8 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
       return answered('settled', answer);
     }
 
+    // What the sender expects back for a queued delivery (Salesforce's SOAP Ack), given only once it is queued.
+    const acknowledgement = scheme.acknowledge?.(result);
     // Claim, queue, complete (dedupe.ts): one claim decides, nothing is queued without it, and the 200
     // comes only after the send.
     if (dedupe) {
@@ -364,7 +380,7 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
       } catch (error) {
         return finish(503, 'DedupeUnavailable', { reason: 'dedupe_unavailable', ...audit, ...errorFields(error) });
       }
-      if (claim.state === 'duplicate') return finish(200, 'Duplicate', { reason: 'duplicate', ...audit });
+      if (claim.state === 'duplicate') return finish(200, 'Duplicate', { reason: 'duplicate', ...audit }, acknowledgement);
       // Another delivery of this event holds the claim: retryable (a 4xx would end SNS's retries), and
       // a duplicate once that one has completed.
       if (claim.state === 'in_progress') return finish(503, 'InProgress', { reason: 'in_progress', ...audit });
@@ -395,15 +411,15 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
     if (dedupe) {
       try {
         // Another delivery took the claim over after its lock ran out: it may queue a second copy.
-        if ((await dedupe.complete(recordKey, claimToken, messageId)) === 'claim_lost') return finish(200, 'Accepted', { ...audit, error: 'dedupe_claim_lost' });
+        if ((await dedupe.complete(recordKey, claimToken, messageId)) === 'claim_lost') return finish(200, 'Accepted', { ...audit, error: 'dedupe_claim_lost' }, acknowledgement);
       } catch (error) {
         // Queued, so acknowledged. The claim stays IN_PROGRESS: retries get 503 until its lock runs
         // out, and the first after that is queued again (the documented second copy).
         const { error: name, errorCode } = errorFields(error);
-        return finish(200, 'Accepted', { ...audit, error: `dedupe_complete_failed:${name}`, errorCode });
+        return finish(200, 'Accepted', { ...audit, error: `dedupe_complete_failed:${name}`, errorCode }, acknowledgement);
       }
     }
-    return finish(200, 'Accepted', audit);
+    return finish(200, 'Accepted', audit, acknowledgement);
   };
 }
 
@@ -487,7 +503,11 @@ function respond(status: number, requestId: string, answer?: ImmediateAnswer | o
     'x-content-type-options': 'nosniff',
   };
   if (status === 503) headers['retry-after'] = String(retryAfterSeconds);
-  if (isAnswer(answer)) return { statusCode: status, headers: { ...headers, 'content-type': answer.contentType ?? 'application/json' }, body: answer.body };
+  if (isAnswer(answer)) {
+    const own = { ...headers, 'content-type': answer.contentType ?? 'application/json' };
+    // A handshake's own headers (Asana's X-Hook-Secret echo) never replace the verifier's.
+    return { statusCode: status, headers: { ...answer.headers, ...own }, body: answer.body };
+  }
   const body = status === 200 ? { received: true, ...answer, requestId } : { error: STATUS_TEXT[status], requestId };
   return { statusCode: status, headers, body: JSON.stringify(body) };
 }
