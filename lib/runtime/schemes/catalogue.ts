@@ -13,6 +13,8 @@ import { STATIC_TOKENS } from './senders/static-tokens';
 import { DOCUMENTS } from './senders/documents';
 import { JWT } from './senders/jwt';
 import { NOTIFICATIONS } from './senders/notifications';
+import { FORMS } from './senders/forms';
+import { PAYPAL } from './senders/paypal-family';
 
 export { DEFAULT_TOLERANCE_SECONDS } from './tolerance';
 export { ALIASES, AliasSender } from './core';
@@ -27,14 +29,14 @@ import { CORE_TYPES } from './core';
  * published, else its official SDK as an oracle. Where a sender signs a timestamp but documents no
  * window, the library's default of 300 s applies (a sender's SDK may accept older ones: we do not).
  */
-export const SENDERS = { ...PAYMENTS, ...DEVELOPER, ...WORKPLACE, ...PLATFORMS, ...SIGNING_KEYS, ...CERTIFICATES, ...TOKENS, ...COMMERCE, ...SAAS, ...MESSAGING, ...STATIC_TOKENS, ...DOCUMENTS, ...JWT, ...NOTIFICATIONS } satisfies Record<string, SenderEntry>;
+export const SENDERS = { ...PAYMENTS, ...DEVELOPER, ...WORKPLACE, ...PLATFORMS, ...FORMS, ...SIGNING_KEYS, ...CERTIFICATES, ...PAYPAL, ...TOKENS, ...COMMERCE, ...SAAS, ...MESSAGING, ...STATIC_TOKENS, ...DOCUMENTS, ...JWT, ...NOTIFICATIONS } satisfies Record<string, SenderEntry>;
 
 /** A catalogue sender's type name. */
 export type CatalogueSender = keyof typeof SENDERS;
 
 /**
  * The verifier's bundles, one per family of senders: a source's function carries only its family's
- * code (each bundle ≤ 48 KB). The construct picks the bundle by the source's scheme type.
+ * code (each bundle ≤ 40 KB). The construct picks the bundle by the source's scheme type.
  */
 export const VERIFIER_FAMILIES = {
   core: CORE_TYPES,
@@ -42,8 +44,10 @@ export const VERIFIER_FAMILIES = {
   developer: Object.keys(DEVELOPER),
   workplace: Object.keys(WORKPLACE),
   platforms: Object.keys(PLATFORMS),
+  forms: Object.keys(FORMS),
   'signing-keys': Object.keys(SIGNING_KEYS),
   certificates: Object.keys(CERTIFICATES),
+  paypal: Object.keys(PAYPAL),
   tokens: Object.keys(TOKENS),
   commerce: Object.keys(COMMERCE),
   saas: Object.keys(SAAS),

@@ -4,8 +4,6 @@ import { CHALLENGE, sameSecret, single, singleHeader } from '../handshakes';
 import { bodyText } from '../body-text';
 import { parseObjectStrict } from '../strict-json';
 import { SenderEntry } from '../sender';
-import { MAILGUN } from './mailgun';
-import { TwilioSharedKeyScheme } from './twilio-sha256';
 
 // Social, media, identity and messaging platforms: rows of the sender catalogue (see ../catalogue.ts for how a row is read and tested).
 // Twitch's callback verifications are well under 1 KiB. Larger is never answered, so `post` skips
@@ -180,16 +178,4 @@ export const PLATFORMS = {
     contentTypes: ['application/json'],
     issuesKey: false,
   },
-  /**
-   * Twilio signing with a SharedKey and HMAC-SHA256 (Webhooks configuration API): code, in
-   * ./twilio-sha256.ts, as it signs the URL and the sorted form parameters, not bytes.
-   * https://www.twilio.com/docs/usage/webhooks/webhook-shared-keys
-   */
-  'twilio-sha256': {
-    docs: 'https://www.twilio.com/docs/usage/webhooks/webhook-shared-keys',
-    issuesKey: true,
-    create: () => new TwilioSharedKeyScheme('sha256'),
-  },
-  /** Signs the `timestamp` and `token` fields inside the body: code, in ./mailgun.ts. */
-  mailgun: MAILGUN,
 } satisfies Record<string, SenderEntry>;
