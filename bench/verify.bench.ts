@@ -296,7 +296,7 @@ async function main(): Promise<void> {
   const largest = Math.max(...loads.map((l) => l.bytes));
   const slowest = Math.max(...loads.map((l) => l.bundleMs / l.sdkMs));
   console.log(`  SDK clients against themselves (A/A): ${loadControl.toFixed(2)}×`);
-  console.log(`largest bundle ${largest} bytes (target ≤ 48 KB: ${largest <= 48_000 ? 'met' : 'NOT met'}); highest load ratio ${slowest.toFixed(2)}× (target ≤ 1.15×: ${slowest <= 1.15 ? 'met' : 'NOT met'})`);
+  console.log(`largest bundle ${largest} bytes (target ≤ 40 KB: ${largest <= 40_000 ? 'met' : 'NOT met'}); highest load ratio ${slowest.toFixed(2)}× (target ≤ 1.15×: ${slowest <= 1.15 ? 'met' : 'NOT met'})`);
 }
 
 void main();

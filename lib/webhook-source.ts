@@ -342,7 +342,7 @@ export class WebhookSource extends Construct {
     }
 
     const fn = new HardenedFunction(this, 'Verifier', {
-      // The bundle of this sender's family only (each ≤ 48 KB).
+      // The bundle of this sender's family only (each ≤ 40 KB).
       handler: `verifier-${props.scheme._family}`,
       fetchesKeys: props.scheme.fetchesKeys,
       description: `Verifies ${props.name} webhooks (signature, timestamp) and queues them`,

@@ -5,7 +5,7 @@ import { AttributeValue, DeleteItemCommand, DynamoDBClient, PutItemCommand, Upda
  * idempotency utility (its DynamoDB persistence layer: a conditional PutItem of an IN_PROGRESS record
  * with an in-progress expiry, ReturnValuesOnConditionCheckFailure=ALL_OLD instead of a second read,
  * then COMPLETED). Written here rather than imported because that persistence layer alone is 39 KB
- * minified (with @aws-sdk external), and a verifier bundle's whole budget is 48 KB.
+ * minified (with @aws-sdk external), and a verifier bundle's whole budget is 40 KB.
  *
  * Per delivery, with `key` = `<source>#<dedupeKey>` (the IAM policy confines each verifier to its
  * source's prefix) and `token` a random id of this invocation:

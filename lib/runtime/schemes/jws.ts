@@ -1,11 +1,11 @@
-import { createPrivateKey, createPublicKey, KeyObject, sign as signBytes, verify as verifyBytes } from 'node:crypto';
-import { RejectionReason, WebhookConfigurationError } from '../types';
+import { createHmac, createPrivateKey, createPublicKey, KeyObject, sign as signBytes, timingSafeEqual, verify as verifyBytes } from 'node:crypto';
+import { ActiveKey, RejectionReason, WebhookConfigurationError } from '../types';
 import { parseObjectStrict } from './strict-json';
 
 /*
  * Compact JWS (the JWTs Plaid and Google sign webhooks with), read strictly and verified with
  * node:crypto. Not the `jose` library: its `jwtVerify` alone is about 19 KB minified, and the verifier
- * bundle that carries these senders must stay within 48 KB; what it would add beyond the primitives
+ * bundle that carries these senders must stay within 40 KB; what it would add beyond the primitives
  * (node:crypto's `verify`, JWK import by `createPublicKey`) is the strict reading below, which the
  * tests check against jose itself (whatever we accept, jose accepts).
  *
@@ -24,12 +24,16 @@ import { parseObjectStrict } from './strict-json';
 
 export type JwsAlgorithm = 'ES256' | 'RS256';
 
-export interface CompactJws {
+/** A compact JWS read strictly (see above), before its algorithm is checked. */
+export interface CompactToken {
   readonly header: Record<string, unknown>;
   readonly payload: Record<string, unknown>;
-  readonly kid: string;
   readonly signingInput: Buffer;
   readonly signature: Buffer;
+}
+
+export interface CompactJws extends CompactToken {
+  readonly kid: string;
 }
 
 const MAX_TOKEN = 16_384;
@@ -41,14 +45,14 @@ const KID = /^[\x21-\x7e]{1,256}$/;
 const REFUSED = ['crit', 'jku', 'jwk', 'x5u', 'x5c', 'b64', 'zip', 'enc'];
 
 /** Strict base64url (no padding; canonical: it re-encodes to itself) → bytes; undefined otherwise. */
-function base64url(part: string): Buffer | undefined {
+export function base64url(part: string): Buffer | undefined {
   if (!PART.test(part)) return undefined;
   const bytes = Buffer.from(part, 'base64url');
   return bytes.toString('base64url') === part ? bytes : undefined;
 }
 
 /** A JSON object (each top-level key once) in UTF-8; undefined otherwise. */
-function jsonObject(bytes: Buffer): Record<string, unknown> | undefined {
+export function jsonObject(bytes: Buffer): Record<string, unknown> | undefined {
   let text: string;
   try {
     text = UTF8.decode(bytes);
@@ -58,20 +62,55 @@ function jsonObject(bytes: Buffer): Record<string, unknown> | undefined {
   return parseObjectStrict(text);
 }
 
-/** A compact JWS signed with `alg` and naming its key by `kid`, read strictly; or why it cannot be used. */
-export function parseCompactJws(token: string, alg: JwsAlgorithm): CompactJws | RejectionReason {
-  if (token.length === 0 || token.length > MAX_TOKEN) return 'malformed_header';
+/** Three strict parts, `alg` exactly as pinned, `typ` JWT if present, no refused parameter; else undefined. */
+function readCompact(token: string, alg: string): CompactToken | undefined {
+  if (token.length === 0 || token.length > MAX_TOKEN) return undefined;
   const parts = token.split('.');
-  if (parts.length !== 3) return 'malformed_header';
+  if (parts.length !== 3) return undefined;
   const [headerBytes, payloadBytes, signature] = parts.map(base64url);
-  if (!headerBytes || !payloadBytes || !signature) return 'malformed_header';
+  if (!headerBytes || !payloadBytes || !signature) return undefined;
   const header = jsonObject(headerBytes);
   const payload = jsonObject(payloadBytes);
-  if (!header || !payload) return 'malformed_header';
-  if (header.alg !== alg || (header.typ !== undefined && header.typ !== 'JWT') || REFUSED.some((name) => name in header)) return 'malformed_header';
-  if (typeof header.kid !== 'string' || !KID.test(header.kid)) return 'malformed_header';
-  if (alg === 'ES256' ? signature.length !== 64 : signature.length < 256 || signature.length > 1024) return 'malformed_header';
-  return { header, payload, kid: header.kid, signingInput: Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii'), signature };
+  if (!header || !payload) return undefined;
+  if (header.alg !== alg || (header.typ !== undefined && header.typ !== 'JWT') || REFUSED.some((name) => name in header)) return undefined;
+  return { header, payload, signingInput: Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii'), signature };
+}
+
+/** A compact JWS signed with `alg` and naming its key by `kid`, read strictly; or why it cannot be used. */
+export function parseCompactJws(token: string, alg: JwsAlgorithm): CompactJws | RejectionReason {
+  const jws = readCompact(token, alg);
+  if (!jws) return 'malformed_header';
+  const { kid } = jws.header;
+  if (typeof kid !== 'string' || !KID.test(kid)) return 'malformed_header';
+  if (alg === 'ES256' ? jws.signature.length !== 64 : jws.signature.length < 256 || jws.signature.length > 1024) return 'malformed_header';
+  return { ...jws, kid };
+}
+
+/*
+ * HS256: a JWT signed with a secret shared with the sender (Vonage, Netlify, monday.com), read by the
+ * same strict rules: `alg` exactly HS256 (never `none`, never an asymmetric algorithm), a 32-byte
+ * signature, and no `kid` needed (the source's keys are all tried, each in constant time).
+ */
+
+/** An HS256 token read strictly; or why it cannot be used. */
+export function parseHs256(token: string): CompactToken | RejectionReason {
+  const jws = readCompact(token, 'HS256');
+  return jws && jws.signature.length === 32 ? jws : 'malformed_header';
+}
+
+/** The first active shared key whose HMAC-SHA256 of the signing input is the token's signature (compared in constant time), or undefined. */
+export function hs256Key(jws: CompactToken, keys: readonly ActiveKey[], nowMs: number): Buffer | undefined {
+  for (const { key, notAfterMs } of keys) {
+    if (!(notAfterMs > nowMs) || !Buffer.isBuffer(key)) continue;
+    if (timingSafeEqual(createHmac('sha256', key).update(jws.signingInput).digest(), jws.signature)) return key;
+  }
+  return undefined;
+}
+
+/** Signs an HS256 JWT (tests and the CLI's `sign`). */
+export function signHs256(payload: Record<string, unknown>, key: Buffer): string {
+  const input = `${Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
 }
 
 /** Whether `key` fits `alg`: an EC P-256 public key for ES256, an RSA one of at least 2048 bits for RS256. */
