@@ -326,6 +326,7 @@ export class HardenedWebhookEndpoint extends Construct {
   private readonly sourcesByName = new Map<string, WebhookSource>();
   /** Sources with no replay control at all (no signed timestamp, no dedupe) that did not accept it. */
   private readonly unboundedReplaySources: string[] = [];
+  private readonly unsignedBodySources: string[] = [];
   /** Alarms, the auth-anomaly composite, insights, saved queries and the dashboard. */
   public readonly monitoring: WebhookMonitoring;
   /** The viewer/operator/admin roles, when accessRoles was given. */
@@ -437,6 +438,7 @@ export class HardenedWebhookEndpoint extends Construct {
     const sourceSet = sourceSetProblems(this.environment, this.production, {
       open: allowlist || props.allowAnySourceIp ? [] : givenSources.filter(([, o]) => !o.allowedSourceCidrs).map(([name]) => name),
       unboundedReplays: givenSources.filter(([, o]) => hasNoReplayControl(o, deduplication)).map(([name]) => name),
+      unsignedBodies: givenSources.filter(([, o]) => acceptsUnsignedBodiesFromAnyIp(o, allowlist !== undefined || o.allowedSourceCidrs !== undefined)).map(([name]) => name),
     });
     for (const message of sourceSet) problems.add(message);
 
@@ -644,6 +646,15 @@ export class HardenedWebhookEndpoint extends Construct {
     if (routeCidrs) this.webhookApi.restrictRoute(name, routeCidrs);
     for (const header of options.scheme.signatureHeaders) this.firewall.redactHeader(header);
     this.sourcesByName.set(name, source);
+    if (acceptsUnsignedBodiesFromAnyIp(options, routeCidrs !== undefined)) {
+      this.unsignedBodySources.push(name);
+      if (!this.production) {
+        Annotations.of(source).addWarningV2(
+          'cdk-hardened-webhook:unsignedBodyFromAnyIp',
+          `source "${name}" (${options.scheme.schemeType}) authenticates with a shared credential that does not bind the body, and accepts any IP: whoever learns the credential can post any body. Set allowedSourceCidrs to the sender's published ranges, or allowUnsignedBodyFromAnyIp: true on the source to accept it (production refuses it without)`,
+        );
+      }
+    }
     if (hasNoReplayControl(options, this.dedupeTable !== undefined)) {
       this.unboundedReplaySources.push(name);
       if (!this.production) {
@@ -697,6 +708,9 @@ export class HardenedWebhookEndpoint extends Construct {
     } else if (options.allowUnlimitedReplays && signsTimestamp(options)) {
       problems.add(`source "${name}": allowUnlimitedReplays has no effect because its scheme signs a timestamp (replays are refused outside timestampTolerance); remove it`);
     }
+    if (options.allowUnsignedBodyFromAnyIp && options.scheme && options.scheme.bodyBinding !== 'unsigned') {
+      problems.add(`source "${name}": allowUnsignedBodyFromAnyIp has no effect because its scheme (${options.scheme.schemeType}) binds the body (${options.scheme.bodyBinding}); remove it`);
+    }
     return ownAllowlist;
   }
 
@@ -724,7 +738,7 @@ export class HardenedWebhookEndpoint extends Construct {
       errors.push('the endpoint has no source; add one with addSource("<name>", { scheme: SignatureScheme.standardWebhooks() })');
     }
     const open = this.hasEndpointAllowlist || this.allowAnySourceIp ? [] : this.sources.filter((s) => !this.firewall.hasSourceAllowlist(s.sourceName)).map((s) => s.sourceName);
-    errors.push(...sourceSetProblems(this.environment, this.production, { open, unboundedReplays: this.unboundedReplaySources }));
+    errors.push(...sourceSetProblems(this.environment, this.production, { open, unboundedReplays: this.unboundedReplaySources, unsignedBodies: this.unsignedBodySources }));
     const grouped = new Set([...this.groups.values()].flatMap((g) => g.sourceNames));
     const ownHome = this.monitoring.home;
     errors.push(
@@ -783,11 +797,20 @@ function hasNoReplayControl(options: WebhookSourceOptions, deduplication: boolea
 }
 
 /**
+ * A source whose sender authenticates with a shared credential that binds no body (a static token,
+ * Basic auth, a clientState or a JWT over no body), reachable from any IP (no allowlist of its own or
+ * the endpoint's; `allowAnySourceIp` does not count), that did not accept it.
+ */
+function acceptsUnsignedBodiesFromAnyIp(options: WebhookSourceOptions, allowlisted: boolean): boolean {
+  return options.scheme?.bodyBinding === 'unsigned' && !allowlisted && !options.allowUnsignedBodyFromAnyIp;
+}
+
+/**
  * Production's rules over the set of sources: none may accept any IP (open: sources with no allowlist
  * of their own while the endpoint has none and allowAnySourceIp is off), none may be replayable
- * without limit.
+ * without limit, none whose credential binds no body may take requests from any IP without saying so.
  */
-function sourceSetProblems(environment: string, production: boolean, sources: { open: string[]; unboundedReplays: string[] }): string[] {
+function sourceSetProblems(environment: string, production: boolean, sources: { open: string[]; unboundedReplays: string[]; unsignedBodies: string[] }): string[] {
   if (!production) return [];
   const problems: string[] = [];
   if (sources.open.length > 0) {
@@ -798,6 +821,11 @@ function sourceSetProblems(environment: string, production: boolean, sources: { 
   if (sources.unboundedReplays.length > 0) {
     problems.push(
       `environment "${environment}" is production but deduplication is off and source(s) ${sources.unboundedReplays.join(', ')} sign no timestamp, so a captured delivery can be replayed without limit for as long as the key is valid; keep deduplication on (the default), or set allowUnlimitedReplays: true on each of those sources to accept that`,
+    );
+  }
+  if (sources.unsignedBodies.length > 0) {
+    problems.push(
+      `environment "${environment}" is production but source(s) ${sources.unsignedBodies.join(', ')} authenticate with a shared credential that does not bind the body and accept any IP, so whoever learns the credential can post any body (only the dedupe record stops an exact replay); set allowedSourceCidrs on the source (or the endpoint) to the sender's published ranges, or allowUnsignedBodyFromAnyIp: true on each of those sources to accept that risk`,
     );
   }
   return problems;

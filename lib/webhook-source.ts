@@ -114,6 +114,17 @@ export interface WebhookSourceOptions {
    */
   readonly allowUnlimitedReplays?: boolean;
   /**
+   * Accept that this source takes requests from any IP although its sender authenticates with a
+   * shared credential that does not bind the body (a static token or Basic auth: Telegram, Postmark,
+   * Chargebee, Auth0, Strapi, GitLab's token, Okta; Salesforce's organization id; Microsoft Graph's
+   * clientState; Pub/Sub's and monday.com's tokens): whoever learns the credential can post any body,
+   * and only the dedupe record stops an exact replay. Production refuses such a source without an IP
+   * allowlist (its own `allowedSourceCidrs` or the endpoint's; `allowAnySourceIp` does not count)
+   * unless this is set (elsewhere it is a synth warning); set on a scheme that binds the body it is refused.
+   * @default false
+   */
+  readonly allowUnsignedBodyFromAnyIp?: boolean;
+  /**
    * Puts this source in a nested stack of its own group (created with the group's first source):
    * its functions, roles, secret, log groups, route and methods, alarms and rule, about 18 resources.
    * The web ACL, the API and its stage stay the endpoint's, and the route is deployed through them.

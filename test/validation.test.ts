@@ -272,3 +272,50 @@ describe('checkCidr', () => {
     expect(checkCidr(cidr)).toHaveProperty('problem');
   });
 });
+
+describe('sources whose credential binds no body (static tokens, Basic auth)', () => {
+  // GitLab's X-Gitlab-Token and Okta's authorization header bind no body: whoever learns them can post any body.
+  const gitlab = SignatureScheme.gitlab();
+  const okta = SignatureScheme.okta();
+  const anyIp: HardenedWebhookEndpointProps = { environment: 'prod', endpointName: 'hooks', allowAnySourceIp: true, alarmEmail: 'oncall@example.com' };
+
+  function endpointWith(props: HardenedWebhookEndpointProps, sources: Record<string, WebhookSourceOptions>) {
+    const stack = newStack();
+    const endpoint = new HardenedWebhookEndpoint(stack, 'Webhooks', props);
+    for (const [name, options] of Object.entries(sources)) endpoint.addSource(name, options);
+    return stack;
+  }
+
+  test('say so on the scheme', () => {
+    expect([gitlab.bodyBinding, okta.bodyBinding, SignatureScheme.github().bodyBinding]).toEqual(['unsigned', 'unsigned', 'signed']);
+  });
+
+  test('production refuses them from any IP (allowAnySourceIp does not count), naming each and both fixes', () => {
+    const stack = endpointWith(anyIp, { gl: { scheme: gitlab }, okta: { scheme: okta }, gh: { scheme: SignatureScheme.github() } });
+    expect(() => Template.fromStack(stack)).toThrow(
+      /source\(s\) gl, okta authenticate with a shared credential that does not bind the body and accept any IP.*set allowedSourceCidrs on the source \(or the endpoint\) to the sender's published ranges, or allowUnsignedBodyFromAnyIp: true/,
+    );
+  });
+
+  test('production refuses them when given at construction too, with the other problems', () => {
+    expect(() => new HardenedWebhookEndpoint(newStack(), 'Webhooks', { ...anyIp, sources: { gl: { scheme: gitlab } } })).toThrow(/source\(s\) gl authenticate with a shared credential/);
+  });
+
+  test('production accepts them behind an allowlist (the source own or the endpoint), or with the acknowledgement', () => {
+    expect(() => Template.fromStack(endpointWith(anyIp, { gl: { scheme: gitlab, allowedSourceCidrs: ['34.74.90.64/28'] } }))).not.toThrow();
+    expect(() => Template.fromStack(endpointWith(ok, { gl: { scheme: gitlab } }))).not.toThrow();
+    expect(() => Template.fromStack(endpointWith(anyIp, { gl: { scheme: gitlab, allowUnsignedBodyFromAnyIp: true } }))).not.toThrow();
+  });
+
+  test('outside production it is a warning on each such source', () => {
+    const stack = endpointWith({ environment: 'dev' }, { gl: { scheme: gitlab }, gh: { scheme: SignatureScheme.github() } });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('allowUnsignedBodyFromAnyIp'));
+    expect(warnings.map((w) => w.id)).toEqual(['/Test/Webhooks/Source-gl']);
+  });
+
+  test('the acknowledgement on a scheme that binds the body is refused, so nothing configured is silently ignored', () => {
+    expect(() => endpointWith(ok, { gh: { scheme: SignatureScheme.github(), allowUnsignedBodyFromAnyIp: true } })).toThrow(
+      /source "gh": allowUnsignedBodyFromAnyIp has no effect because its scheme \(github\) binds the body \(signed\); remove it/,
+    );
+  });
+});
