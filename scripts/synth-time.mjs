@@ -2,8 +2,9 @@
 // npm run synth-time [-- --runs <n>] [--out <dir>] [--validation]
 //
 // Synthesizes one endpoint with 1, 20 and 100 sources in this one process (100 sources in four groups
-// of 25, the nested-stack layout; 1 and 20 in the endpoint's own stack) and prints the time of each,
-// median of --runs runs (default 3), as a ratio to 1 source. A warm-up synth first keeps module
+// of 25, the nested-stack layout; 1 and 20 in the endpoint's own stack), then one with a source of
+// every scheme type the library knows (in groups of 25), and prints the time of each, median of
+// --runs runs (default 3), as a ratio to 1 source. A warm-up synth first keeps module
 // loading and JIT out of the figures. CloudFormation's built-in validation is off, as in the unit
 // tests (--validation turns it on). --out keeps the last run's cloud assemblies in <dir>/<sources>,
 // for `npm run cost -- <dir>/100`.
@@ -29,8 +30,28 @@ const require = createRequire(import.meta.url);
 require('ts-node').register({ transpileOnly: true, project: join(root, 'tsconfig.json') });
 const { App, Stack } = require('aws-cdk-lib');
 const { HardenedWebhookEndpoint, SignatureScheme } = require('../lib/index.ts');
+const { addEveryType } = require('../test/support/every-type.ts');
 
 const SCHEMES = [() => SignatureScheme.standardWebhooks(), () => SignatureScheme.github(), () => SignatureScheme.stripe(), () => SignatureScheme.sender('meta')];
+
+// One source of every scheme type the library knows (test/support/every-type.ts), in groups of 25.
+function synthEveryType() {
+  const started = performance.now();
+  const app = new App({ builtinCloudFormationValidation: validation, context: { 'aws:cdk:enable-asset-metadata': true } });
+  const stack = new Stack(app, 'WebhooksEveryType', { env: { account: '123456789012', region: 'us-east-1' } });
+  const endpoint = new HardenedWebhookEndpoint(stack, 'Webhooks', {
+    environment: 'prod',
+    endpointName: 'synth-time-every-type',
+    allowedSourceCidrs: ['203.0.113.0/24'],
+    alarmEmail: 'oncall@example.com',
+    accountConcurrencyLimit: 2000,
+  });
+  const types = addEveryType(stack, endpoint);
+  const built = performance.now();
+  app.synth();
+  const done = performance.now();
+  return { sources: types.length, build: built - started, synth: done - built, total: done - started };
+}
 
 function synth(sources, outdir) {
   const started = performance.now();
@@ -73,4 +94,8 @@ for (const r of results) {
 }
 const [, twenty, hundred] = results;
 console.log(`From 20 to 100 sources (5× the sources): ${(hundred.total / twenty.total).toFixed(2)}× the time; per added source ${((hundred.total - twenty.total) / 80).toFixed(0)} ms (20 → 100) against ${((twenty.total - base) / 19).toFixed(0)} ms (1 → 20).`);
+const every = [];
+for (let run = 0; run < runs; run++) every.push(synthEveryType());
+const everyTotal = median(every.map((t) => t.total));
+console.log(`Every scheme type, one source each (${every[0].sources} sources in groups of 25): ${everyTotal.toFixed(0)} ms, ${(everyTotal / base).toFixed(1)}× 1 source, ${(everyTotal / hundred.total).toFixed(2)}× 100 sources.`);
 if (out) console.log(`Cloud assemblies of the last run: ${SIZES.map((s) => join(out, String(s))).join(', ')}`);

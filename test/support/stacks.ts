@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HardenedWebhookEndpoint, HardenedWebhookEndpointProps, SignatureScheme } from '../../lib';
+import { addEveryType } from './every-type';
 
 /** A stack for unit tests: built-in CloudFormation validation off for speed (the example app keeps it). */
 export function newStack(): Stack {
@@ -108,4 +109,22 @@ export function everyKindEndpoint() {
   endpoint.addSource('plaid', { scheme: SignatureScheme.plaid({ clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' }) });
   endpoint.addSource('pubsub', { scheme: SignatureScheme.pubsub({ audience: 'https://hooks.example.com/webhooks/pubsub', serviceAccountEmail: 'push@my-project.iam.gserviceaccount.com' }) });
   return { stack, endpoint };
+}
+
+/**
+ * One source of every scheme type (test/support/every-type.ts), in nested-stack groups of 25, on a
+ * production endpoint with an endpoint-wide allowlist (so the sources whose credential binds no body
+ * are allowlisted too).
+ */
+export function everyTypeEndpoint() {
+  const stack = newStack();
+  const endpoint = new HardenedWebhookEndpoint(stack, 'Webhooks', {
+    environment: 'prod',
+    endpointName: 'every-type',
+    allowedSourceCidrs: ['203.0.113.0/24'],
+    alarmEmail: 'oncall@example.com',
+    accountConcurrencyLimit: 2000,
+  });
+  const sources = addEveryType(stack, endpoint);
+  return { stack, endpoint, sources };
 }
