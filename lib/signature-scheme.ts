@@ -13,14 +13,31 @@ export enum HmacAlgorithm {
 export enum SignatureEncoding {
   HEX = 'hex',
   BASE64 = 'base64',
+  /** base64url (RFC 4648 §5): read padded or not, written without padding. */
+  BASE64URL = 'base64url',
 }
 
 /** What a generic HMAC sender signs. */
 export enum HmacSignedContent {
   /** The raw body alone. No timestamp is signed: the dedupe record is the replay window. */
   BODY = 'body',
-  /** `<timestamp><separator><body>`, with the unix-seconds timestamp from `timestampHeader`. */
+  /** `<timestamp><separator><body>`, with the timestamp from `timestampHeader`. */
   TIMESTAMP_BODY = 'timestamp-body',
+  /**
+   * The string `template` spells out, e.g. `v0:{timestamp}:{body}` or `{method}\n{url}\n{timestamp}`.
+   * Without `{body}` the body is not bound (the source's body binding is `unsigned`).
+   */
+  TEMPLATE = 'template',
+}
+
+/** How a generic HMAC sender writes its signed timestamp. */
+export enum TimestampFormat {
+  /** Unix seconds, e.g. `1700000000`. */
+  UNIX_SECONDS = 'unix',
+  /** Unix milliseconds, e.g. `1700000000000`. */
+  UNIX_MILLISECONDS = 'unix-ms',
+  /** An RFC 3339 / ISO 8601 instant with a zone, e.g. `2023-11-14T22:13:20Z`. */
+  ISO_8601 = 'iso8601',
 }
 
 /** AWS SNS HTTPS subscriptions. */
@@ -65,6 +82,34 @@ export interface PayPalOptions {
   readonly environment?: PayPalEnvironment;
 }
 
+/** Salesforce outbound messages (unsigned SOAP). */
+export interface SalesforceOptions {
+  /** The org id (`00D…`, 15 or 18 characters) every outbound message must carry. */
+  readonly organizationId: string;
+}
+
+/** The App Store environment whose notifications a source accepts. */
+export enum AppleAppStoreEnvironment {
+  PRODUCTION = 'Production',
+  SANDBOX = 'Sandbox',
+}
+
+/** Apple App Store Server Notifications V2. */
+export interface AppleAppStoreOptions {
+  /** The app's bundle identifier: only notifications for it verify. */
+  readonly bundleId: string;
+  /**
+   * Production and Sandbox notifications go to separate URLs in App Store Connect: one source each.
+   * @default AppleAppStoreEnvironment.PRODUCTION
+   */
+  readonly environment?: AppleAppStoreEnvironment;
+  /**
+   * The app's Apple ID, checked in Production notifications when given (as Apple's library does).
+   * @default - not checked
+   */
+  readonly appAppleId?: number;
+}
+
 /** A generic HMAC sender. */
 export interface GenericHmacOptions {
   readonly algorithm: HmacAlgorithm;
@@ -75,22 +120,63 @@ export interface GenericHmacOptions {
    * @default - none
    */
   readonly prefix?: string;
+  /**
+   * With a template: the signature header is a list of `name=value` entries (Stripe's
+   * `t=<t>,v1=<sig>`), the signatures being the entries of this name (several while a sender rolls its
+   * secret). Not with `prefix`.
+   * @default - one signature, after `prefix`
+   */
+  readonly signatureKey?: string;
+  /**
+   * With `signatureKey`: the list entry holding the timestamp (Stripe's `t`), instead of `timestampHeader`.
+   * @default - none
+   */
+  readonly timestampKey?: string;
+  /**
+   * With `signatureKey`: what separates the list's entries (`,`, `;` or a space).
+   * @default ','
+   */
+  readonly listSeparator?: string;
   readonly encoding: SignatureEncoding;
   readonly signedContent: HmacSignedContent;
   /**
-   * Between the timestamp and the body, with `HmacSignedContent.TIMESTAMP_BODY`.
+   * Between the timestamp and the body, with `HmacSignedContent.TIMESTAMP_BODY` (with a template,
+   * write it into the template).
    * @default '.'
    */
   readonly separator?: string;
   /**
-   * The header with the unix-seconds timestamp. Required with `HmacSignedContent.TIMESTAMP_BODY`,
-   * refused with `BODY` (it would check a timestamp the signature does not cover).
+   * The signed string, with `HmacSignedContent.TEMPLATE`: literal text and the placeholders `{body}`
+   * (the raw body, at most once), `{timestamp}` (the `timestampHeader` value as sent), `{url}` (the
+   * route's full public URL), `{method}`, `{header:Name}` (that header's value, then required on
+   * every request); `{{` and `}}` are literal braces. Slack's scheme is `v0:{timestamp}:{body}`.
+   * Checked at synth: every problem is reported at once.
+   * @default - none (required with TEMPLATE, refused otherwise)
+   */
+  readonly template?: string;
+  /**
+   * The header with the timestamp. Required with `HmacSignedContent.TIMESTAMP_BODY` and with a
+   * template that signs `{timestamp}`; refused otherwise (it would check a timestamp the signature
+   * does not cover).
    * @default - none
    */
   readonly timestampHeader?: string;
   /**
+   * How the timestamp is written.
+   * @default TimestampFormat.UNIX_SECONDS
+   */
+  readonly timestampFormat?: TimestampFormat;
+  /**
+   * The sender's replay window around its signed timestamp (1 second to 1 hour); a source's
+   * `timestampTolerance` overrides it.
+   * @default Duration.minutes(5)
+   */
+  readonly tolerance?: Duration;
+  /**
    * A header with the sender's delivery or event id, required on every request when set. Not covered
-   * by the signature: it travels as the `unsignedEventId` attribute and never keys duplicates.
+   * by the signature: it travels as the `unsignedEventId` attribute and never keys duplicates. With a
+   * template it is read when present; a template that signs it (`{header:Name}`) makes it required,
+   * the signed `eventId` and the dedupe key.
    * @default - none
    */
   readonly eventIdHeader?: string;
@@ -437,14 +523,44 @@ export class SignatureScheme {
     return new SignatureScheme({ type: 'paypal', webhookId: options.webhookId, environment: (options.environment ?? PayPalEnvironment.LIVE) as 'live' | 'sandbox' });
   }
 
+  /**
+   * Salesforce outbound messages: SOAP, not signed. Only the `OrganizationId` each message carries is
+   * checked (against `organizationId`), and the SOAP `Ack` Salesforce expects is answered once the
+   * message is queued. Nothing binds the body: restrict the route to Salesforce (mTLS or an IP
+   * allowlist of Salesforce's ranges).
+   */
+  public static salesforce(options: SalesforceOptions): SignatureScheme {
+    return new SignatureScheme({ type: 'salesforce', organizationId: options.organizationId });
+  }
+
+  /**
+   * Apple App Store Server Notifications V2: the `signedPayload` JWS (ES256) verified through its
+   * `x5c` chain to Apple Root CA - G3, pinned in the package; only the app's `bundleId` and
+   * environment. The source has no secret.
+   */
+  public static appleAppStore(options: AppleAppStoreOptions): SignatureScheme {
+    return new SignatureScheme({
+      type: 'apple-app-store',
+      bundleId: options.bundleId,
+      environment: (options.environment ?? AppleAppStoreEnvironment.PRODUCTION) as 'Production' | 'Sandbox',
+      ...(options.appAppleId !== undefined ? { appAppleId: options.appAppleId } : {}),
+    });
+  }
+
   /** Any HMAC sender, described by its algorithm, header, encoding and signed content. */
   public static hmac(options: GenericHmacOptions): SignatureScheme {
+    const { tolerance, ...rest } = options;
+    if (tolerance !== undefined && Token.isUnresolved(tolerance.toSeconds())) {
+      throw new Error('tolerance is a token; give a literal Duration (e.g. Duration.minutes(5)) so the scheme can be checked at synth');
+    }
     const config: GenericHmacSchemeConfig = {
       type: 'hmac',
-      ...options,
+      ...rest,
       algorithm: options.algorithm as GenericHmacSchemeConfig['algorithm'],
       encoding: options.encoding as GenericHmacSchemeConfig['encoding'],
       signedContent: options.signedContent as GenericHmacSchemeConfig['signedContent'],
+      ...(options.timestampFormat !== undefined ? { timestampFormat: options.timestampFormat as GenericHmacSchemeConfig['timestampFormat'] } : {}),
+      ...(tolerance !== undefined ? { toleranceSeconds: tolerance.toSeconds() } : {}),
     };
     return new SignatureScheme(config);
   }
@@ -453,6 +569,12 @@ export class SignatureScheme {
   public readonly schemeType: string;
   /** Whether the signature covers the public URL. */
   public readonly signsUrl: boolean;
+  /**
+   * How much of the body the sender's signature vouches for: `signed` (every byte), `partial` (some of
+   * it: the README's sender table says which part), or `unsigned` (none: a shared token, Basic auth).
+   * Queued messages carry it as their `bodyBinding` attribute.
+   */
+  public readonly bodyBinding: string;
   /** The scheme's own replay tolerance, when it signs a timestamp. */
   public readonly defaultTolerance?: Duration;
   /** The largest body the sender sends, where that is more than a source's default cap (SNS's envelope). */
@@ -485,6 +607,8 @@ export class SignatureScheme {
   public readonly handshake?: string;
   /** Whether the sender verifies the endpoint with a GET (the route then answers GET too). */
   public readonly answersGet: boolean;
+  /** Whether the sender checks the URL with a HEAD request before creating its webhook (the route then answers HEAD too). */
+  public readonly answersHead: boolean;
   /**
    * Whether the sender's handshake arrives before any key exists (Notion): with imported keys, the
    * source gets a capture secret where the verifier keeps the first such handshake (the only secret
@@ -504,16 +628,19 @@ export class SignatureScheme {
     const scheme = schemeFor(withPlaceholders(config));
     this._family = familyOf(config.type) ?? 'core';
     this.fetchesKeys = scheme.published !== undefined;
-    this.publishedKeys = scheme.published !== undefined && !scheme.published.needsCredential;
+    // A sender verified against a pinned trust anchor (Apple's root) has no secret either; nothing is fetched.
+    this.publishedKeys = (scheme.published !== undefined && !scheme.published.needsCredential) || scheme.keyless !== undefined;
     this._config = config;
     this.schemeType = config.type;
     this.required = scheme.requiredHeaders;
     this.signatures = scheme.signatureHeaders;
     this.mediaTypes = scheme.contentTypes;
     this.signsUrl = scheme.signsUrl;
+    this.bodyBinding = scheme.bodyBinding;
     this.issuedBySender = keyIssuedBySender(config.type);
     this.handshake = scheme.handshake?.description ?? (config.type === 'slack' ? 'signed `url_verification` POST → its `challenge`' : undefined);
     this.answersGet = scheme.handshake?.get !== undefined;
+    this.answersHead = scheme.handshake?.head === true;
     this.capturesHandshake = scheme.handshake?.capture !== undefined;
     this.answersUnsigned = this.capturesHandshake || scheme.handshake?.unsigned !== undefined;
     this.defaultTolerance = scheme.defaultToleranceSeconds === undefined ? undefined : Duration.seconds(scheme.defaultToleranceSeconds);
@@ -564,6 +691,8 @@ const CONFIGURED_SENDERS: Record<string, string> = {
   paypal: 'paypal({ webhookId })',
   plaid: 'plaid({ clientId })',
   pubsub: 'pubsub({ audience, serviceAccountEmail })',
+  'apple-app-store': 'appleAppStore({ bundleId })',
+  salesforce: 'salesforce({ organizationId })',
 };
 
 // Stands in for a deploy-time value while the runtime checks a configuration at synth.
@@ -573,6 +702,8 @@ const PLACEHOLDERS: Record<string, string> = {
   serviceAccountEmail: 'placeholder@placeholder.iam.gserviceaccount.com',
   clientId: 'placeholderclientid00000',
   webhookId: 'PLACEHOLDER00000000000000',
+  bundleId: 'com.example.placeholder',
+  organizationId: '00D000000000000',
 };
 
 function withPlaceholders(config: SchemeConfig): SchemeConfig {

@@ -308,6 +308,9 @@ export class WebhookApi extends Construct {
       operationName: `receive-${source}`,
     });
     const methods = [method];
+    if (scheme.answersHead) {
+      methods.push(resource.addMethod('HEAD', integration, { requestValidator: validator, operationName: `check-url-${source}` }));
+    }
     if (scheme.answersGet) {
       methods.push(resource.addMethod('GET', integration, { requestValidator: validator, operationName: `verify-endpoint-${source}` }));
     }

@@ -851,6 +851,7 @@ describe('every sender of the catalogue has a preset', () => {
     sns: () => SignatureScheme.sns({ topicArns: ['arn:aws:sns:us-east-1:123456789012:orders'] }),
     paypal: () => SignatureScheme.paypal({ webhookId: '1JE4291016473214C' }),
     plaid: () => SignatureScheme.plaid({ clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' }),
+    salesforce: () => SignatureScheme.salesforce({ organizationId: '00D5e000000KQ2eEAG' }),
     pubsub: () => SignatureScheme.pubsub({ audience: 'https://hooks.example.com/webhooks/pubsub', serviceAccountEmail: 'push@p.iam.gserviceaccount.com' }),
   };
   const PUBLISHED = ['sns', 'paypal', 'pubsub'];

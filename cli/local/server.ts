@@ -180,7 +180,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, routes
   const route = routes.get(path);
   const method = request.method ?? 'GET';
   // What API Gateway answers for a path or method the API does not have (its DEFAULT_4XX response).
-  if (!route || (method !== 'POST' && method !== 'GET')) {
+  if (!route || (method !== 'POST' && method !== 'GET' && method !== 'HEAD')) {
     request.resume();
     onOther({ status: 403, reason: route ? 'method_not_allowed_by_api' : 'unknown_route', requestId, method, path, routes: [...routes.keys()] });
     return send(response, requestId, { statusCode: 403, headers: { 'content-type': 'application/json' }, body: GATEWAY_REJECTED(requestId) });

@@ -11,10 +11,13 @@ export type SchemeConfig =
   | { readonly type: 'twilio' }
   | { readonly type: CatalogueSender | AliasSender }
   | OktaSchemeConfig
+  | HeaderTokenSchemeConfig
   | SnsSchemeConfig
   | PubSubSchemeConfig
   | PlaidSchemeConfig
   | PayPalSchemeConfig
+  | SalesforceSchemeConfig
+  | AppleAppStoreSchemeConfig
   | GenericHmacSchemeConfig;
 
 /**
@@ -67,6 +70,31 @@ export interface PayPalSchemeConfig {
 }
 
 /**
+ * Apple App Store Server Notifications V2: `{"signedPayload":"<JWS>"}`, ES256 with an `x5c` chain to
+ * Apple Root CA - G3 (pinned in the package: the source has no secret). Only notifications for this
+ * app and environment verify.
+ */
+export interface AppleAppStoreSchemeConfig {
+  readonly type: 'apple-app-store';
+  /** The app's bundle identifier (`data.bundleId` in every notification). */
+  readonly bundleId: string;
+  /** @default 'Production' */
+  readonly environment?: 'Production' | 'Sandbox';
+  /** The app's Apple ID, checked in Production notifications when given (as Apple's library does). */
+  readonly appAppleId?: number;
+}
+
+/**
+ * Salesforce outbound messages (SOAP, unsigned): the `OrganizationId` every message carries must be
+ * this org's. Nothing binds the body: restrict the route to Salesforce (mTLS or an IP allowlist).
+ */
+export interface SalesforceSchemeConfig {
+  readonly type: 'salesforce';
+  /** The org id (`00D…`), 15 or 18 characters, as Setup → Company Information shows it. */
+  readonly organizationId: string;
+}
+
+/**
  * Standard Webhooks (https://www.standardwebhooks.com): `webhook-id`, `webhook-timestamp`,
  * `webhook-signature` (space-separated `v1,<base64>` entries), HMAC-SHA256 over `id.timestamp.body`.
  * Svix sends the same scheme under `svix-*` header names.
@@ -87,7 +115,21 @@ export interface OktaSchemeConfig {
   readonly authorizationHeader?: string;
 }
 
-/** Any sender that signs with an HMAC in a header. */
+/**
+ * Strapi webhooks and Supabase database webhooks carry a token in a header the user configures on the
+ * webhook: `Authorization: Bearer <token>` by default; with `authorizationHeader`, that header's whole
+ * value is the token (the source's key).
+ */
+export interface HeaderTokenSchemeConfig {
+  readonly type: 'strapi' | 'supabase';
+  /** @default 'Authorization' (its value `Bearer <token>`) */
+  readonly authorizationHeader?: string;
+}
+
+/**
+ * Any sender that signs with an HMAC in a header: the raw body, `<timestamp><separator><body>`, or a
+ * template of the signed string for senders that sign something else (see `template`).
+ */
 export interface GenericHmacSchemeConfig {
   readonly type: 'hmac';
   readonly algorithm: 'sha256' | 'sha512' | 'sha1';
@@ -95,16 +137,47 @@ export interface GenericHmacSchemeConfig {
   readonly signatureHeader: string;
   /** Text before the signature in the header, e.g. `sha256=`. @default '' */
   readonly prefix?: string;
-  readonly encoding: 'hex' | 'base64';
-  /** `body`, or `timestamp-body`: `<timestamp><separator><body>`. */
-  readonly signedContent: 'body' | 'timestamp-body';
-  /** @default '.' */
-  readonly separator?: string;
-  /** Required with `timestamp-body`: the header with the unix-seconds timestamp. */
-  readonly timestampHeader?: string;
   /**
-   * A header with the sender's delivery or event id (required when set). The signature does not cover
-   * it, so it travels as `unsignedEventId` and never keys duplicate detection.
+   * With a template: the signature header is a list of `name=value` entries (Stripe's
+   * `t=<t>,v1=<sig>`) and the signatures are the entries of this name (several while a sender rolls
+   * its secret; entries of other names are skipped). Not with `prefix`.
+   */
+  readonly signatureKey?: string;
+  /** With `signatureKey`: the list entry holding the timestamp (Stripe's `t`), instead of a `timestampHeader`. */
+  readonly timestampKey?: string;
+  /** With `signatureKey`: what separates the entries (Paddle's `;`). @default ',' */
+  readonly listSeparator?: string;
+  /** `base64url` is read padded or not, and written without padding. */
+  readonly encoding: 'hex' | 'base64' | 'base64url';
+  /**
+   * `body`, `timestamp-body` (`<timestamp><separator><body>`), or `template` (the signed string is
+   * spelled out by `template`).
+   */
+  readonly signedContent: 'body' | 'timestamp-body' | 'template';
+  /** With `timestamp-body` only. @default '.' */
+  readonly separator?: string;
+  /**
+   * The signed string, with `signedContent: 'template'`: literal text and the placeholders `{body}`
+   * (the raw body, at most once), `{timestamp}` (the `timestampHeader` value as sent), `{url}` (the
+   * full public URL), `{method}` (upper case), `{header:Name}` (that header's value, required on every
+   * request); `{{` and `}}` are literal braces. E.g. Slack's `v0:{timestamp}:{body}`. Without
+   * `{body}` the body is not bound (`bodyBinding: 'unsigned'`) and duplicates key on the signed string.
+   */
+  readonly template?: string;
+  /**
+   * The header with the timestamp: required with `timestamp-body`, and with a template that signs
+   * `{timestamp}`; refused otherwise (it would check a timestamp the signature does not cover).
+   */
+  readonly timestampHeader?: string;
+  /** How the timestamp is written: unix seconds, unix milliseconds, or an RFC 3339 instant. @default 'unix' */
+  readonly timestampFormat?: 'unix' | 'unix-ms' | 'iso8601';
+  /** The replay window around the signed timestamp, 1 to 3600 seconds. @default 300 */
+  readonly toleranceSeconds?: number;
+  /**
+   * A header with the sender's delivery or event id. Not covered by the signature, it travels as
+   * `unsignedEventId` and never keys duplicate detection; required when set, except with a template,
+   * where it is read when present, unless the template signs it (`{header:Name}`): then it is
+   * required, travels as the signed `eventId` and keys duplicates.
    */
   readonly eventIdHeader?: string;
   /**

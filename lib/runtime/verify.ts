@@ -1,7 +1,8 @@
 import { Scheme } from './schemes/scheme';
 import { ActiveKey, SchemeConfig, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from './types';
 import { ALIASES, SENDERS } from './schemes/catalogue';
-import { CORE_TYPES, coreScheme } from './schemes/core';
+import { ALIAS_KEYS_GENERATED, CORE_TYPES, coreScheme, GENERIC_TYPES } from './schemes/core';
+import { genericScheme } from './schemes/hmac';
 import { firstScheme, senderFactory } from './schemes/factory';
 import { SenderEntry } from './schemes/sender';
 import { ImmediateAnswer, SignInput } from './schemes/scheme';
@@ -11,7 +12,7 @@ import { checkNow, checkTolerance } from './verify-with-keys';
 export { verifyWithKeys } from './verify-with-keys';
 
 /** Every scheme type name `schemeFor` knows: the families, the catalogue's senders and its aliases. */
-export const SCHEME_TYPES: readonly string[] = [...CORE_TYPES, ...Object.keys(SENDERS)].sort();
+export const SCHEME_TYPES: readonly string[] = [...CORE_TYPES, ...GENERIC_TYPES, ...Object.keys(SENDERS)].sort();
 
 /**
  * Whether a scheme type's sender issues the signing key itself (so it is imported, never generated):
@@ -20,14 +21,14 @@ export const SCHEME_TYPES: readonly string[] = [...CORE_TYPES, ...Object.keys(SE
  */
 export function keyIssuedBySender(type: string): boolean {
   if (Object.prototype.hasOwnProperty.call(SENDERS, type)) return (SENDERS as Record<string, SenderEntry>)[type].issuesKey;
-  return ['stripe', 'slack', 'shopify', 'twilio'].includes(type) || Object.prototype.hasOwnProperty.call(ALIASES, type);
+  return ['stripe', 'slack', 'shopify', 'twilio'].includes(type) || (Object.prototype.hasOwnProperty.call(ALIASES, type) && !ALIAS_KEYS_GENERATED.includes(type));
 }
 
 const catalogueScheme = senderFactory(SENDERS);
 
 /** Builds the scheme implementation for a scheme config. Do it once and keep it. */
 export function schemeFor(config: SchemeConfig): Scheme {
-  return firstScheme([coreScheme, catalogueScheme], config, () => SCHEME_TYPES);
+  return firstScheme([coreScheme, genericScheme, catalogueScheme], config, () => SCHEME_TYPES);
 }
 
 export interface WebhookVerifierOptions {

@@ -1,10 +1,10 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { sign } from 'node:crypto';
+import { createHmac, sign } from 'node:crypto';
 import fc from 'fast-check';
 import { createVerifierHandler } from '../../lib/handlers/verifier/any-sender';
 import { publishedKeys } from '../../lib/handlers/verifier/published';
-import { VerifierHandler } from '../../lib/handlers/verifier/verifier';
+import { createFamilyVerifierHandler, VerifierHandler } from '../../lib/handlers/verifier/verifier';
 import { SenderScheme, SnsSchemeConfig } from '../../lib/runtime';
 import { canonical } from '../../lib/runtime/schemes/senders/sns';
 import { createLocalCa } from '../runtime/senders/support/local-ca';
@@ -50,7 +50,23 @@ const HANDSHAKES: Record<string, { body: string; headers?: Record<string, string
     headers: { 'Twitch-Eventsub-Message-Type': 'webhook_callback_verification' },
   },
   discord: { body: '{"type":1,"id":"1","application_id":"2"}' },
+  // Xero's Intent to Receive request, as its page shows it.
+  xero: { body: '{"events":[],"lastEventSequence":0,"firstEventSequence":0,"entropy":"S0m3r4Nd0mt3xt"}' },
   woocommerce: { body: 'webhook_id=1234', headers: { 'content-type': 'application/x-www-form-urlencoded' }, unsigned: true },
+  // Microsoft Graph's subscription validation: an empty text/plain POST with `?validationToken=`, as Graph sends it.
+  'microsoft-graph': () => ({
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+    body: Buffer.alloc(0),
+    url: `${PUBLIC_URL}&validationToken=Validation%3a+Testing+client+application+reachability+for+subscription+Request-Id%3a+77774489-c543-440d-9381-01b1d057502f`,
+    method: 'POST',
+  }),
+  // Mandrill's URL check when its HEAD is not answered 200: `mandrill_events=[]` signed with the public key `test-webhook`.
+  mandrill: () => ({
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-mandrill-signature': createHmac('sha1', 'test-webhook').update(`${PUBLIC_URL}mandrill_events[]`).digest('base64') },
+    body: Buffer.from('mandrill_events=%5B%5D'),
+    url: PUBLIC_URL,
+    method: 'POST',
+  }),
   // An UnsubscribeConfirmation, signed as SNS signs (SignatureVersion 2) with the kit's certificate key.
   sns: (kit) => {
     const { privateKey, certUrl } = JSON.parse(kit.signingSecret) as { privateKey: string; certUrl: string };
@@ -125,7 +141,10 @@ const handlers = new Map<string, VerifierHandler>();
 function handlerOf(kit: Kit): VerifierHandler {
   let handler = handlers.get(kit.name);
   if (!handler) {
-    handler = createVerifierHandler(
+    // A sender verified against a pinned root (Apple's) runs with the kit's scheme, built on a local
+    // chain's root: no configuration reaches that root.
+    const make: typeof createVerifierHandler = kit.scheme.trustAnchor ? (config, deps) => createFamilyVerifierHandler(() => kit.scheme, config, deps) : createVerifierHandler;
+    handler = make(
       {
         endpoint: 'differential',
         source: 'src',
@@ -166,8 +185,8 @@ describe.each(KITS.map((kit) => [kit.name, kit] as const))('%s', (_name, kit) =>
     );
   });
 
-  // One handshake per sender (a form kit of WooCommerce is its ping's media type).
-  const handshake = (kit.mediaType === 'application/x-www-form-urlencoded') === (kit.type === 'woocommerce') ? handshakeOf(kit) : undefined;
+  // One handshake per sender (a form kit of WooCommerce and of Mandrill is its ping's media type).
+  const handshake = (kit.mediaType === 'application/x-www-form-urlencoded') === (kit.type === 'woocommerce' || kit.type === 'mandrill') ? handshakeOf(kit) : undefined;
   if (handshake) {
     test('property: a handshake, changed, is answered or refused, never queued', async () => {
       const original = await outcome(handlerOf(kit), handshake);

@@ -22,6 +22,8 @@ const HANDSHAKES: Record<string, readonly string[]> = {
   zoom: ['{"payload":{"plainToken":"qgg8vlvZRS6UYooatFL8Aw"},"event_ts":1654503849680,"event":"endpoint.url_validation"}'],
   twitch: ['{"challenge":"pogchamp-kappa-360noscope-vohiyo","subscription":{"id":"f1c2a387-161a-49f9-a165-0f21d7a4e1c4","status":"webhook_callback_verification_pending","type":"channel.follow","version":"2","condition":{"broadcaster_user_id":"12826"},"transport":{"method":"webhook","callback":"https://example.com/webhooks/callback"},"created_at":"2019-11-16T10:11:12.634234626Z"}}'],
   discord: ['{"type":1,"id":"1234","application_id":"5678","token":"tok","version":1}'],
+  monday: ['{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}'],
+  front: ['{"type":"sync","authorization":{"id":"cmp_abc"}}'],
 };
 
 /**
@@ -30,7 +32,13 @@ const HANDSHAKES: Record<string, readonly string[]> = {
  * an `x-amz-sns-message-type` header that disagrees (test/runtime/senders/certificates.test.ts);
  * its kit signs Notifications only.
  */
-const ELSEWHERE: Record<string, string> = { sns: 'decided on the signed Type' };
+const ELSEWHERE: Record<string, string> = {
+  sns: 'decided on the signed Type',
+  // Mandrill answers only its URL check, `mandrill_events=[]` signed with the public key `test-webhook`
+  // (a kit signs with its own key): decided on the key that verified and the signed field alone
+  // (test/runtime/senders/documents.test.ts; handler: test/handlers/differential.test.ts HANDSHAKES).
+  mandrill: 'decided on the verifying key and the signed field',
+};
 
 /** Ordinary deliveries of the answering senders, as they send them (the kits' payloads are generic). */
 const ORDINARY: Record<string, readonly string[]> = {
@@ -41,6 +49,8 @@ const ORDINARY: Record<string, readonly string[]> = {
   slack: ['{"token":"x","team_id":"T1","type":"event_callback","event":{"type":"app_mention","text":"hi"},"event_id":"Ev1"}'],
   zoom: ['{"event":"meeting.started","payload":{"account_id":"a","object":{"id":"1"}},"event_ts":1654503849680}'],
   discord: ['{"type":2,"id":"1234","application_id":"5678","token":"tok","version":1,"data":{"name":"ping"}}'],
+  monday: ['{"event":{"userId":9603417,"boardId":1771812698,"pulseId":1772099344,"type":"create_pulse","triggerTime":"2026-11-28T11:59:59.210Z","subscriptionId":73759690,"triggerUuid":"b5ed2e17c530f43668de130142445cba"}}'],
+  front: ['{"type":"inbound_received","authorization":{"id":"cmp_abc"},"payload":{"id":"evt_55c8c149","subject":"sync"}}'],
 };
 
 function answers(scheme: Scheme): boolean {

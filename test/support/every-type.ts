@@ -15,7 +15,9 @@ export const CONFIGURED_PRESETS: Record<string, (stack: Stack, endpoint: Hardene
   sns: (stack, endpoint) => SignatureScheme.sns({ topicArns: [new sns.Topic(stack, 'Topic', { enforceSSL: true, masterKey: endpoint.encryptionKey }).topicArn] }),
   paypal: () => SignatureScheme.paypal({ webhookId: '1JE4291016473214C' }),
   plaid: () => SignatureScheme.plaid({ clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' }),
+  salesforce: () => SignatureScheme.salesforce({ organizationId: '00D5e000000KQ2eEAG' }),
   pubsub: () => SignatureScheme.pubsub({ audience: 'https://hooks.example.com/webhooks/pubsub', serviceAccountEmail: 'push@my-project.iam.gserviceaccount.com' }),
+  'apple-app-store': () => SignatureScheme.appleAppStore({ bundleId: 'com.example.app' }),
 };
 
 /** Sources per group: an endpoint's own stack takes about 25 (CloudFormation's 500 resources). */

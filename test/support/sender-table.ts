@@ -1,9 +1,10 @@
 import { ALIASES, keyIssuedBySender, SCHEME_TYPES, SchemeConfig, SchemeDescription, schemeFor, SENDERS, VERIFIER_FAMILIES } from '../../lib/runtime';
+import { describeScheme } from '../../lib/runtime/schemes/describe-row';
 
 // The README's sender table, generated from the catalogue itself (test/readme.test.ts keeps the README
 // equal to it; `npm run docs:senders` rewrites it). The seven families written as code describe
 // themselves here.
-const FAMILIES: Record<string, SchemeDescription & { docs: string }> = {
+const FAMILIES: Record<string, SchemeDescription & { docs: string; ipRanges?: string }> = {
   'standard-webhooks': {
     docs: 'https://www.standardwebhooks.com/',
     signature: '`webhook-signature`: `v1,<sig>` list, HMAC-SHA256 base64 over `webhook-id` + `.` + timestamp + `.` + body (`svix-*` with `headerPrefix: svix`); `v1a,<sig>` entries, Ed25519 over the same, verified with `whpk_` public keys (a key set may hold both)',
@@ -13,6 +14,8 @@ const FAMILIES: Record<string, SchemeDescription & { docs: string }> = {
   },
   stripe: {
     docs: 'https://docs.stripe.com/webhooks#verify-manually',
+    // Stripe's webhook addresses (https://docs.stripe.com/ips lists them with the others).
+    ipRanges: 'https://stripe.com/files/ips/ips_webhooks.json',
     signature: '`Stripe-Signature`: `t=<t>,v1=<sig>` (several v1), HMAC-SHA256 hex over timestamp + `.` + body',
     replay: 'signed timestamp (unix s), 5 min; dedupe record',
     dedupe: 'SHA-256 of the body',
@@ -20,6 +23,8 @@ const FAMILIES: Record<string, SchemeDescription & { docs: string }> = {
   },
   github: {
     docs: 'https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries',
+    // The `hooks` list of GitHub's meta API.
+    ipRanges: 'https://api.github.com/meta',
     signature: '`X-Hub-Signature-256`: `sha256=<sig>`, HMAC-SHA256 hex over body',
     replay: 'dedupe record only (nothing signed in time)',
     dedupe: 'SHA-256 of the body',
@@ -48,9 +53,9 @@ const FAMILIES: Record<string, SchemeDescription & { docs: string }> = {
   },
   hmac: {
     docs: '(your sender\'s)',
-    signature: 'your header, HMAC-SHA1/256/512 hex or base64 over body or timestamp + separator + body',
-    replay: 'signed timestamp, 5 min, where one is signed; dedupe record',
-    dedupe: 'SHA-256 of the body',
+    signature: 'your header (a prefix, or a `t=…,v1=…` list), HMAC-SHA1/256/512 hex, base64 or base64url over body, timestamp + separator + body, or a template of `{body}`, `{timestamp}`, `{url}`, `{method}`, `{header:Name}` and literal text',
+    replay: 'signed timestamp (unix s, ms or RFC 3339), 5 min or your window, where one is signed; dedupe record',
+    dedupe: 'SHA-256 of the body (of the signed string for a template without `{body}`; a signed id header where the template signs it)',
     metadata: ['unsigned.eventId', 'unsigned.eventType'],
   },
 };
@@ -62,6 +67,8 @@ const EXAMPLE_CONFIGS: Record<string, SchemeConfig> = {
   paypal: { type: 'paypal', webhookId: '1JE4291016473214C' },
   plaid: { type: 'plaid', clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
   pubsub: { type: 'pubsub', audience: 'https://hooks.example.com/webhooks/pubsub', serviceAccountEmail: 'push@my-project.iam.gserviceaccount.com' },
+  'apple-app-store': { type: 'apple-app-store', bundleId: 'com.example.app' },
+  salesforce: { type: 'salesforce', organizationId: '00D5e000000KQ2eEAG' },
 };
 
 function configOf(type: string): SchemeConfig {
@@ -70,29 +77,33 @@ function configOf(type: string): SchemeConfig {
 
 export function senderTable(): string {
   const lines = [
-    '| `type` | signature | body bound | replay control | dedupe key | handshake | metadata attributes | key |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| `type` | signature | body bound | replay control | dedupe key | handshake | metadata attributes | key | IP ranges |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const type of SCHEME_TYPES) {
     const scheme = schemeFor(configOf(type));
     const alias = (ALIASES as Record<string, { headerPrefix: string }>)[type];
-    const entry = (SENDERS as Record<string, { docs: string }>)[type];
+    const entry = (SENDERS as Record<string, { docs: string; ipRanges?: string }>)[type];
     const family = FAMILIES[type];
-    const described = alias ? FAMILIES['standard-webhooks'] : family ?? scheme.describe?.();
+    const described = alias ? FAMILIES['standard-webhooks'] : family ?? describeScheme(scheme);
     const docs = alias ? `Standard Webhooks (\`${alias.headerPrefix}-*\` headers)` : entry?.docs ?? family?.docs;
     const handshake = scheme.handshake?.description ?? (type === 'slack' ? 'signed `url_verification` POST → its `challenge`' : '—');
-    const key = scheme.published
-      ? scheme.published.needsCredential
-        ? 'published; fetched with the API secret, imported'
-        : 'published (fetched; no secret)'
-      : (VERIFIER_FAMILIES['signing-keys'] as readonly string[]).includes(type)
-        ? 'public key, imported'
-        : keyIssuedBySender(type)
-          ? 'imported'
-          : 'generated';
+    const key = scheme.keyless
+      ? `none: ${scheme.keyless}`
+      : scheme.published
+        ? scheme.published.needsCredential
+          ? 'published; fetched with the API secret, imported'
+          : 'published (fetched; no secret)'
+        : (VERIFIER_FAMILIES['signing-keys'] as readonly string[]).includes(type)
+          ? 'public key, imported'
+          : keyIssuedBySender(type)
+            ? 'imported'
+            : 'generated';
     const cell = (text: string) => text.replace(/\|/g, '\\|');
+    // Where the sender publishes the addresses it sends from (for allowedSourceCidrs), where it does.
+    const ipRanges = entry?.ipRanges ?? (family as { ipRanges?: string } | undefined)?.ipRanges;
     lines.push(
-      `| [\`${type}\`](${docs?.startsWith('http') ? docs : '#senders'}) | ${cell(alias ? `same as \`standard-webhooks\`: ${docs}` : described?.signature ?? 'see docs')} | \`${scheme.bodyBinding}\` | ${cell(described?.replay ?? '')} | ${cell(described?.dedupe ?? '')} | ${cell(handshake)} | ${described?.metadata.length ? described.metadata.map((m) => `\`${m}\``).join(', ') : '—'} | ${key} |`,
+      `| [\`${type}\`](${docs?.startsWith('http') ? docs : '#senders'}) | ${cell(alias ? `same as \`standard-webhooks\`: ${docs}` : described?.signature ?? 'see docs')} | \`${scheme.bodyBinding}\` | ${cell(described?.replay ?? '')} | ${cell(described?.dedupe ?? '')} | ${cell(handshake)} | ${described?.metadata.length ? described.metadata.map((m) => `\`${m}\``).join(', ') : '—'} | ${key} | ${ipRanges ? `[published](${ipRanges})` : '—'} |`,
     );
   }
   return lines.join('\n');

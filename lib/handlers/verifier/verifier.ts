@@ -166,7 +166,8 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
   if ((scheme.published || scheme.settle) && !deps.published) throw new Error(`Scheme type ${JSON.stringify(config.scheme.type)} fetches published keys, and this bundle cannot`);
   const fetcher = deps.published?.fetch;
   const published = scheme.published ? deps.published!.cache(scheme.published, { fetch: fetcher, now }) : undefined;
-  const usesSecret = !scheme.published || scheme.published.needsCredential;
+  // A sender verified without a key (Apple's pinned root, Salesforce's org id) has no secret, and nothing is fetched.
+  const usesSecret = scheme.keyless === undefined && (!scheme.published || scheme.published.needsCredential);
   if (usesSecret && !config.secretId) throw new Error('Environment variable WEBHOOK_SECRET_ARN is not set');
   // Never rebuilt from the request: see signedUrl.
   if (scheme.signsUrl && !config.publicUrl) throw new Error(`Environment variable WEBHOOK_PUBLIC_URL is not set: scheme type ${JSON.stringify(config.scheme.type)} signs the URL the sender posts to`);
@@ -226,6 +227,8 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
       }
       return finish(200, 'Accepted', { reason: 'answered_handshake' }, answer);
     }
+    // A sender that checks the URL with HEAD before creating its webhook (Trello): 200, nothing else.
+    if (method === 'HEAD' && scheme.handshake?.head) return finish(200, 'Accepted', { reason: 'answered_head' }, { body: '', contentType: 'text/plain' });
     if (method !== 'POST') return finish(405, 'Malformed', { reason: 'method_not_allowed' });
 
     // With binary media type */* on the API, every body arrives base64-encoded: the exact bytes the
@@ -322,7 +325,7 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
       keys = resolved.keys;
     }
     let result = verifyWithKeys(scheme, request, keys!, now(), config.toleranceSeconds);
-    if (!published && !result.ok && result.reason === 'signature_invalid') {
+    if (usesSecret && !published && !result.ok && result.reason === 'signature_invalid') {
       const fresh = await cache.refreshAfterMiss();
       if (fresh) result = verifyWithKeys(scheme, request, fresh, now(), config.toleranceSeconds);
     }

@@ -11,6 +11,7 @@ import { SAAS } from './senders/saas';
 import { MESSAGING } from './senders/messaging';
 import { STATIC_TOKENS } from './senders/static-tokens';
 import { DOCUMENTS } from './senders/documents';
+import { SOAP } from './senders/soap';
 import { JWT } from './senders/jwt';
 import { NOTIFICATIONS } from './senders/notifications';
 import { FORMS } from './senders/forms';
@@ -18,7 +19,7 @@ import { PAYPAL } from './senders/paypal-family';
 
 export { DEFAULT_TOLERANCE_SECONDS } from './tolerance';
 export { ALIASES, AliasSender } from './core';
-import { CORE_TYPES } from './core';
+import { CORE_TYPES, GENERIC_TYPES } from './core';
 
 /*
  * The sender catalogue: one entry per sender, grouped by field in ./senders/. Wherever a sender's
@@ -29,7 +30,7 @@ import { CORE_TYPES } from './core';
  * published, else its official SDK as an oracle. Where a sender signs a timestamp but documents no
  * window, the library's default of 300 s applies (a sender's SDK may accept older ones: we do not).
  */
-export const SENDERS = { ...PAYMENTS, ...DEVELOPER, ...WORKPLACE, ...PLATFORMS, ...FORMS, ...SIGNING_KEYS, ...CERTIFICATES, ...PAYPAL, ...TOKENS, ...COMMERCE, ...SAAS, ...MESSAGING, ...STATIC_TOKENS, ...DOCUMENTS, ...JWT, ...NOTIFICATIONS } satisfies Record<string, SenderEntry>;
+export const SENDERS = { ...PAYMENTS, ...DEVELOPER, ...WORKPLACE, ...PLATFORMS, ...FORMS, ...SIGNING_KEYS, ...CERTIFICATES, ...PAYPAL, ...TOKENS, ...COMMERCE, ...SAAS, ...MESSAGING, ...STATIC_TOKENS, ...DOCUMENTS, ...SOAP, ...JWT, ...NOTIFICATIONS } satisfies Record<string, SenderEntry>;
 
 /** A catalogue sender's type name. */
 export type CatalogueSender = keyof typeof SENDERS;
@@ -40,6 +41,7 @@ export type CatalogueSender = keyof typeof SENDERS;
  */
 export const VERIFIER_FAMILIES = {
   core: CORE_TYPES,
+  generic: GENERIC_TYPES,
   payments: Object.keys(PAYMENTS),
   developer: Object.keys(DEVELOPER),
   workplace: Object.keys(WORKPLACE),
@@ -54,6 +56,7 @@ export const VERIFIER_FAMILIES = {
   messaging: Object.keys(MESSAGING),
   'static-tokens': Object.keys(STATIC_TOKENS),
   documents: Object.keys(DOCUMENTS),
+  soap: Object.keys(SOAP),
   jwt: Object.keys(JWT),
   notifications: Object.keys(NOTIFICATIONS),
 } as const satisfies Record<string, readonly string[]>;

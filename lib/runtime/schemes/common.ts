@@ -83,10 +83,10 @@ export class SignedContent {
   }
 
   /**
-   * Decodes one signature (hex or base64 of exactly the digest's length) into the next slot. False
+   * Decodes one signature (hex, base64 or base64url of exactly the digest's length) into the next slot. False
    * when it is anything else, or when the request carries more signatures than the scheme allows.
    */
-  addSignature(text: string, encoding: 'hex' | 'base64'): boolean {
+  addSignature(text: string, encoding: SignatureEncoding): boolean {
     if (this.count === this.maxSignatures) return false;
     if (this.count === this.signatures.length) this.signatures.push(Buffer.alloc(this.digestBytes));
     if (!decodeInto(text, encoding, this.signatures[this.count])) return false;
@@ -134,17 +134,26 @@ export function isEventId(value: string): boolean {
 const BEFORE_TWO_PADS = 'AQgw';
 const BEFORE_ONE_PAD = 'AEIMQUYcgkosw048';
 
+/** How a signature is written: hex, base64 (padded), or base64url (RFC 4648 §5, padded or not). */
+export type SignatureEncoding = 'hex' | 'base64' | 'base64url';
+
 /**
- * Decodes hex or base64 of exactly `target.length` bytes into `target`; false when the text is
- * anything else. Node's decoders read only the low byte of each character, skip characters outside
+ * Decodes hex, base64 or base64url of exactly `target.length` bytes into `target`; false when the text is
+ * anything else. base64url is read without padding (as RFC 7515 and Node write it) or with it (as
+ * Python's `urlsafe_b64encode` writes it); the last character must carry no stray bits either way. Node's decoders read only the low byte of each character, skip characters outside
  * the alphabet (base64) and stop at the first one (hex, and base64 at a stray '='). So once the text
  * is checked to be ASCII of the exact length and padding, a full-length write proves every character
  * was in the alphabet: a fraction of the cost of a regular expression or a re-encode. (Node's base64
  * also reads '-' and '_' as '+' and '/'; such a spelling decodes to the same bytes and must still
  * carry a valid HMAC.)
  */
-export function decodeInto(text: string, encoding: 'hex' | 'base64', target: Buffer): boolean {
+export function decodeInto(text: string, encoding: SignatureEncoding, target: Buffer): boolean {
   const bytes = target.length;
+  if (encoding === 'base64url' && bytes % 3 !== 0 && text.length === Math.ceil((bytes * 4) / 3)) {
+    // Unpadded: the last character alone must leave no stray bits.
+    if (NON_ASCII.test(text) || !(bytes % 3 === 1 ? BEFORE_TWO_PADS : BEFORE_ONE_PAD).includes(text[text.length - 1])) return false;
+    return target.write(text, 'base64url') === bytes;
+  }
   if (text.length !== (encoding === 'hex' ? bytes * 2 : Math.ceil(bytes / 3) * 4) || NON_ASCII.test(text)) return false;
   if (encoding === 'hex') return target.write(text, 'hex') === bytes;
   const rem = bytes % 3;

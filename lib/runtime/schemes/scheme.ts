@@ -2,7 +2,7 @@ import { KeyObject, randomBytes } from 'node:crypto';
 import type { KeyFetcher, PublishedKeySource } from '../published-keys';
 import { HeaderValue } from '../headers';
 import { ActiveKey, BodyBinding, HeaderInput, RejectionReason, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
-import { readHeaders, rejected, SignedContent, verifySigned } from './common';
+import { readHeaders, rejected, SignatureEncoding, SignedContent, verifySigned } from './common';
 import { DIGEST_BYTES, hmac, HmacAlgorithm } from './mac';
 
 /** What the verifier needs from one signature scheme. Implementations are pure and synchronous. */
@@ -80,6 +80,19 @@ export interface Scheme {
   readonly handshake?: Handshake;
   /** Whether the sender issues the key itself (import it) rather than taking one generated here. */
   readonly issuesKey?: boolean;
+  /**
+   * For a sender verified against a trust anchor the package carries (Apple's App Store
+   * notifications chain to the pinned Apple Root CA - G3): the anchor, in words. Such a scheme takes
+   * no key at all (`verify` ignores `keys`, `decodeKey` and `generateKey` throw) and its source has no
+   * secret (`KeySource.PUBLISHED`, though nothing is fetched).
+   */
+  readonly trustAnchor?: string;
+  /**
+   * For a scheme that takes no key at all (`verify` ignores `keys`): what it checks instead, in words
+   * (Apple: its pinned root; Salesforce: the configured `OrganizationId`, as it signs nothing). Its
+   * source has no secret (`KeySource.PUBLISHED`, though nothing is fetched).
+   */
+  readonly keyless?: string;
   /**
    * The headers the sender would send with `input`, signed with `secret` (the CLI's `sign`, tests).
    * Throws a WebhookConfigurationError on a malformed secret or a missing URL for URL-signing schemes.
@@ -166,6 +179,11 @@ export interface Handshake {
   readonly agrees?: (body: string | Uint8Array, headers: HeaderInput) => RejectionReason | undefined;
   readonly get?: (request: GetRequest, keys: readonly ActiveKey[], nowMs: number, scheme: Scheme) => ImmediateAnswer | RejectionReason;
   /**
+   * The sender checks the URL with a HEAD request before it creates the webhook, and creates it only
+   * on a 200 (Trello): answered 200 with no body; nothing is read, stored or queued.
+   */
+  readonly head?: true;
+  /**
    * An unsigned POST the sender makes to check the URL, with nothing in it to keep (WooCommerce's
    * `webhook_id=<id>` ping when a webhook is saved): called only for a POST that carries none of the
    * scheme's signature headers; answered, never queued, nothing stored. Undefined when the request is
@@ -219,7 +237,7 @@ export abstract class HmacScheme implements Scheme {
   abstract sign(input: SignInput, secret: string): Record<string, string>;
 
   /** The signature over `prefix`, the body and `suffix` with `secret` decoded as this scheme decodes it. */
-  protected mac(secret: string, prefix: string, body: string | Uint8Array | undefined, encoding: 'hex' | 'base64', suffix = ''): string {
+  protected mac(secret: string, prefix: string, body: string | Uint8Array | undefined, encoding: SignatureEncoding, suffix = ''): string {
     const key = this.decodeKey(secret);
     if (!Buffer.isBuffer(key)) throw new WebhookConfigurationError('this key verifies; it cannot sign');
     return hmac(this.algorithm, key, prefix, body, suffix).toString(encoding);

@@ -1,9 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HeaderValue, pickHeaders, DUPLICATE } from '../headers';
 import { ActiveKey, BodyBinding, HeaderInput, SchemeConfig, RejectionReason, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
-import { accepted, isEventId, matchedKeyOf, parseTimestamp, rejected, SignedContent, verifySigned } from './common';
+import { accepted, isEventId, matchedKeyOf, parseTimestamp, rejected, SignatureEncoding, SignedContent, verifySigned } from './common';
 import { DIGEST_BYTES, hmac, HmacAlgorithm } from './mac';
-import { Handshake, ImmediateAnswer, Scheme, SchemeDescription, SignInput } from './scheme';
+import { Handshake, ImmediateAnswer, Scheme, SignInput } from './scheme';
 
 /**
  * One sender of the catalogue, as data: where its signature is, what it signs, how its timestamp is
@@ -19,7 +19,7 @@ export interface SenderRow {
   /** HMAC hash, or `token` for a shared secret sent as-is (GitLab, Okta): weaker than a signature. */
   readonly algorithm: HmacAlgorithm | 'token';
   /** How the signature is written. Ignored for tokens. */
-  readonly encoding: 'hex' | 'base64';
+  readonly encoding: SignatureEncoding;
   readonly signature: SignatureSpec;
   /**
    * What is signed, in order: the raw body, the timestamp as sent, the full public URL, the HTTP
@@ -56,6 +56,8 @@ export interface SenderRow {
   readonly handshake?: Handshake;
   /** Several signatures at once (a sender rolling its secret). @default 1, or 8 for `list` and `headers` */
   readonly maxSignatures?: number;
+  /** Where the signature is, in the README's words, when the row's own spelling would not read well (DocuSign's hundred headers). */
+  readonly signatureText?: string;
 }
 
 /**
@@ -139,7 +141,8 @@ export class SenderScheme implements Scheme {
 
   constructor(
     readonly type: string,
-    private readonly row: SenderRow,
+    /** The catalogue row this scheme reads (the README's sender table describes it: ./describe-row.ts). */
+    readonly row: SenderRow,
   ) {
     this.isToken = row.algorithm === 'token';
     const digestBytes = row.algorithm === 'token' ? 32 : DIGEST_BYTES[row.algorithm];
@@ -341,29 +344,6 @@ export class SenderScheme implements Scheme {
     return headers;
   }
 
-  describe(): SchemeDescription {
-    const { row } = this;
-    const spec = row.signature;
-    const where =
-      spec.kind === 'header' ? `\`${spec.header}\`${spec.prefix ? `: \`${spec.prefix}<sig>\`` : ''}`
-      : spec.kind === 'headers' ? spec.headers.map((h) => `\`${h}\``).join(' / ')
-      : `\`${spec.header}\`: \`${spec.timestampKey ? `${spec.timestampKey}${spec.assign}<t>${spec.separator}` : ''}${spec.signatureKey}${spec.assign}<sig>\``;
-    const parts = row.signed.map((p) =>
-      p === 'body' ? 'body' : p === 'timestamp' ? 'timestamp' : p === 'url' ? 'URL' : p === 'method' ? 'method' : 'literal' in p ? `\`${p.literal}\`` : `\`${p.header}\``,
-    );
-    const signature = row.algorithm === 'token' ? `${where}: a shared token (no signature; the body is not bound)` : `${where}, HMAC-${row.algorithm.toUpperCase()} ${row.encoding} over ${parts.join(' + ')}`;
-    const replay = row.timestamp
-      ? `signed timestamp (${row.timestamp.format === 'iso8601' ? 'RFC 3339' : row.timestamp.format === 'unix-ms' ? 'unix ms' : 'unix s'}), ${row.timestamp.toleranceSeconds / 60} min; dedupe record`
-      : 'dedupe record only (nothing signed in time)';
-    const dedupe = row.signedIdHeader
-      ? `signed id \`${row.signedIdHeader}\``
-      : this.isToken ? 'SHA-256 of the body (which a token does not bind)'
-      : this.bodyAt >= 0 ? 'SHA-256 of the body'
-      : 'SHA-256 of the signed content';
-    const metadata = [...(row.signedIdHeader ? ['signed.eventId'] : []), ...this.metadataAt.map((m) => m.key)];
-    return { signature, replay, dedupe, metadata };
-  }
-
   immediateResponse(body: string | Uint8Array, verified?: VerifiedWebhook, headers: HeaderInput = {}): ImmediateAnswer | undefined {
     const key = verified && matchedKeyOf(verified);
     return this.handshake?.post && key ? this.handshake.post(body, headers, key) : undefined;
@@ -374,7 +354,7 @@ export class SenderScheme implements Scheme {
 function readList(
   header: string,
   spec: Extract<SignatureSpec, { kind: 'list' }>,
-  encoding: 'hex' | 'base64',
+  encoding: SignatureEncoding,
   out: SignedContent,
 ): string | undefined | { problem: RejectionReason } {
   if (header.length > MAX_LIST_HEADER) return { problem: 'malformed_header' };
@@ -406,7 +386,7 @@ export function parseInstant(value: string, format: TimestampSpec['format']): nu
   return Number.isFinite(ms) ? ms / 1000 : 'malformed_timestamp';
 }
 
-function formatInstant(seconds: number, format: TimestampSpec['format']): string {
+export function formatInstant(seconds: number, format: TimestampSpec['format']): string {
   if (format === 'unix') return String(Math.floor(seconds));
   if (format === 'unix-ms') return String(Math.round(seconds * 1000));
   return new Date(seconds * 1000).toISOString();

@@ -157,7 +157,7 @@ export function spellsJsonUrl(url: string, params: string): boolean {
  * or undefined where URLSearchParams would guess: a `%` not followed by two hex digits (kept as is
  * there) or escapes that are not UTF-8 (U+FFFD there).
  */
-function formDecode(encoded: string): string | undefined {
+export function formDecode(encoded: string): string | undefined {
   try {
     return decodeURIComponent(encoded.replace(/\+/g, ' '));
   } catch {

@@ -3,6 +3,7 @@ import { ActiveKey, Scheme, SchemeConfig, schemeFor, VerifyResult, WebhookVerifi
 import { DEVELOPER } from '../../../lib/runtime/schemes/senders/developer';
 import { linearOracle } from './developer-linear-oracle';
 import { TEST_NOW } from '../../support/clock';
+import { describeScheme } from '../../../lib/runtime/schemes/describe-row';
 
 // The developer-tools senders of the catalogue (lib/runtime/schemes/senders/developer.ts).
 //
@@ -179,7 +180,7 @@ describe.each(SENDERS)('$type', ({ type, secret, otherSecret, documented, metada
 
   test('signs no timestamp: it declares no tolerance (the dedupe record is the replay control)', () => {
     expect(scheme.defaultToleranceSeconds).toBeUndefined();
-    expect(scheme.describe?.().replay).toMatch(/dedupe record only/);
+    expect(describeScheme(scheme)?.replay).toMatch(/dedupe record only/);
   });
 });
 
@@ -295,7 +296,7 @@ describe('gitlab (a shared token, weaker than a signature)', () => {
   test('binds no body: a changed body under the same token is accepted (why a token is weaker), and keys a new dedupe record', () => {
     const result = verify(headers, changeOneByte(BODY));
     expect(result.ok && result.dedupeKey).toBe(`sha256:${sha256(changeOneByte(BODY))}`);
-    expect(scheme.describe?.().signature).toMatch(/shared token/);
+    expect(describeScheme(scheme)?.signature).toMatch(/shared token/);
   });
 });
 
@@ -390,7 +391,7 @@ describe('linear (timestamp inside the signed body)', () => {
   });
 
   test('describes itself for the README table', () => {
-    expect(scheme.describe?.()).toEqual({
+    expect(describeScheme(scheme)).toEqual({
       signature: '`Linear-Signature`, HMAC-SHA256 hex over body',
       replay: 'signed `webhookTimestamp` inside the body (unix ms), 1 min; dedupe record',
       dedupe: 'SHA-256 of the body',

@@ -3,6 +3,7 @@ import { ActiveKey, Scheme, SchemeConfig, schemeFor, VerifyResult, WebhookConfig
 import { PAYMENTS } from '../../../lib/runtime/schemes/senders/payments';
 import { muxOracle, Oracle, paddleOracle, razorpayOracle, squareOracle } from './payments-oracles';
 import { atTestNow, TEST_NOW } from '../../support/clock';
+import { describeScheme } from '../../../lib/runtime/schemes/describe-row';
 
 // The payments and commerce senders of the catalogue (lib/runtime/schemes/senders/payments.ts).
 //
@@ -263,7 +264,7 @@ describe.each(SENDERS)('$type', ({ type, secret, otherSecret, documented, timed,
   } else {
     test('signs no timestamp: it declares no tolerance (the dedupe record is the replay control)', () => {
       expect(scheme.defaultToleranceSeconds).toBeUndefined();
-      expect(scheme.describe?.().replay).toMatch(/dedupe record only/);
+      expect(describeScheme(scheme)?.replay).toMatch(/dedupe record only/);
     });
   }
 });

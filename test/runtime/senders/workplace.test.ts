@@ -7,6 +7,7 @@ import { WORKPLACE } from '../../../lib/runtime/schemes/senders/workplace';
 import { useFakeAws } from '../../support/fake-aws';
 import { workplaceHandler } from './workplace-handler';
 import { atTestNow, TEST_NOW } from '../../support/clock';
+import { describeScheme } from '../../../lib/runtime/schemes/describe-row';
 
 // The workplace, support and CRM senders of the catalogue (lib/runtime/schemes/senders/workplace.ts).
 //
@@ -216,7 +217,7 @@ describe.each(SENDERS)('$type', ({ type, secret, otherSecret, documented, timed,
   } else {
     test('signs no timestamp: it declares no tolerance (the dedupe record is the replay control)', () => {
       expect(scheme.defaultToleranceSeconds).toBeUndefined();
-      expect(scheme.describe?.().replay).toMatch(/dedupe record only/);
+      expect(describeScheme(scheme)?.replay).toMatch(/dedupe record only/);
     });
   }
 });
@@ -338,7 +339,7 @@ describe('docusign: one numbered header per active Connect key', () => {
   });
 
   test('describes its headers as one range', () => {
-    expect(scheme.describe?.().signature).toBe(`\`X-DocuSign-Signature-1\` … \`-${DOCUSIGN_MAX_KEYS}\` (one per active Connect key), HMAC-SHA256 base64 over body`);
+    expect(describeScheme(scheme)?.signature).toBe(`\`X-DocuSign-Signature-1\` … \`-${DOCUSIGN_MAX_KEYS}\` (one per active Connect key), HMAC-SHA256 base64 over body`);
   });
 });
 
@@ -471,7 +472,7 @@ describe('hubspot (v3)', () => {
 
 describe('every workplace sender describes itself for the README table', () => {
   test.each(Object.keys(WORKPLACE))('%s', (type) => {
-    const described = schemeOf(type).describe?.();
+    const described = describeScheme(schemeOf(type));
     expect(described?.signature).toMatch(/HMAC-SHA(1|256)/);
     expect(described?.replay).toBeTruthy();
   });

@@ -121,6 +121,31 @@ const PARTIAL_VIEWS: Record<string, (kit: Kit, delivery: Delivery) => unknown> =
   },
 };
 PARTIAL_VIEWS['twilio-sha256'] = PARTIAL_VIEWS.twilio;
+// Adyen: each item's signed fields, as JSON.parse reads them and as a loose reader does.
+const ADYEN_SIGNED = ['pspReference', 'originalReference', 'merchantAccountCode', 'merchantReference', 'eventCode', 'success'];
+PARTIAL_VIEWS.adyen = (_kit, d) => {
+  try {
+    const doc = JSON.parse(d.body.toString('utf8')) as { notificationItems?: { NotificationRequestItem?: Record<string, unknown> }[] };
+    return (doc.notificationItems ?? []).map((wrapper) => {
+      const item = wrapper?.NotificationRequestItem;
+      const amount = item?.amount as Record<string, unknown> | undefined;
+      const loose = looseGet(item, 'amount');
+      return [...ADYEN_SIGNED.map((name) => [item?.[name], looseGet(item, looseName(name))]), amount?.value, amount?.currency, looseGet(loose, 'value'), looseGet(loose, 'currency')];
+    });
+  } catch {
+    return 'the body does not parse as JSON';
+  }
+};
+// Braintree: the signed `bt_payload` (its newlines aside: the base64 decodes the same), exactly and loosely.
+PARTIAL_VIEWS.braintree = (_kit, d) => {
+  const form = new URLSearchParams(d.body.toString('utf8'));
+  return [form.getAll('bt_payload'), looseGetAll(form, 'bt_payload')].map((values) => values.map((v) => v.replace(/\n/g, '')));
+};
+// Mandrill: the one signed field, exactly and loosely.
+PARTIAL_VIEWS.mandrill = (_kit, d) => {
+  const form = new URLSearchParams(d.body.toString('utf8'));
+  return [form.getAll('mandrill_events'), looseGetAll(form, 'mandrill_events')];
+};
 const SNS_SIGNED = ['Message', 'MessageId', 'Subject', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];
 PARTIAL_VIEWS.sns = (_kit, d) => {
   try {

@@ -15,6 +15,8 @@ import {
   verifyWithKeys,
 } from '../../../lib/runtime';
 import type { LocalCa } from '../../runtime/senders/support/local-ca';
+import { AppleAppStoreScheme } from '../../../lib/runtime/schemes/senders/apple-app-store';
+import { createAppleCa } from '../../runtime/senders/support/apple-chain';
 import { DAY, TEST_NOW, TEST_NOW_S } from '../clock';
 
 /*
@@ -71,12 +73,20 @@ const CONFIGS: Record<string, SchemeConfig> = {
   paypal: { type: 'paypal', webhookId: '1JE4291016473214C' },
   plaid: { type: 'plaid', clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
   pubsub: { type: 'pubsub', audience: AUDIENCE, serviceAccountEmail: EMAIL },
+  'apple-app-store': { type: 'apple-app-store', bundleId: 'com.example.app' },
+  salesforce: { type: 'salesforce', organizationId: '00D5e000000KQ2eEAG' },
 };
 const VARIANTS: readonly { name: string; config: SchemeConfig }[] = [
   { name: 'hmac sha1 base64 prefixed', config: { type: 'hmac', algorithm: 'sha1', signatureHeader: 'X-Hub-Sig', prefix: 'sha1=', encoding: 'base64', signedContent: 'body', eventIdHeader: 'X-Delivery', eventTypeHeader: 'X-Event' } },
   { name: 'hmac sha512 timestamp-body', config: { type: 'hmac', algorithm: 'sha512', signatureHeader: 'X-Sig', encoding: 'hex', signedContent: 'timestamp-body', separator: ':', timestampHeader: 'X-Ts', contentTypes: ['application/json', 'application/x-www-form-urlencoded'] } },
+  { name: 'hmac template url method body header', config: { type: 'hmac', algorithm: 'sha256', signatureHeader: 'X-Sig', prefix: 'v1=', encoding: 'base64url', signedContent: 'template', template: '{method} {url}\n{header:X-Request-Id}:{body}:{{literal}}', eventIdHeader: 'X-Request-Id', eventTypeHeader: 'X-Event' } },
+  { name: 'hmac template stripe-like list', config: { type: 'hmac', algorithm: 'sha256', signatureHeader: 'X-List-Sig', encoding: 'hex', signedContent: 'template', signatureKey: 'v1', timestampKey: 't', listSeparator: ';', template: '{timestamp}.{body}', toleranceSeconds: 600 } },
+  { name: 'hmac template unix-ms body last', config: { type: 'hmac', algorithm: 'sha512', signatureHeader: 'X-Sig', encoding: 'base64', signedContent: 'template', template: '{timestamp}{method}{body}', timestampHeader: 'X-Ts', timestampFormat: 'unix-ms', contentTypes: ['application/json', 'application/x-www-form-urlencoded'] } },
+  { name: 'hmac template iso8601 no body', config: { type: 'hmac', algorithm: 'sha1', signatureHeader: 'X-Sig', encoding: 'hex', signedContent: 'template', template: '{header:X-Delivery}|{timestamp}', timestampHeader: 'X-Ts', timestampFormat: 'iso8601', eventIdHeader: 'X-Delivery' } },
+  { name: 'hmac timestamp-body iso8601 base64url', config: { type: 'hmac', algorithm: 'sha256', signatureHeader: 'X-Sig', encoding: 'base64url', signedContent: 'timestamp-body', timestampHeader: 'X-Ts', timestampFormat: 'iso8601', toleranceSeconds: 120 } },
   { name: 'standard-webhooks svix', config: { type: 'standard-webhooks', headerPrefix: 'svix' } },
   { name: 'okta custom header', config: { type: 'okta', authorizationHeader: 'X-Okta-Hook-Auth' } },
+  { name: 'strapi custom header', config: { type: 'strapi', authorizationHeader: 'X-Webhook-Token' } },
 ];
 
 /** Every scheme type with the configuration it is tested under, and the configured variants. */
@@ -114,6 +124,8 @@ const JSON_EXAMPLE = '{"id":"evt_0123456789","type":"order.created","note":"caf√
  */
 const BODY_SHAPES: Record<string, (payload: string) => string> = {
   linear: (payload) => `{"data":${payload},"webhookTimestamp":${TEST_NOW}}`,
+  // Mandrill posts one form field, `mandrill_events`, a JSON array of events.
+  mandrill: (payload) => new URLSearchParams({ mandrill_events: JSON.stringify([Object.fromEntries(new URLSearchParams(payload))]) }).toString(),
 };
 
 /**
@@ -174,6 +186,22 @@ const PUBLISHERS: Record<string, (ca: LocalCa) => Publisher> = {
   },
 };
 
+/**
+ * Senders verified against a trust anchor the package pins (Apple's root): the scheme is built
+ * with a local chain's root instead (a constructor argument no configuration reaches), and signs
+ * with that chain's leaf. Such a scheme takes no keys.
+ */
+const ANCHORED: Record<string, (config: SchemeConfig) => { scheme: Scheme; secret: string }> = {
+  'apple-app-store': (config) => {
+    const apple = createAppleCa();
+    try {
+      return { scheme: new AppleAppStoreScheme(config as never, apple.root), secret: apple.secret(apple.issue()) };
+    } finally {
+      apple.dispose();
+    }
+  },
+};
+
 /** A request object for the verifier, the body as the bytes received. */
 export function requestOf(delivery: Delivery) {
   return { headers: delivery.headers, body: delivery.body, url: delivery.url, method: delivery.method };
@@ -186,13 +214,16 @@ export function requestOf(delivery: Delivery) {
 export function kits(ca: LocalCa): Kit[] {
   const out: Kit[] = [];
   for (const { name, config } of subjects()) {
-    const scheme = schemeFor(config);
+    const anchored = ANCHORED[config.type]?.(config);
+    const scheme = anchored?.scheme ?? schemeFor(config);
     const type = config.type;
     const publisher = scheme.published ? PUBLISHERS[type]?.(ca) : undefined;
     if (scheme.published && !publisher) throw new Error(`${name} publishes its keys: add its row to PUBLISHERS`);
-    const pair = publisher ? undefined : scheme.generateKeyPair?.();
-    const secret = publisher?.secret ?? pair?.privateKey ?? scheme.generateKey();
-    const keys: ActiveKey[] | undefined = publisher ? undefined : [{ key: scheme.decodeKey(pair?.publicKey ?? secret), notAfterMs: Number.POSITIVE_INFINITY }];
+    // A scheme that takes no key (Salesforce signs nothing; Apple chains to its root) verifies with none.
+    const keyless = anchored !== undefined || scheme.keyless !== undefined;
+    const pair = publisher || keyless ? undefined : scheme.generateKeyPair?.();
+    const secret = publisher?.secret ?? anchored?.secret ?? pair?.privateKey ?? (keyless ? '' : scheme.generateKey());
+    const keys: ActiveKey[] | undefined = publisher ? undefined : keyless ? [] : [{ key: scheme.decodeKey(pair?.publicKey ?? secret), notAfterMs: Number.POSITIVE_INFINITY }];
     const tolerance = scheme.defaultToleranceSeconds ?? 0;
     const verify = async (delivery: Delivery): Promise<VerifyResult> => {
       const request = requestOf(delivery);
@@ -224,7 +255,7 @@ export function kits(ca: LocalCa): Kit[] {
         return { headers, body: Buffer.from(signed.body), url, method: 'POST' };
       };
       const label = media.length > 1 ? `${name} (${mediaType === FORM ? 'form' : 'json'})` : name;
-      const stored = publisher ? publisher.credential : pair?.publicKey ?? secret;
+      const stored = publisher ? publisher.credential : keyless ? undefined : pair?.publicKey ?? secret;
       const secretDocument = stored === undefined ? undefined : JSON.stringify({ current: stored });
       out.push({ name: label, type, config, scheme, mediaType, payloads: mediaType === FORM ? formPayloads : jsonPayloads, example: mediaType === FORM ? FORM_EXAMPLE : JSON_EXAMPLE, deliver, verify, signingSecret: secret, secretDocument, fetch: publisher?.fetch });
     }

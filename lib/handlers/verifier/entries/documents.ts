@@ -1,5 +1,5 @@
-import { senderFactory } from '../../../runtime/schemes/factory';
+import { codeSenderFactory } from '../../../runtime/schemes/factory';
 import { DOCUMENTS } from '../../../runtime/schemes/senders/documents';
 import { verifierEntry } from '../entry';
 
-export const handler = verifierEntry(senderFactory(DOCUMENTS));
+export const handler = verifierEntry(codeSenderFactory(DOCUMENTS));

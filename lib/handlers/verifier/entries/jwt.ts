@@ -1,5 +1,5 @@
-import { senderFactory } from '../../../runtime/schemes/factory';
+import { codeSenderFactory } from '../../../runtime/schemes/factory';
 import { JWT } from '../../../runtime/schemes/senders/jwt';
 import { verifierEntry } from '../entry';
 
-export const handler = verifierEntry(senderFactory(JWT));
+export const handler = verifierEntry(codeSenderFactory(JWT));

@@ -1,5 +1,5 @@
-import { senderFactory } from '../../../runtime/schemes/factory';
+import { codeSenderFactory } from '../../../runtime/schemes/factory';
 import { NOTIFICATIONS } from '../../../runtime/schemes/senders/notifications';
 import { verifierEntry } from '../entry';
 
-export const handler = verifierEntry(senderFactory(NOTIFICATIONS));
+export const handler = verifierEntry(codeSenderFactory(NOTIFICATIONS));

@@ -1,7 +1,7 @@
 import { RejectionReason } from '../../types';
 import { Handshake, ImmediateAnswer } from '../scheme';
 import { CHALLENGE, single } from '../handshakes';
-import { SenderEntry } from '../sender';
+import { SenderEntry, SenderRow } from '../sender';
 import { LinearScheme } from './linear';
 
 // Developer tools and platforms: rows of the sender catalogue (see ../catalogue.ts for how a row is read and tested).
@@ -17,6 +17,31 @@ export const DROPBOX_CHALLENGE: Handshake = {
     if (challenge === undefined || !CHALLENGE.test(challenge)) return 'malformed_header';
     return { body: challenge, contentType: 'text/plain' };
   },
+};
+
+/**
+ * Jira and Confluence webhooks registered with a secret (admin webhooks, REST-registered webhooks):
+ * `X-Hub-Signature: sha256=<hex>` (WebSub's `method=signature`; sha256 is the only method), HMAC over
+ * the raw body under the secret as typed or generated in Jira. `X-Atlassian-Webhook-Identifier` is
+ * the same across retries (unsigned: forwarded, never the dedupe key); the event type is in the body
+ * (`webhookEvent`). Webhooks registered by Connect or OAuth apps carry no secret and are not signed.
+ * https://developer.atlassian.com/cloud/jira/platform/webhooks/#secure-admin-webhooks
+ */
+const ATLASSIAN: SenderRow = {
+  docs: 'https://developer.atlassian.com/cloud/jira/platform/webhooks/#secure-admin-webhooks',
+  // Atlassian's outgoing ranges (Jira and Confluence webhooks among them).
+  ipRanges: 'https://ip-ranges.atlassian.com/',
+  algorithm: 'sha256',
+  encoding: 'hex',
+  signature: { kind: 'header', header: 'x-hub-signature', prefix: 'sha256=' },
+  signed: ['body'],
+  metadata: [
+    { header: 'x-atlassian-webhook-identifier', name: 'eventId' },
+    { header: 'x-atlassian-webhook-retry', name: 'attempt' },
+    { header: 'x-atlassian-webhook-flow', name: 'flow' },
+  ],
+  contentTypes: ['application/json'],
+  issuesKey: false,
 };
 
 export const DEVELOPER = {
@@ -39,27 +64,18 @@ export const DEVELOPER = {
     issuesKey: true,
   },
   /**
-   * Jira and Confluence webhooks registered with a secret (admin webhooks, REST-registered webhooks):
-   * `X-Hub-Signature: sha256=<hex>` (WebSub's `method=signature`; sha256 is the only method), HMAC over
-   * the raw body under the secret as typed or generated in Jira. `X-Atlassian-Webhook-Identifier` is
-   * the same across retries (unsigned: forwarded, never the dedupe key); the event type is in the body
-   * (`webhookEvent`). Webhooks registered by Connect or OAuth apps carry no secret and are not signed.
+   * Jira and Confluence webhooks registered with a secret: see ATLASSIAN.
    * https://developer.atlassian.com/cloud/jira/platform/webhooks/#secure-admin-webhooks
    */
-  atlassian: {
-    docs: 'https://developer.atlassian.com/cloud/jira/platform/webhooks/#secure-admin-webhooks',
-    algorithm: 'sha256',
-    encoding: 'hex',
-    signature: { kind: 'header', header: 'x-hub-signature', prefix: 'sha256=' },
-    signed: ['body'],
-    metadata: [
-      { header: 'x-atlassian-webhook-identifier', name: 'eventId' },
-      { header: 'x-atlassian-webhook-retry', name: 'attempt' },
-      { header: 'x-atlassian-webhook-flow', name: 'flow' },
-    ],
-    contentTypes: ['application/json'],
-    issuesKey: false,
-  },
+  atlassian: ATLASSIAN,
+  /**
+   * Jira admin webhooks (and REST-registered ones) with a secret, under the name users look for:
+   * `X-Hub-Signature: sha256=<hex>` (no `-256` in the header's name, unlike GitHub's), HMAC-SHA256 over
+   * the raw body under the webhook's secret; the same row as `atlassian`. Jira apps' dynamic webhooks
+   * (Connect, OAuth 2.0) carry a JWT instead and are not this.
+   * https://developer.atlassian.com/cloud/jira/platform/webhooks/#secure-admin-webhooks
+   */
+  jira: ATLASSIAN,
   /**
    * Bitbucket (Cloud, and Data Center with the same header): `X-Hub-Signature: sha256=<hex>`, HMAC
    * over the raw body under the webhook's secret. Cloud sends `X-Event-Key`, `X-Request-UUID`,
@@ -69,6 +85,7 @@ export const DEVELOPER = {
    */
   bitbucket: {
     docs: 'https://support.atlassian.com/bitbucket-cloud/docs/manage-webhooks/',
+    ipRanges: 'https://ip-ranges.atlassian.com/',
     algorithm: 'sha256',
     encoding: 'hex',
     signature: { kind: 'header', header: 'x-hub-signature', prefix: 'sha256=' },
@@ -123,11 +140,13 @@ export const DEVELOPER = {
    * GitLab: a shared token in `X-Gitlab-Token`, compared in constant time. A token is weaker than a
    * signature: it binds neither the body nor a time, so whoever sees one delivery (a proxy, a log) can
    * send anything, for ever. Prefer a sender that signs. (GitLab's newer signing token, where enabled,
-   * signs Standard Webhooks style: use `standard-webhooks` with `headerPrefix: 'webhook'` for it.)
+   * signs Standard Webhooks style: that is the type `gitlab-signed`.)
    * https://docs.gitlab.com/user/project/integrations/webhooks/#validate-payloads-by-using-a-secret-token
    */
   gitlab: {
     docs: 'https://docs.gitlab.com/user/project/integrations/webhooks/#validate-payloads-by-using-a-secret-token',
+    // GitLab.com's (a self-managed GitLab sends from its own hosts).
+    ipRanges: 'https://docs.gitlab.com/user/gitlab_com/#ip-range',
     algorithm: 'token',
     encoding: 'hex',
     signature: { kind: 'header', header: 'x-gitlab-token' },
@@ -158,6 +177,7 @@ export const DEVELOPER = {
   /** Linear signs its timestamp inside the body: code of its own (./linear.ts). */
   linear: {
     docs: 'https://linear.app/developers/webhooks#securing-webhooks',
+    ipRanges: 'https://linear.app/developers/webhooks#securing-webhooks',
     issuesKey: true,
     create: () => new LinearScheme(),
   },
@@ -171,6 +191,8 @@ export const DEVELOPER = {
    */
   pagerduty: {
     docs: 'https://github.com/PagerDuty/developer-docs/blob/main/docs/webhooks/04-Signatures.md',
+    // The page names https://app.pagerduty.com/webhook_ips (US) and its EU twin, JSON lists.
+    ipRanges: 'https://support.pagerduty.com/docs/safelist-ips',
     algorithm: 'sha256',
     encoding: 'hex',
     signature: { kind: 'list', header: 'x-pagerduty-signature', separator: ',', assign: '=', signatureKey: 'v1' },
@@ -191,6 +213,7 @@ export const DEVELOPER = {
    */
   sentry: {
     docs: 'https://docs.sentry.io/organization/integrations/integration-platform/webhooks/#verifying-the-signature',
+    ipRanges: 'https://docs.sentry.io/security-legal-pii/security/ip-ranges/',
     algorithm: 'sha256',
     encoding: 'hex',
     signature: { kind: 'header', header: 'sentry-hook-signature' },

@@ -1,4 +1,7 @@
 import { SenderEntry } from '../sender';
+import { ADYEN } from './adyen';
+import { BRAINTREE } from './braintree';
+import { MANDRILL } from './mandrill';
 
-/** Senders whose signature is inside the body or its form parameters, or who expect a SOAP answer (Adyen, Braintree, Mandrill, Salesforce). */
-export const DOCUMENTS = {} satisfies Record<string, SenderEntry>;
+/** Senders whose signature is inside the body or its form parameters (Adyen, Braintree, Mandrill). */
+export const DOCUMENTS = { adyen: ADYEN, braintree: BRAINTREE, mandrill: MANDRILL } satisfies Record<string, SenderEntry>;

@@ -1,5 +1,4 @@
-import { SchemeDescription } from '../scheme';
-import { SenderRow, SenderScheme } from '../sender';
+import { SenderRow } from '../sender';
 
 /** How many Connect HMAC keys an account may hold, so how many numbered signature headers are read. */
 export const DOCUSIGN_MAX_KEYS = 100;
@@ -21,20 +20,7 @@ export const DOCUSIGN_ROW: SenderRow = {
   signature: { kind: 'headers', headers: Array.from({ length: DOCUSIGN_MAX_KEYS }, (_, i) => `x-docusign-signature-${i + 1}`) },
   signed: ['body'],
   maxSignatures: DOCUSIGN_MAX_KEYS,
+  signatureText: `\`X-DocuSign-Signature-1\` … \`-${DOCUSIGN_MAX_KEYS}\` (one per active Connect key)`,
   contentTypes: ['application/json', 'text/xml', 'application/xml'],
   issuesKey: true,
 };
-
-/**
- * The DocuSign row, read by the row engine; code only so that its hundred header names read as one
- * range in the README's sender table.
- */
-export class DocuSignScheme extends SenderScheme {
-  constructor() {
-    super('docusign', DOCUSIGN_ROW);
-  }
-
-  describe(): SchemeDescription {
-    return { ...super.describe(), signature: `\`X-DocuSign-Signature-1\` … \`-${DOCUSIGN_MAX_KEYS}\` (one per active Connect key), HMAC-SHA256 base64 over body` };
-  }
-}

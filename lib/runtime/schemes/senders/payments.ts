@@ -49,6 +49,7 @@ export const PAYMENTS = {
    */
   square: {
     docs: 'https://developer.squareup.com/docs/webhooks/step3validate',
+    ipRanges: 'https://developer.squareup.com/docs/webhooks/overview',
     algorithm: 'sha256',
     encoding: 'base64',
     signature: { kind: 'header', header: 'x-square-hmacsha256-signature' },
@@ -75,6 +76,8 @@ export const PAYMENTS = {
    */
   paddle: {
     docs: 'https://developer.paddle.com/webhooks/signature-verification',
+    // Separate lists for sandbox and live.
+    ipRanges: 'https://developer.paddle.com/webhooks/respond-to-webhooks',
     algorithm: 'sha256',
     encoding: 'hex',
     signature: { kind: 'list', header: 'paddle-signature', separator: ';', assign: '=', signatureKey: 'h1', timestampKey: 'ts' },
@@ -109,6 +112,7 @@ export const PAYMENTS = {
    */
   paystack: {
     docs: 'https://paystack.com/docs/payments/webhooks/#verify-event-origin',
+    ipRanges: 'https://paystack.com/docs/payments/webhooks/#ip-whitelisting',
     algorithm: 'sha512',
     encoding: 'hex',
     signature: { kind: 'header', header: 'x-paystack-signature' },

@@ -152,6 +152,8 @@ export const PLATFORMS = {
    */
   okta: {
     docs: 'https://developer.okta.com/docs/concepts/event-hooks/',
+    // Okta's cells' ranges, as JSON; event hooks come from the org's cell.
+    ipRanges: 'https://s3.amazonaws.com/okta-ip-ranges/ip_ranges.json',
     algorithm: 'token',
     encoding: 'hex',
     signature: { kind: 'header', header: 'authorization' },

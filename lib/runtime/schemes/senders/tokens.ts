@@ -5,6 +5,6 @@ import { PubSubScheme } from './pubsub';
 
 /** Senders that sign a JWT with keys they publish (Plaid, Google Pub/Sub push). */
 export const TOKENS = {
-  plaid: { docs: 'https://plaid.com/docs/api/webhooks/webhook-verification/', issuesKey: true, create: (config) => new PlaidScheme(config as PlaidSchemeConfig) },
+  plaid: { docs: 'https://plaid.com/docs/api/webhooks/webhook-verification/', ipRanges: 'https://plaid.com/docs/api/webhooks/', issuesKey: true, create: (config) => new PlaidScheme(config as PlaidSchemeConfig) },
   pubsub: { docs: 'https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions', issuesKey: true, create: (config) => new PubSubScheme(config as PubSubSchemeConfig) },
 } satisfies Record<string, CodeSender>;

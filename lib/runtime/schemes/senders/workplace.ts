@@ -3,7 +3,7 @@ import { Handshake, ImmediateAnswer } from '../scheme';
 import { CHALLENGE, smallJson } from '../handshakes';
 import { SenderEntry } from '../sender';
 import { DEFAULT_TOLERANCE_SECONDS } from '../tolerance';
-import { DocuSignScheme, DOCUSIGN_ROW } from './docusign';
+import { DOCUSIGN_ROW } from './docusign';
 import { HubSpotScheme } from './hubspot';
 import { NotionScheme } from './notion';
 
@@ -59,6 +59,8 @@ export const WORKPLACE = {
    */
   intercom: {
     docs: 'https://developers.intercom.com/intercom-api-reference/v1.0/reference/signed-notifications',
+    // Its Webhooks FAQ: "What IP addresses do webhooks come from?"
+    ipRanges: 'https://developers.intercom.com/intercom-api-reference/reference/webhooks',
     algorithm: 'sha1',
     encoding: 'hex',
     signature: { kind: 'header', header: 'x-hub-signature', prefix: 'sha1=' },
@@ -77,6 +79,8 @@ export const WORKPLACE = {
    */
   zendesk: {
     docs: 'https://developer.zendesk.com/documentation/webhooks/verifying/',
+    // Per account: https://{subdomain}.zendesk.com/ips (egress ranges), as this article says.
+    ipRanges: 'https://support.zendesk.com/hc/en-us/articles/4408842860186',
     algorithm: 'sha256',
     encoding: 'base64',
     signature: { kind: 'header', header: 'x-zendesk-webhook-signature' },
@@ -129,11 +133,7 @@ export const WORKPLACE = {
     create: () => new HubSpotScheme(),
   },
   /** Connect HMAC, one numbered header per active key: the row in ./docusign.ts. */
-  docusign: {
-    docs: DOCUSIGN_ROW.docs,
-    issuesKey: true,
-    create: () => new DocuSignScheme(),
-  },
+  docusign: DOCUSIGN_ROW,
   /**
    * Box: `BOX-SIGNATURE-PRIMARY` and `BOX-SIGNATURE-SECONDARY`, each the base64 HMAC-SHA256 of the raw
    * body followed by `BOX-DELIVERY-TIMESTAMP` (RFC 3339, as sent), under the app's primary and

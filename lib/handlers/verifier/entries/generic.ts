@@ -1,0 +1,4 @@
+import { genericScheme } from '../../../runtime/schemes/hmac';
+import { verifierEntry } from '../entry';
+
+export const handler = verifierEntry(genericScheme);
