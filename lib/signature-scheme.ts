@@ -200,6 +200,16 @@ export interface OktaOptions {
   readonly authorizationHeader?: string;
 }
 
+/** Senders whose token travels in a header their user names (Strapi, Supabase database webhooks). */
+export interface HeaderTokenOptions {
+  /**
+   * The header configured on the sender's webhook. Its whole value is the token, except for
+   * `Authorization`, where it is `Bearer <token>`.
+   * @default 'Authorization'
+   */
+  readonly authorizationHeader?: string;
+}
+
 export interface StandardWebhooksOptions {
   /**
    * The header names' prefix: `webhook` (`webhook-id`, ...) per the Standard Webhooks spec, or `svix`
@@ -472,6 +482,214 @@ export class SignatureScheme {
   /** Resend: Standard Webhooks delivered through Svix (`svix-*` headers). */
   public static resend(): SignatureScheme {
     return SignatureScheme.sender('resend');
+  }
+
+  /** Checkout.com: `Cko-Signature`, HMAC-SHA256 hex over the body, with the webhook signature key you set (generated here). */
+  public static checkoutCom(): SignatureScheme {
+    return SignatureScheme.sender('checkout-com');
+  }
+
+  /** Intuit QuickBooks Online: `intuit-signature`, HMAC-SHA256 base64 over the body, with the app's Verifier Token. */
+  public static quickbooks(): SignatureScheme {
+    return SignatureScheme.sender('quickbooks');
+  }
+
+  /** Xero: `x-xero-signature`, HMAC-SHA256 base64 over the body, with the webhook key; answers the Intent to Receive check (200 for a valid signature, 401 otherwise) and queues nothing for it. */
+  public static xero(): SignatureScheme {
+    return SignatureScheme.sender('xero');
+  }
+
+  /** GoCardless: `Webhook-Signature`, HMAC-SHA256 hex over the body, with the endpoint secret. */
+  public static gocardless(): SignatureScheme {
+    return SignatureScheme.sender('gocardless');
+  }
+
+  /** Recurly: `recurly-signature: <unix ms>,<sig>[,<sig>]`, HMAC-SHA256 hex over `<ms>.<body>`, 5 minutes. */
+  public static recurly(): SignatureScheme {
+    return SignatureScheme.sender('recurly');
+  }
+
+  /** Revolut Merchant: `Revolut-Signature: v1=<sig>[,v1=...]`, HMAC-SHA256 hex over `v1.<Revolut-Request-Timestamp>.<body>`, 5 minutes. */
+  public static revolut(): SignatureScheme {
+    return SignatureScheme.sender('revolut');
+  }
+
+  /** Authorize.Net: `X-ANET-Signature: sha512=<HEX>`, HMAC-SHA512 over the body, with the 128-character Signature Key. */
+  public static authorizeNet(): SignatureScheme {
+    return SignatureScheme.sender('authorize-net');
+  }
+
+  /** Coinbase Developer Platform: `X-Hook0-Signature: t=,h=,v1=`, HMAC-SHA256 over the timestamp, the named headers and the body, 5 minutes. */
+  public static coinbaseCdp(): SignatureScheme {
+    return SignatureScheme.sender('coinbase-cdp');
+  }
+
+  /** WorkOS: `WorkOS-Signature: t=<ms>, v1=<sig>`, HMAC-SHA256 hex over `<t>.<body>`, 3 minutes. */
+  public static workos(): SignatureScheme {
+    return SignatureScheme.sender('workos');
+  }
+
+  /** Klaviyo system webhooks: `Klaviyo-Signature`, HMAC-SHA256 hex over the body and `Klaviyo-Timestamp`. */
+  public static klaviyo(): SignatureScheme {
+    return SignatureScheme.sender('klaviyo');
+  }
+
+  /** Webflow (OAuth apps): `x-webflow-signature`, HMAC-SHA256 hex over `<x-webflow-timestamp>:<body>`, 5 minutes. */
+  public static webflow(): SignatureScheme {
+    return SignatureScheme.sender('webflow');
+  }
+
+  /** Contentful request verification: `x-contentful-signature` over the canonical request (method, path, signed headers, body), 30 seconds. Signs the path: the verifier is given the route's public URL. */
+  public static contentful(): SignatureScheme {
+    return SignatureScheme.sender('contentful');
+  }
+
+  /** Trello: `X-Trello-Webhook`, HMAC-SHA1 base64 over the body and the callback URL (the route's public URL); answers Trello's HEAD check. */
+  public static trello(): SignatureScheme {
+    return SignatureScheme.sender('trello');
+  }
+
+  /** ClickUp: `X-Signature`, HMAC-SHA256 hex over the body. */
+  public static clickup(): SignatureScheme {
+    return SignatureScheme.sender('clickup');
+  }
+
+  /** TikTok for Developers: `TikTok-Signature: t=<t>,s=<sig>`, HMAC-SHA256 hex over `<t>.<body>`, 5 minutes. */
+  public static tiktok(): SignatureScheme {
+    return SignatureScheme.sender('tiktok');
+  }
+
+  /** Sanity: `sanity-webhook-signature: t=<ms>,v1=<sig>`, HMAC-SHA256 base64url over `<t>.<body>`, 5 minutes. */
+  public static sanity(): SignatureScheme {
+    return SignatureScheme.sender('sanity');
+  }
+
+  /** Cal.com: `X-Cal-Signature-256`, HMAC-SHA256 hex over the body. */
+  public static calCom(): SignatureScheme {
+    return SignatureScheme.sender('cal-com');
+  }
+
+  /** Customer.io reporting webhooks: `X-CIO-Signature`, HMAC-SHA256 hex over `v0:<X-CIO-Timestamp>:<body>`, 5 minutes. */
+  public static customerIo(): SignatureScheme {
+    return SignatureScheme.sender('customer-io');
+  }
+
+  /** LINE Messaging API: `x-line-signature`, HMAC-SHA256 base64 over the body, with the channel secret. */
+  public static line(): SignatureScheme {
+    return SignatureScheme.sender('line');
+  }
+
+  /** Microsoft Teams outgoing webhooks: `Authorization: HMAC <sig>`, HMAC-SHA256 base64 over the body with the base64-decoded security token; each queued message answered with a short reply. */
+  public static microsoftTeams(): SignatureScheme {
+    return SignatureScheme.sender('microsoft-teams');
+  }
+
+  /** Front application webhooks: `X-Front-Signature`, HMAC-SHA256 base64 over `<X-Front-Request-Timestamp>:<body>`, 5 minutes; answers the signed sync challenge. */
+  public static front(): SignatureScheme {
+    return SignatureScheme.sender('front');
+  }
+
+  /** ElevenLabs: `ElevenLabs-Signature: t=<t>,v0=<sig>`, HMAC-SHA256 hex over `<t>.<body>`, 30 minutes. */
+  public static elevenlabs(): SignatureScheme {
+    return SignatureScheme.sender('elevenlabs');
+  }
+
+  /** Nylas v3: `X-Nylas-Signature`, HMAC-SHA256 hex over the body; answers the GET `challenge`. */
+  public static nylas(): SignatureScheme {
+    return SignatureScheme.sender('nylas');
+  }
+
+  /** Asana: `X-Hook-Signature`, HMAC-SHA256 hex over the body; the `X-Hook-Secret` handshake is echoed and captured for the operator (like Notion's). */
+  public static asana(): SignatureScheme {
+    return SignatureScheme.sender('asana');
+  }
+
+  /** X (Twitter) Account Activity: `x-twitter-webhooks-signature: sha256=<sig>`, HMAC-SHA256 base64 over the body with the consumer secret; answers the CRC GET. */
+  public static x(): SignatureScheme {
+    return SignatureScheme.sender('x');
+  }
+
+  /** Telegram Bot API: `X-Telegram-Bot-Api-Secret-Token`, the `secret_token` given to setWebhook (a shared token: binds no body). */
+  public static telegram(): SignatureScheme {
+    return SignatureScheme.sender('telegram');
+  }
+
+  /** Postmark: HTTP Basic credentials from the webhook URL (binds no body). */
+  public static postmark(): SignatureScheme {
+    return SignatureScheme.sender('postmark');
+  }
+
+  /** Chargebee: HTTP Basic credentials set on the webhook (binds no body). */
+  public static chargebee(): SignatureScheme {
+    return SignatureScheme.sender('chargebee');
+  }
+
+  /** Auth0 custom log streams: the `Authorization` token as configured (binds no body). */
+  public static auth0(): SignatureScheme {
+    return SignatureScheme.sender('auth0');
+  }
+
+  /** Adyen: each notification item's `additionalData.hmacSignature`, HMAC-SHA256 base64 over its documented fields with the hex HMAC key; every item of a batch must verify; answered `[accepted]`. */
+  public static adyen(): SignatureScheme {
+    return SignatureScheme.sender('adyen');
+  }
+
+  /** Braintree: the form's `bt_signature` over `bt_payload` (HMAC-SHA1 keyed by the SHA-1 of the private key); the secret is `public_key:private_key`. */
+  public static braintree(): SignatureScheme {
+    return SignatureScheme.sender('braintree');
+  }
+
+  /** Mailchimp Transactional (Mandrill): `X-Mandrill-Signature`, HMAC-SHA1 base64 over the route's public URL and the sorted POST parameters. */
+  public static mandrill(): SignatureScheme {
+    return SignatureScheme.sender('mandrill');
+  }
+
+  /** Vonage signed webhooks: `Authorization: Bearer <JWT>`, HS256 with the signature secret, its `payload_hash` the body's SHA-256, `iat` within 5 minutes. */
+  public static vonage(): SignatureScheme {
+    return SignatureScheme.sender('vonage');
+  }
+
+  /** Netlify deploy notifications: `X-Webhook-Signature`, a JWS (HS256) with `iss` netlify and the body's SHA-256. */
+  public static netlify(): SignatureScheme {
+    return SignatureScheme.sender('netlify');
+  }
+
+  /** monday.com app webhooks: the `Authorization` JWT (HS256, the app's Signing Secret; it binds no body); answers the `challenge`. */
+  public static monday(): SignatureScheme {
+    return SignatureScheme.sender('monday');
+  }
+
+  /** Microsoft Graph change notifications: every notification's `clientState` compared with the source's secret (binds no body); answers the `validationToken` check. */
+  public static microsoftGraph(): SignatureScheme {
+    return SignatureScheme.sender('microsoft-graph');
+  }
+
+  /** Jira admin webhooks: `X-Hub-Signature: sha256=<sig>`, HMAC-SHA256 hex over the body (the same as `atlassian`). */
+  public static jira(): SignatureScheme {
+    return SignatureScheme.sender('jira');
+  }
+
+  /** GitLab webhooks with a signing token: Standard Webhooks (`webhook-*` headers), instead of `X-Gitlab-Token`. */
+  public static gitlabSigned(): SignatureScheme {
+    return SignatureScheme.sender('gitlab-signed');
+  }
+
+  /**
+   * Strapi webhooks: the header its user configures (`Authorization: Bearer <token>` unless
+   * `authorizationHeader` names another, whose whole value is the token); a shared token: binds no body.
+   */
+  public static strapi(options: HeaderTokenOptions = {}): SignatureScheme {
+    if (options.authorizationHeader === undefined) return SignatureScheme.sender('strapi');
+    return new SignatureScheme({ type: 'strapi', authorizationHeader: options.authorizationHeader });
+  }
+
+  /**
+   * Supabase database webhooks: the header its user configures (`Authorization: Bearer <token>` unless
+   * `authorizationHeader` names another, whose whole value is the token); a shared token: binds no body.
+   */
+  public static supabase(options: HeaderTokenOptions = {}): SignatureScheme {
+    if (options.authorizationHeader === undefined) return SignatureScheme.sender('supabase');
+    return new SignatureScheme({ type: 'supabase', authorizationHeader: options.authorizationHeader });
   }
 
   /** Discord interactions: `X-Signature-Ed25519` over timestamp + body with the application's public key; answers PING after verifying. */

@@ -852,15 +852,17 @@ describe('every sender of the catalogue has a preset', () => {
     paypal: () => SignatureScheme.paypal({ webhookId: '1JE4291016473214C' }),
     plaid: () => SignatureScheme.plaid({ clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' }),
     salesforce: () => SignatureScheme.salesforce({ organizationId: '00D5e000000KQ2eEAG' }),
+    'apple-app-store': () => SignatureScheme.appleAppStore({ bundleId: 'com.example.app' }),
     pubsub: () => SignatureScheme.pubsub({ audience: 'https://hooks.example.com/webhooks/pubsub', serviceAccountEmail: 'push@p.iam.gserviceaccount.com' }),
   };
-  const PUBLISHED = ['sns', 'paypal', 'pubsub'];
+  // No secret: keys fetched (SNS, PayPal, Pub/Sub), or none at all (Apple chains to its pinned root; Salesforce signs nothing).
+  const PUBLISHED = ['sns', 'paypal', 'pubsub', 'apple-app-store', 'salesforce'];
 
   test.each(SCHEME_TYPES.filter((t) => t !== 'hmac'))('%s: SignatureScheme.%s() equals SignatureScheme.sender(type), with the catalogue\'s key source', (type) => {
     const preset = CONFIGURED[type]?.() ?? (SignatureScheme as unknown as Record<string, () => SignatureScheme>)[camel(type)]();
     expect(preset.schemeType).toBe(type);
     expect(preset.defaultKeySource).toBe(PUBLISHED.includes(type) ? KeySource.PUBLISHED : keyIssuedBySender(type) ? KeySource.IMPORTED : KeySource.GENERATED);
-    if (CONFIGURED[type]) expect(() => SignatureScheme.sender(type)).toThrow(new RegExp(`${type} needs its configuration: use SignatureScheme\\.${type}\\(`));
+    if (CONFIGURED[type]) expect(() => SignatureScheme.sender(type)).toThrow(new RegExp(`${type} needs its configuration: use SignatureScheme\\.${camel(type)}\\(`));
     else expect(SignatureScheme.sender(type).toJson()).toBe(type === 'standard-webhooks' ? JSON.stringify({ type }) : preset.toJson());
   });
 

@@ -1,4 +1,4 @@
-import { Aspects, NestedStack, Stack } from 'aws-cdk-lib';
+import { Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -75,12 +75,10 @@ describe('cdk-nag 2', () => {
     for (const pack of [nag2.AwsSolutionsChecks, nag2.ServerlessChecks, nag2.NIST80053R5Checks, nag2.PCIDSS321Checks, nag2.HIPAASecurityChecks]) {
       Aspects.of(stack).add(new pack({ reports: false }));
     }
+    // A nested stack's findings (a source group's) are reported with its parent's.
+    const annotations = Annotations.fromStack(stack);
     const all = Match.stringLikeRegexp('.*');
-    // The stack's own findings and its nested stacks' (a source group's resources are reported there).
-    const stacks = [stack, ...stack.node.findAll().filter((c): c is Stack => c instanceof NestedStack)];
-    return stacks
-      .map((s) => Annotations.fromStack(s))
-      .flatMap((annotations) => [...annotations.findError('*', all), ...annotations.findWarning('*', all)])
+    return [...annotations.findError('*', all), ...annotations.findWarning('*', all)]
       .filter((m) => ours(m.id))
       .map((m) => `${String(m.entry.data).slice(0, String(m.entry.data).indexOf(': '))} at ${m.id}`);
   }
@@ -113,7 +111,13 @@ describe('cdk-nag 2', () => {
     expect(everyType.filter(ofPack(prefix))).toEqual([]);
   });
 
-  test('the checks do find things: a bare queue inside the endpoint is reported', () => {
+  test('the checks do find things: a bare queue inside the endpoint, or inside a source group, is reported', () => {
+    const grouped = everyTypeEndpoint();
+    new sqs.Queue(grouped.stack.node.findAll().find((c) => c.node.id === 'Group-g1')!, 'Bare');
+    expect(findings2(grouped.stack, (path) => path.includes('/Bare/')).filter(ofPack('AwsSolutions-'))).toEqual([
+      'AwsSolutions-SQS3 at /Test/Webhooks/Group-g1/Bare/Resource',
+      'AwsSolutions-SQS4 at /Test/Webhooks/Group-g1/Bare/Resource',
+    ]);
     const { stack, endpoint } = defaultEndpoint();
     new sqs.Queue(endpoint, 'Bare');
     expect(findings2(stack, (path) => path.startsWith('/Test/Webhooks/Bare/')).filter(ofPack('AwsSolutions-'))).toEqual([

@@ -53,6 +53,10 @@ const HANDSHAKES: Record<string, { body: string; headers?: Record<string, string
   // Xero's Intent to Receive request, as its page shows it.
   xero: { body: '{"events":[],"lastEventSequence":0,"firstEventSequence":0,"entropy":"S0m3r4Nd0mt3xt"}' },
   woocommerce: { body: 'webhook_id=1234', headers: { 'content-type': 'application/x-www-form-urlencoded' }, unsigned: true },
+  // Front's signed sync when an application webhook is set up, with its challenge header (https://dev.frontapp.com/docs/application-webhooks).
+  front: { body: '{"type":"sync","authorization":{"id":"cmp_abc"}}', headers: { 'X-Front-Challenge': 'b5nYgk8Ks2Mj' } },
+  // monday.com's challenge when a webhook is created (https://developer.monday.com/api-reference/docs/webhooks), signed here; its unsigned form is in test/handlers/jwt-senders.test.ts.
+  monday: { body: '{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}' },
   // Microsoft Graph's subscription validation: an empty text/plain POST with `?validationToken=`, as Graph sends it.
   'microsoft-graph': () => ({
     headers: { 'content-type': 'text/plain; charset=utf-8' },
@@ -193,8 +197,13 @@ describe.each(KITS.map((kit) => [kit.name, kit] as const))('%s', (_name, kit) =>
       expect(original).toMatchObject({ kind: 'answered' });
       await fc.assert(
         fc.asyncProperty(changes, async (list) => {
-          const changed = await outcome(handlerOf(kit), applyAll(handshake, list));
-          if (changed.kind === 'queued') throw new Error('a handshake, changed, is queued');
+          const delivery = applyAll(handshake, list);
+          const changed = await outcome(handlerOf(kit), delivery);
+          // A token that binds no body (monday.com's) vouches for none: a changed body is another
+          // request its holder could send anyway, and may be queued, but only when not even a lenient
+          // reader (case, folding, a BOM dropped) finds the handshake's marker in it.
+          const anotherBody = kit.scheme.bodyBinding === 'unsigned' && !delivery.body.equals(handshake.body);
+          if (changed.kind === 'queued' && !(anotherBody && !/challenge/i.test(delivery.body.toString('latin1').normalize('NFKC')))) throw new Error('a handshake, changed, is queued');
         }),
         { numRuns: RUNS * 2, seed: SEED, examples: CLASSICS.map((list) => [list]) },
       );

@@ -228,6 +228,14 @@ describe('bodyBinding: every scheme type says how its signature binds the body',
     'twilio-sha256': 'partial',
     // Trello signs the body as a Node "binary" string (each character's low byte): lossy.
     trello: 'partial',
+    // Adyen signs each item's named fields, Braintree the form's payload field, Mandrill the URL and its one form field.
+    adyen: 'partial',
+    braintree: 'partial',
+    mandrill: 'partial',
+    // monday.com's JWT authenticates the app; it carries no hash of the body.
+    monday: 'unsigned',
+    // Salesforce signs nothing: only the org id is checked.
+    salesforce: 'unsigned',
   };
   const CONFIGS: Record<string, SchemeConfig> = {
     hmac: { type: 'hmac', algorithm: 'sha256', signatureHeader: 'x-signature', encoding: 'hex', signedContent: 'body' },
@@ -236,6 +244,7 @@ describe('bodyBinding: every scheme type says how its signature binds the body',
     plaid: { type: 'plaid', clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
     pubsub: { type: 'pubsub', audience: 'https://hooks.example.com/webhooks/pubsub', serviceAccountEmail: 'push@my-project.iam.gserviceaccount.com' },
     'apple-app-store': { type: 'apple-app-store', bundleId: 'com.example.app' },
+    salesforce: { type: 'salesforce', organizationId: '00D5e000000KQ2eEAG' },
   };
 
   test.each(SCHEME_TYPES)('%s', (type) => {

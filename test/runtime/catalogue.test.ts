@@ -49,7 +49,7 @@ const CHANGE: Record<string, (body: string) => string> = { braintree: (body) => 
 // Apple's App Store notifications verify only through a chain to Apple's pinned root: tested in
 // test/runtime/senders/notifications.test.ts with a local chain given to the scheme directly.
 // Salesforce signs nothing and has no key (any key "verifies"): tested in test/runtime/senders/documents.test.ts.
-const FETCHED: readonly string[] = [...VERIFIER_FAMILIES.certificates, ...VERIFIER_FAMILIES.tokens, 'apple-app-store', 'salesforce'];
+const FETCHED: readonly string[] = [...VERIFIER_FAMILIES.certificates, ...VERIFIER_FAMILIES.paypal, ...VERIFIER_FAMILIES.tokens, 'apple-app-store', 'salesforce'];
 
 describe.each(SCHEME_TYPES.filter((type) => !FETCHED.includes(type)))('%s', (type) => {
   const scheme = schemeFor(configOf(type));

@@ -24,6 +24,8 @@ const HANDSHAKES: Record<string, readonly string[]> = {
   discord: ['{"type":1,"id":"1234","application_id":"5678","token":"tok","version":1}'],
   monday: ['{"challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}'],
   front: ['{"type":"sync","authorization":{"id":"cmp_abc"}}'],
+  // Xero's Intent to Receive: a signed body with no events (https://developer.xero.com/documentation/guides/webhooks/configuring-your-server/).
+  xero: ['{"events":[],"lastEventSequence":0,"firstEventSequence":0,"entropy":"S0m3r4Nd0mt3xt"}'],
 };
 
 /**
@@ -51,6 +53,7 @@ const ORDINARY: Record<string, readonly string[]> = {
   discord: ['{"type":2,"id":"1234","application_id":"5678","token":"tok","version":1,"data":{"name":"ping"}}'],
   monday: ['{"event":{"userId":9603417,"boardId":1771812698,"pulseId":1772099344,"type":"create_pulse","triggerTime":"2026-11-28T11:59:59.210Z","subscriptionId":73759690,"triggerUuid":"b5ed2e17c530f43668de130142445cba"}}'],
   front: ['{"type":"inbound_received","authorization":{"id":"cmp_abc"},"payload":{"id":"evt_55c8c149","subject":"sync"}}'],
+  xero: ['{"events":[{"resourceUrl":"https://api.xero.com/api.xro/2.0/Contacts/717f2bfc","resourceId":"717f2bfc","eventDateUtc":"2026-11-28T11:59:00.000","eventType":"CREATE","eventCategory":"CONTACT","tenantId":"c2cc9b6e","tenantType":"ORGANISATION"}],"lastEventSequence":1,"firstEventSequence":1,"entropy":"S0m3r4Nd0mt3xt"}'],
 };
 
 function answers(scheme: Scheme): boolean {

@@ -288,6 +288,15 @@ describe('monday', () => {
     expect(other).toMatchObject({ ok: true, bodyBinding: 'unsigned', dedupeKey: `sha256:${sha256(BODY.replace('create_pulse', 'delete_pulse'))}` });
   });
 
+  test('a body that reads one way as the challenge and another as an event is refused, as the token binds none', () => {
+    // The challenge as answered, and events that name no challenge, are taken; the rest could be read
+    // as a challenge by a lenient consumer (a BOM dropped, names folded) or as an event here.
+    expect(verify(scheme, auth(good), CHALLENGE_BODY)).toMatchObject({ ok: true });
+    for (const body of [`\uFEFF${CHALLENGE_BODY}`, CHALLENGE_BODY.replace('challenge', 'Challenge'), CHALLENGE_BODY.replace('challenge', 'CHALLENGE'), CHALLENGE_BODY.replace('}', ',"x":1}'), '{"challenge":"a b<c>"}', '{"challenge":1}', `{"challenge":"a","challenge":"b"}`, 'not json', '[1]']) {
+      expect({ body, result: verify(scheme, auth(good), body) }).toEqual({ body, result: { ok: false, reason: 'malformed_body' } });
+    }
+  });
+
   test('sign() agrees: jose verifies its token with the documented claims', async () => {
     const headers = scheme.sign({ body: BODY, timestamp: NOW }, SECRET);
     const { payload } = await jwtVerify(headers.authorization, Buffer.from(SECRET), { algorithms: ['HS256'], currentDate: dateAt(), requiredClaims: ['accountId', 'userId', 'aud', 'exp', 'iat'] });

@@ -1,8 +1,10 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { HeaderValue } from '../../headers';
-import { ActiveKey, BodyBinding, HeaderInput, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
+import { ActiveKey, BodyBinding, HeaderInput, RejectionReason, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../../types';
+import { bodyText } from '../body-text';
 import { accepted, readHeaders, rejected, SignedContent } from '../common';
 import { CHALLENGE, smallJson } from '../handshakes';
+import { parseObjectStrict, spelledAsRead } from '../strict-json';
 import { checkTimeClaims, hs256Key, numericClaim, parseHs256, signHs256, TimeClaim } from '../jws';
 import { Handshake, ImmediateAnswer, Scheme, SchemeDescription, SignInput } from '../scheme';
 import { CodeSender, SenderEntry } from '../sender';
@@ -54,6 +56,22 @@ function challengeAnswer(body: string | Uint8Array): ImmediateAnswer | undefined
   const doc = smallJson(body, 'challenge');
   const challenge = doc?.challenge;
   return doc && Object.keys(doc).length === 1 && typeof challenge === 'string' && CHALLENGE.test(challenge) ? { body: JSON.stringify({ challenge }) } : undefined;
+}
+
+const spelledAsChallenge = spelledAsRead(['challenge']);
+
+/**
+ * For a sender whose token binds no body and who sends a challenge (monday.com): the body is taken
+ * only when it reads one way to every consumer, the challenge exactly as answered or an event with
+ * no challenge in it. A body that is not a strict JSON object (a BOM, bytes that are not UTF-8, a key
+ * twice), or that names `challenge` in another spelling or in a form not answered, is refused: a
+ * lenient consumer could read a queued event as a challenge, or the reverse.
+ */
+function challengeOrEvent(body: string | Uint8Array): RejectionReason | undefined {
+  const text = bodyText(body);
+  const doc = text === undefined ? undefined : parseObjectStrict(text);
+  if (doc === undefined || !Object.keys(doc).every(spelledAsChallenge)) return 'malformed_body';
+  return Object.prototype.hasOwnProperty.call(doc, 'challenge') && !challengeAnswer(body) ? 'malformed_body' : undefined;
 }
 
 /**
@@ -137,6 +155,10 @@ export class HsTokenScheme implements Scheme {
     // accepted() holds a signed iat to the tolerance either way; checkTimeClaims refused exp and nbf.
     if (spec.iatWindow) signed.timestamp = numericClaim(payload, 'iat');
     signed.metadata = claimMetadata(payload, spec.metadata);
+    if (spec.handshake) {
+      const ambiguous = challengeOrEvent(request.body);
+      if (ambiguous) return rejected(ambiguous);
+    }
     return accepted(signed, request.body, nowMs, toleranceSeconds, key);
   }
 
