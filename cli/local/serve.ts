@@ -50,7 +50,7 @@ export function registerServe(program: Command): void {
     });
     const lines = sources.map((source) => {
       const url = `${server.url}/webhooks/${source.name}`;
-      const methods = source.scheme.handshake?.get ? 'POST, GET' : 'POST';
+      const methods = ['POST', ...(source.scheme.handshake?.get ? ['GET'] : []), ...(source.scheme.handshake?.head ? ['HEAD'] : [])].join(', ');
       const signed = source.scheme.signsUrl ? `; signs ${source.publicUrl ?? 'the URL requested'}` : '';
       return `  ${methods.padEnd(9)} ${url}  (${source.typeText}${signed})`;
     });
