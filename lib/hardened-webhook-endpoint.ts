@@ -644,7 +644,13 @@ export class HardenedWebhookEndpoint extends Construct {
     const ownIpSets = ownAllowlist ? this.firewall.addSourceAllowlist(name, ownAllowlist) : [];
     const routeCidrs = options.allowedSourceCidrs ?? this.allowedSourceCidrs;
     if (routeCidrs) this.webhookApi.restrictRoute(name, routeCidrs);
-    for (const header of options.scheme.signatureHeaders) this.firewall.redactHeader(header);
+    for (const header of options.scheme.redactedHeaders) this.firewall.redactHeader(header);
+    if (options.scheme.credentialInBody) {
+      Annotations.of(source).addWarningV2(
+        'cdk-hardened-webhook:credentialInBody',
+        `source "${name}" (${options.scheme.schemeType}): the sender's credential is a field of every body, so it travels to the queue, the DLQ and your processor with each message. Give the sender a value used for nothing else, and keep the queue's readers to the processor`,
+      );
+    }
     this.sourcesByName.set(name, source);
     if (acceptsUnsignedBodiesFromAnyIp(options, routeCidrs !== undefined)) {
       this.unsignedBodySources.push(name);

@@ -24,8 +24,10 @@ export enum HmacSignedContent {
   /** `<timestamp><separator><body>`, with the timestamp from `timestampHeader`. */
   TIMESTAMP_BODY = 'timestamp-body',
   /**
-   * The string `template` spells out, e.g. `v0:{timestamp}:{body}` or `{method}\n{url}\n{timestamp}`.
-   * Without `{body}` the body is not bound (the source's body binding is `unsigned`).
+   * The string `template` spells out, e.g. `v0:{timestamp}:{body}` or `{method}\n{url}\n{timestamp}\n{body}`.
+   * Without `{body}` the body is not bound (the source's body binding is `unsigned`), and the template
+   * must sign the delivery's id (`{header:<eventIdHeader>}`), on which duplicates are then keyed. A
+   * `{header:Name}` is set off by literal text from `{body}`, a digits timestamp and other headers.
    */
   TEMPLATE = 'template',
 }
@@ -104,8 +106,10 @@ export interface AppleAppStoreOptions {
    */
   readonly environment?: AppleAppStoreEnvironment;
   /**
-   * The app's Apple ID, checked in Production notifications when given (as Apple's library does).
-   * @default - not checked
+   * The app's Apple ID (App Store Connect, App Information), checked on every Production
+   * notification. Required with `AppleAppStoreEnvironment.PRODUCTION`, as Apple's own verifier
+   * requires it there.
+   * @default - none (refused in Production)
    */
   readonly appAppleId?: number;
 }
@@ -659,7 +663,12 @@ export class SignatureScheme {
     return SignatureScheme.sender('monday');
   }
 
-  /** Microsoft Graph change notifications: every notification's `clientState` compared with the source's secret (binds no body); answers the `validationToken` check. */
+  /**
+   * Microsoft Graph change notifications: every notification's `clientState` compared with the
+   * source's secret (binds no body); answers the `validationToken` check. The `clientState` is in
+   * every notification's body, so it travels to the queue, the DLQ and your processor with it: use a
+   * value for nothing else (synth says so in a warning).
+   */
   public static microsoftGraph(): SignatureScheme {
     return SignatureScheme.sender('microsoft-graph');
   }
@@ -788,6 +797,11 @@ export class SignatureScheme {
   /** Whether the signature covers the public URL. */
   public readonly signsUrl: boolean;
   /**
+   * Whether the sender's credential is a field of the body (Microsoft Graph's `clientState`), so that
+   * it travels to the queue with every message.
+   */
+  public readonly credentialInBody: boolean;
+  /**
    * How much of the body the sender's signature vouches for: `signed` (every byte), `partial` (some of
    * it: the README's sender table says which part), or `unsigned` (none: a shared token, Basic auth).
    * Queued messages carry it as their `bodyBinding` attribute.
@@ -804,6 +818,7 @@ export class SignatureScheme {
   public readonly _config: SchemeConfig;
   private readonly required: readonly string[];
   private readonly signatures: readonly string[];
+  private readonly secrets: readonly string[];
   private readonly mediaTypes: readonly string[];
   private readonly issuedBySender: boolean;
   private readonly publishedKeys: boolean;
@@ -852,6 +867,8 @@ export class SignatureScheme {
     this.schemeType = config.type;
     this.required = scheme.requiredHeaders;
     this.signatures = scheme.signatureHeaders;
+    this.secrets = scheme.handshake?.secretHeaders ?? [];
+    this.credentialInBody = scheme.credentialInBody === true;
     this.mediaTypes = scheme.contentTypes;
     this.signsUrl = scheme.signsUrl;
     this.bodyBinding = scheme.bodyBinding;
@@ -870,9 +887,14 @@ export class SignatureScheme {
     return [...this.required];
   }
 
-  /** Lower-case names of the headers carrying signatures (redacted from WAF logs). */
+  /** Lower-case names of the headers carrying signatures. */
   public get signatureHeaders(): string[] {
     return [...this.signatures];
+  }
+
+  /** Lower-case names of the headers redacted from the WAF's logs: the signatures, and any header a handshake hands a secret in (Asana's `X-Hook-Secret`). */
+  public get redactedHeaders(): string[] {
+    return [...new Set([...this.signatures, ...this.secrets])];
   }
 
   /** Media types the sender posts; others are refused with 415. */

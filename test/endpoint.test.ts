@@ -852,7 +852,7 @@ describe('every sender of the catalogue has a preset', () => {
     paypal: () => SignatureScheme.paypal({ webhookId: '1JE4291016473214C' }),
     plaid: () => SignatureScheme.plaid({ clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' }),
     salesforce: () => SignatureScheme.salesforce({ organizationId: '00D5e000000KQ2eEAG' }),
-    'apple-app-store': () => SignatureScheme.appleAppStore({ bundleId: 'com.example.app' }),
+    'apple-app-store': () => SignatureScheme.appleAppStore({ bundleId: 'com.example.app', appAppleId: 1234567890 }),
     pubsub: () => SignatureScheme.pubsub({ audience: 'https://hooks.example.com/webhooks/pubsub', serviceAccountEmail: 'push@p.iam.gserviceaccount.com' }),
   };
   // No secret: keys fetched (SNS, PayPal, Pub/Sub), or none at all (Apple chains to its pinned root; Salesforce signs nothing).

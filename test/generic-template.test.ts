@@ -64,10 +64,22 @@ describe('SignatureScheme.hmac with a template', () => {
       template: '{timestamp}:{header:X-Delivery}',
       timestampHeader: 'X-Ts',
       timestampFormat: TimestampFormat.UNIX_MILLISECONDS,
+      eventIdHeader: 'X-Delivery',
     });
     expect(scheme.bodyBinding).toBe('unsigned');
     expect(scheme.signsUrl).toBe(false);
     expect(scheme.defaultTolerance?.toSeconds()).toBe(300);
+  });
+
+  test('a template without {body} must sign the delivery\'s id, and a header must be set off by literal text (found in review), each named with its fix', () => {
+    // Without the body, duplicates key on the signed string: `{method}\n{url}\n{timestamp}` is the same
+    // for every delivery in one second, and a constant header alone lets one signature stand for all.
+    const base = { algorithm: HmacAlgorithm.SHA256, signatureHeader: 'X-Sig', encoding: SignatureEncoding.HEX, signedContent: HmacSignedContent.TEMPLATE };
+    expect(() => SignatureScheme.hmac({ ...base, template: '{method}\n{url}\n{timestamp}', timestampHeader: 'X-Ts' })).toThrow(/signs no \{body\}, so it must sign each delivery's id: set eventIdHeader/);
+    expect(() => SignatureScheme.hmac({ ...base, template: '{header:Content-Type}' })).toThrow(/signs no \{body\}, so it must sign each delivery's id/);
+    // A nonce right before the body: `n1` + `a.b` would verify as `n1.a` + `b`.
+    expect(() => SignatureScheme.hmac({ ...base, template: '{header:X-Nonce}{body}' })).toThrow(/\{header:X-Nonce\} is next to \{body\} with nothing between: put literal text between them/);
+    expect(() => SignatureScheme.hmac({ ...base, template: '{header:X-A}{header:X-B}.{body}' })).toThrow(/Invalid generic HMAC scheme:[\s\S]*\{header:X-A\} is next to \{header:X-B\}[\s\S]*\{header:X-B\} is next to \{header:X-A\}/);
   });
 
   test('a Stripe-like signature list', () => {

@@ -319,3 +319,24 @@ describe('sources whose credential binds no body (static tokens, Basic auth)', (
     );
   });
 });
+
+describe('what the new senders hand over', () => {
+  test('Asana\'s X-Hook-Secret (the signing key its handshake hands over) is redacted from the WAF logs beside its signature header', () => {
+    const stack = newStack();
+    const endpoint = new HardenedWebhookEndpoint(stack, 'Webhooks', { environment: 'dev', wafLogAllowedRequests: true });
+    endpoint.addSource('asana', { scheme: SignatureScheme.asana() });
+    const logging = Template.fromStack(stack).findResources('AWS::WAFv2::LoggingConfiguration');
+    const redacted = Object.values(logging).flatMap((r) => (r.Properties as { RedactedFields?: { SingleHeader?: { Name: string } }[] }).RedactedFields ?? []).map((f) => f.SingleHeader?.Name);
+    expect(redacted).toEqual(expect.arrayContaining(['x-hook-signature', 'x-hook-secret']));
+    expect(SignatureScheme.asana().redactedHeaders).toEqual(['x-hook-signature', 'x-hook-secret']);
+  });
+
+  test('a sender whose credential is a field of the body (Microsoft Graph\'s clientState) gets a synth warning saying it travels to the queue', () => {
+    const stack = newStack();
+    const endpoint = new HardenedWebhookEndpoint(stack, 'Webhooks', { environment: 'dev' });
+    endpoint.addSource('graph', { scheme: SignatureScheme.microsoftGraph(), allowedSourceCidrs: ['52.96.0.0/14'] });
+    endpoint.addSource('gh', { scheme: SignatureScheme.github() });
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('travels to the queue'));
+    expect(warnings.map((w) => w.id)).toEqual(['/Test/Webhooks/Source-graph']);
+  });
+});

@@ -28,7 +28,7 @@ function withAnswers(base: Scheme): Scheme {
       unsigned: (body: string | Uint8Array, _headers: unknown, query: Readonly<Record<string, readonly string[] | undefined>>) => {
         const token = query.validationToken;
         if (body.length !== 0 || token?.length !== 1) return undefined;
-        return { body: token[0], contentType: 'text/plain', headers: { 'x-echo': token[0], 'content-type': 'text/html', 'cache-control': 'public' } };
+        return { body: token[0], contentType: 'text/plain', headers: { 'X-Echo': token[0], 'content-type': 'text/html', 'Cache-Control': 'public', 'X-Content-Type-Options': 'sniff' } };
       },
     },
   });
@@ -104,7 +104,8 @@ test('an unsigned handshake is reached with an empty body of another media type 
   const response = await handler(apiEvent({ body: null, headers: { 'Content-Type': 'text/plain' }, query: { validationToken: ['Validation: Testing client application'] } }));
   expect(response.statusCode).toBe(200);
   expect(response.body).toBe('Validation: Testing client application');
-  expect(response.headers).toMatchObject({ 'x-echo': 'Validation: Testing client application', 'content-type': 'text/plain', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  // Lower-cased, and never beside the verifier's own in another case.
+  expect(response.headers).toEqual({ 'x-echo': 'Validation: Testing client application', 'content-type': 'text/plain', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
   expect(aws.queue).toHaveLength(0);
 });
 

@@ -243,7 +243,7 @@ describe('bodyBinding: every scheme type says how its signature binds the body',
     paypal: { type: 'paypal', webhookId: '1JE4291016473214C' },
     plaid: { type: 'plaid', clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
     pubsub: { type: 'pubsub', audience: 'https://hooks.example.com/webhooks/pubsub', serviceAccountEmail: 'push@my-project.iam.gserviceaccount.com' },
-    'apple-app-store': { type: 'apple-app-store', bundleId: 'com.example.app' },
+    'apple-app-store': { type: 'apple-app-store', bundleId: 'com.example.app', appAppleId: 1234567890 },
     salesforce: { type: 'salesforce', organizationId: '00D5e000000KQ2eEAG' },
   };
 

@@ -204,21 +204,22 @@ describe('base64url', () => {
 });
 
 describe('a template without {body}', () => {
-  const config = template({ algorithm: 'sha256', signatureHeader: 'X-Sig', encoding: 'hex', template: '{timestamp}|{header:X-Delivery}|{{x}}', timestampHeader: 'X-Ts' });
+  // Signing no body, it must sign the delivery's id (eventIdHeader): duplicates key on it.
+  const config = template({ algorithm: 'sha256', signatureHeader: 'X-Sig', encoding: 'hex', template: '{timestamp}|{header:X-Delivery}|{{x}}', timestampHeader: 'X-Ts', eventIdHeader: 'X-Delivery' });
   const secret = 'a-generic-secret-0123456789';
   const ts = String(TEST_NOW_S);
   const signed = `${ts}|d-1|{x}`;
   const headers = { 'X-Ts': ts, 'X-Delivery': 'd-1', 'X-Sig': mac('sha256', secret, signed, 'hex') };
   const scheme = schemeFor(config);
 
-  test('binds no body, says so, and keys duplicates on the signed string (literal braces unescaped)', () => {
+  test('binds no body, says so, and keys duplicates on the signed delivery id (literal braces unescaped)', () => {
     expect(scheme.bodyBinding).toBe('unsigned');
     expect(describeScheme(scheme)!.signature).toMatch(/\(the body is not signed\)/);
-    expect(describeScheme(scheme)!.dedupe).toBe('SHA-256 of the signed content');
+    expect(describeScheme(scheme)!.dedupe).toBe('signed id `X-Delivery`');
     const a = verified(scheme.verify({ headers, body: '{"a":1}' }, keysOf(scheme, secret), TEST_NOW, 300));
     const b = verified(scheme.verify({ headers, body: '{"a":2}' }, keysOf(scheme, secret), TEST_NOW, 300));
     expect(a.bodyBinding).toBe('unsigned');
-    expect(a.dedupeKey).toBe(`signed-sha256:${createHash('sha256').update(signed).digest('hex')}`);
+    expect(a.eventId).toBe('d-1');
     expect(b.dedupeKey).toBe(a.dedupeKey);
     expect(scheme.verify({ headers: { ...headers, 'X-Delivery': 'd-2' }, body: '{}' }, keysOf(scheme, secret), TEST_NOW, 300)).toEqual({ ok: false, reason: 'signature_invalid' });
   });

@@ -17,7 +17,7 @@ export const CONFIGURED_PRESETS: Record<string, (stack: Stack, endpoint: Hardene
   plaid: () => SignatureScheme.plaid({ clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' }),
   salesforce: () => SignatureScheme.salesforce({ organizationId: '00D5e000000KQ2eEAG' }),
   pubsub: () => SignatureScheme.pubsub({ audience: 'https://hooks.example.com/webhooks/pubsub', serviceAccountEmail: 'push@my-project.iam.gserviceaccount.com' }),
-  'apple-app-store': () => SignatureScheme.appleAppStore({ bundleId: 'com.example.app' }),
+  'apple-app-store': () => SignatureScheme.appleAppStore({ bundleId: 'com.example.app', appAppleId: 1234567890 }),
 };
 
 /** Sources per group: an endpoint's own stack takes about 25 (CloudFormation's 500 resources). */

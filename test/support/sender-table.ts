@@ -67,7 +67,7 @@ const EXAMPLE_CONFIGS: Record<string, SchemeConfig> = {
   paypal: { type: 'paypal', webhookId: '1JE4291016473214C' },
   plaid: { type: 'plaid', clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
   pubsub: { type: 'pubsub', audience: 'https://hooks.example.com/webhooks/pubsub', serviceAccountEmail: 'push@my-project.iam.gserviceaccount.com' },
-  'apple-app-store': { type: 'apple-app-store', bundleId: 'com.example.app' },
+  'apple-app-store': { type: 'apple-app-store', bundleId: 'com.example.app', appAppleId: 1234567890 },
   salesforce: { type: 'salesforce', organizationId: '00D5e000000KQ2eEAG' },
 };
 
@@ -103,7 +103,7 @@ export function senderTable(): string {
     // Where the sender publishes the addresses it sends from (for allowedSourceCidrs), where it does.
     const ipRanges = entry?.ipRanges ?? (family as { ipRanges?: string } | undefined)?.ipRanges;
     lines.push(
-      `| [\`${type}\`](${docs?.startsWith('http') ? docs : '#senders'}) | ${cell(alias ? `same as \`standard-webhooks\`: ${docs}` : described?.signature ?? 'see docs')} | \`${scheme.bodyBinding}\` | ${cell(described?.replay ?? '')} | ${cell(described?.dedupe ?? '')} | ${cell(handshake)} | ${described?.metadata.length ? described.metadata.map((m) => `\`${m}\``).join(', ') : '—'} | ${key} | ${ipRanges ? `[published](${ipRanges})` : '—'} |`,
+      `| [\`${type}\`](${docs?.startsWith('http') ? docs : '#senders'}) | ${cell(alias ? `same as \`standard-webhooks\`: ${docs}` : described?.signature ?? 'see docs')} | ${type === 'hmac' ? '`signed` (`unsigned` for a template without `{body}`)' : `\`${scheme.bodyBinding}\``} | ${cell(described?.replay ?? '')} | ${cell(described?.dedupe ?? '')} | ${cell(handshake)} | ${described?.metadata.length ? described.metadata.map((m) => `\`${m}\``).join(', ') : '—'} | ${key} | ${ipRanges ? `[published](${ipRanges})` : '—'} |`,
     );
   }
   return lines.join('\n');

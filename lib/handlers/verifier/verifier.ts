@@ -507,9 +507,12 @@ function respond(status: number, requestId: string, answer?: ImmediateAnswer | o
   };
   if (status === 503) headers['retry-after'] = String(retryAfterSeconds);
   if (isAnswer(answer)) {
-    const own = { ...headers, 'content-type': answer.contentType ?? 'application/json' };
-    // A handshake's own headers (Asana's X-Hook-Secret echo) never replace the verifier's.
-    return { statusCode: status, headers: { ...answer.headers, ...own }, body: answer.body };
+    const own: Record<string, string> = { ...headers, 'content-type': answer.contentType ?? 'application/json' };
+    // A handshake's own headers (Asana's X-Hook-Secret echo) never replace or double the verifier's,
+    // whatever their case.
+    const extra: Record<string, string> = {};
+    for (const [name, value] of Object.entries(answer.headers ?? {})) if (!(name.toLowerCase() in own)) extra[name.toLowerCase()] = value;
+    return { statusCode: status, headers: { ...extra, ...own }, body: answer.body };
   }
   const body = status === 200 ? { received: true, ...answer, requestId } : { error: STATUS_TEXT[status], requestId };
   return { statusCode: status, headers, body: JSON.stringify(body) };

@@ -101,6 +101,22 @@ function checkGenericHmac(config: GenericHmacSchemeConfig): SignedPart[] {
       if (parts.length > 0 && !parts.some((p) => p === 'body' || p === 'timestamp' || (typeof p === 'object' && 'header' in p))) {
         problems.push(`${quoted} signs nothing that changes between deliveries: add {body}, {timestamp} or a {header:Name}`);
       }
+      // A header's free text beside the body, the timestamp or another header could give or take
+      // characters across the boundary under one signature: literal text must set it off (and the
+      // header's value may then not contain that text: checked on every request).
+      // An RFC 3339 timestamp's fixed form sets itself off (Twitch: `{header:…-Message-Id}{timestamp}{body}`); digits do not.
+      const free = (p: SignedPart | undefined) => p === 'body' || (p === 'timestamp' && config.timestampFormat !== 'iso8601') || (typeof p === 'object' && 'header' in p);
+      parts.forEach((part, i) => {
+        if (typeof part !== 'object' || !('header' in part)) return;
+        const touching = [parts[i - 1], parts[i + 1]].filter(free).map((p) => (typeof p === 'string' ? `{${p}}` : `{header:${(p as { header: string }).header}}`));
+        if (touching.length) problems.push(`${quoted}: {header:${part.header}} is next to ${touching.join(' and ')} with nothing between: put literal text between them, e.g. "{header:${part.header}}.{body}" (the header's value may then not contain it)`);
+      });
+      // Without the body, duplicates key on the signed string: only the delivery's own id keeps two
+      // deliveries apart (and keeps one captured signature from standing for every later delivery).
+      const id = typeof config.eventIdHeader === 'string' ? config.eventIdHeader.toLowerCase() : undefined;
+      if (parts.length > 0 && !parts.includes('body') && !parts.some((p) => typeof p === 'object' && 'header' in p && p.header.toLowerCase() === id)) {
+        problems.push(`${quoted} signs no {body}, so it must sign each delivery's id: set eventIdHeader to the header the sender puts it in and add {header:<that header>} to the template (otherwise two deliveries signed alike are one duplicate)`);
+      }
     }
   }
   if (problems.length > 1) throw new WebhookConfigurationError(`Invalid generic HMAC scheme:\n${problems.map((m) => `  - ${m}`).join('\n')}`);

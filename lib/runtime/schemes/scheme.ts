@@ -94,6 +94,11 @@ export interface Scheme {
    */
   readonly keyless?: string;
   /**
+   * The sender's credential is inside the body (Microsoft Graph's `clientState`): it travels to the
+   * queue with every message. The construct warns at synth.
+   */
+  readonly credentialInBody?: boolean;
+  /**
    * The headers the sender would send with `input`, signed with `secret` (the CLI's `sign`, tests).
    * Throws a WebhookConfigurationError on a malformed secret or a missing URL for URL-signing schemes.
    */
@@ -199,6 +204,11 @@ export interface Handshake {
    * Never queued; what it captures verifies nothing until an operator puts it as the key.
    */
   readonly capture?: (body: string | Uint8Array, headers: HeaderInput) => { readonly answer: ImmediateAnswer; readonly captured: string } | undefined;
+  /**
+   * Lower-case names of headers the handshake reads that carry a secret (Asana's `X-Hook-Secret`, the
+   * signing key it hands over): redacted from the WAF's logs beside the signature headers.
+   */
+  readonly secretHeaders?: readonly string[];
 }
 
 /** Shared shape of the HMAC schemes: read the required headers, parse, then one constant-time check. */

@@ -95,7 +95,21 @@ export type SignatureSpec =
   /** Any of several headers, each with one signature (Box's primary/secondary, DocuSign's 1..N). */
   | { readonly kind: 'headers'; readonly headers: readonly string[] };
 
-export type SignedPart = 'body' | 'timestamp' | 'url' | 'method' | { readonly literal: string } | { readonly header: string };
+export type SignedPart = 'body' | 'timestamp' | 'url' | 'method' | { readonly literal: string } | SignedHeader;
+
+/**
+ * A header's value as a signed part. The signed string has no boundary of its own between parts, so a
+ * header is either fixed in form (`pattern`: Klaviyo's HTTP date, right after the body) or set off by
+ * literal text, which its value may then not contain (so no text can move between it and its
+ * neighbours under one signature).
+ */
+export interface SignedHeader {
+  readonly header: string;
+  /** The value's whole form, as the sender writes it. */
+  readonly pattern?: RegExp;
+  /** How the sender writes the value for a delivery signed at `seconds` (for `sign`), where it is not an id. */
+  readonly write?: (seconds: number) => string;
+}
 
 export interface TimestampSpec {
   /** The header holding it; omitted when it is an entry of the signature list. */
@@ -138,6 +152,8 @@ export class SenderScheme implements Scheme {
   private readonly partAt: Map<string, number> = new Map();
   private readonly metadataAt: { at: number; key: string }[] = [];
   private readonly bodyAt: number;
+  // Signed headers' values: each in its fixed form, or free of the literal text around it.
+  private readonly headerChecks: { name: string; check: (value: string) => boolean }[] = [];
 
   constructor(
     readonly type: string,
@@ -161,12 +177,23 @@ export class SenderScheme implements Scheme {
     this.timestampAt = row.timestamp?.header ? add(row.timestamp.header) : -1;
     if (row.timestamp?.header) required.push(row.timestamp.header.toLowerCase());
     this.signedIdAt = row.signedIdHeader ? add(row.signedIdHeader) : -1;
-    for (const part of row.signed) {
-      if (typeof part === 'object' && 'header' in part) {
-        this.partAt.set(part.header.toLowerCase(), add(part.header));
-        required.push(part.header.toLowerCase());
+    row.signed.forEach((part, i) => {
+      if (typeof part !== 'object' || !('header' in part)) return;
+      const name = part.header.toLowerCase();
+      this.partAt.set(name, add(part.header));
+      required.push(name);
+      const neighbours = [row.signed[i - 1], row.signed[i + 1]];
+      if (part.pattern) {
+        this.headerChecks.push({ name, check: (value) => part.pattern!.test(value) });
+        return;
       }
-    }
+      // Free text beside the body, another free header or a digits-only timestamp could give or take
+      // characters across the boundary under one signature: such a row must fix the header's form.
+      const open = (n: SignedPart | undefined) => n === 'body' || (n === 'timestamp' && row.timestamp?.format !== 'iso8601') || (typeof n === 'object' && 'header' in n && !n.pattern);
+      if (neighbours.some(open)) throw new WebhookConfigurationError(`sender ${type}: the signed header ${part.header} must be set off by literal text from the body, the timestamp and other headers, or have a fixed form`);
+      const separators = neighbours.flatMap((n) => (typeof n === 'object' && 'literal' in n ? [...n.literal] : []));
+      if (separators.length > 0) this.headerChecks.push({ name, check: (value) => !separators.some((c) => value.includes(c)) });
+    });
     const signedHeaders = new Set([...this.partAt.keys(), ...(row.timestamp?.header ? [row.timestamp.header.toLowerCase()] : [])]);
     for (const { header, name } of row.metadata ?? []) {
       this.metadataAt.push({ at: add(header), key: `${signedHeaders.has(header.toLowerCase()) ? 'signed' : 'unsigned'}.${name}` });
@@ -283,6 +310,7 @@ export class SenderScheme implements Scheme {
       else (out.metadata ??= {})[key] = value;
     }
     if (this.isToken) return undefined;
+    for (const { name, check } of this.headerChecks) if (!check(values[this.partAt.get(name)!] as string)) return 'malformed_header';
     const [before, after] = this.around(timestamp, request.url, request.method, (name) => values[this.partAt.get(name.toLowerCase())!] as string);
     out.prefix = before;
     out.suffix = after;
@@ -324,7 +352,7 @@ export class SenderScheme implements Scheme {
     const timestamp = row.timestamp ? formatInstant(seconds, row.timestamp.format) : undefined;
     if (row.timestamp?.header) headers[row.timestamp.header] = timestamp as string;
     if (row.signedIdHeader) headers[row.signedIdHeader] = input.id ?? `evt_${randomBytes(12).toString('hex')}`;
-    for (const part of row.signed) if (typeof part === 'object' && 'header' in part && headers[part.header] === undefined) headers[part.header] = input.id ?? randomBytes(8).toString('hex');
+    for (const part of row.signed) if (typeof part === 'object' && 'header' in part && headers[part.header] === undefined) headers[part.header] = part.write?.(seconds) ?? input.id ?? randomBytes(8).toString('hex');
     const spec = row.signature;
     if (this.isToken) {
       const header = spec.kind === 'header' ? spec.header : '';

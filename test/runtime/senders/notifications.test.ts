@@ -44,7 +44,7 @@ describe('apple-app-store: a notification Apple signed', () => {
   });
 
   test('refused for another app or environment, after the window, and with any byte changed', () => {
-    expect(verify(body(APPLE_TEST_NOTIFICATION_JWS), signedDate, schemeFor({ type: 'apple-app-store', bundleId: 'com.loki-project.loki-messenger' }))).toEqual({ ok: false, reason: 'not_allowed' });
+    expect(verify(body(APPLE_TEST_NOTIFICATION_JWS), signedDate, schemeFor({ type: 'apple-app-store', bundleId: 'com.loki-project.loki-messenger', appAppleId: 1234567890 }))).toEqual({ ok: false, reason: 'not_allowed' });
     expect(verify(body(APPLE_TEST_NOTIFICATION_JWS), signedDate, schemeFor({ type: 'apple-app-store', bundleId: 'com.example.app', environment: 'Sandbox' }))).toEqual({ ok: false, reason: 'not_allowed' });
     expect(verify(body(APPLE_TEST_NOTIFICATION_JWS), signedDate + APPLE_TOLERANCE_SECONDS * 1000)).toMatchObject({ ok: true });
     expect(verify(body(APPLE_TEST_NOTIFICATION_JWS), signedDate + APPLE_TOLERANCE_SECONDS * 1000 + 1)).toEqual({ ok: false, reason: 'timestamp_out_of_tolerance' });
@@ -70,7 +70,8 @@ describe('apple-app-store: local chains with Apple\'s OIDs', () => {
   let ca: AppleCa;
   let leaf: AppleLeaf;
   let scheme: AppleAppStoreScheme;
-  const config = { type: 'apple-app-store' as const, bundleId: 'com.example.app' };
+  // Production, so with the app's Apple ID (required there, as Apple's own verifier requires it).
+  const config = { type: 'apple-app-store' as const, bundleId: 'com.example.app', appAppleId: 1234567890 };
   beforeAll(() => {
     ca = createAppleCa();
     leaf = ca.issue();
@@ -87,7 +88,7 @@ describe('apple-app-store: local chains with Apple\'s OIDs', () => {
     return `${input}.${signBytes('sha256', Buffer.from(input), { key: createPrivateKey(key), dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
   };
   const chain = () => [x5cOf(leaf.certificate), x5cOf(ca.intermediate), x5cOf(ca.root)];
-  const decoded = { notificationType: 'TEST', notificationUUID: '8b7a3bdf-9c0b-4f04-9c14-71cae1cd1d8d', data: { bundleId: 'com.example.app', environment: 'Production' }, version: '2.0', signedDate: TEST_NOW };
+  const decoded = { notificationType: 'TEST', notificationUUID: '8b7a3bdf-9c0b-4f04-9c14-71cae1cd1d8d', data: { bundleId: 'com.example.app', environment: 'Production', appAppleId: 1234567890 }, version: '2.0', signedDate: TEST_NOW };
 
   test('a delivery built here from Apple\'s documented shape verifies, and is what sign() makes', () => {
     const text = body(jws({ alg: 'ES256', x5c: chain() }, decoded));
@@ -95,7 +96,7 @@ describe('apple-app-store: local chains with Apple\'s OIDs', () => {
     const signed = deliver(JSON.stringify({ notificationType: 'TEST' }));
     const [h, p] = signed.slice('{"signedPayload":"'.length, -2).split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
     expect(h).toEqual({ alg: 'ES256', x5c: chain() });
-    expect(p).toEqual({ notificationType: 'TEST', version: '2.0', notificationUUID: decoded.notificationUUID, signedDate: TEST_NOW, data: { bundleId: 'com.example.app', environment: 'Production' } });
+    expect(p).toEqual({ notificationType: 'TEST', version: '2.0', notificationUUID: decoded.notificationUUID, signedDate: TEST_NOW, data: { bundleId: 'com.example.app', environment: 'Production', appAppleId: 1234567890 } });
     expect(scheme.sign({ body: '{}' }, ca.secret(leaf))).toEqual({ 'content-type': 'application/json' });
     const result = check(deliver());
     expect(result).toMatchObject({ ok: true, metadata: { 'signed.eventId': decoded.notificationUUID, 'signed.eventType': 'DID_RENEW', 'signed.subtype': 'BILLING_RECOVERY' } });
@@ -191,7 +192,10 @@ describe('apple-app-store: local chains with Apple\'s OIDs', () => {
     expect(check(signedFor({ data: { bundleId: 'com.example.other', environment: 'Production' } }))).toEqual({ ok: false, reason: 'not_allowed' });
     expect(check(signedFor({ data: { bundleId: 'com.example.app', environment: 'Sandbox' } }))).toEqual({ ok: false, reason: 'not_allowed' });
     expect(check(signedFor({ data: { environment: 'Production' } }))).toEqual({ ok: false, reason: 'not_allowed' });
-    expect(check(signedFor({ data: undefined, summary: { bundleId: 'com.example.app', environment: 'Production' } }))).toMatchObject({ ok: true });
+    expect(check(signedFor({ data: undefined, summary: { bundleId: 'com.example.app', environment: 'Production', appAppleId: 1234567890 } }))).toMatchObject({ ok: true });
+    // In Production the app's Apple ID must be there and be this app's.
+    expect(check(signedFor({ data: { bundleId: 'com.example.app', environment: 'Production' } }))).toEqual({ ok: false, reason: 'not_allowed' });
+    expect(() => new AppleAppStoreScheme({ type: 'apple-app-store', bundleId: 'com.example.app' }, ca.root)).toThrow(/in Production needs appAppleId/);
     expect(check(signedFor({ data: undefined, externalPurchaseToken: { bundleId: 'com.example.app', externalPurchaseId: 'SANDBOX_1' } }))).toEqual({ ok: false, reason: 'not_allowed' });
     expect(check(signedFor({ summary: { bundleId: 'com.example.app', environment: 'Production' } }))).toEqual({ ok: false, reason: 'not_allowed' });
     const withId = new AppleAppStoreScheme({ ...config, appAppleId: 1234567890 }, ca.root);

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { escape as querystringEscape } from 'node:querystring';
-import { ActiveKey, Scheme, SchemeConfig, schemeFor, VerifyResult, WebhookConfigurationError } from '../../../lib/runtime';
+import { ActiveKey, Scheme, SchemeConfig, schemeFor, VerifyResult, verifyWithKeys, WebhookConfigurationError } from '../../../lib/runtime';
 import { contentfulSignedPath, SAAS, trelloSignedContent } from '../../../lib/runtime/schemes/senders/saas';
 import { TEST_NOW } from '../../support/clock';
 import { describeScheme } from '../../../lib/runtime/schemes/describe-row';
@@ -281,7 +281,20 @@ describe('klaviyo', () => {
   test('signs the body, then the timestamp exactly as sent: the reverse, or another spelling, does not verify', () => {
     expect(verify(KLAVIYO_STAMP, mac('sha256', secret, BODY + KLAVIYO_STAMP, 'hex')).ok).toBe(true);
     expect(verify(KLAVIYO_STAMP, mac('sha256', secret, KLAVIYO_STAMP + BODY, 'hex'))).toEqual({ ok: false, reason: 'signature_invalid' });
-    expect(verify('Thu, 4 Jan 2024 18:05:25 GMT', mac('sha256', secret, BODY + KLAVIYO_STAMP, 'hex'))).toEqual({ ok: false, reason: 'signature_invalid' });
+    // Another spelling of the date is not Klaviyo's form: refused before the signature.
+    expect(verify('Thu, 4 Jan 2024 18:05:25 GMT', mac('sha256', secret, BODY + KLAVIYO_STAMP, 'hex'))).toEqual({ ok: false, reason: 'malformed_header' });
+  });
+
+  test('the timestamp is in its fixed HTTP-date form, so nothing moves between the body and it under one signature', () => {
+    // Klaviyo signs body + timestamp with no separator: found in review, `body + T` with `hu, 04 …`, or
+    // the body's last `}` moved into the header, verified as new deliveries (new dedupe keys).
+    const signature = mac('sha256', secret, BODY + KLAVIYO_STAMP, 'hex');
+    const request = (body: string, stamp: string) => ({ headers: { 'content-type': 'application/json', 'klaviyo-signature': signature, 'klaviyo-timestamp': stamp }, body });
+    const keys = [{ key: scheme.decodeKey(secret), notAfterMs: Number.POSITIVE_INFINITY }];
+    expect(verifyWithKeys(scheme, request(BODY + KLAVIYO_STAMP[0], KLAVIYO_STAMP.slice(1)), keys, NOW)).toEqual({ ok: false, reason: 'malformed_header' });
+    expect(verifyWithKeys(scheme, request(BODY.slice(0, -1), BODY.slice(-1) + KLAVIYO_STAMP), keys, NOW)).toEqual({ ok: false, reason: 'malformed_header' });
+    // sign() writes the date as Klaviyo does.
+    expect(scheme.sign({ body: BODY, timestamp: NOW / 1000 }, secret)['klaviyo-timestamp']).toBe(new Date(NOW).toUTCString());
   });
 
   test('the timestamp is required, and signed: one without it, or a fresh one on an old signature, is refused', () => {

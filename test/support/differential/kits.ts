@@ -73,7 +73,7 @@ const CONFIGS: Record<string, SchemeConfig> = {
   paypal: { type: 'paypal', webhookId: '1JE4291016473214C' },
   plaid: { type: 'plaid', clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
   pubsub: { type: 'pubsub', audience: AUDIENCE, serviceAccountEmail: EMAIL },
-  'apple-app-store': { type: 'apple-app-store', bundleId: 'com.example.app' },
+  'apple-app-store': { type: 'apple-app-store', bundleId: 'com.example.app', appAppleId: 1234567890 },
   salesforce: { type: 'salesforce', organizationId: '00D5e000000KQ2eEAG' },
 };
 const VARIANTS: readonly { name: string; config: SchemeConfig }[] = [

@@ -21,15 +21,19 @@ import { parseObjectStrict, spelledAsRead } from '../strict-json';
  * - Adyen's libraries disagree on a `:` or `\` inside a value (the Node library joins as is, the Ruby
  *   one escapes them); as is, a `:` moved from one field to the next keeps the signature. A signed
  *   value holding either is refused rather than read one of two ways.
- * - A batch (`notificationItems`) verifies only when every item verifies under one key; duplicates key
- *   on the signed strings of all items, so a respelled body is the same delivery.
+ * - One item per request, as Adyen sends them ("The list contains a single item", its
+ *   `NotificationRequest` schema). Items are signed one by one, never the list: a batch would verify
+ *   as a new delivery when put together from captured items (one item twice, two deliveries' items,
+ *   a subset), which the dedupe record (keyed per request) would not recognise. So a list of more
+ *   than one item is refused, and duplicates key on the one item's signed string, so a respelled body
+ *   is the same delivery.
  * - The body is read strictly: a key twice anywhere, or a second spelling of a name read here, refused.
  * - Nothing is signed in time: the dedupe record is the replay control.
  * - Adyen accepts any 2xx today (https://docs.adyen.com/development-resources/webhooks#accept-webhooks);
  *   older integrations were told to answer `[accepted]`, which is still given (acknowledge), after queueing.
  */
 
-const MAX_ITEMS = 100;
+const MAX_ITEMS = 1;
 const TOP = spelledAsRead(['live', 'notificationItems']);
 const WRAPPER = spelledAsRead(['NotificationRequestItem']);
 const ITEM = spelledAsRead(['pspReference', 'originalReference', 'merchantAccountCode', 'merchantReference', 'amount', 'eventCode', 'success', 'additionalData']);
@@ -103,7 +107,7 @@ export class AdyenScheme implements Scheme {
   describe(): SchemeDescription {
     return {
       signature:
-        'in the body: each item\'s `additionalData.hmacSignature`, HMAC-SHA256 base64 (hex key) over `pspReference:originalReference:merchantAccountCode:merchantReference:value:currency:eventCode:success`; a batch verifies only whole; the rest is not signed',
+        'in the body: each item\'s `additionalData.hmacSignature`, HMAC-SHA256 base64 (hex key) over `pspReference:originalReference:merchantAccountCode:merchantReference:value:currency:eventCode:success`; one item per request (a batch of items, each signed alone, is refused); the rest is not signed',
       replay: 'dedupe record only (nothing signed in time)',
       dedupe: 'SHA-256 of the signed strings of every item',
       metadata: ['signed.eventCode', 'signed.pspReference'],

@@ -20,7 +20,7 @@ import { parseObjectStrict } from '../strict-json';
  * - every certificate is valid at the payload's signed `signedDate` (Apple's library checks at
  *   `signedDate` when it makes no online check);
  * - the JWS verifies with the leaf's P-256 key, `alg` pinned to ES256 (never read from the token);
- * - the app: `bundleId`, `environment` (and, in Production when configured, `appAppleId`) read
+ * - the app: `bundleId`, `environment` (and, in Production, `appAppleId`, required there as Apple's own verifier requires it) read
  *   where Apple's library reads them (`data`, `summary`, `externalPurchaseToken`, `appData`).
  * What is decided here beyond Apple's words:
  * - The third certificate must be the pinned root itself (Apple's library ignores it): a chain
@@ -108,6 +108,8 @@ export class AppleAppStoreScheme implements Scheme {
     if (typeof bundleId !== 'string' || !BUNDLE_ID.test(bundleId)) throw new WebhookConfigurationError(`apple-app-store bundleId ${JSON.stringify(bundleId)} must be the app's bundle identifier (com.example.app)`);
     if (!ENVIRONMENTS.includes(environment)) throw new WebhookConfigurationError(`apple-app-store environment ${JSON.stringify(environment)} must be 'Production' or 'Sandbox'`);
     if (appAppleId !== undefined && !(Number.isSafeInteger(appAppleId) && appAppleId > 0)) throw new WebhookConfigurationError(`apple-app-store appAppleId ${JSON.stringify(appAppleId)} must be the app's Apple ID (a positive integer)`);
+    // As Apple's SignedDataVerifier: in Production every notification's app must be this app by its Apple ID too.
+    if (environment === 'Production' && appAppleId === undefined) throw new WebhookConfigurationError("apple-app-store in Production needs appAppleId: the app's Apple ID (App Store Connect, App Information), which Apple's own verifier requires in Production");
     this.bundleId = bundleId;
     this.environment = environment;
     this.appAppleId = appAppleId;

@@ -77,6 +77,8 @@ const HOOK_SECRET = /^[A-Za-z0-9._~+/=-]{16,512}$/;
  */
 export const ASANA_HANDSHAKE: Handshake = {
   description: 'unsigned POST with `X-Hook-Secret` before any key → 200 echoing `X-Hook-Secret`; the first secret is kept in a capture secret (later ones refused, 409) for the operator to put as the key',
+  // The signing key itself: never in the WAF's logs.
+  secretHeaders: ['x-hook-secret'],
   capture(_body, headers) {
     const secret = singleHeader(headers, 'x-hook-secret');
     if (secret === undefined || !HOOK_SECRET.test(secret)) return undefined;

@@ -59,6 +59,8 @@ export class MicrosoftGraphScheme implements Scheme {
   readonly signsUrl = false;
   readonly issuesKey = false;
   readonly handshake = HANDSHAKE;
+  // The clientState, the source's secret, is a field of every notification: it is queued with it.
+  readonly credentialInBody = true;
   private readonly signed = new SignedContent(0, 0);
 
   /** The clientState, as given when the subscription is created: 16 to 128 printable ASCII characters. */
@@ -129,7 +131,7 @@ export class MicrosoftGraphScheme implements Scheme {
 
   describe(): SchemeDescription {
     return {
-      signature: 'in the JSON body: every notification\'s `clientState` (change and lifecycle), a shared token compared in constant time as SHA-256 digests; no signature (the body is not bound; rich notifications\' `validationTokens` are not verified)',
+      signature: 'in the JSON body: every notification\'s `clientState` (change and lifecycle), a shared token compared in constant time as SHA-256 digests; no signature (the body is not bound; rich notifications\' `validationTokens` are not verified); the `clientState` travels in every queued message',
       replay: 'dedupe record only (nothing signed in time)',
       dedupe: 'SHA-256 of the body (which a token does not bind)',
       metadata: [],

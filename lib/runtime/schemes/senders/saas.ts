@@ -15,6 +15,9 @@ import { DEFAULT_TOLERANCE_SECONDS } from '../tolerance';
 const JSON_BODY = ['application/json'];
 const HEX_SHA256 = { algorithm: 'sha256', encoding: 'hex' } as const;
 const T_DOT_BODY = ['timestamp', { literal: '.' }, 'body'] as const;
+
+// An HTTP date (RFC 9110 IMF-fixdate), as Klaviyo writes `Klaviyo-Timestamp`: `Thu, 04 Jan 2024 18:05:25 GMT`.
+const HTTP_DATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 /** A `t=<timestamp>,<name>=<signature>` list (Stripe's shape). */
 const tList = (header: string, signatureKey: string) => ({ kind: 'list', header, separator: ',', assign: '=', signatureKey, timestampKey: 't' }) as const;
 
@@ -265,7 +268,9 @@ export const SAAS = {
     docs: 'https://developers.klaviyo.com/en/docs/working_with_system_webhooks',
     ...HEX_SHA256,
     signature: { kind: 'header', header: 'klaviyo-signature' },
-    signed: ['body', { header: 'klaviyo-timestamp' }],
+    // Right after the body with no separator: only its fixed HTTP-date form keeps characters from moving
+    // between the two under one signature (found in review: `…}` + `Thu, …` verified as `…` + `}Thu, …`).
+    signed: ['body', { header: 'klaviyo-timestamp', pattern: HTTP_DATE, write: (seconds) => new Date(seconds * 1000).toUTCString() }],
     metadata: [
       { header: 'klaviyo-timestamp', name: 'sentAt' },
       { header: 'klaviyo-webhook-id', name: 'webhookId' },

@@ -41,6 +41,13 @@ const BAD_REFERENCE = /&(?!(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6}
 const ID18 = /^[A-Za-z0-9]{18}$/;
 const SUFFIX = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 const NO_KEY = Buffer.alloc(0);
+// Salesforce's messages nest about six deep and declare a handful of namespaces: bounds that keep the
+// reader linear in the body (each declaring element copies its scope's map) whatever is sent.
+const MAX_DEPTH = 32;
+const MAX_DECLARATIONS = 16;
+// Characters XML 1.0 forbids in a document, and the white space it allows outside the root.
+const NOT_XML = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/;
+const XML_SPACE = /^[ \t\r\n]*$/;
 
 /** The 18-character form of a 15- or 18-character Salesforce org id (`00D…`), or undefined. */
 export function organizationId18(id: unknown): string | undefined {
@@ -79,7 +86,7 @@ interface Open {
 /** The `OrganizationId` of an outbound message read strictly, or why the body is refused. */
 export function readOrganizationId(body: string | Uint8Array): string | RejectionReason {
   const text = bodyText(body);
-  if (text === undefined) return 'malformed_body';
+  if (text === undefined || NOT_XML.test(text)) return 'malformed_body';
   const declaration = DECLARATION.exec(text);
   if (!declaration && text.startsWith('<?')) return 'malformed_body';
   let at = declaration ? declaration[0].length : 0;
@@ -89,10 +96,11 @@ export function readOrganizationId(body: string | Uint8Array): string | Rejectio
   let capturing = false;
   let id = '';
   let found: string | undefined;
+  let declarations = 0;
   for (;;) {
     const lt = text.indexOf('<', at);
     const between = text.slice(at, lt < 0 ? text.length : lt);
-    if (BAD_REFERENCE.test(between) || (stack.length === 0 && between.trim() !== '')) return 'malformed_body';
+    if (BAD_REFERENCE.test(between) || (stack.length === 0 && !XML_SPACE.test(between))) return 'malformed_body';
     if (capturing) id += between;
     if (lt < 0) break;
     if (text[lt + 1] === '!' || text[lt + 1] === '?') return 'malformed_body';
@@ -111,7 +119,7 @@ export function readOrganizationId(body: string | Uint8Array): string | Rejectio
       continue;
     }
     const open = OPEN.exec(tag);
-    if (!open || capturing) return 'malformed_body';
+    if (!open || capturing || stack.length >= MAX_DEPTH) return 'malformed_body';
     const parent = stack[stack.length - 1];
     let ns = parent?.ns ?? new Map<string, string>();
     const names = new Set<string>();
@@ -120,7 +128,7 @@ export function readOrganizationId(body: string | Uint8Array): string | Rejectio
       if (names.has(name) || BAD_REFERENCE.test(value)) return 'malformed_body';
       names.add(name);
       if (name === 'xmlns' || name.startsWith('xmlns:')) {
-        if (!NAMESPACES.has(value)) return 'malformed_body';
+        if (!NAMESPACES.has(value) || ++declarations > MAX_DECLARATIONS) return 'malformed_body';
         if (ns === parent?.ns || stack.length === 0) ns = new Map(ns);
         (ns as Map<string, string>).set(name === 'xmlns' ? '' : name.slice(6), value);
       }
