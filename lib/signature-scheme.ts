@@ -1,5 +1,5 @@
 import { Duration, Size, Token } from 'aws-cdk-lib';
-import { familyOf, GenericHmacSchemeConfig, keyIssuedBySender, SCHEME_TYPES, SchemeConfig, schemeFor } from './runtime';
+import { bundleOf, GenericHmacSchemeConfig, keyIssuedBySender, SCHEME_TYPES, SchemeConfig, schemeFor } from './runtime';
 import { KeySource } from './key-source';
 
 /** The hash of a generic HMAC signature. */
@@ -859,7 +859,7 @@ export class SignatureScheme {
     // Building the runtime scheme validates the configuration (header names, combinations). A value
     // only known at deploy time (a topic's ARN) is checked as a placeholder of its kind.
     const scheme = schemeFor(withPlaceholders(config));
-    this._family = familyOf(config.type) ?? 'core';
+    this._family = bundleOf(config);
     this.fetchesKeys = scheme.published !== undefined;
     // A sender verified against a pinned trust anchor (Apple's root) has no secret either; nothing is fetched.
     this.publishedKeys = (scheme.published !== undefined && !scheme.published.needsCredential) || scheme.keyless !== undefined;

@@ -34,7 +34,7 @@ describe('SignatureScheme.hmac with a template', () => {
     expect(scheme.signsUrl).toBe(true);
     expect(scheme.defaultTolerance?.toSeconds()).toBe(600);
     expect(scheme.requiredHeaders).toEqual(['x-sig', 'x-ts', 'x-id']);
-    expect(scheme._family).toBe('generic');
+    expect(scheme._family).toBe('generic-template');
   });
 
   test('a bad template fails when the preset is called, naming every problem and its fix', () => {

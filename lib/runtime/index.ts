@@ -19,6 +19,6 @@ export { PublishedKeyVerifier, PublishedKeyVerifierOptions } from './verify';
 export { keyIssuedBySender, SCHEME_TYPES, schemeFor, signDelivery, signWebhook, SignOptions, verifyWebhook, verifyWithKeys, VerifyOptions, WebhookVerifier, WebhookVerifierOptions } from './verify';
 export { GetRequest, Handshake, ImmediateAnswer, SchemeDescription, SignInput } from './schemes/scheme';
 export { CodeSender, SenderEntry, SenderScheme, SenderRow, SignatureSpec, SignedPart, TimestampSpec, MetadataSpec } from './schemes/sender';
-export { SENDERS, ALIASES, CatalogueSender, AliasSender, DEFAULT_TOLERANCE_SECONDS, VERIFIER_FAMILIES, VerifierFamily, familyOf } from './schemes/catalogue';
+export { SENDERS, ALIASES, CatalogueSender, AliasSender, DEFAULT_TOLERANCE_SECONDS, VERIFIER_FAMILIES, VerifierFamily, familyOf, bundleOf } from './schemes/catalogue';
 export { SchemeFactory } from './schemes/factory';
 export { FetchRequest, FetchResponse, httpsFetcher, HttpsFetcherOptions, KeyFetcher, KeyFetchError, KeyReference, keyReference, PublishedKey, PublishedKeyCache, PublishedKeyCacheOptions, PublishedKeySource, refusedReference, ResolvedKeys } from './published-keys';

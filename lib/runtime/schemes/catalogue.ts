@@ -1,3 +1,4 @@
+import type { SchemeConfig } from '../types';
 import { SenderEntry } from './sender';
 import { CERTIFICATES } from './senders/certificates';
 import { DEVELOPER } from './senders/developer';
@@ -6,6 +7,7 @@ import { PLATFORMS } from './senders/platforms';
 import { SIGNING_KEYS } from './senders/signing-keys';
 import { TOKENS } from './senders/tokens';
 import { WORKPLACE } from './senders/workplace';
+import { CRM } from './senders/crm';
 import { COMMERCE } from './senders/commerce';
 import { SAAS } from './senders/saas';
 import { MESSAGING } from './senders/messaging';
@@ -30,7 +32,7 @@ import { CORE_TYPES, GENERIC_TYPES } from './core';
  * published, else its official SDK as an oracle. Where a sender signs a timestamp but documents no
  * window, the library's default of 300 s applies (a sender's SDK may accept older ones: we do not).
  */
-export const SENDERS = { ...PAYMENTS, ...DEVELOPER, ...WORKPLACE, ...PLATFORMS, ...FORMS, ...SIGNING_KEYS, ...CERTIFICATES, ...PAYPAL, ...TOKENS, ...COMMERCE, ...SAAS, ...MESSAGING, ...STATIC_TOKENS, ...DOCUMENTS, ...SOAP, ...JWT, ...NOTIFICATIONS } satisfies Record<string, SenderEntry>;
+export const SENDERS = { ...PAYMENTS, ...DEVELOPER, ...WORKPLACE, ...CRM, ...PLATFORMS, ...FORMS, ...SIGNING_KEYS, ...CERTIFICATES, ...PAYPAL, ...TOKENS, ...COMMERCE, ...SAAS, ...MESSAGING, ...STATIC_TOKENS, ...DOCUMENTS, ...SOAP, ...JWT, ...NOTIFICATIONS } satisfies Record<string, SenderEntry>;
 
 /** A catalogue sender's type name. */
 export type CatalogueSender = keyof typeof SENDERS;
@@ -45,6 +47,7 @@ export const VERIFIER_FAMILIES = {
   payments: Object.keys(PAYMENTS),
   developer: Object.keys(DEVELOPER),
   workplace: Object.keys(WORKPLACE),
+  crm: Object.keys(CRM),
   platforms: Object.keys(PLATFORMS),
   forms: Object.keys(FORMS),
   'signing-keys': Object.keys(SIGNING_KEYS),
@@ -62,6 +65,15 @@ export const VERIFIER_FAMILIES = {
 } as const satisfies Record<string, readonly string[]>;
 
 export type VerifierFamily = keyof typeof VERIFIER_FAMILIES;
+
+/**
+ * The verifier bundle a source's function runs: its type's family, except that a generic HMAC
+ * template runs `generic-template` (the row engine), so that neither generic bundle passes 40 KB.
+ */
+export function bundleOf(config: SchemeConfig): string {
+  if (config.type === 'hmac') return (config as { signedContent?: unknown }).signedContent === 'template' ? 'generic-template' : 'generic';
+  return familyOf(config.type) ?? 'core';
+}
 
 /** The verifier bundle that carries a scheme type. */
 export function familyOf(type: string): VerifierFamily | undefined {

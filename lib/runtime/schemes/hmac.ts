@@ -14,7 +14,11 @@ const HEADER_FIELDS = ['signatureHeader', 'timestampHeader', 'eventIdHeader', 'e
  * every named header-HMAC sender). Throws one WebhookConfigurationError listing every problem.
  */
 export function genericHmacScheme(config: GenericHmacSchemeConfig): Scheme {
-  if (config.signedContent !== 'template') return new GenericHmacScheme(config);
+  return config.signedContent === 'template' ? templateHmacScheme(config) : new GenericHmacScheme(config);
+}
+
+/** A generic HMAC template's scheme: the catalogue's row engine over its parts (throws on any problem, all listed). */
+export function templateHmacScheme(config: GenericHmacSchemeConfig): Scheme {
   const parts = checkGenericHmac(config);
   const signedHeaders = parts.filter((p): p is { header: string } => typeof p === 'object' && 'header' in p).map((p) => p.header.toLowerCase());
   const idSigned = config.eventIdHeader !== undefined && signedHeaders.includes(config.eventIdHeader.toLowerCase());
@@ -37,8 +41,13 @@ export function genericHmacScheme(config: GenericHmacSchemeConfig): Scheme {
   });
 }
 
-/** The generic HMAC scheme factory: the `generic` verifier bundle. */
+/** The generic HMAC scheme factory, both forms (what `schemeFor` chains). */
 export const genericScheme = (config: SchemeConfig): Scheme | undefined => ((config as { type?: unknown } | undefined)?.type === 'hmac' ? genericHmacScheme(config as GenericHmacSchemeConfig) : undefined);
+
+/** Whether a generic HMAC config is a template (read by the row engine: a verifier bundle of its own, `generic-template`). */
+export function isHmacTemplate(config: SchemeConfig): boolean {
+  return (config as { type?: unknown; signedContent?: unknown } | undefined)?.type === 'hmac' && (config as { signedContent?: unknown }).signedContent === 'template';
+}
 
 /**
  * Every problem with a generic HMAC config, thrown together (each names the value and the fix), so a
@@ -105,7 +114,7 @@ function checkGenericHmac(config: GenericHmacSchemeConfig): SignedPart[] {
       // characters across the boundary under one signature: literal text must set it off (and the
       // header's value may then not contain that text: checked on every request).
       // An RFC 3339 timestamp's fixed form sets itself off (Twitch: `{header:…-Message-Id}{timestamp}{body}`); digits do not.
-      const free = (p: SignedPart | undefined) => p === 'body' || (p === 'timestamp' && config.timestampFormat !== 'iso8601') || (typeof p === 'object' && 'header' in p);
+      const free = (p: SignedPart | undefined) => p !== undefined && !(typeof p === 'object' && 'literal' in p) && !(p === 'timestamp' && config.timestampFormat === 'iso8601');
       parts.forEach((part, i) => {
         if (typeof part !== 'object' || !('header' in part)) return;
         const touching = [parts[i - 1], parts[i + 1]].filter(free).map((p) => (typeof p === 'string' ? `{${p}}` : `{header:${(p as { header: string }).header}}`));

@@ -187,12 +187,16 @@ export class SenderScheme implements Scheme {
         this.headerChecks.push({ name, check: (value) => part.pattern!.test(value) });
         return;
       }
-      // Free text beside the body, another free header or a digits-only timestamp could give or take
-      // characters across the boundary under one signature: such a row must fix the header's form.
-      const open = (n: SignedPart | undefined) => n === 'body' || (n === 'timestamp' && row.timestamp?.format !== 'iso8601') || (typeof n === 'object' && 'header' in n && !n.pattern);
-      if (neighbours.some(open)) throw new WebhookConfigurationError(`sender ${type}: the signed header ${part.header} must be set off by literal text from the body, the timestamp and other headers, or have a fixed form`);
-      const separators = neighbours.flatMap((n) => (typeof n === 'object' && 'literal' in n ? [...n.literal] : []));
-      if (separators.length > 0) this.headerChecks.push({ name, check: (value) => !separators.some((c) => value.includes(c)) });
+      // Free text beside anything but literal text (the body, another header, a digits-only timestamp,
+      // the method or URL, whose text a value could hold) could give or take characters across the
+      // boundary under one signature: such a row must fix the header's form.
+      const open = (n: SignedPart | undefined) => n !== undefined && !(typeof n === 'object' && 'literal' in n) && !(n === 'timestamp' && row.timestamp?.format === 'iso8601') && !(typeof n === 'object' && 'header' in n && n.pattern);
+      if (neighbours.some(open)) throw new WebhookConfigurationError(`sender ${type}: the signed header ${part.header} needs literal text around it, or a fixed form`);
+      // The boundary is where the literal text begins (after the value) or ends (before it): a value
+      // without that character cannot reach across it.
+      const [before, after] = neighbours.map((n) => (typeof n === 'object' && 'literal' in n ? n.literal : undefined));
+      const stops = [...(before ? [before[before.length - 1]] : []), ...(after ? [after[0]] : [])];
+      if (stops.length > 0) this.headerChecks.push({ name, check: (value) => !stops.some((c) => value.includes(c)) });
     });
     const signedHeaders = new Set([...this.partAt.keys(), ...(row.timestamp?.header ? [row.timestamp.header.toLowerCase()] : [])]);
     for (const { header, name } of row.metadata ?? []) {

@@ -74,9 +74,8 @@ export class StdoutCapture {
   }
 }
 
-/** The verifier bundle a source's function runs: its scheme type's family (as the construct picks it). */
+/** The verifier bundle a source's function runs, as the construct picks it (bundleOf). */
 export function verifierBundle(environment: Record<string, string>): string {
-  const { familyOf } = jest.requireActual('../../../lib/runtime') as typeof import('../../../lib/runtime');
-  const type = (JSON.parse(environment.WEBHOOK_SCHEME) as { type: string }).type;
-  return `verifier-${familyOf(type) ?? 'core'}`;
+  const { bundleOf } = jest.requireActual('../../../lib/runtime') as typeof import('../../../lib/runtime');
+  return `verifier-${bundleOf(JSON.parse(environment.WEBHOOK_SCHEME))}`;
 }

@@ -297,7 +297,7 @@ describe('salesforce', () => {
     expect(readOrganizationId(delivery.body)).toBe(ORG18);
   });
 
-  test('bounded work whatever is sent: nesting past 32 levels, more than 16 namespace declarations, XML-forbidden characters or non-XML white space are refused (the reader stops at the bound)', () => {
+  test('bounded work whatever is sent: nesting past 32 levels, more than 16 namespaces in scope, XML-forbidden characters or non-XML white space are refused (the reader stops at the bound); a batch of 100 notifications, each declaring `sf`, is read', () => {
     // Each declaring element copies its scope's prefix map: unbounded, nested declarations made the
     // reader quadratic in time and memory (found in review: 3,000 levels in 245 KB took 640 ms and 270 MB).
     const nested = (levels: number, declare: boolean) => Array.from({ length: levels }, (_, i) => `<sf:F${i}${declare ? ` xmlns:p${i}="urn:sobject.enterprise.soap.sforce.com"` : ''}>`).join('') + Array.from({ length: levels }, (_, i) => `</sf:F${levels - 1 - i}>`).join('');
@@ -306,6 +306,11 @@ describe('salesforce', () => {
     expect(reason(verify(message(ORG18, nested(40, false))))).toBe('malformed_body');
     const declarations = Array.from({ length: 17 }, (_, i) => ` xmlns:q${i}="urn:sobject.enterprise.soap.sforce.com"`).join('');
     expect(reason(verify(message(ORG18, `<sf:X${declarations}>1</sf:X>`)))).toBe('malformed_body');
+    // Salesforce sends up to 100 notifications in one message (the WSDL's maxOccurs), each sObject declaring `sf`: found in review.
+    const notification = (i: number) => `   <Notification>\n    <Id>04l5e00000Gx7Q${String(i).padStart(3, '0')}A</Id>\n    <sObject xsi:type="sf:Account" xmlns:sf="urn:sobject.enterprise.soap.sforce.com">\n     <sf:Id>0015e00000ZkM3hAAF</sf:Id>\n    </sObject>\n   </Notification>\n`;
+    const batch = message().replace(/   <Notification>[\s\S]*<\/Notification>\n/, Array.from({ length: 100 }, (_, i) => notification(i)).join(''));
+    expect(batch.split('<Notification>')).toHaveLength(101);
+    expect(ok(verify(batch))).toMatchObject({ ok: true });
     expect(reason(verify(message().replace('<soapenv:Envelope', '\u00a0<soapenv:Envelope')))).toBe('malformed_body');
     expect(reason(verify(`${message()}\u3000`))).toBe('malformed_body');
     expect(reason(verify(message(ORG18, '<sf:Note>a\u0001b</sf:Note>')))).toBe('malformed_body');

@@ -1,4 +1,8 @@
-import { genericScheme } from '../../../runtime/schemes/hmac';
+import { SchemeConfig } from '../../../runtime/types';
+import { GenericHmacScheme } from '../../../runtime/schemes/hmac';
 import { verifierEntry } from '../entry';
 
-export const handler = verifierEntry(genericScheme);
+// The generic HMAC over the body or `<timestamp><separator><body>`; a template runs generic-template.
+export const handler = verifierEntry((config: SchemeConfig) =>
+  (config as { type?: unknown }).type === 'hmac' && (config as { signedContent?: unknown }).signedContent !== 'template' ? new GenericHmacScheme(config as never) : undefined,
+);

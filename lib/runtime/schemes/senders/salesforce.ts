@@ -41,10 +41,11 @@ const BAD_REFERENCE = /&(?!(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6}
 const ID18 = /^[A-Za-z0-9]{18}$/;
 const SUFFIX = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 const NO_KEY = Buffer.alloc(0);
-// Salesforce's messages nest about six deep and declare a handful of namespaces: bounds that keep the
-// reader linear in the body (each declaring element copies its scope's map) whatever is sent.
+// Salesforce's messages nest about six deep, with a handful of namespaces in scope (each of up to 100
+// notifications declares `sf` on its sObject): bounds on depth and on what is in scope keep the reader
+// linear in the body whatever is sent (each declaring element copies its scope's map).
 const MAX_DEPTH = 32;
-const MAX_DECLARATIONS = 16;
+const MAX_IN_SCOPE = 16;
 // Characters XML 1.0 forbids in a document, and the white space it allows outside the root.
 const NOT_XML = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/;
 const XML_SPACE = /^[ \t\r\n]*$/;
@@ -96,7 +97,6 @@ export function readOrganizationId(body: string | Uint8Array): string | Rejectio
   let capturing = false;
   let id = '';
   let found: string | undefined;
-  let declarations = 0;
   for (;;) {
     const lt = text.indexOf('<', at);
     const between = text.slice(at, lt < 0 ? text.length : lt);
@@ -128,9 +128,10 @@ export function readOrganizationId(body: string | Uint8Array): string | Rejectio
       if (names.has(name) || BAD_REFERENCE.test(value)) return 'malformed_body';
       names.add(name);
       if (name === 'xmlns' || name.startsWith('xmlns:')) {
-        if (!NAMESPACES.has(value) || ++declarations > MAX_DECLARATIONS) return 'malformed_body';
+        if (!NAMESPACES.has(value)) return 'malformed_body';
         if (ns === parent?.ns || stack.length === 0) ns = new Map(ns);
         (ns as Map<string, string>).set(name === 'xmlns' ? '' : name.slice(6), value);
+        if (ns.size > MAX_IN_SCOPE) return 'malformed_body';
       }
     }
     for (const name of names) if (name.includes(':') && !name.startsWith('xmlns:') && !ns.has(name.split(':')[0])) return 'malformed_body';

@@ -4,7 +4,6 @@ import { CHALLENGE, smallJson } from '../handshakes';
 import { SenderEntry } from '../sender';
 import { DEFAULT_TOLERANCE_SECONDS } from '../tolerance';
 import { DOCUSIGN_ROW } from './docusign';
-import { HubSpotScheme } from './hubspot';
 import { NotionScheme } from './notion';
 
 // Workplace, support and CRM: rows of the sender catalogue (see ../catalogue.ts for how a row is read and tested).
@@ -126,12 +125,7 @@ export const WORKPLACE = {
     contentTypes: ['application/json'],
     issuesKey: true,
   },
-  /** Signs the method and its own decoding of the URL: code, in ./hubspot.ts. */
-  hubspot: {
-    docs: 'https://developers.hubspot.com/docs/apps/legacy-apps/authentication/validating-requests#validate-the-v3-request-signature',
-    issuesKey: true,
-    create: () => new HubSpotScheme(),
-  },
+
   /** Connect HMAC, one numbered header per active key: the row in ./docusign.ts. */
   docusign: DOCUSIGN_ROW,
   /**
