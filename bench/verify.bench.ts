@@ -15,6 +15,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import { Webhook as SvixWebhook } from 'svix';
 import { VERIFIER_FAMILIES, verifyWebhook, WebhookVerifier } from '../lib/runtime';
+import { exampleConfig } from '../test/support/example-configs';
 
 // @octokit/webhooks-methods ships only ES modules; a real dynamic import (not one TypeScript
 // rewrites to require) loads it from this CommonJS script.
@@ -195,18 +196,9 @@ function groups(kib: number): { title: string; contenders: Contender[] }[] {
 }
 
 // One source's scheme per verifier bundle (each family's first type; the template its own bundle):
-// what the bundle's entry builds at load. Types that need configuration get one.
-const CONFIGURED: Record<string, object> = {
-  hmac: { type: 'hmac', algorithm: 'sha256', signatureHeader: 'X-Signature', encoding: 'hex', signedContent: 'body' },
-  sns: { type: 'sns', topicArns: ['arn:aws:sns:us-east-1:123456789012:orders'] },
-  paypal: { type: 'paypal', webhookId: '1JE4291016473214C' },
-  plaid: { type: 'plaid', clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
-  pubsub: { type: 'pubsub', audience: 'https://hooks.example.com/webhooks/pubsub', serviceAccountEmail: 'push@project.iam.gserviceaccount.com' },
-  salesforce: { type: 'salesforce', organizationId: '00D5e000000KQ2eEAG' },
-  'apple-app-store': { type: 'apple-app-store', bundleId: 'com.example.app', appAppleId: 1234567890 },
-};
+// what the bundle's entry builds at load (test/support/example-configs.ts).
 const FAMILY_SCHEMES: Record<string, object> = {
-  ...Object.fromEntries(Object.entries(VERIFIER_FAMILIES).map(([family, types]) => [family, CONFIGURED[types[0]] ?? { type: types[0] }])),
+  ...Object.fromEntries(Object.entries(VERIFIER_FAMILIES).map(([family, types]) => [family, exampleConfig(types[0])])),
   'generic-template': { type: 'hmac', algorithm: 'sha256', signatureHeader: 'X-Signature', encoding: 'hex', signedContent: 'template', template: '{timestamp}.{body}', timestampHeader: 'X-Timestamp' },
 };
 

@@ -4,6 +4,7 @@ import { ActiveKey, BODY_BINDINGS, BodyBinding, SCHEME_TYPES, Scheme, SchemeConf
 import { bodyText } from '../../lib/runtime/schemes/body-text';
 import { parseObjectStrict } from '../../lib/runtime/schemes/strict-json';
 import { TEST_NOW } from '../support/clock';
+import { exampleConfig } from '../support/example-configs';
 
 /*
  * Issue 20, section 3: a scheme that parses the body reads it exactly as its consumer does (strict
@@ -237,18 +238,9 @@ describe('bodyBinding: every scheme type says how its signature binds the body',
     // Salesforce signs nothing: only the org id is checked.
     salesforce: 'unsigned',
   };
-  const CONFIGS: Record<string, SchemeConfig> = {
-    hmac: { type: 'hmac', algorithm: 'sha256', signatureHeader: 'x-signature', encoding: 'hex', signedContent: 'body' },
-    sns: { type: 'sns', topicArns: ['arn:aws:sns:us-east-1:123456789012:orders'] },
-    paypal: { type: 'paypal', webhookId: '1JE4291016473214C' },
-    plaid: { type: 'plaid', clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
-    pubsub: { type: 'pubsub', audience: 'https://hooks.example.com/webhooks/pubsub', serviceAccountEmail: 'push@my-project.iam.gserviceaccount.com' },
-    'apple-app-store': { type: 'apple-app-store', bundleId: 'com.example.app', appAppleId: 1234567890 },
-    salesforce: { type: 'salesforce', organizationId: '00D5e000000KQ2eEAG' },
-  };
 
   test.each(SCHEME_TYPES)('%s', (type) => {
-    const binding = schemeFor(CONFIGS[type] ?? ({ type } as SchemeConfig)).bodyBinding;
+    const binding = schemeFor(exampleConfig(type)).bodyBinding;
     expect(BODY_BINDINGS).toContain(binding);
     expect(binding).toBe(NOT_SIGNED[type] ?? 'signed');
   });

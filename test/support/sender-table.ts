@@ -1,5 +1,6 @@
-import { ALIASES, keyIssuedBySender, SCHEME_TYPES, SchemeConfig, SchemeDescription, schemeFor, SENDERS, VERIFIER_FAMILIES } from '../../lib/runtime';
+import { ALIASES, keyIssuedBySender, SCHEME_TYPES, SchemeDescription, schemeFor, SENDERS, VERIFIER_FAMILIES } from '../../lib/runtime';
 import { describeScheme } from '../../lib/runtime/schemes/describe-row';
+import { exampleConfig } from './example-configs';
 
 // The README's sender table, generated from the catalogue itself (test/readme.test.ts keeps the README
 // equal to it; `npm run docs:senders` rewrites it). The seven families written as code describe
@@ -60,20 +61,6 @@ const FAMILIES: Record<string, SchemeDescription & { docs: string; ipRanges?: st
   },
 };
 
-// What the senders with required configuration need to be built (any valid values describe them).
-const EXAMPLE_CONFIGS: Record<string, SchemeConfig> = {
-  hmac: { type: 'hmac', algorithm: 'sha256', signatureHeader: 'x-signature', encoding: 'hex', signedContent: 'body' },
-  sns: { type: 'sns', topicArns: ['arn:aws:sns:us-east-1:123456789012:orders'] },
-  paypal: { type: 'paypal', webhookId: '1JE4291016473214C' },
-  plaid: { type: 'plaid', clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
-  pubsub: { type: 'pubsub', audience: 'https://hooks.example.com/webhooks/pubsub', serviceAccountEmail: 'push@my-project.iam.gserviceaccount.com' },
-  'apple-app-store': { type: 'apple-app-store', bundleId: 'com.example.app', appAppleId: 1234567890 },
-  salesforce: { type: 'salesforce', organizationId: '00D5e000000KQ2eEAG' },
-};
-
-function configOf(type: string): SchemeConfig {
-  return EXAMPLE_CONFIGS[type] ?? ({ type } as SchemeConfig);
-}
 
 export function senderTable(): string {
   const lines = [
@@ -81,7 +68,7 @@ export function senderTable(): string {
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const type of SCHEME_TYPES) {
-    const scheme = schemeFor(configOf(type));
+    const scheme = schemeFor(exampleConfig(type));
     const alias = (ALIASES as Record<string, { headerPrefix: string }>)[type];
     const entry = (SENDERS as Record<string, { docs: string; ipRanges?: string }>)[type];
     const family = FAMILIES[type];

@@ -18,6 +18,7 @@ import type { LocalCa } from '../../runtime/senders/support/local-ca';
 import { AppleAppStoreScheme } from '../../../lib/runtime/schemes/senders/apple-app-store';
 import { createAppleCa } from '../../runtime/senders/support/apple-chain';
 import { DAY, TEST_NOW, TEST_NOW_S } from '../clock';
+import { exampleConfig } from '../example-configs';
 
 /*
  * Genuinely signed deliveries for every scheme the runtime knows, derived from the scheme itself:
@@ -63,19 +64,7 @@ export interface Kit {
 /** The URL signing schemes sign (its query included: the signed URL is the configured one). */
 export const PUBLIC_URL = 'https://hooks.example.com/prod/webhooks/src?tenant=acme&v=2';
 
-// Configured types: any valid configuration, plus the variants a configuration switches between.
-const TOPIC = 'arn:aws:sns:us-east-1:123456789012:orders';
-const AUDIENCE = 'https://hooks.example.com/webhooks/pubsub';
-const EMAIL = 'push@my-project.iam.gserviceaccount.com';
-const CONFIGS: Record<string, SchemeConfig> = {
-  hmac: { type: 'hmac', algorithm: 'sha256', signatureHeader: 'X-Signature', encoding: 'hex', signedContent: 'body' },
-  sns: { type: 'sns', topicArns: [TOPIC] },
-  paypal: { type: 'paypal', webhookId: '1JE4291016473214C' },
-  plaid: { type: 'plaid', clientId: '5f1a2b3c4d5e6f7a8b9c0d1e' },
-  pubsub: { type: 'pubsub', audience: AUDIENCE, serviceAccountEmail: EMAIL },
-  'apple-app-store': { type: 'apple-app-store', bundleId: 'com.example.app', appAppleId: 1234567890 },
-  salesforce: { type: 'salesforce', organizationId: '00D5e000000KQ2eEAG' },
-};
+// Configured types: their example configuration (../example-configs.ts), plus the variants a configuration switches between.
 const VARIANTS: readonly { name: string; config: SchemeConfig }[] = [
   { name: 'hmac sha1 base64 prefixed', config: { type: 'hmac', algorithm: 'sha1', signatureHeader: 'X-Hub-Sig', prefix: 'sha1=', encoding: 'base64', signedContent: 'body', eventIdHeader: 'X-Delivery', eventTypeHeader: 'X-Event' } },
   { name: 'hmac sha512 timestamp-body', config: { type: 'hmac', algorithm: 'sha512', signatureHeader: 'X-Sig', encoding: 'hex', signedContent: 'timestamp-body', separator: ':', timestampHeader: 'X-Ts', contentTypes: ['application/json', 'application/x-www-form-urlencoded'] } },
@@ -91,7 +80,7 @@ const VARIANTS: readonly { name: string; config: SchemeConfig }[] = [
 
 /** Every scheme type with the configuration it is tested under, and the configured variants. */
 export function subjects(): { name: string; config: SchemeConfig }[] {
-  return [...SCHEME_TYPES.map((type) => ({ name: type, config: CONFIGS[type] ?? ({ type } as SchemeConfig) })), ...VARIANTS];
+  return [...SCHEME_TYPES.map((type) => ({ name: type, config: exampleConfig(type) })), ...VARIANTS];
 }
 
 const FORM = 'application/x-www-form-urlencoded';
