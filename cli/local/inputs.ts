@@ -48,12 +48,15 @@ export async function readSecret(options: SecretOptions, scheme: Scheme, readStd
     if (!secret) throw new UsageError('--secret -: stdin was empty; pipe the secret in, e.g. `printf %s "$SECRET" | cdk-hardened-webhook sign --secret - ...`');
   } else if (options.secret !== undefined) {
     secret = options.secret;
+  } else if (scheme.keyless !== undefined && scheme.trustAnchor === undefined) {
+    // A sender that signs nothing (Salesforce) needs no secret to make a delivery.
+    return '';
   } else {
     throw new UsageError('give the signing secret: --secret-env <VAR>, --secret - (stdin), or --secret <key> for a local test secret');
   }
-  // A sender that signs with a private key (Discord, SNS, ...) is verified with another key: its
-  // private key is checked by signing with it.
-  if (scheme.generateKeyPair || scheme.published) return secret;
+  // A sender that signs with a private key (Discord, SNS, Apple, ...) is verified with another key
+  // (or none of ours): its private key is checked by signing with it.
+  if (scheme.generateKeyPair || scheme.published || scheme.keyless !== undefined) return secret;
   try {
     scheme.decodeKey(secret);
   } catch (error) {
