@@ -469,8 +469,7 @@ export class SignatureScheme {
    * than a signature); answers the one-time verification GET.
    */
   public static okta(options: OktaOptions = {}): SignatureScheme {
-    if (options.authorizationHeader === undefined) return SignatureScheme.sender('okta');
-    return new SignatureScheme({ type: 'okta', authorizationHeader: options.authorizationHeader });
+    return SignatureScheme.withHeader('okta', options.authorizationHeader);
   }
 
   /** OpenAI: Standard Webhooks (`webhook-*` headers), as OpenAI signs. */
@@ -688,8 +687,7 @@ export class SignatureScheme {
    * `authorizationHeader` names another, whose whole value is the token); a shared token: binds no body.
    */
   public static strapi(options: HeaderTokenOptions = {}): SignatureScheme {
-    if (options.authorizationHeader === undefined) return SignatureScheme.sender('strapi');
-    return new SignatureScheme({ type: 'strapi', authorizationHeader: options.authorizationHeader });
+    return SignatureScheme.withHeader('strapi', options.authorizationHeader);
   }
 
   /**
@@ -697,8 +695,7 @@ export class SignatureScheme {
    * `authorizationHeader` names another, whose whole value is the token); a shared token: binds no body.
    */
   public static supabase(options: HeaderTokenOptions = {}): SignatureScheme {
-    if (options.authorizationHeader === undefined) return SignatureScheme.sender('supabase');
-    return new SignatureScheme({ type: 'supabase', authorizationHeader: options.authorizationHeader });
+    return SignatureScheme.withHeader('supabase', options.authorizationHeader);
   }
 
   /** Discord interactions: `X-Signature-Ed25519` over timestamp + body with the application's public key; answers PING after verifying. */
@@ -792,6 +789,11 @@ export class SignatureScheme {
     return new SignatureScheme(config);
   }
 
+  /** A sender whose token travels in a header its user may name (Okta, Strapi, Supabase): the default header unless one is given. */
+  private static withHeader(type: 'okta' | 'strapi' | 'supabase', authorizationHeader: string | undefined): SignatureScheme {
+    return authorizationHeader === undefined ? SignatureScheme.sender(type) : new SignatureScheme({ type, authorizationHeader } as SchemeConfig);
+  }
+
   /** The scheme's type name, as the runtime API spells it (`stripe`, `standard-webhooks`, `hmac`, ...). */
   public readonly schemeType: string;
   /** Whether the signature covers the public URL. */
@@ -861,7 +863,7 @@ export class SignatureScheme {
     const scheme = schemeFor(withPlaceholders(config));
     this._family = bundleOf(config);
     this.fetchesKeys = scheme.published !== undefined;
-    // A sender verified against a pinned trust anchor (Apple's root) has no secret either; nothing is fetched.
+    // A sender verified with no key of ours (Apple's pinned root, Salesforce's org id) has no secret either; nothing is fetched.
     this.publishedKeys = (scheme.published !== undefined && !scheme.published.needsCredential) || scheme.keyless !== undefined;
     this._config = config;
     this.schemeType = config.type;

@@ -238,15 +238,12 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
     const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
     if (size > config.maxBodyBytes) return finish(413, 'Malformed', { reason: 'body_too_large', size });
 
-    let keys: readonly ActiveKey[] | undefined;
-    const loadKeys = async () => {
-      try {
-        keys = await cache.get();
-        return undefined;
-      } catch (error) {
-        return finish(503, 'SecretUnavailable', { reason: 'secret_unavailable', size, ...errorFields(error) });
-      }
-    };
+    let keys: readonly ActiveKey[];
+    try {
+      keys = await cache.get();
+    } catch (error) {
+      return finish(503, 'SecretUnavailable', { reason: 'secret_unavailable', size, ...errorFields(error) });
+    }
     // Unsigned handshakes, only for a POST with none of the signature headers, and before the media
     // type and empty-body checks (Microsoft Graph's validation POST is an empty text/plain body with a
     // query; Asana's X-Hook-Secret POST is empty): each handshake checks exactly what it answers. A
@@ -260,10 +257,6 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
     const carriesNoSignature = (unsigned || capture) && scheme.signatureHeaders.every((name) => headerValue(headers, name) === undefined);
     const ping = carriesNoSignature && unsigned ? unsigned(body, headers, event.multiValueQueryStringParameters ?? {}) : undefined;
     if (ping) return finish(200, 'Accepted', { reason: 'answered_ping', size }, ping);
-    if (carriesNoSignature && capture) {
-      const unavailable = await loadKeys();
-      if (unavailable) return unavailable;
-    }
     if (carriesNoSignature && capture && awaitingVersion !== undefined && config.captureSecretId) {
       const handshake = capture(body, headers);
       if (handshake) {
@@ -296,10 +289,6 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
     const mediaType = typeof contentType === 'string' ? contentType.split(';', 1)[0].trim().toLowerCase() : undefined;
     if (!mediaType || !scheme.contentTypes.includes(mediaType)) return finish(415, 'Malformed', { reason: 'unsupported_media_type' });
     if (size === 0) return finish(400, 'Malformed', { reason: 'empty_body' });
-    if (keys === undefined) {
-      const unavailable = await loadKeys();
-      if (unavailable) return unavailable;
-    }
 
     const url = scheme.signsUrl ? signedUrl(config.publicUrl!, event, scheme.addedQueryParameters) : undefined;
     if (url === null) return finish(400, 'Malformed', { reason: 'query_mismatch', size });
@@ -311,7 +300,7 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
       // Retry-After, never a 4xx (SNS never retries one).
       let resolved: ResolvedKeys;
       try {
-        resolved = await published.keysFor(request, scheme.published!.needsCredential ? credentialOf(keys!) : undefined);
+        resolved = await published.keysFor(request, scheme.published!.needsCredential ? credentialOf(keys) : undefined);
       } catch (error) {
         // Read by shape, not instanceof: the other families' bundles carry none of the cache's code.
         const { deferred, retryAfterSeconds } = (error ?? {}) as Partial<KeyFetchError>;
@@ -324,7 +313,7 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
       }
       keys = resolved.keys;
     }
-    let result = verifyWithKeys(scheme, request, keys!, now(), config.toleranceSeconds);
+    let result = verifyWithKeys(scheme, request, keys, now(), config.toleranceSeconds);
     if (usesSecret && !published && !result.ok && result.reason === 'signature_invalid') {
       const fresh = await cache.refreshAfterMiss();
       if (fresh) result = verifyWithKeys(scheme, request, fresh, now(), config.toleranceSeconds);

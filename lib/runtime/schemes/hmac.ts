@@ -2,7 +2,7 @@ import { GenericHmacSchemeConfig, RejectionReason, SchemeConfig, WebhookConfigur
 import { isEventId, SignedContent } from './common';
 import { randomUUID } from 'node:crypto';
 import { HmacScheme, Scheme, SignInput } from './scheme';
-import { formatInstant, MetadataSpec, parseInstant, SenderScheme, SignedPart } from './sender';
+import { formatInstant, MetadataSpec, openNeighbours, parseInstant, SenderScheme, SignedPart } from './sender';
 import { DEFAULT_TOLERANCE_SECONDS } from './tolerance';
 import { HEADER_NAME, parseTemplate } from './template';
 
@@ -110,14 +110,13 @@ function checkGenericHmac(config: GenericHmacSchemeConfig): SignedPart[] {
       if (parts.length > 0 && !parts.some((p) => p === 'body' || p === 'timestamp' || (typeof p === 'object' && 'header' in p))) {
         problems.push(`${quoted} signs nothing that changes between deliveries: add {body}, {timestamp} or a {header:Name}`);
       }
-      // A header's free text beside the body, the timestamp or another header could give or take
-      // characters across the boundary under one signature: literal text must set it off (and the
-      // header's value may then not contain that text: checked on every request).
-      // An RFC 3339 timestamp's fixed form sets itself off (Twitch: `{header:…-Message-Id}{timestamp}{body}`); digits do not.
-      const free = (p: SignedPart | undefined) => p !== undefined && !(typeof p === 'object' && 'literal' in p) && !(p === 'timestamp' && config.timestampFormat === 'iso8601');
+      // A header's free text beside anything but literal text could give or take characters across the
+      // boundary under one signature (openNeighbours; an RFC 3339 timestamp sets itself off, as in
+      // Twitch's `{header:…-Message-Id}{timestamp}{body}`): literal text must set it off, and the
+      // header's value may then not contain its boundary character (checked on every request).
       parts.forEach((part, i) => {
         if (typeof part !== 'object' || !('header' in part)) return;
-        const touching = [parts[i - 1], parts[i + 1]].filter(free).map((p) => (typeof p === 'string' ? `{${p}}` : `{header:${(p as { header: string }).header}}`));
+        const touching = openNeighbours(parts, i, config.timestampFormat).map((p) => (typeof p === 'string' ? `{${p}}` : `{header:${(p as { header: string }).header}}`));
         if (touching.length) problems.push(`${quoted}: {header:${part.header}} is next to ${touching.join(' and ')} with nothing between: put literal text between them, e.g. "{header:${part.header}}.{body}" (the header's value may then not contain it)`);
       });
       // Without the body, duplicates key on the signed string: only the delivery's own id keeps two

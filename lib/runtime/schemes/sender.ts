@@ -111,6 +111,18 @@ export interface SignedHeader {
   readonly write?: (seconds: number) => string;
 }
 
+/**
+ * The parts beside signed part `i` that free header text could give characters to or take them from
+ * under one signature: anything but literal text, an RFC 3339 timestamp (its fixed form sets itself
+ * off) and a header of fixed form (`pattern`). The body, another free header, a digits-only
+ * timestamp, and the method or URL (whose text a value could hold) all could.
+ */
+export function openNeighbours(parts: readonly SignedPart[], i: number, timestampFormat?: TimestampSpec['format']): SignedPart[] {
+  return [parts[i - 1], parts[i + 1]].filter(
+    (n): n is SignedPart => n !== undefined && !(typeof n === 'object' && 'literal' in n) && !(n === 'timestamp' && timestampFormat === 'iso8601') && !(typeof n === 'object' && 'header' in n && n.pattern),
+  );
+}
+
 export interface TimestampSpec {
   /** The header holding it; omitted when it is an entry of the signature list. */
   readonly header?: string;
@@ -182,19 +194,14 @@ export class SenderScheme implements Scheme {
       const name = part.header.toLowerCase();
       this.partAt.set(name, add(part.header));
       required.push(name);
-      const neighbours = [row.signed[i - 1], row.signed[i + 1]];
       if (part.pattern) {
         this.headerChecks.push({ name, check: (value) => part.pattern!.test(value) });
         return;
       }
-      // Free text beside anything but literal text (the body, another header, a digits-only timestamp,
-      // the method or URL, whose text a value could hold) could give or take characters across the
-      // boundary under one signature: such a row must fix the header's form.
-      const open = (n: SignedPart | undefined) => n !== undefined && !(typeof n === 'object' && 'literal' in n) && !(n === 'timestamp' && row.timestamp?.format === 'iso8601') && !(typeof n === 'object' && 'header' in n && n.pattern);
-      if (neighbours.some(open)) throw new WebhookConfigurationError(`sender ${type}: the signed header ${part.header} needs literal text around it, or a fixed form`);
+      if (openNeighbours(row.signed, i, row.timestamp?.format).length) throw new WebhookConfigurationError(`sender ${type}: the signed header ${part.header} needs literal text around it, or a fixed form`);
       // The boundary is where the literal text begins (after the value) or ends (before it): a value
       // without that character cannot reach across it.
-      const [before, after] = neighbours.map((n) => (typeof n === 'object' && 'literal' in n ? n.literal : undefined));
+      const [before, after] = [row.signed[i - 1], row.signed[i + 1]].map((n) => (typeof n === 'object' && 'literal' in n ? n.literal : undefined));
       const stops = [...(before ? [before[before.length - 1]] : []), ...(after ? [after[0]] : [])];
       if (stops.length > 0) this.headerChecks.push({ name, check: (value) => !stops.some((c) => value.includes(c)) });
     });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { DAY, TEST_NOW } from '../../../support/clock';
+import { CA_CONFIG, generalizedTime } from './local-ca';
 
 /*
  * A local stand-in for Apple's App Store signing chain, made with the openssl CLI (as local-ca.ts,
@@ -51,26 +52,6 @@ export interface AppleCa {
 /** A PEM certificate as an `x5c` entry: base64 DER. */
 export function x5cOf(pem: string): string {
   return new X509Certificate(pem).raw.toString('base64');
-}
-
-const CA_CONFIG = `[ ca ]
-default_ca = local
-[ local ]
-dir = .
-database = index.txt
-new_certs_dir = .
-serial = serial
-default_md = sha256
-policy = any
-unique_subject = no
-copy_extensions = none
-[ any ]
-commonName = optional
-organizationName = optional
-`;
-
-function generalizedTime(date: Date): string {
-  return `${date.toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, '')}Z`;
 }
 
 export function createAppleCa(options: AppleCaOptions = {}): AppleCa {

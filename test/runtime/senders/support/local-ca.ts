@@ -41,7 +41,8 @@ export interface LocalCa {
   dispose(): void;
 }
 
-const CA_CONFIG = `[ ca ]
+/** An `openssl ca` configuration for a throw-away authority in its own folder (shared with ./apple-chain.ts). */
+export const CA_CONFIG = `[ ca ]
 default_ca = local
 [ local ]
 dir = .
@@ -54,10 +55,11 @@ unique_subject = no
 copy_extensions = none
 [ any ]
 commonName = optional
+organizationName = optional
 `;
 
 /** ASN.1 GeneralizedTime, as `openssl ca -startdate/-enddate` take it. */
-function generalizedTime(date: Date): string {
+export function generalizedTime(date: Date): string {
   return `${date.toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, '')}Z`;
 }
 
