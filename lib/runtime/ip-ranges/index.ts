@@ -1,0 +1,4 @@
+export * from './lists';
+export * from './cidrs';
+export * from './decide';
+export * from './snapshot';
