@@ -1,5 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
-import { HardenedWebhookEndpointProps, SignatureScheme, WebhookSourceOptions } from '../lib';
+import { Duration, Size } from 'aws-cdk-lib';
+import { HardenedWebhookEndpointProps, SenderIpRanges, SignatureScheme, WebhookSourceOptions } from '../lib';
 import { SCHEME_TYPES } from '../lib/runtime';
 
 /** One environment of the example app, as written in cdk.json under "hardened-webhook:environments". */
@@ -12,16 +12,30 @@ export interface EnvironmentConfig {
   readonly allowAnySourceIp?: boolean;
   readonly alarmEmail?: string;
   readonly rateLimit?: number;
+  /**
+   * Deploys the example processor (bin/processor/index.ts: parseWebhookRecord, Powertools idempotency
+   * and partial batch failures) as the endpoint's processor, with processorIdempotency.
+   */
+  readonly exampleProcessor?: boolean;
   readonly sources: Record<string, SourceConfig>;
+}
+
+/** The endpoint's props, and whether the stack adds the example processor. */
+export interface ExampleEndpointProps extends HardenedWebhookEndpointProps {
+  readonly exampleProcessor?: boolean;
 }
 
 export interface SourceConfig {
   /** svix, or a sender type from the README's sender table (standard-webhooks, stripe, github, zoom, meta, ...). */
   readonly scheme: string;
   readonly allowedSourceCidrs?: string[];
+  /** `"published"`: the route follows the list of addresses the scheme's sender publishes, kept current. */
+  readonly senderIpRanges?: string;
   readonly toleranceSeconds?: number;
   readonly rotationDays?: number;
   readonly graceHours?: number;
+  /** The largest body accepted, in bytes; above 716,800 (700 KiB) bodies are claim-checked through S3. */
+  readonly maxBodyBytes?: number;
 }
 
 export const ENVIRONMENTS_CONTEXT_KEY = 'hardened-webhook:environments';
@@ -38,8 +52,8 @@ const SCHEMES: Record<string, () => SignatureScheme> = {
   ...Object.fromEntries(SCHEME_TYPES.filter((t) => t !== 'hmac').map((t) => [t, () => SignatureScheme.sender(t)])),
   'standard-webhooks': () => SignatureScheme.standardWebhooks(),
 };
-const ENV_KEYS = ['account', 'region', 'endpointName', 'allowedSourceCidrs', 'allowAnySourceIp', 'alarmEmail', 'rateLimit', 'sources'];
-const SOURCE_KEYS = ['scheme', 'allowedSourceCidrs', 'toleranceSeconds', 'rotationDays', 'graceHours'];
+const ENV_KEYS = ['account', 'region', 'endpointName', 'allowedSourceCidrs', 'allowAnySourceIp', 'alarmEmail', 'rateLimit', 'exampleProcessor', 'sources'];
+const SOURCE_KEYS = ['scheme', 'allowedSourceCidrs', 'senderIpRanges', 'toleranceSeconds', 'rotationDays', 'graceHours', 'maxBodyBytes'];
 
 /**
  * Picks the environment named by `-c env=<name>` (default dev) from the config and turns it into
@@ -49,7 +63,7 @@ const SOURCE_KEYS = ['scheme', 'allowedSourceCidrs', 'toleranceSeconds', 'rotati
 export function resolveEnvironment(
   environments: unknown,
   requested: unknown,
-): { name: string; config: EnvironmentConfig; props: HardenedWebhookEndpointProps } {
+): { name: string; config: EnvironmentConfig; props: ExampleEndpointProps } {
   if (typeof environments !== 'object' || environments === null) {
     throw new ConfigError(`cdk.json has no "${ENVIRONMENTS_CONTEXT_KEY}" object; add one with an entry per environment (dev, staging, prod)`);
   }
@@ -66,6 +80,12 @@ export function resolveEnvironment(
     for (const key of Object.keys(source)) {
       if (!SOURCE_KEYS.includes(key)) problems.push(`source "${sourceName}" in "${name}" has unknown key "${key}"; known keys: ${SOURCE_KEYS.join(', ')}`);
     }
+    const ranges = (source as { senderIpRanges?: unknown }).senderIpRanges;
+    if (ranges !== undefined && ranges !== 'published') {
+      problems.push(
+        `source "${sourceName}" in "${name}" has senderIpRanges ${JSON.stringify(ranges)}; the only value is "published" (the addresses its scheme's sender publishes, kept current), or leave it out and list allowedSourceCidrs`,
+      );
+    }
     const scheme = SCHEMES[source.scheme];
     if (!scheme) {
       problems.push(`source "${sourceName}" in "${name}" has scheme "${source.scheme}"; use one of ${Object.keys(SCHEMES).join(', ')}`);
@@ -74,10 +94,15 @@ export function resolveEnvironment(
     sources[sourceName] = {
       scheme: scheme(),
       allowedSourceCidrs: source.allowedSourceCidrs,
+      senderIpRanges: ranges === 'published' ? SenderIpRanges.published() : undefined,
       timestampTolerance: source.toleranceSeconds === undefined ? undefined : Duration.seconds(source.toleranceSeconds),
       rotationInterval: source.rotationDays === undefined ? undefined : Duration.days(source.rotationDays),
       gracePeriod: source.graceHours === undefined ? undefined : Duration.hours(source.graceHours),
+      maxBodySize: source.maxBodyBytes === undefined ? undefined : Size.bytes(source.maxBodyBytes),
     };
+  }
+  if (config.exampleProcessor !== undefined && typeof config.exampleProcessor !== 'boolean') {
+    problems.push(`environment "${name}" has exampleProcessor ${JSON.stringify(config.exampleProcessor)}; use true (deploy the example processor) or false`);
   }
   if (problems.length > 0) throw new ConfigError(`Invalid example app config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return {
@@ -91,6 +116,7 @@ export function resolveEnvironment(
       alarmEmail: config.alarmEmail,
       rateLimit: config.rateLimit,
       sources,
+      ...(config.exampleProcessor ? { exampleProcessor: true } : {}),
     },
   };
 }

@@ -1,14 +1,39 @@
-import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnElement, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { HardenedWebhookEndpoint, HardenedWebhookEndpointProps } from '../lib';
+import { HardenedWebhookEndpoint, PRODUCTION_ENVIRONMENTS } from '../lib';
+import { ExampleEndpointProps } from './config';
+import { ExampleProcessor } from './example-processor';
+import { acknowledge } from '../lib/nag-acknowledgements';
 
 /** The example app's stack: one endpoint, with its URLs and secret ARNs as outputs. */
 export class WebhookStack extends Stack {
   public readonly endpoint: HardenedWebhookEndpoint;
 
-  constructor(scope: Construct, id: string, endpointProps: HardenedWebhookEndpointProps, props?: StackProps) {
+  /** The example processor, with exampleProcessor in cdk.json. */
+  public readonly processor?: ExampleProcessor;
+
+  constructor(scope: Construct, id: string, { exampleProcessor, ...endpointProps }: ExampleEndpointProps, props?: StackProps) {
     super(scope, id, props);
+    if (exampleProcessor) {
+      // The processor's log group is encrypted with the endpoint's key, so the key comes first and
+      // the endpoint is given it (it adds what its own services need to the key's policy).
+      const production = PRODUCTION_ENVIRONMENTS.includes(endpointProps.environment ?? 'prod');
+      const removalPolicy = endpointProps.removalPolicy ?? (production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+      const encryptionKey = new kms.Key(this, 'Key', { enableKeyRotation: true, description: `Webhook endpoint of ${id}: queue, secrets, logs, processor`, removalPolicy });
+      this.processor = new ExampleProcessor(this, 'Processor', { encryptionKey, removalPolicy });
+      endpointProps = { ...endpointProps, encryptionKey, processor: this.processor.function, processorIdempotency: true };
+    }
     this.endpoint = new HardenedWebhookEndpoint(this, 'Webhooks', endpointProps);
+    // Claim-checked bodies are read only from the endpoint's body bucket (parseWebhookRecord's `bucket`).
+    const bodyBucket = this.endpoint.bodyBucket;
+    if (this.processor && bodyBucket) {
+      this.processor.function.addEnvironment('WEBHOOK_BODY_BUCKET', bodyBucket.bucketName);
+      acknowledge(this.processor, {
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(bodyBucket.node.defaultChild as CfnElement)}.Arn>/*]`,
+        reason: 'The processor reads every claim-checked body of the endpoint (s3:GetObject only): their keys are random, known only from the messages it receives.',
+      });
+    }
     for (const source of this.endpoint.sources) {
       new CfnOutput(this, `Url-${source.sourceName}`, { value: this.endpoint.urlForSource(source.sourceName), description: `POST ${source.sourceName} webhooks here` });
       // A sender that publishes its keys (SNS, PayPal, Google) leaves its source without a secret.

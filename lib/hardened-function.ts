@@ -24,6 +24,8 @@ export interface HardenedFunctionProps {
   readonly removalPolicy: RemovalPolicy;
   /** Whether the function fetches a sender's published keys over HTTPS (outbound internet). @default false */
   readonly fetchesKeys?: boolean;
+  /** Why the function runs outside a VPC, when the default reasons do not say what it reaches. @default - by fetchesKeys */
+  readonly noVpcReason?: string;
   /** Why this function needs no dead-letter queue (its invoker handles failures). */
   readonly noDlqReason: string;
 }
@@ -95,7 +97,7 @@ export class HardenedFunction extends Construct {
     acknowledge(
       this.function,
       ...['Serverless-LambdaDLQ', 'NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'].map((id) => ({ id, reason: props.noDlqReason })),
-      ...['NIST.800.53.R5-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC'].map((id) => ({ id, reason: props.fetchesKeys ? FETCHING_NO_VPC_REASON : NO_VPC_REASON })),
+      ...['NIST.800.53.R5-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC', 'HIPAA.Security-LambdaInsideVPC'].map((id) => ({ id, reason: props.noVpcReason ?? (props.fetchesKeys ? FETCHING_NO_VPC_REASON : NO_VPC_REASON) })),
     );
   }
 

@@ -8,6 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -24,10 +25,13 @@ import { WebhookFirewall } from './webhook-firewall';
 import { AccessRolesOptions, WebhookAccessRoles } from './webhook-access-roles';
 import { AlarmThresholds, DEFAULT_THRESHOLDS, WebhookMonitoring } from './webhook-monitoring';
 import { BroughtQueue, checkBroughtQueue, requiredVisibilitySeconds, WebhookQueue } from './webhook-queue';
-import { checkSourceOptions, WebhookSource, WebhookSourceOptions } from './webhook-source';
+import { checkSourceOptions, needsClaimCheck, WebhookSource, WebhookSourceOptions } from './webhook-source';
+import { ClaimCheckBucket, claimCheckExpiration } from './claim-check-bucket';
 import { checkCidrs, isConcrete, Problems } from './validation';
 import { deploymentLimitProblems } from './deployment-limits';
 import { SourceGroup } from './source-group';
+import { ProcessorIdempotency } from './processor-idempotency';
+import { checkIpRangesSchedule, DEFAULT_IP_RANGES_MAX_AGE, DEFAULT_IP_RANGES_REFRESH_INTERVAL, SenderIpRangesRefresher, senderOf } from './sender-ip-ranges';
 
 /** Where alarm descriptions point unless runbookUrl is given. */
 export const DEFAULT_RUNBOOK = 'https://github.com/cdk-hardened-webhook/cdk-hardened-webhook/blob/main/README.md';
@@ -133,7 +137,9 @@ export interface HardenedWebhookEndpointProps {
    */
   readonly queueEncryptionKey?: kms.IKey;
   /**
-   * Your function that processes verified webhooks from the queue, with partial batch failures.
+   * Your function that processes verified webhooks from the queue, with partial batch failures. Where
+   * a source takes bodies above 700 KiB, it may also read them from the claim-check bucket
+   * (`bodyBucket`: s3:GetObject, kms:Decrypt through S3).
    * @default - none; use grantConsumeMessages() for your own consumer
    */
   readonly processor?: lambda.IFunction;
@@ -151,6 +157,18 @@ export interface HardenedWebhookEndpointProps {
    * @default 10
    */
   readonly processorBatchSize?: number;
+  /**
+   * Creates the table of AWS Lambda Powertools' idempotency utility (@aws-lambda-powertools/idempotency)
+   * for the processor: partition key `id`, TTL attribute `expiration` (its DynamoDB persistence layer's
+   * defaults), encrypted with the endpoint's key, point-in-time recovery on, the endpoint's removal
+   * policy. The processor is granted exactly what that layer does (dynamodb:GetItem, PutItem,
+   * UpdateItem, DeleteItem on the table, and the key through DynamoDB); a lambda.Function processor
+   * gets the table's name in IDEMPOTENCY_TABLE_NAME (any other: pass `idempotencyTable.tableName`).
+   * Key idempotency on each record's `source` and `dedupeKey` (see `cdk-hardened-webhook/consumer`).
+   * Refused without a processor.
+   * @default false
+   */
+  readonly processorIdempotency?: boolean;
   /**
    * Deliveries to a processor before a message moves to the dead-letter queue. Refused with a `queue`
    * you bring, whose own redrive policy applies.
@@ -285,6 +303,20 @@ export interface HardenedWebhookEndpointProps {
    */
   readonly accountConcurrencyLimit?: number;
   /**
+   * How often the sources with `senderIpRanges` have their sender's published list fetched and their
+   * IP sets updated. Whole minutes from 1 hour to 7 days. Refused when no source uses senderIpRanges.
+   * @default Duration.days(1)
+   */
+  readonly senderIpRangesRefreshInterval?: Duration;
+  /**
+   * How old a source's published list (its last successful check) may get before the stale-list
+   * alarm fires (that alarm also fires when the refresher reports nothing for a whole refresh interval
+   * plus an hour: it stopped running). Longer than the refresh interval, so that one failed refresh
+   * passes unalarmed; at most 7 days. Refused when no source uses senderIpRanges.
+   * @default Duration.days(3)
+   */
+  readonly senderIpRangesMaxAge?: Duration;
+  /**
    * Senders, by name (the route's last segment). More can be added with addSource().
    * @default - none yet
    */
@@ -315,6 +347,14 @@ export class HardenedWebhookEndpoint extends Construct {
   public readonly domain?: apigw.DomainName;
   /** The dedupe table, unless deduplication is off. */
   public readonly dedupeTable?: dynamodb.ITable;
+  /** The claim-check bucket, created with the first source whose maxBodySize exceeds 700 KiB; see bodyBucket. */
+  private claimCheck?: ClaimCheckBucket;
+  /** How long a claim-checked body is kept: as long as a message pointing at it can live (claimCheckExpiration). */
+  private readonly bodyExpiration: Duration;
+  /** Who reads the queue (the processor, grantConsumeMessages' grantees): each may read claim-checked bodies too. */
+  private readonly bodyReaders: iam.IGrantable[] = [];
+  /** The processor's idempotency table, with processorIdempotency. */
+  public readonly idempotencyTable?: dynamodb.ITable;
   private readonly webhookApi: WebhookApi;
   private readonly firewall: WebhookFirewall;
   private readonly runtime: lambda.Runtime;
@@ -338,6 +378,11 @@ export class HardenedWebhookEndpoint extends Construct {
   private readonly accountConcurrencyLimit: number;
   /** Source groups by name, each a nested stack. */
   private readonly groups = new Map<string, SourceGroup>();
+  /** The function and schedule keeping published sender IP lists current, created with the first source that uses one. */
+  private ipRangesRefresher?: SenderIpRangesRefresher;
+  /** Whether the viewer role was given the refresher's log group (with the first source that uses it). */
+  private refresherLogsReadable = false;
+  private readonly ipRangesSchedule: { readonly interval: Duration; readonly maxAge: Duration; readonly given: string[] };
 
   constructor(scope: Construct, id: string, props: HardenedWebhookEndpointProps = {}) {
     super(scope, id);
@@ -421,6 +466,9 @@ export class HardenedWebhookEndpoint extends Construct {
       problems.add(`processorBatchSize ${batchSize} must be a whole number from 1 to 10 (SQS's limit without a batching window)`);
     }
     if (props.processorBatchSize !== undefined && !props.processor) problems.add('processorBatchSize is set but there is no processor');
+    if (props.processorIdempotency && !props.processor) {
+      problems.add('processorIdempotency is set but there is no processor to grant the table to; pass processor, or remove processorIdempotency and give your own consumer a table for Powertools\' idempotency (partition key "id", TTL attribute "expiration", dynamodb:GetItem, PutItem, UpdateItem and DeleteItem)');
+    }
     const processorTimeout = props.processorTimeout ?? (props.processor instanceof lambda.Function ? props.processor.timeout : undefined) ?? Duration.minutes(15);
     this.runtime = props.runtime ?? DEFAULT_RUNTIME;
     if (this.runtime.family !== lambda.RuntimeFamily.NODEJS) {
@@ -430,15 +478,23 @@ export class HardenedWebhookEndpoint extends Construct {
     if (isConcrete(this.accountConcurrencyLimit) && (!Number.isInteger(this.accountConcurrencyLimit) || this.accountConcurrencyLimit < 100)) {
       problems.add(`accountConcurrencyLimit ${this.accountConcurrencyLimit} must be a whole number of at least 100 (Lambda's quota of concurrent executions for the account and Region)`);
     }
+    checkIpRangesSchedule(problems, props.senderIpRangesRefreshInterval, props.senderIpRangesMaxAge);
+    this.ipRangesSchedule = {
+      interval: props.senderIpRangesRefreshInterval ?? DEFAULT_IP_RANGES_REFRESH_INTERVAL,
+      maxAge: props.senderIpRangesMaxAge ?? DEFAULT_IP_RANGES_MAX_AGE,
+      given: (['senderIpRangesRefreshInterval', 'senderIpRangesMaxAge'] as const).filter((p) => props[p] !== undefined),
+    };
     const deduplication = props.deduplication ?? true;
     const givenSources = Object.entries(props.sources ?? {});
     for (const [name, options] of givenSources) this.checkSource(problems, name, options, deduplication);
     // The rules over all sources, checked at synth for sources added later, apply now to the sources
     // given here, so they are reported with every other problem instead of one round later.
     const sourceSet = sourceSetProblems(this.environment, this.production, {
-      open: allowlist || props.allowAnySourceIp ? [] : givenSources.filter(([, o]) => !o.allowedSourceCidrs).map(([name]) => name),
+      open: allowlist || props.allowAnySourceIp ? [] : givenSources.filter(([, o]) => !o.allowedSourceCidrs && !o.senderIpRanges).map(([name]) => name),
       unboundedReplays: givenSources.filter(([, o]) => hasNoReplayControl(o, deduplication)).map(([name]) => name),
-      unsignedBodies: givenSources.filter(([, o]) => acceptsUnsignedBodiesFromAnyIp(o, allowlist !== undefined || o.allowedSourceCidrs !== undefined)).map(([name]) => name),
+      unsignedBodies: givenSources
+        .filter(([, o]) => acceptsUnsignedBodiesFromAnyIp(o, allowlist !== undefined || o.allowedSourceCidrs !== undefined || o.senderIpRanges !== undefined))
+        .map(([name]) => name),
     });
     for (const message of sourceSet) problems.add(message);
 
@@ -480,7 +536,7 @@ export class HardenedWebhookEndpoint extends Construct {
       // The sources come later (addSource), so whether one would accept any IP is decided at synth;
       // but the user is fixing this list now, and should not meet that rule one round later.
       problems.add(
-        `environment "${this.environment}" is production and has no endpoint allowlist: every source you add will need its own allowedSourceCidrs; or set allowedSourceCidrs here to the senders' published ranges, or allowAnySourceIp: true if a sender publishes none`,
+        `environment "${this.environment}" is production and has no endpoint allowlist: every source you add will need its own allowedSourceCidrs; or set allowedSourceCidrs here to the senders' published ranges, senderIpRanges: SenderIpRanges.published() on each source whose sender publishes a list, or allowAnySourceIp: true if a sender publishes none`,
       );
     }
     problems.throwIfAny(`HardenedWebhookEndpoint props (${this.node.path})`);
@@ -517,7 +573,12 @@ export class HardenedWebhookEndpoint extends Construct {
       this.queue = queue.queue;
       this.deadLetterQueue = queue.deadLetterQueue;
     }
+    this.bodyExpiration = claimCheckExpiration(
+      props.queue ? retentionOf(props.queue) : (props.queueRetentionPeriod ?? Duration.days(4)),
+      this.deadLetterQueue && retentionOf(this.deadLetterQueue),
+    );
     if (props.processor) {
+      this.bodyReaders.push(props.processor);
       // The mapping is created under the processor, the user's function: acknowledge only what this adds.
       const before = new Set(props.processor.node.children);
       props.processor.addEventSource(new SqsEventSource(this.queue, { batchSize, reportBatchItemFailures: true }));
@@ -532,6 +593,14 @@ export class HardenedWebhookEndpoint extends Construct {
 
     if (props.deduplication ?? true) {
       this.dedupeTable = new DedupeTable(this, 'DedupeTable', {
+        encryptionKey: this.encryptionKey,
+        removalPolicy: this.removalPolicy,
+        deletionProtection: this.production,
+      }).table;
+    }
+    if (props.processorIdempotency && props.processor) {
+      this.idempotencyTable = new ProcessorIdempotency(this, 'ProcessorIdempotency', {
+        processor: props.processor,
         encryptionKey: this.encryptionKey,
         removalPolicy: this.removalPolicy,
         deletionProtection: this.production,
@@ -625,6 +694,7 @@ export class HardenedWebhookEndpoint extends Construct {
     problems.throwIfAny(`source "${name}" of HardenedWebhookEndpoint (${this.node.path})`);
 
     const group = options.group === undefined ? undefined : this.sourceGroup(options.group);
+    const bodyBucket = needsClaimCheck(options) ? this.claimCheckBucket().bucket : undefined;
     const source = new WebhookSource(group ?? this, `Source-${name}`, {
       ...options,
       name,
@@ -638,12 +708,16 @@ export class HardenedWebhookEndpoint extends Construct {
       dedupeTable: this.dedupeTable,
       publicUrl: this.webhookApi.publicUrlFor(name),
       eventBus: this.eventBus,
+      bodyBucket,
     });
     source.method = group ? this.webhookApi.addRouteIn(group, name, source.verifier, options.scheme) : this.webhookApi.addRoute(name, source.verifier, options.scheme);
     group?.sourceNames.push(name);
-    const ownIpSets = ownAllowlist ? this.firewall.addSourceAllowlist(name, ownAllowlist) : [];
+    const managedIpSets = options.senderIpRanges ? this.senderIpRangesRefresher().addSource(name, senderOf(options.senderIpRanges, options.scheme), options.senderIpRanges.maxShrinkPercent) : [];
+    const ownIpSets = ownAllowlist || managedIpSets.length > 0 ? this.firewall.addSourceAllowlist(name, ownAllowlist ?? { IPV4: [], IPV6: [] }, managedIpSets) : [];
     const routeCidrs = options.allowedSourceCidrs ?? this.allowedSourceCidrs;
-    if (routeCidrs) this.webhookApi.restrictRoute(name, routeCidrs);
+    // A resource policy is fixed at deploy: it cannot follow a published list, and would refuse its
+    // new addresses. WAF alone restricts such a route.
+    if (routeCidrs && !options.senderIpRanges) this.webhookApi.restrictRoute(name, routeCidrs);
     for (const header of options.scheme.redactedHeaders) this.firewall.redactHeader(header);
     if (options.scheme.credentialInBody) {
       Annotations.of(source).addWarningV2(
@@ -652,12 +726,12 @@ export class HardenedWebhookEndpoint extends Construct {
       );
     }
     this.sourcesByName.set(name, source);
-    if (acceptsUnsignedBodiesFromAnyIp(options, routeCidrs !== undefined)) {
+    if (acceptsUnsignedBodiesFromAnyIp(options, routeCidrs !== undefined || options.senderIpRanges !== undefined)) {
       this.unsignedBodySources.push(name);
       if (!this.production) {
         Annotations.of(source).addWarningV2(
           'cdk-hardened-webhook:unsignedBodyFromAnyIp',
-          `source "${name}" (${options.scheme.schemeType}) authenticates with a shared credential that does not bind the body, and accepts any IP: whoever learns the credential can post any body. Set allowedSourceCidrs to the sender's published ranges, or allowUnsignedBodyFromAnyIp: true on the source to accept it (production refuses it without)`,
+          `source "${name}" (${options.scheme.schemeType}) authenticates with a shared credential that does not bind the body, and accepts any IP: whoever learns the credential can post any body. Set allowedSourceCidrs to the sender's published ranges (or senderIpRanges: SenderIpRanges.published() where the sender publishes a list), or allowUnsignedBodyFromAnyIp: true on the source to accept it (production refuses it without)`,
         );
       }
     }
@@ -671,8 +745,28 @@ export class HardenedWebhookEndpoint extends Construct {
       }
     }
     this.monitoring.addSource(source, options.signatureFailureThreshold, group?.monitoring);
-    this.accessRoles?.addSource(source, [source.verifierLogGroup, ...(source.rotationLogGroup ? [source.rotationLogGroup] : [])], ownIpSets);
+    if (options.senderIpRanges) this.monitoring.addSenderIpRanges(name, this.ipRangesSchedule.interval, this.ipRangesSchedule.maxAge);
+    // The refresher owns the published lists' sets (an edit there is undone by the next refresh): the
+    // admin role may edit the static ones only.
+    const staticIpSets = ownIpSets.filter((arn) => !managedIpSets.includes(arn));
+    // The refresher's log group (why a refresh was refused) with the first source that uses it.
+    const refresherLogs = this.ipRangesRefresher && managedIpSets.length > 0 && !this.refresherLogsReadable ? [this.ipRangesRefresher.logGroup] : [];
+    this.refresherLogsReadable ||= refresherLogs.length > 0;
+    this.accessRoles?.addSource(source, [source.verifierLogGroup, ...(source.rotationLogGroup ? [source.rotationLogGroup] : []), ...refresherLogs], staticIpSets, managedIpSets);
     return source;
+  }
+
+  /** The refresher of published sender IP lists, created with the first source that uses one. */
+  private senderIpRangesRefresher(): SenderIpRangesRefresher {
+    this.ipRangesRefresher ??= new SenderIpRangesRefresher(this.firewall, 'SenderIpRanges', {
+      endpointName: this.endpointName,
+      interval: this.ipRangesSchedule.interval,
+      runtime: this.runtime,
+      encryptionKey: this.encryptionKey,
+      logRetention: this.logRetention,
+      removalPolicy: this.removalPolicy,
+    });
+    return this.ipRangesRefresher;
   }
 
   /** The nested stack of a source group, created with its first source. */
@@ -689,11 +783,33 @@ export class HardenedWebhookEndpoint extends Construct {
     return group;
   }
 
-  /** Lets a consumer receive, delete and decrypt verified webhooks. */
+  /**
+   * Lets a consumer receive, delete and decrypt verified webhooks, and read the bodies claim-checked
+   * to the bodyBucket (s3:GetObject, kms:Decrypt through S3), also when that bucket is created by a
+   * source added later.
+   */
   public grantConsumeMessages(grantee: iam.IGrantable): iam.Grant {
-    const grant = this.queue.grantConsumeMessages(grantee);
-    const keyGrant = this.grantQueueKeyDecrypt(grantee);
-    return keyGrant ? grant.combine(keyGrant) : grant;
+    this.bodyReaders.push(grantee);
+    const grants = [this.queue.grantConsumeMessages(grantee), this.grantQueueKeyDecrypt(grantee), this.claimCheck?.grantReadBodies(grantee, this.encryptionKey)];
+    return grants.filter((g) => g !== undefined).reduce((all, g) => all.combine(g));
+  }
+
+  /**
+   * Where bodies above 700 KiB (INLINE_BODY_BYTES) wait for the processor (claim-check): created with
+   * the first source whose maxBodySize exceeds that, else undefined. Each source's verifier may only
+   * put objects under `<source>/`; the processor and grantConsumeMessages' grantees may only read.
+   */
+  public get bodyBucket(): s3.IBucket | undefined {
+    return this.claimCheck?.bucket;
+  }
+
+  /** The claim-check bucket, created on first use; the queue's readers are granted its bodies. */
+  private claimCheckBucket(): ClaimCheckBucket {
+    if (!this.claimCheck) {
+      this.claimCheck = new ClaimCheckBucket(this, 'ClaimCheck', { encryptionKey: this.encryptionKey, removalPolicy: this.removalPolicy, expiration: this.bodyExpiration });
+      for (const reader of this.bodyReaders) this.claimCheck.grantReadBodies(reader, this.encryptionKey);
+    }
+    return this.claimCheck;
   }
 
   /** kms:Decrypt through SQS on a brought queue's key that the queue does not name (CDK's grants miss it). */
@@ -743,6 +859,10 @@ export class HardenedWebhookEndpoint extends Construct {
     if (this.sourcesByName.size === 0) {
       errors.push('the endpoint has no source; add one with addSource("<name>", { scheme: SignatureScheme.standardWebhooks() })');
     }
+    if (!this.ipRangesRefresher && this.ipRangesSchedule.given.length > 0) {
+      errors.push(`${this.ipRangesSchedule.given.join(' and ')} ${this.ipRangesSchedule.given.length === 1 ? 'is' : 'are'} set but no source uses senderIpRanges, so nothing is refreshed; remove ${this.ipRangesSchedule.given.length === 1 ? 'it' : 'them'}, or give a source senderIpRanges: SenderIpRanges.published()`);
+    }
+    errors.push(...(this.ipRangesRefresher?.problems() ?? []));
     const open = this.hasEndpointAllowlist || this.allowAnySourceIp ? [] : this.sources.filter((s) => !this.firewall.hasSourceAllowlist(s.sourceName)).map((s) => s.sourceName);
     errors.push(...sourceSetProblems(this.environment, this.production, { open, unboundedReplays: this.unboundedReplaySources, unsignedBodies: this.unsignedBodySources }));
     const grouped = new Set([...this.groups.values()].flatMap((g) => g.sourceNames));
@@ -793,6 +913,15 @@ export class HardenedWebhookEndpoint extends Construct {
 /** Lambda's timeout when a function sets none. */
 const LAMBDA_DEFAULT_TIMEOUT = Duration.seconds(3);
 
+/**
+ * A brought queue's message retention: what a sqs.Queue of this app declares (SQS's 4 days when it declares none), else (an imported queue, a token) SQS's longest, 14 days.
+ */
+function retentionOf(queue: sqs.IQueue): Duration {
+  if (!(queue instanceof sqs.Queue)) return Duration.days(14);
+  const seconds = (queue.node.defaultChild as sqs.CfnQueue).messageRetentionPeriod;
+  return seconds === undefined ? Duration.days(4) : isConcrete(seconds) ? Duration.seconds(seconds) : Duration.days(14);
+}
+
 function signsTimestamp(options: WebhookSourceOptions): boolean {
   return options.scheme?.defaultTolerance !== undefined;
 }
@@ -821,7 +950,7 @@ function sourceSetProblems(environment: string, production: boolean, sources: { 
   const problems: string[] = [];
   if (sources.open.length > 0) {
     problems.push(
-      `environment "${environment}" is production but source(s) ${sources.open.join(', ')} accept any IP; set allowedSourceCidrs (on the endpoint or the source) to the senders' published ranges, or allowAnySourceIp: true if a sender publishes none`,
+      `environment "${environment}" is production but source(s) ${sources.open.join(', ')} accept any IP; set allowedSourceCidrs (on the endpoint or the source) to the senders' published ranges (or senderIpRanges: SenderIpRanges.published() on a source whose sender publishes a list, kept current), or allowAnySourceIp: true if a sender publishes none`,
     );
   }
   if (sources.unboundedReplays.length > 0) {
@@ -831,7 +960,7 @@ function sourceSetProblems(environment: string, production: boolean, sources: { 
   }
   if (sources.unsignedBodies.length > 0) {
     problems.push(
-      `environment "${environment}" is production but source(s) ${sources.unsignedBodies.join(', ')} authenticate with a shared credential that does not bind the body and accept any IP, so whoever learns the credential can post any body (only the dedupe record stops an exact replay); set allowedSourceCidrs on the source (or the endpoint) to the sender's published ranges, or allowUnsignedBodyFromAnyIp: true on each of those sources to accept that risk`,
+      `environment "${environment}" is production but source(s) ${sources.unsignedBodies.join(', ')} authenticate with a shared credential that does not bind the body and accept any IP, so whoever learns the credential can post any body (only the dedupe record stops an exact replay); set senderIpRanges: SenderIpRanges.published() on the source where its sender publishes a list, or set allowedSourceCidrs on the source (or the endpoint) to the sender's published ranges, or allowUnsignedBodyFromAnyIp: true on each of those sources to accept that risk`,
     );
   }
   return problems;

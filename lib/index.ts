@@ -1,7 +1,9 @@
 export * from './hardened-webhook-endpoint';
 export * from './webhook-source';
 export * from './signature-scheme';
+export { SenderIpRanges, SenderIpRangesOptions } from './sender-ip-ranges';
 export { KeySource } from './key-source';
+export { INLINE_BODY_BYTES, LARGEST_BODY_BYTES } from './body-limits';
 export { CustomDomainOptions, TLS12_OR_NEWER_POLICIES, DEFAULT_TLS_POLICY } from './webhook-api';
 export { COUNTED_COMMON_RULES, COUNTED_ANONYMOUS_IP_RULES, LOGGED_COUNTED_LABELS } from './webhook-firewall';
 export { METRIC_NAMESPACE, Outcome } from './metrics-contract';

@@ -136,11 +136,18 @@ export class WebhookAccessRoles extends Construct {
     }
   }
 
-  /** Adds a source's secret, rotation function, log groups and own IP sets to the levels that need them. */
-  public addSource(source: WebhookSource, logGroups: logs.ILogGroup[], ipSetArns: string[]): void {
+  /**
+   * Adds a source's secret, rotation function, log groups and own IP sets to the levels that need
+   * them: its static sets (`ipSetArns`) the admin edits; the sets of its sender's published list
+   * (`publishedIpSetArns`, kept by the refresher) the viewer reads, for `status`.
+   */
+  public addSource(source: WebhookSource, logGroups: logs.ILogGroup[], ipSetArns: string[], publishedIpSetArns: string[] = []): void {
     this.allowLogReads(logGroups);
     if (ipSetArns.length > 0) {
       this.policies.admin.addStatements(new iam.PolicyStatement({ sid: `EditAllowlist${sidPart(source.sourceName)}`, actions: ['wafv2:GetIPSet', 'wafv2:UpdateIPSet'], resources: ipSetArns }));
+    }
+    if (publishedIpSetArns.length > 0) {
+      this.policies.viewer.addStatements(new iam.PolicyStatement({ sid: `ReadPublishedList${sidPart(source.sourceName)}`, actions: ['wafv2:GetIPSet'], resources: publishedIpSetArns }));
     }
     if (source.rotationFunction && source.secret) {
       // RotateSecret needs lambda:InvokeFunction on the rotation function too, which is also what an

@@ -76,6 +76,8 @@ export class WebhookFirewall extends Construct {
   public readonly logGroup: logs.LogGroup;
   private readonly sourceAllowlists: SourceAllowlist[] = [];
   private readonly redactedHeaders = new Set<string>();
+  /** IP sets of published sender lists in the allowlists (created by the refresher, counted here). */
+  private managedIpSets = 0;
   /** The endpoint-wide allowlist's IP sets (empty without one). */
   public readonly endpointIpSetArns: string[];
 
@@ -125,9 +127,14 @@ export class WebhookFirewall extends Construct {
     logging.node.addDependency(this.logGroup);
   }
 
-  /** Restricts one source's route to its own allowlist (replacing the endpoint's for that route). */
-  public addSourceAllowlist(source: string, cidrs: CidrsByVersion): string[] {
-    const ipSetArns = this.ipSets(`SourceAllowlist-${source}`, cidrs);
+  /**
+   * Restricts one source's route to its own allowlist (replacing the endpoint's for that route): its
+   * static CIDRs and the IP sets of its sender's published list (`managedIpSetArns`, kept by the
+   * endpoint's refresher), ORed.
+   */
+  public addSourceAllowlist(source: string, cidrs: CidrsByVersion, managedIpSetArns: string[] = []): string[] {
+    const ipSetArns = [...this.ipSets(`SourceAllowlist-${source}`, cidrs), ...managedIpSetArns];
+    this.managedIpSets += managedIpSetArns.length;
     this.sourceAllowlists.push({
       source,
       // Matches the route with or without a stage or base-path prefix, after the path is decoded and
@@ -183,7 +190,7 @@ export class WebhookFirewall extends Construct {
 
   /** IP sets the endpoint creates (WAF's default quota is 100 per account and Region). */
   public get ipSetCount(): number {
-    return this.node.children.filter((c) => c instanceof wafv2.CfnIPSet).length;
+    return this.node.children.filter((c) => c instanceof wafv2.CfnIPSet).length + this.managedIpSets;
   }
 
   private renderRules(): wafv2.CfnWebACL.RuleProperty[] {

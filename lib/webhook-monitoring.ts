@@ -9,7 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AlarmTopicPublisher } from './alarm-topic-publisher';
 import { acknowledge } from './nag-acknowledgements';
-import { METRIC_NAMESPACE, Outcome } from './metrics-contract';
+import { IP_RANGES_METRIC, METRIC_NAMESPACE, Outcome } from './metrics-contract';
 import { WebhookSource } from './webhook-source';
 
 /** Alarm thresholds, each labelled by what it counts. Every one has a documented default. */
@@ -71,6 +71,8 @@ export const RUNBOOK = {
   rotationFailed: 'runbook-rotation-failed',
   secretAccess: 'runbook-secret-access',
   captureRefused: 'runbook-capture-refused',
+  ipRangesRefused: 'runbook-ip-ranges-refused',
+  ipRangesStale: 'runbook-ip-ranges-stale',
 } as const;
 
 /**
@@ -313,6 +315,36 @@ export class WebhookMonitoring extends Construct {
     // A group's sources are on the dashboard through its SEARCH widgets (every source of the
     // endpoint), so its body stays the same size however many sources there are.
     if (home === this.home) this.addSourceWidgets(source);
+  }
+
+  /**
+   * A source's published sender IP list: an alarm when a refresh was refused (the sets kept as they
+   * were), and one when the list is stale: a refresh reported it older than `maxAge`, or the refresher
+   * reported nothing for a whole refresh interval (plus an hour's slack), i.e. it stopped running.
+   * Both in the endpoint's stack, with the refresher.
+   */
+  public addSenderIpRanges(source: string, interval: Duration, maxAge: Duration): void {
+    const metric = (metricName: string, period: Duration) =>
+      new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap: { Endpoint: this.props.endpointName, Source: source }, statistic: 'Maximum', period });
+    this.alarm(`IpRangesRefused-${source}`, {
+      alarmDescription: this.describe(`${source}: a refresh of its sender's published IP list was refused (empty, unreadable, shrunk too far, or not fetched); its WAF IP sets were kept as they were`, RUNBOOK.ipRangesRefused),
+      metric: metric(IP_RANGES_METRIC.Refused, Duration.hours(1)),
+      threshold: 1,
+    });
+    // One refresh per window: the interval, an hour's slack for the schedule's jitter, whole hours,
+    // at most the 7 days an alarm can look back.
+    const windowHours = Math.min(Math.ceil(interval.toSeconds() / 3600) + 1, 7 * 24);
+    this.alarm(`IpRangesStale-${source}`, {
+      alarmDescription: this.describe(
+        `${source}: its sender's published IP list was last confirmed more than ${maxAge.toHumanString()} ago, or the refresher reported nothing for ${windowHours} hours`,
+        RUNBOOK.ipRangesStale,
+      ),
+      metric: metric(IP_RANGES_METRIC.AgeSeconds, Duration.hours(windowHours)),
+      threshold: maxAge.toSeconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      // A refresher that never runs reports nothing: that list is stale too.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
   }
 
   private describe(summary: string, anchor: string): string {

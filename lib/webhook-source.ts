@@ -7,14 +7,19 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC_NAMESPACE, Outcome } from './metrics-contract';
+import { INLINE_BODY_BYTES, LARGEST_BODY_BYTES } from './body-limits';
+import { bodyKeyUse } from './claim-check-bucket';
 import { keyUseVia } from './encryption-key';
 import { HardenedFunction } from './hardened-function';
+import { acknowledge, nagResourceName } from './nag-acknowledgements';
 import { SignatureScheme } from './signature-scheme';
 import { KeySource } from './key-source';
+import { checkSenderIpRanges, SenderIpRanges } from './sender-ip-ranges';
 import { SigningSecret } from './signing-secret';
 import { Problems, isConcrete } from './validation';
 
@@ -28,16 +33,33 @@ export interface WebhookSourceOptions {
    */
   readonly allowedSourceCidrs?: string[];
   /**
+   * Allow this route only from the addresses the sender publishes, kept current: two WAF IP sets
+   * (IPv4, IPv6) seeded from the list's snapshot shipped with this library and refreshed on the
+   * endpoint's schedule (`senderIpRangesRefreshInterval`), a refresh that empties the list, cannot
+   * read it or shrinks it past `maxShrinkPercent` refused and alarmed. `SenderIpRanges.published()`
+   * takes the scheme's sender (refused for one that publishes no list: the message says what it
+   * publishes instead); `SenderIpRanges.publishedBy('<sender>')` names it, for a generic scheme.
+   * Like allowedSourceCidrs it replaces the endpoint's allowlist for this route; with both, the route
+   * accepts an address in either (the static list and the published one are ORed). WAF alone enforces
+   * it: the API's resource policy, fixed at deploy, does not restrict such a route.
+   * @default - no published list: allowedSourceCidrs, or the endpoint's allowlist, applies
+   */
+  readonly senderIpRanges?: SenderIpRanges;
+  /**
    * How far a signed timestamp may be from now, either way, before the delivery counts as a replay.
    * Between 1 second and 1 hour.
    * @default - the scheme's own (5 minutes for Standard Webhooks)
    */
   readonly timestampTolerance?: Duration;
   /**
-   * Bodies larger than this are refused with 413 before any other work. At most 700 KiB, so the
-   * message (base64-encoded if it must be) always fits SQS's 1 MiB.
+   * Bodies larger than this are refused with 413 before any other work. At most 4,521,984 bytes
+   * (LARGEST_BODY_BYTES, about 4.3 MiB: the most whose base64 form fits a synchronous Lambda
+   * invocation's 6 MB with the request's headers). A body up to 700 KiB (INLINE_BODY_BYTES) is queued
+   * in the message itself; a larger one is written to the endpoint's claim-check bucket (created
+   * with the first source that allows more than 700 KiB) and the message carries its location, size
+   * and SHA-256.
    * @default Size.kibibytes(256); for SNS, Size.kibibytes(700): the most SNS can send that this
-   * library can queue (a 256 KiB message grows when escaped in SNS's JSON envelope)
+   * library queues inline (a 256 KiB message grows when escaped in SNS's JSON envelope)
    */
   readonly maxBodySize?: Size;
   /**
@@ -46,7 +68,11 @@ export interface WebhookSourceOptions {
    * @default 10
    */
   readonly reservedConcurrency?: number;
-  /** @default 256 */
+  /**
+   * The verifier's memory in MB (Lambda gives CPU in proportion).
+   * @default 256; 512 when maxBodySize exceeds 700 KiB (a 4.3 MiB body is held three times over:
+   * the event's base64, the bytes, the upload)
+   */
   readonly memorySize?: number;
   /**
    * The verifier's timeout. Between 3 and 28 seconds (API Gateway waits at most 29).
@@ -158,11 +184,16 @@ export interface WebhookSourceProps extends WebhookSourceOptions {
   readonly eventBus?: events.IEventBus;
   /** The route's public URL, for schemes that sign it. */
   readonly publicUrl: string;
+  /**
+   * The endpoint's claim-check bucket, given when this source's maxBodySize exceeds 700 KiB
+   * (INLINE_BODY_BYTES): larger bodies are written there, under the source's own prefix.
+   * @default - no claim-check: bodies above 700 KiB are refused with 413
+   */
+  readonly bodyBucket?: s3.IBucket;
 }
 
 const SOURCE_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 const GROUP_NAME = /^[a-z0-9][a-z0-9-]{0,19}$/;
-const MAX_BODY = Size.kibibytes(700);
 
 /**
  * The body cap a source gets unless it sets one: 256 KiB, or for a sender that sends more (SNS's
@@ -171,7 +202,16 @@ const MAX_BODY = Size.kibibytes(700);
  */
 function defaultMaxBody(scheme: SignatureScheme): Size {
   const largest = scheme.largestBody?.toBytes();
-  return largest === undefined ? Size.kibibytes(256) : Size.bytes(Math.min(largest, MAX_BODY.toBytes()));
+  return largest === undefined ? Size.kibibytes(256) : Size.bytes(Math.min(largest, INLINE_BODY_BYTES));
+}
+
+/**
+ * Whether a source takes bodies above the inline limit, and so needs the claim-check bucket. A size
+ * not known at synth (a token) counts as large: the bucket is created rather than every large body refused.
+ */
+export function needsClaimCheck(options: Pick<WebhookSourceOptions, 'maxBodySize' | 'scheme'>): boolean {
+  const bytes = (options.maxBodySize ?? defaultMaxBody(options.scheme)).toBytes();
+  return !isConcrete(bytes) || bytes > INLINE_BODY_BYTES;
 }
 
 /** Checks one source's options; returns nothing, adds problems. */
@@ -192,8 +232,10 @@ export function checkSourceOptions(problems: Problems, name: string, options: We
     problems.add(`${label}: timestampTolerance ${tolerance}s is outside 1s..3600s; senders' own defaults are 300s (Duration.minutes(5))`);
   }
   const maxBody = options.maxBodySize?.toBytes();
-  if (isConcrete(maxBody) && (maxBody < 1 || maxBody > MAX_BODY.toBytes())) {
-    problems.add(`${label}: maxBodySize ${maxBody} bytes is outside 1..${MAX_BODY.toBytes()} (700 KiB keeps a base64 body within SQS's 1 MiB)`);
+  if (isConcrete(maxBody) && (maxBody < 1 || maxBody > LARGEST_BODY_BYTES)) {
+    problems.add(
+      `${label}: maxBodySize ${maxBody} bytes is outside 1..${LARGEST_BODY_BYTES} (LARGEST_BODY_BYTES: the largest body whose base64 form, with the request's headers, fits a synchronous Lambda invocation's 6 MB); a sender that sends more must send a link to the content instead`,
+    );
   }
   if (isConcrete(options.reservedConcurrency) && (!Number.isInteger(options.reservedConcurrency) || options.reservedConcurrency < 1)) {
     problems.add(`${label}: reservedConcurrency ${options.reservedConcurrency} must be a whole number of at least 1`);
@@ -251,6 +293,7 @@ export function checkSourceOptions(problems: Problems, name: string, options: We
   if (isConcrete(dedupeSeconds) && isConcrete(toleranceSeconds) && (dedupeSeconds < Math.max(replaySeconds, 60) || dedupeSeconds > 365 * 86400)) {
     problems.add(`${label}: dedupeWindow ${dedupeSeconds}s must be from ${Math.max(replaySeconds, 60)}s (the longest a signed request can be replayed) to 365 days, or a replay could outlive its record`);
   }
+  if (options.senderIpRanges) checkSenderIpRanges(problems, label, options.senderIpRanges, options.scheme);
   if (isConcrete(options.signatureFailureThreshold) && options.signatureFailureThreshold < 1) {
     problems.add(`${label}: signatureFailureThreshold ${options.signatureFailureThreshold} must be at least 1`);
   }
@@ -281,7 +324,7 @@ export class WebhookSource extends Construct {
   public readonly rotationRole?: iam.IRole;
   public readonly rotationLogGroup?: logs.ILogGroup;
   public readonly verifierRole: iam.IRole;
-  /** Whether this sender has its own allowlist (replacing the endpoint's for its route). */
+  /** Whether this sender has its own allowlist, static or published (replacing the endpoint's for its route). */
   public readonly hasOwnAllowlist: boolean;
   public readonly verifier: lambda.IFunction;
   public readonly verifierLogGroup: logs.ILogGroup;
@@ -320,7 +363,7 @@ export class WebhookSource extends Construct {
     this.rotationFunction = signing?.rotationFunction;
     this.rotationRole = signing?.rotationRole;
     this.rotationLogGroup = signing?.rotationLogGroup;
-    this.hasOwnAllowlist = props.allowedSourceCidrs !== undefined;
+    this.hasOwnAllowlist = props.allowedSourceCidrs !== undefined || props.senderIpRanges !== undefined;
 
     const environment: Record<string, string> = {
       WEBHOOK_ENDPOINT: props.endpointName,
@@ -340,6 +383,10 @@ export class WebhookSource extends Construct {
     if (tolerance) environment.WEBHOOK_TOLERANCE_SECONDS = String(tolerance.toSeconds());
     if (props.scheme.signsUrl) environment.WEBHOOK_PUBLIC_URL = props.publicUrl;
     const timeout = props.timeout ?? Duration.seconds(10);
+    // Above the inline limit, bodies are claim-checked: written to the endpoint's bucket, under this
+    // source's prefix only.
+    const claimChecked = props.bodyBucket !== undefined && needsClaimCheck(props);
+    if (claimChecked) environment.WEBHOOK_BODY_BUCKET = props.bodyBucket!.bucketName;
     if (props.dedupeTable) {
       environment.WEBHOOK_DEDUPE_TABLE = props.dedupeTable.tableName;
       environment.WEBHOOK_DEDUPE_RETENTION_SECONDS = String((props.dedupeWindow ?? Duration.days(7)).toSeconds());
@@ -359,7 +406,7 @@ export class WebhookSource extends Construct {
       description: `Verifies ${props.name} webhooks (signature, timestamp) and queues them`,
       environment,
       runtime: props.runtime,
-      memorySize: props.memorySize ?? 256,
+      memorySize: props.memorySize ?? (claimChecked ? 512 : 256),
       timeout,
       reservedConcurrentExecutions: props.reservedConcurrency ?? 10,
       encryptionKey: props.encryptionKey,
@@ -406,6 +453,17 @@ export class WebhookSource extends Construct {
       if (props.dedupeTable.encryptionKey) {
         fn.allow(keyUseVia(this, props.dedupeTable.encryptionKey, 'dynamodb'));
       }
+    }
+    if (claimChecked) {
+      // Write only, this source's prefix only, no overwrite of what is there (If-None-Match needs no
+      // more than PutObject), no delete: a queued body cannot be removed by the verifier.
+      const objects = props.bodyBucket!.arnForObjects(`${props.name}/*`);
+      fn.allow(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [objects] }));
+      fn.allow(bodyKeyUse(props.bodyBucket!, props.encryptionKey, ['kms:GenerateDataKey']));
+      acknowledge(fn.policy, {
+        id: `AwsSolutions-IAM5[Resource::${nagResourceName(fn.policy, objects)}]`,
+        reason: `The verifier writes each large body under a new random key below its own source's prefix (${props.name}/<yyyy>/<mm>/<dd>/<uuid>); it may write nowhere else in the bucket, and may neither read nor delete.`,
+      });
     }
     const queueKey = props.queueEncryptionKey ?? props.queue.encryptionMasterKey;
     if (queueKey) {

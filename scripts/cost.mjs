@@ -38,6 +38,10 @@ export const PRICES = {
   dashboardMonthly: 3,
   customMetricMonthly: 0.3,
   contributorInsightsRuleMonthly: 0.5,
+  /** S3 Standard: PUT and GET requests, storage (the claim-check bucket). */
+  s3PutPer1000: 0.005,
+  s3GetPer1000: 0.0004,
+  s3StoragePerGbMonth: 0.023,
   assumptions: {
     /** Traffic, for what depends on the rate (X-Ray's default reservoir). */
     webhooksPerMonth: 1_000_000,
@@ -78,6 +82,22 @@ export const PRICES = {
     /** X-Ray's default rule when no rule of the template matches: reservoir per second and rate. */
     xrayDefaultReservoir: 1,
     xrayDefaultRate: 0.05,
+    /** A claim-checked body (above the inline 700 KiB), for the per-million line of such deliveries. */
+    claimCheckBodyBytes: 4_000_000,
+    /** GetObject calls per claim-checked body: the processor reads it once (more if it retries). */
+    claimCheckReadsPerBody: 1,
+    /**
+     * KMS requests per claim-checked body: without an S3 Bucket Key, one GenerateDataKey for the put and
+     * one Decrypt for the get; the bucket key makes S3 reuse a bucket-level key for a while, cutting
+     * them by up to 99% (AWS's figure): 2 × 1%.
+     */
+    claimCheckKmsRequestsPerBody: 0.02,
+    /**
+     * The verifier's extra billed time for a body of claimCheckBodyBytes: parsing the 6 MB event,
+     * decoding, HMAC and SHA-256 take under 100 ms of one full vCPU (test/handlers/claim-check.test.ts
+     * prints it), about 300 ms on 512 MB's share of one, and the PutObject about 100 ms more.
+     */
+    claimCheckVerifierExtraMs: 400,
   },
 };
 
@@ -316,6 +336,34 @@ export function model(templates, overrides = {}) {
   }
 
   const total = (items) => items.reduce((sum, i) => sum + i.usd, 0);
+
+  // Per million claim-checked deliveries (bodies above the inline limit), on top of the above: what
+  // the claim-check bucket adds. Each object is kept until the bucket's lifecycle expires it.
+  let claimCheck;
+  const bucketId = verifiers.map((f) => f.Properties.Environment.Variables.WEBHOOK_BODY_BUCKET?.Ref).find((id) => id !== undefined);
+  const bucket = bucketId ? byId.get(bucketId) : undefined;
+  if (bucket) {
+    const largeVerifier = verifiers.find((f) => f.Properties.Environment.Variables.WEBHOOK_BODY_BUCKET);
+    const days = (bucket.Properties?.LifecycleConfiguration?.Rules ?? []).map((r) => r.ExpirationInDays).find((d) => typeof d === 'number');
+    const memoryMb = largeVerifier.Properties.MemorySize ?? 128;
+    const arm = (largeVerifier.Properties.Architectures ?? ['x86_64']).includes('arm64');
+    const gb = (a.claimCheckBodyBytes * 1e6) / 1e9;
+    const items = [
+      { item: 'S3 PutObject (the verifier)', usd: 1000 * p.s3PutPer1000 },
+      { item: `S3 GetObject (the processor, ${a.claimCheckReadsPerBody} a body)`, usd: 1000 * a.claimCheckReadsPerBody * p.s3GetPer1000 },
+      {
+        item: `S3 storage (${gb.toFixed(0)} GB kept ${days ?? 'unknown: no expiration, 12 months counted'} days until the lifecycle expires it)`,
+        usd: gb * ((days ?? 12 * DAYS_PER_MONTH) / DAYS_PER_MONTH) * p.s3StoragePerGbMonth,
+      },
+      { item: `KMS requests with the S3 Bucket Key (${a.claimCheckKmsRequestsPerBody} a body)`, usd: (a.claimCheckKmsRequestsPerBody * 1e6 * p.kmsPer10kRequests) / 1e4 },
+      {
+        item: `Lambda verifier extra duration (${memoryMb} MB, +${a.claimCheckVerifierExtraMs} ms)`,
+        usd: (memoryMb / 1024) * (a.claimCheckVerifierExtraMs / 1000) * 1e6 * (arm ? p.lambdaGbSecondArm64 : p.lambdaGbSecondX86),
+      },
+    ];
+    claimCheck = { bodyBytes: a.claimCheckBodyBytes, expirationDays: days, items, perMillion: total(items) };
+  }
+
   const perMillion = total(variable);
   const floor = total(variable.filter((i) => i.floor));
   const fixedTotal = total(fixed);
@@ -332,6 +380,7 @@ export function model(templates, overrides = {}) {
     perMillion,
     floor,
     ratioToFloor: floor > 0 ? perMillion / floor : undefined,
+    claimCheck,
   };
 }
 
@@ -363,6 +412,11 @@ function print(stack, templates, m) {
   lines.push(`${usd(m.perMillion)}  total per million`);
   lines.push(`${usd(m.floor)}  pipeline floor (API Gateway REST + WAF + Lambda + SQS)`);
   if (m.ratioToFloor !== undefined) lines.push(`${m.ratioToFloor.toFixed(2).padStart(8)}×  total / floor`);
+  if (m.claimCheck) {
+    lines.push('', `Per million claim-checked deliveries of ${(m.claimCheck.bodyBytes / 1e6).toFixed(1)} MB (bodies above 700 KiB), on top of the above`);
+    for (const c of m.claimCheck.items) lines.push(`${usd(c.usd)}  ${c.item}`);
+    lines.push(`${usd(m.claimCheck.perMillion)}  total per million claim-checked deliveries`);
+  }
   return lines.join('\n');
 }
 

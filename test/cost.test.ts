@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Size } from 'aws-cdk-lib';
 import { SignatureScheme } from '../lib';
 import { defaultEndpoint } from './support/stacks';
 
@@ -18,6 +19,7 @@ interface Report {
   perMillion: number;
   floor: number;
   ratioToFloor: number;
+  claimCheck?: { bodyBytes: number; expirationDays: number; items: { item: string; usd: number }[]; perMillion: number };
 }
 
 function cost(...args: string[]): Report[] {
@@ -187,6 +189,25 @@ describe('npm run cost', () => {
     expect(text).toMatch(/prices us-east-1, \d{4}-\d{2}-\d{2}/);
     expect(text).toMatch(/"apiGatewayRestPerMillion": 3\.5/);
     expect(text).toMatch(/total \/ floor/);
+  });
+
+  test('claim-checked bodies: S3 PUT, GET, storage until the lifecycle expires them, KMS with the bucket key, the verifier\'s extra time, per million 4 MB deliveries', () => {
+    writeFileSync(join(dir, 'inline.template.json'), JSON.stringify(defaultEndpoint().template().toJSON()));
+    expect(cost(join(dir, 'inline.template.json'))[0].claimCheck).toBeUndefined();
+
+    const { endpoint, template } = defaultEndpoint();
+    endpoint.addSource('github', { scheme: SignatureScheme.github(), maxBodySize: Size.mebibytes(4) });
+    writeFileSync(join(dir, 'large.template.json'), JSON.stringify(template().toJSON()));
+    const [report] = cost(join(dir, 'large.template.json'));
+    // 4 MB × 1e6 = 4,000 GB, kept 29 days (the default queue's 4 days and DLQ's 14: twice 14, and a day).
+    const storage = 4000 * (29 / 30.44) * 0.023;
+    const extra = 0.5 /* GB: the large-body verifier's 512 MB */ * 0.4 * 1e6 * 0.0000133334;
+    expect(report.claimCheck).toMatchObject({ bodyBytes: 4_000_000, expirationDays: 29 });
+    expect(report.claimCheck!.items.map((i) => i.usd)).toEqual([5, 0.4, expect.closeTo(storage, 6), expect.closeTo(0.06, 9), expect.closeTo(extra, 6)]);
+    expect(report.claimCheck!.perMillion).toBeCloseTo(5 + 0.4 + storage + 0.06 + extra, 6);
+    const text = execFileSync(process.execPath, [SCRIPT, join(dir, 'large.template.json')], { encoding: 'utf8' });
+    expect(text).toMatch(/Per million claim-checked deliveries of 4\.0 MB \(bodies above 700 KiB\), on top of the above/);
+    expect(text).toMatch(/ {4}87\.65 {2}S3 storage \(4000 GB kept 29 days until the lifecycle expires it\)/);
   });
 
   test('reads a cdk.out directory: every stack in its manifest, with its nested stacks found through the asset manifest', () => {

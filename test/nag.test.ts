@@ -1,12 +1,27 @@
 import { Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import * as nag2 from 'cdk-nag-2';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge } from '../lib/nag-acknowledgements';
+import { SenderIpRanges, SignatureScheme } from '../lib';
 import { customisedEndpoint, defaultEndpoint, everyTypeEndpoint, newStack } from './support/stacks';
+
+/** The default endpoint with access roles and two sources following their senders' published IP lists (one also with static CIDRs). */
+function senderIpRangesEndpoint() {
+  const built = defaultEndpoint({
+    accessRoles: {
+      viewers: [new iam.ArnPrincipal('arn:aws:iam::123456789012:role/Auditors')],
+      admins: [new iam.ArnPrincipal('arn:aws:iam::123456789012:role/WebhookAdmins')],
+    },
+  });
+  built.endpoint.addSource('github', { scheme: SignatureScheme.github(), senderIpRanges: SenderIpRanges.published() });
+  built.endpoint.addSource('payments', { scheme: SignatureScheme.stripe(), senderIpRanges: SenderIpRanges.published({ maxShrinkPercent: 25 }), allowedSourceCidrs: ['198.51.100.0/24'] });
+  return built;
+}
 
 const PACKS: [string, () => NagPack][] = [
   ['AwsSolutions', () => new AwsSolutionsChecks()],
@@ -32,6 +47,7 @@ describe('cdk-nag', () => {
   // One source of every scheme type the library knows, in nested-stack groups (their resources are
   // under the endpoint's stack in the construct tree, so each pack sees them).
   const everyType = everyTypeEndpoint();
+  const published = senderIpRangesEndpoint();
 
   test.each(PACKS)('%s: the default endpoint has no unacknowledged finding', (_name, pack) => {
     expect(findings(defaults.stack, pack())).toEqual([]);
@@ -48,6 +64,10 @@ describe('cdk-nag', () => {
   test.each(PACKS)('%s: an endpoint with a source of every scheme type has no unacknowledged finding', (_name, pack) => {
     expect(everyType.sources.length).toBeGreaterThan(90);
     expect(findings(everyType.stack, pack())).toEqual([]);
+  });
+
+  test.each(PACKS)('%s: an endpoint with sources following published sender IP lists has no unacknowledged finding', (_name, pack) => {
+    expect(findings(published.stack, pack())).toEqual([]);
   });
 
   test('the checks do find things: a bare queue inside the endpoint is reported', () => {
@@ -89,8 +109,10 @@ describe('cdk-nag 2', () => {
   let defaults: string[];
   let customised: string[];
   let everyType: string[];
+  let published: string[];
   beforeAll(() => {
     defaults = findings2(defaultEndpoint().stack, () => true);
+    published = findings2(senderIpRangesEndpoint().stack, () => true);
     everyType = findings2(everyTypeEndpoint().stack, () => true);
     // The processor is the user's function: its own findings are theirs; the event source mapping the
     // endpoint adds under it is ours.
@@ -109,6 +131,10 @@ describe('cdk-nag 2', () => {
 
   test.each(PACKS_2)('%s: an endpoint with a source of every scheme type has no unacknowledged finding', (_name, prefix) => {
     expect(everyType.filter(ofPack(prefix))).toEqual([]);
+  });
+
+  test.each(PACKS_2)('%s: an endpoint with sources following published sender IP lists has no unacknowledged finding', (_name, prefix) => {
+    expect(published.filter(ofPack(prefix))).toEqual([]);
   });
 
   test('the checks do find things: a bare queue inside the endpoint, or inside a source group, is reported', () => {

@@ -160,7 +160,7 @@ describe('source options', () => {
   test.each<[string, Partial<WebhookSourceOptions>, RegExp]>([
     ['the tolerance is 0', { timestampTolerance: Duration.seconds(0) }, /timestampTolerance 0s is outside 1s\.\.3600s/],
     ['the tolerance is 2 hours', { timestampTolerance: Duration.hours(2) }, /timestampTolerance 7200s/],
-    ['the body cap exceeds what SQS carries', { maxBodySize: Size.mebibytes(1) }, /maxBodySize 1048576 bytes is outside 1\.\.716800/],
+    ['the body cap exceeds what a synchronous Lambda invocation carries', { maxBodySize: Size.mebibytes(5) }, /maxBodySize 5242880 bytes is outside 1\.\.4521984 \(LARGEST_BODY_BYTES/],
     ['the grace period is not shorter than the rotation interval', { rotationInterval: Duration.days(1), gracePeriod: Duration.days(1) }, /gracePeriod \(86400s\) must be shorter than rotationInterval/],
     ['rotation is more often than every 4 hours', { rotationInterval: Duration.hours(1), gracePeriod: Duration.minutes(10) }, /rotationInterval 1h must be a whole number of hours from 4 hours/],
     ['rotation is not a whole number of hours', { rotationInterval: Duration.minutes(270), gracePeriod: Duration.hours(1) }, /rotationInterval 4\.5h must be a whole number of hours/],

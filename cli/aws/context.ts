@@ -4,6 +4,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { UsageError } from '../local/command';
 import { DiscoveredEndpoint, DiscoveredSource, discoverEndpoints, StackDescription, StackResource, Template } from './discovery';
 
@@ -51,6 +52,9 @@ export class AwsContext {
   }
   get sqs(): SQSClient {
     return this.client('sqs', () => new SQSClient(this.config));
+  }
+  get waf(): WAFV2Client {
+    return this.client('waf', () => new WAFV2Client(this.config));
   }
 
   /** The stack, its template and resources, and the endpoints in it. Explains an unknown stack or a stack without an endpoint. */

@@ -68,9 +68,26 @@ export interface DiscoveredSource {
   readonly unresolved: readonly string[];
 }
 
+/**
+ * A WAF IP set kept by the endpoint's refresher for a source that follows its sender's published list
+ * (a `Custom::WebhookIpSet` resource, lib/sender-ip-ranges.ts): named `<endpoint>-<source>-v4|v6`, its
+ * physical id the set's ARN.
+ */
+export interface DiscoveredIpSet {
+  readonly source: string;
+  readonly sender: string;
+  readonly version: 'IPV4' | 'IPV6';
+  readonly name: string;
+  /** WAF's id of the set, from its ARN; undefined when the stack does not list it (not created yet). */
+  readonly id?: string;
+  readonly arn?: string;
+}
+
 export interface DiscoveredEndpoint {
   readonly name: string;
   readonly sources: readonly DiscoveredSource[];
+  /** The managed IP sets of its sources with `senderIpRanges`, by source then version (none: none). */
+  readonly ipSets?: readonly DiscoveredIpSet[];
   /** The queue the verifiers send to (the first source's, they share it). */
   readonly queueUrl?: string;
   /** Alarm names the stack lists (AWS::CloudWatch::Alarm / CompositeAlarm), when the stack holds only this endpoint. */
@@ -152,12 +169,35 @@ export function discoverEndpoints(root: StackDescription): DiscoveredEndpoint[] 
     if (!source.captureSecretId && verifier.env.WEBHOOK_CAPTURE_SECRET_ARN !== undefined) unresolved.push('WEBHOOK_CAPTURE_SECRET_ARN');
     byEndpoint.set(endpoint, [...(byEndpoint.get(endpoint) ?? []), source]);
   }
+  const ipSets = stacks.flatMap(managedIpSets);
   return [...byEndpoint.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, sources]) => {
       const sorted = [...sources].sort((a, b) => a.name.localeCompare(b.name));
+      // A set belongs to the endpoint and source its name spells (`<endpoint>-<source>-v4|v6`).
+      const own = sorted.flatMap((s) =>
+        ipSets.filter((set) => set.name === `${name}-${s.name}-${set.version === 'IPV4' ? 'v4' : 'v6'}`).map((set) => ({ ...set, source: s.name })),
+      );
       // With several endpoints in one stack, its alarms are not all one endpoint's: their descriptions tell them apart.
-      return { name, sources: sorted, queueUrl: sorted.find((s) => s.queueUrl)?.queueUrl, alarmNames: byEndpoint.size === 1 ? alarmNames : [] };
+      return { name, sources: sorted, queueUrl: sorted.find((s) => s.queueUrl)?.queueUrl, alarmNames: byEndpoint.size === 1 ? alarmNames : [], ipSets: own };
+    });
+}
+
+const IP_SET_ARN = /^arn:[a-z0-9-]+:wafv2:[a-z0-9-]+:\d{12}:regional\/ipset\/([\w-]{1,128})\/([\w-]{1,128})$/;
+
+/** The stack's Custom::WebhookIpSet resources, their source still unknown (the endpoint decides). */
+function managedIpSets(stack: StackDescription): Omit<DiscoveredIpSet, 'source'>[] {
+  const resolver = new Resolver(stack);
+  return Object.entries(stack.template.Resources ?? {})
+    .filter(([, r]) => r.Type === 'Custom::WebhookIpSet')
+    .flatMap(([logicalId, r]) => {
+      const properties = r.Properties ?? {};
+      const name = resolver.resolve(properties.Name);
+      const version = properties.IpVersion;
+      if (!name || (version !== 'IPV4' && version !== 'IPV6')) return [];
+      const arn = resolver.physical(logicalId);
+      const id = IP_SET_ARN.exec(arn ?? '')?.[2];
+      return [{ sender: typeof properties.Sender === 'string' ? properties.Sender : 'unknown', version, name, ...(id ? { id, arn } : {}) }];
     });
 }
 

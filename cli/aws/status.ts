@@ -2,6 +2,7 @@ import { CompositeAlarm, DescribeAlarmsCommand, MetricAlarm } from '@aws-sdk/cli
 import { AwsContext, explainAwsError } from './context';
 import { DiscoveredEndpoint, DiscoveredSource, queueNameOf, StackDescription } from './discovery';
 import { fields, plural } from './format';
+import { ipListText, IpListStatus, readIpLists } from './ip-lists';
 import { KeyState, previousKeyValidUntil, readKeyState } from './keys';
 import { oldestMessageAges, readQueues } from './queues';
 import { formatDuration, formatInstant } from './time';
@@ -55,6 +56,8 @@ export interface EndpointStatus {
   /** Alarms in ALARM that watch the whole endpoint (API, WAF, queues, the composite). */
   readonly alarmsInAlarm: readonly AlarmSummary[];
   readonly sources: readonly SourceStatus[];
+  /** The managed IP sets of sources that follow their sender's published list (none: empty). */
+  readonly ipLists?: readonly IpListStatus[];
   readonly errors: readonly string[];
 }
 
@@ -95,7 +98,8 @@ async function endpointStatus(context: AwsContext, endpoint: DiscoveredEndpoint,
     errors.push('queue: the verifiers\' WEBHOOK_QUEUE_URL did not resolve from the template');
   }
   const sources = await Promise.all(endpoint.sources.map((source) => sourceStatus(context, source, classified, now)));
-  return { name: endpoint.name, queue, deadLetterQueue, alarmsInAlarm: classified.filter((a) => a.source === undefined), sources, errors };
+  const ipLists = await readIpLists(context, (endpoint.ipSets ?? []).filter((set) => endpoint.sources.some((s) => s.name === set.source)), now);
+  return { name: endpoint.name, queue, deadLetterQueue, alarmsInAlarm: classified.filter((a) => a.source === undefined), sources, ...(ipLists.length > 0 ? { ipLists } : {}), errors };
 }
 
 async function sourceStatus(context: AwsContext, source: DiscoveredSource, alarms: readonly AlarmSummary[], now: number): Promise<SourceStatus> {
@@ -213,6 +217,8 @@ export function formatStatus(report: StatusReport, now = Date.parse(report.check
         lines.push(['key', `${source.keySource}, ${age}`]);
         lines.push(['rotation', rotationText(source, report.stack)]);
       }
+      const ipList = (endpoint.ipLists ?? []).filter((set) => set.source === source.name);
+      if (ipList.length > 0) lines.push(['ip list', ipListText(ipList)]);
       lines.push(['alarms', alarmsText(source.alarmsInAlarm)]);
       out.push(fields(lines, '    ', 'rotation'.length).trimEnd());
     }

@@ -1,7 +1,8 @@
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { AwsContext, explainAwsError, isAwsError } from './context';
-import { DiscoveredSource } from './discovery';
+import { DiscoveredEndpoint, DiscoveredSource } from './discovery';
 import { table } from './format';
+import { formatWafBlocks, readWafBlocks, WafBlocksResult } from './ip-lists';
 import { formatInstant } from './time';
 
 /**
@@ -44,6 +45,8 @@ export interface TailReport {
   /** A log group held more matching lines than --max-events: counts cover the newest part only. */
   readonly truncated: boolean;
   readonly problems: readonly string[];
+  /** What WAF blocked before any verifier saw it (allowlists, rate limit, managed rules), by source. */
+  readonly wafBlocks?: WafBlocksResult;
 }
 
 /** One audit line as a rejection, or undefined for anything else (accepted, a line of another shape). */
@@ -98,6 +101,11 @@ export interface TailOptions {
   readonly sinceMs: number;
   readonly limit: number;
   readonly maxEvents: number;
+  /**
+   * The endpoints whose WAF logs to read too (their web ACLs' blocks, by source); `sources` narrows
+   * them to those sources' routes when it is not every source of theirs.
+   */
+  readonly endpoints?: readonly DiscoveredEndpoint[];
 }
 
 export async function tail(context: AwsContext, sources: readonly DiscoveredSource[], options: TailOptions): Promise<TailReport> {
@@ -136,6 +144,10 @@ export async function tail(context: AwsContext, sources: readonly DiscoveredSour
     }),
   );
   const all = perSource.flat().sort((a, b) => b.timestamp.localeCompare(a.timestamp));
+  const everySource = (options.endpoints ?? []).every((e) => e.sources.every((s) => sources.some((x) => x.endpoint === e.name && x.name === s.name)));
+  const wafBlocks = options.endpoints
+    ? await readWafBlocks(context, options.endpoints, { sinceMs: options.sinceMs, untilMs: until, maxEvents: options.maxEvents, ...(everySource ? {} : { only: sources.map((s) => s.name) }) })
+    : undefined;
   return {
     stack: options.stack,
     since: new Date(options.sinceMs).toISOString(),
@@ -145,6 +157,7 @@ export async function tail(context: AwsContext, sources: readonly DiscoveredSour
     total: all.length,
     truncated,
     problems,
+    ...(wafBlocks ? { wafBlocks } : {}),
   };
 }
 
@@ -163,6 +176,10 @@ export function formatTail(report: TailReport): string {
         report.recent.map((r) => [formatInstant(Date.parse(r.timestamp)), r.source, String(r.status), r.reason ?? r.outcome, r.sourceIp ?? '-', r.requestId ?? '-']),
       ).trimEnd(),
     );
+  }
+  if (report.wafBlocks) {
+    out.push('', formatWafBlocks(report.wafBlocks).trimEnd());
+    for (const problem of report.wafBlocks.problems) out.push(`! ${problem}`);
   }
   for (const problem of report.problems) out.push(`! ${problem}`);
   return `${out.join('\n')}\n`;

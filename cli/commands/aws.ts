@@ -33,7 +33,7 @@ export function registerAwsCommands(program: Command): void {
 
 function registerStatus(program: Command): void {
   const command = awsCommand(program, 'status')
-    .description("Each source's URL, key source and key age, rotation state and alarms in ALARM; the queue's and dead-letter queue's depth and oldest message age.")
+    .description("Each source's URL, key source and key age, rotation state, published IP list (size and age) and alarms in ALARM; the queue's and dead-letter queue's depth and oldest message age.")
     .addOption(endpointOption())
     .option('--source <name>', 'only this source')
     .addHelpText('after', `${AWS_HELP}\n\nExamples:\n  $ cdk-hardened-webhook status --stack HardenedWebhook-prod\n  $ AWS_PROFILE=ops cdk-hardened-webhook status --stack HardenedWebhook-prod --json | jq '.endpoints[].deadLetterQueue'\n`);
@@ -146,7 +146,7 @@ function registerPutKey(program: Command): void {
 
 function registerTail(program: Command): void {
   const command = awsCommand(program, 'tail')
-    .description("Recent rejected deliveries (4xx and 5xx) by source and reason, from the verifiers' audit logs, with the most recent ones listed.")
+    .description("Recent rejected deliveries (4xx and 5xx) by source and reason, from the verifiers' audit logs, with the most recent ones listed; and what WAF blocked before them (allowlists, rate limit, managed rules) by source.")
     .addOption(endpointOption())
     .option('--source <name>', 'only this source')
     .option('--since <when>', 'how far back: a duration (30s, 15m, 2h, 1h30m, 7d) or an ISO-8601 instant (default: 15m)', (value: string) => parseSince(value))
@@ -156,8 +156,9 @@ function registerTail(program: Command): void {
   runsAws(command, async (context, options: AwsOptions & { endpoint?: string; source?: string; since?: number; limit: number; maxEvents: number }) => {
     const sinceMs = options.since ?? Date.now() - 15 * 60_000;
     const { stack, endpoints } = await context.loadStack();
-    const sources = selectEndpoints(endpoints, stack.stackName, options).flatMap((e) => e.sources);
-    const report = await tail(context, sources, { stack: stack.stackName, sinceMs, limit: options.limit, maxEvents: options.maxEvents });
+    const selected = selectEndpoints(endpoints, stack.stackName, options);
+    const sources = selected.flatMap((e) => e.sources);
+    const report = await tail(context, sources, { stack: stack.stackName, sinceMs, limit: options.limit, maxEvents: options.maxEvents, endpoints: endpoints.filter((e) => selected.some((s) => s.name === e.name)) });
     writeOut(command, options.json ? json(report) : formatTail(report));
   });
 }

@@ -1,5 +1,6 @@
 import { ALIASES, keyIssuedBySender, SCHEME_TYPES, SchemeDescription, schemeFor, SENDERS, VERIFIER_FAMILIES } from '../../lib/runtime';
 import { describeScheme } from '../../lib/runtime/schemes/describe-row';
+import { publishedIpList } from '../../lib/runtime/ip-ranges';
 import { exampleConfig } from './example-configs';
 
 // The README's sender table, generated from the catalogue itself (test/readme.test.ts keeps the README
@@ -87,10 +88,14 @@ export function senderTable(): string {
             ? 'imported'
             : 'generated';
     const cell = (text: string) => text.replace(/\|/g, '\\|');
-    // Where the sender publishes the addresses it sends from (for allowedSourceCidrs), where it does.
+    // Where the sender publishes the addresses it sends from, where it does: a machine-readable list
+    // that `SenderIpRanges.published()` follows (lib/runtime/ip-ranges/lists.ts), or else a page or
+    // list to copy into allowedSourceCidrs.
+    const followed = publishedIpList(type);
     const ipRanges = entry?.ipRanges ?? (family as { ipRanges?: string } | undefined)?.ipRanges;
+    const ipCell = followed ? `[published list](${followed.url}) (followed)` : ipRanges ? `[listed](${ipRanges})` : '—';
     lines.push(
-      `| [\`${type}\`](${docs?.startsWith('http') ? docs : '#senders'}) | ${cell(alias ? `same as \`standard-webhooks\`: ${docs}` : described?.signature ?? 'see docs')} | ${type === 'hmac' ? '`signed` (`unsigned` for a template without `{body}`)' : `\`${scheme.bodyBinding}\``} | ${cell(described?.replay ?? '')} | ${cell(described?.dedupe ?? '')} | ${cell(handshake)} | ${described?.metadata.length ? described.metadata.map((m) => `\`${m}\``).join(', ') : '—'} | ${key} | ${ipRanges ? `[published](${ipRanges})` : '—'} |`,
+      `| [\`${type}\`](${docs?.startsWith('http') ? docs : '#senders'}) | ${cell(alias ? `same as \`standard-webhooks\`: ${docs}` : described?.signature ?? 'see docs')} | ${type === 'hmac' ? '`signed` (`unsigned` for a template without `{body}`)' : `\`${scheme.bodyBinding}\``} | ${cell(described?.replay ?? '')} | ${cell(described?.dedupe ?? '')} | ${cell(handshake)} | ${described?.metadata.length ? described.metadata.map((m) => `\`${m}\``).join(', ') : '—'} | ${key} | ${ipCell} |`,
     );
   }
   return lines.join('\n');

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SchemeFactory } from '../../runtime/schemes/factory';
@@ -17,6 +18,9 @@ export function verifierEntry(schemes: SchemeFactory, published?: VerifierDeps['
     sqs: new SQSClient(clientConfig),
     secrets: new SecretsManagerClient(clientConfig),
     dynamodb: config.dedupe ? new DynamoDBClient(clientConfig) : undefined,
+    // Only for a source that takes bodies above the inline limit (claim-check). The same timeouts
+    // serve a 4.3 MiB PutObject: requestTimeout ends a request that stalls, not one still sending.
+    s3: config.bodyBucket ? new S3Client(clientConfig) : undefined,
     published,
   });
 }

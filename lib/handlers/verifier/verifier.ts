@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MessageAttributeValue, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -16,6 +17,7 @@ import { verifyWithKeys } from '../../runtime/verify-with-keys';
 import { KeyCache, KeyString } from '../shared/key-cache';
 import { DedupeClaims, DedupeOptions } from './dedupe';
 import { Outcome } from '../../metrics-contract';
+import { INLINE_BODY_BYTES } from '../../body-limits';
 import { LineWriter, Telemetry } from '../shared/telemetry';
 
 export interface VerifierConfig {
@@ -53,12 +55,20 @@ export interface VerifierConfig {
    */
   readonly keySource?: 'generated' | 'imported';
   readonly graceMs?: number;
+  /**
+   * The endpoint's claim-check bucket, for a source whose maxBodySize exceeds INLINE_BODY_BYTES: a
+   * larger body is written there and the message carries where. Without it, no body above
+   * INLINE_BODY_BYTES is accepted (413), whatever maxBodyBytes says.
+   */
+  readonly bodyBucket?: string;
 }
 
 export interface VerifierDeps {
   readonly sqs: SQSClient;
   readonly secrets: SecretsManagerClient;
   readonly dynamodb?: DynamoDBClient;
+  /** Writes claim-checked bodies: required with a bodyBucket (without, each such body is answered 503). */
+  readonly s3?: S3Client;
   /**
    * For senders that publish their keys (SNS, PayPal, Plaid, Google): how their keys are cached, and
    * how they (and SNS confirmations) are fetched. Given only by the bundles of those families, so the
@@ -83,10 +93,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): VerifierConfig {
   // at start-up, naming the variable, rather than verify against NaN.
   const number = (name: string, fallback?: number): number => {
     const raw = env[name];
-    if (!raw) {
-      if (fallback === undefined) throw new Error(`Environment variable ${name} is not set`);
-      return fallback;
-    }
+    // Unset with no fallback: required() throws, naming it.
+    if (!raw) return fallback ?? Number(required(name));
     const value = Number(raw);
     if (!Number.isFinite(value) || value < 0) throw new Error(`Environment variable ${name} must be a finite number ≥ 0, not ${JSON.stringify(raw)}`);
     return value;
@@ -109,6 +117,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): VerifierConfig {
     missRefreshIntervalMs: number('WEBHOOK_SECRET_MISS_REFRESH_SECONDS', 30) * 1000,
     maxStaleMs: number('WEBHOOK_SECRET_MAX_STALE_SECONDS', 3600) * 1000,
     publicUrl: env.WEBHOOK_PUBLIC_URL || undefined,
+    bodyBucket: env.WEBHOOK_BODY_BUCKET || undefined,
     keySource: env.WEBHOOK_KEY_SOURCE === 'imported' ? 'imported' : 'generated',
     graceMs: number('WEBHOOK_GRACE_SECONDS', 86400) * 1000,
     dedupe: env.WEBHOOK_DEDUPE_TABLE
@@ -135,16 +144,18 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service unavailable; retry later',
 };
 
+const MALFORMED = { status: 400, outcome: 'Malformed' } as const;
+const SIGNATURE_INVALID = { status: 401, outcome: 'SignatureInvalid' } as const;
 const REJECTIONS: Record<RejectionReason, { status: number; outcome: Outcome }> = {
-  missing_header: { status: 400, outcome: 'Malformed' },
-  duplicate_header: { status: 400, outcome: 'Malformed' },
-  malformed_header: { status: 400, outcome: 'Malformed' },
-  malformed_timestamp: { status: 400, outcome: 'Malformed' },
-  signature_invalid: { status: 401, outcome: 'SignatureInvalid' },
+  missing_header: MALFORMED,
+  duplicate_header: MALFORMED,
+  malformed_header: MALFORMED,
+  malformed_timestamp: MALFORMED,
+  signature_invalid: SIGNATURE_INVALID,
   timestamp_out_of_tolerance: { status: 401, outcome: 'TimestampOutOfTolerance' },
   no_active_key: { status: 500, outcome: 'SecretUnavailable' },
-  not_allowed: { status: 401, outcome: 'SignatureInvalid' },
-  malformed_body: { status: 400, outcome: 'Malformed' },
+  not_allowed: SIGNATURE_INVALID,
+  malformed_body: MALFORMED,
 };
 
 // SQS allows 10 message attributes: 8 are always sent, so 2 are left for the sender's metadata.
@@ -174,6 +185,9 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
   const telemetry = new Telemetry(config.endpoint, config.source, deps.write);
   if (config.dedupe && !deps.dynamodb) throw new Error('A dedupe table is configured but no DynamoDB client was given');
   const dedupe = config.dedupe && deps.dynamodb ? new DedupeClaims(deps.dynamodb, config.dedupe) : undefined;
+  // Without a bucket nothing above the inline limit could be queued: refused at once rather than
+  // answered 503 (retried) for ever.
+  const maxBodyBytes = config.bodyBucket ? config.maxBodyBytes : Math.min(config.maxBodyBytes, INLINE_BODY_BYTES);
   // The verify token kept beside the key (Meta's), refreshed with the keys: read by GET handshakes.
   let verifyToken: string | undefined;
   // The signing secret's version that awaits its key (Notion), while it does: it names the one capture allowed.
@@ -201,18 +215,21 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
 
   return async (event) => {
     const started = now();
+    const receivedAt = new Date(started).toISOString();
     const requestId = event.requestContext?.requestId ?? randomUUID();
     const sourceIp = event.requestContext?.identity?.sourceIp;
     const finish = (status: number, outcome: Outcome, extra: Extra = {}, answer?: ImmediateAnswer) => {
       telemetry.record({ requestId, outcome, status, sourceIp, latencyMs: now() - started, ...extra });
       return respond(status, requestId, answer ?? (extra.reason === 'duplicate' ? { duplicate: true } : undefined), extra.retryAfterSeconds);
     };
+    const refuse = (reason: RejectionReason, size?: number) => finish(REJECTIONS[reason].status, REJECTIONS[reason].outcome, { reason, size });
+    const notAllowed = () => finish(405, 'Malformed', { reason: 'method_not_allowed' });
     const headers = event.multiValueHeaders ?? event.headers ?? {};
     const method = (event.httpMethod ?? 'POST').toUpperCase();
 
     if (method === 'GET') {
       // Only a sender's endpoint verification: answered when it checks out, never queued.
-      if (!scheme.handshake?.get) return finish(405, 'Malformed', { reason: 'method_not_allowed' });
+      if (!scheme.handshake?.get) return notAllowed();
       let keys;
       try {
         keys = await cache.get();
@@ -221,22 +238,19 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
       }
       const query = event.multiValueQueryStringParameters ?? {};
       const answer = scheme.handshake.get({ headers, query, verifyToken }, keys, now(), scheme);
-      if (typeof answer === 'string') {
-        const { status, outcome } = REJECTIONS[answer];
-        return finish(status, outcome, { reason: answer });
-      }
+      if (typeof answer === 'string') return refuse(answer);
       return finish(200, 'Accepted', { reason: 'answered_handshake' }, answer);
     }
     // A sender that checks the URL with HEAD before creating its webhook (Trello): 200, nothing else.
     if (method === 'HEAD' && scheme.handshake?.head) return finish(200, 'Accepted', { reason: 'answered_head' }, { body: '', contentType: 'text/plain' });
-    if (method !== 'POST') return finish(405, 'Malformed', { reason: 'method_not_allowed' });
+    if (method !== 'POST') return notAllowed();
 
     // With binary media type */* on the API, every body arrives base64-encoded: the exact bytes the
     // sender signed, which is what is verified. (A text body, from a test or another integration, is
     // taken as its UTF-8 bytes.) API Gateway passes an empty body as null.
     const body: string | Buffer = !event.body ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
     const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
-    if (size > config.maxBodyBytes) return finish(413, 'Malformed', { reason: 'body_too_large', size });
+    if (size > maxBodyBytes) return finish(413, 'Malformed', { reason: 'body_too_large', size });
 
     let keys: readonly ActiveKey[];
     try {
@@ -266,7 +280,7 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
         if (capturedVersion === keyVersion) return refused();
         const captured: CapturedHandshake = {
           token: handshake.captured,
-          capturedAt: new Date(started).toISOString(),
+          capturedAt: receivedAt,
           ...(sourceIp ? { sourceIp } : {}),
           requestId,
           keyVersion,
@@ -307,10 +321,7 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
         const retryAfter = typeof retryAfterSeconds === 'number' ? retryAfterSeconds : undefined;
         return finish(503, 'SecretUnavailable', { reason: deferred === true ? 'key_fetch_deferred' : 'key_fetch_failed', size, retryAfterSeconds: retryAfter, ...errorFields(error) });
       }
-      if (resolved.kind === 'rejected') {
-        const { status, outcome } = REJECTIONS[resolved.reason];
-        return finish(status, outcome, { reason: resolved.reason, size });
-      }
+      if (resolved.kind === 'rejected') return refuse(resolved.reason, size);
       keys = resolved.keys;
     }
     let result = verifyWithKeys(scheme, request, keys, now(), config.toleranceSeconds);
@@ -318,10 +329,7 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
       const fresh = await cache.refreshAfterMiss();
       if (fresh) result = verifyWithKeys(scheme, request, fresh, now(), config.toleranceSeconds);
     }
-    if (!result.ok) {
-      const { status, outcome } = REJECTIONS[result.reason];
-      return finish(status, outcome, { reason: result.reason, size });
-    }
+    if (!result.ok) return refuse(result.reason, size);
 
     // Duplicates are keyed on signed material only (the scheme contract: a signed event id, the raw
     // body's hash, or the hash of the canonical form the signature covers), so neither a respelling of
@@ -333,6 +341,7 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
     // This invocation's claim (dedupe.ts): random, never the request id, which a replayed or test
     // event can repeat and so pass another delivery's claim off as its own.
     const claimToken = randomUUID();
+    const dedupeUnavailable = (error: unknown) => finish(503, 'DedupeUnavailable', { reason: 'dedupe_unavailable', ...audit, ...errorFields(error) });
     // A handshake answered without queueing is recorded under its dedupe key before the answer goes
     // out, so its signed content replayed later as an event is a duplicate. No record, no answer: 503,
     // and the sender asks again.
@@ -341,7 +350,7 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
         try {
           await dedupe.recordAnswered(recordKey, claimToken, now());
         } catch (error) {
-          return finish(503, 'DedupeUnavailable', { reason: 'dedupe_unavailable', ...audit, ...errorFields(error) });
+          return dedupeUnavailable(error);
         }
       }
       return finish(200, 'Accepted', { reason, size }, answer);
@@ -370,35 +379,41 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
       try {
         claim = await dedupe.claim(recordKey, claimToken, now());
       } catch (error) {
-        return finish(503, 'DedupeUnavailable', { reason: 'dedupe_unavailable', ...audit, ...errorFields(error) });
+        return dedupeUnavailable(error);
       }
       if (claim.state === 'duplicate') return finish(200, 'Duplicate', { reason: 'duplicate', ...audit }, acknowledgement);
       // Another delivery of this event holds the claim: retryable (a 4xx would end SNS's retries), and
       // a duplicate once that one has completed.
       if (claim.state === 'in_progress') return finish(503, 'InProgress', { reason: 'in_progress', ...audit });
     }
-    const messageBody = sqsBody(body);
+    // A body above the inline limit is claim-checked: its exact bytes go to the bucket first, and the
+    // message (attributes as for any other, bodyEncoding "s3") says where they are.
+    const inline = size > INLINE_BODY_BYTES ? undefined : sqsBody(body);
     const attributes: Record<string, MessageAttributeValue> = {
       source: text(config.source),
-      receivedAt: text(new Date(started).toISOString()),
+      receivedAt: text(receivedAt),
       payloadSha256: text(payloadSha256),
       dedupeKey: text(dedupeKey),
       contentType: text(mediaType),
-      bodyEncoding: text(messageBody.encoding),
+      bodyEncoding: text(inline?.encoding ?? 's3'),
       requestId: text(requestId),
       // What the consumer may take the body for: every byte signed, some of it, or none.
       bodyBinding: text(result.bodyBinding),
     };
     addMetadata(attributes, result.metadata);
     let messageId: string | undefined;
+    let step = 'body_store';
     try {
-      const sent = await deps.sqs.send(new SendMessageCommand({ QueueUrl: config.queueUrl, MessageBody: messageBody.text, MessageAttributes: attributes }));
+      const messageBody = inline?.text ?? (await claimCheck(deps.s3!, config.bodyBucket!, `${config.source}/${receivedAt.slice(0, 10).replace(/-/g, '/')}/${randomUUID()}`, body));
+      step = 'enqueue';
+      const sent = await deps.sqs.send(new SendMessageCommand({ QueueUrl: config.queueUrl, MessageBody: messageBody, MessageAttributes: attributes }));
       messageId = sent.MessageId;
     } catch (error) {
       // Not acknowledged: the claim is given up, so the sender's retry is queued; if that fails too,
-      // the retry waits for the claim's lock to run out.
+      // the retry waits for the claim's lock to run out. A body already stored stays until the
+      // bucket's lifecycle expires it: the verifier cannot delete (nor overwrite) a stored body.
       const released = dedupe ? await dedupe.release(recordKey, claimToken).then(() => true, () => false) : true;
-      return finish(503, 'EnqueueFailed', { reason: released ? 'enqueue_failed' : 'enqueue_failed_claim_held', ...audit, ...errorFields(error) });
+      return finish(503, 'EnqueueFailed', { reason: `${step}_failed${released ? '' : '_claim_held'}`, ...audit, ...errorFields(error) });
     }
     if (dedupe) {
       try {
@@ -419,10 +434,23 @@ export function createFamilyVerifierHandler(schemes: SchemeFactory, config: Veri
  * The message body as the queue carries it, unchanged from before binary bodies: the body's text
  * when it is valid UTF-8 that SQS can carry (`utf8`), else its bytes in base64 (`base64`).
  */
-function sqsBody(body: string | Buffer): { text: string; encoding: 'utf8' | 'base64' } {
+export function sqsBody(body: string | Buffer): { text: string; encoding: 'utf8' | 'base64' } {
   const asText = typeof body === 'string' ? body : isUtf8(body) ? body.toString('utf8') : undefined;
   if (asText !== undefined && !SQS_UNSAFE.test(asText)) return { text: asText, encoding: 'utf8' };
   return { text: Buffer.from(body).toString('base64'), encoding: 'base64' };
+}
+
+/**
+ * Claim-check: the body's exact bytes (a text body as UTF-8) written to the claim-check bucket under
+ * `key` (`<source>/<yyyy>/<mm>/<dd>/<uuid>`, the day it was received, UTC), never over another object
+ * (If-None-Match) and checked by S3 against their SHA-256; returns the message body that points at
+ * them: `{"bucket","key","size","sha256"}`, the SHA-256 in hex.
+ */
+async function claimCheck(s3: S3Client, bucket: string, key: string, body: string | Buffer): Promise<string> {
+  const bytes = Buffer.from(body);
+  const digest = createHash('sha256').update(bytes).digest();
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes, ChecksumSHA256: digest.toString('base64'), IfNoneMatch: '*' }));
+  return JSON.stringify({ bucket, key, size: bytes.length, sha256: digest.toString('hex') });
 }
 
 /**

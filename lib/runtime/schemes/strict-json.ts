@@ -17,7 +17,7 @@ export function parseObjectStrict(text: string): Record<string, unknown> | undef
 }
 
 /** Whether every object of a JSON text already known to parse names each key once, unescaped. */
-function uniqueKeys(text: string): boolean {
+export function uniqueKeys(text: string): boolean {
   // One set of keys per open object; undefined for an open array.
   const open: (Set<string> | undefined)[] = [];
   let expectKey = false;

@@ -1,0 +1,13 @@
+import { WAFV2Client } from '@aws-sdk/client-wafv2';
+import { createIpRangesHandler } from './refresher';
+
+/**
+ * The Lambda entry of an endpoint's sender IP-ranges function. Short timeouts and few attempts: a WAF
+ * call that hangs must fail this source's refresh (alarmed, retried at the next run) or this
+ * CloudFormation request (answered FAILED), not hold the function until it times out unanswered.
+ */
+export const handler = createIpRangesHandler({
+  waf: new WAFV2Client({ maxAttempts: 3, requestHandler: { connectionTimeout: 2000, requestTimeout: 5000 } }),
+  // Not checked here: a CloudFormation request must still be answered; a refresh without it fails.
+  endpoint: process.env.WEBHOOK_ENDPOINT || undefined,
+});
