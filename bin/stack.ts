@@ -1,9 +1,9 @@
 import { CfnElement, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { HardenedWebhookEndpoint, PRODUCTION_ENVIRONMENTS } from '../lib';
 import { ExampleEndpointProps } from './config';
 import { ExampleProcessor } from './example-processor';
+import { createEndpointKey } from '../lib/encryption-key';
 import { acknowledge } from '../lib/nag-acknowledgements';
 
 /** The example app's stack: one endpoint, with its URLs and secret ARNs as outputs. */
@@ -20,7 +20,8 @@ export class WebhookStack extends Stack {
       // the endpoint is given it (it adds what its own services need to the key's policy).
       const production = PRODUCTION_ENVIRONMENTS.includes(endpointProps.environment ?? 'prod');
       const removalPolicy = endpointProps.removalPolicy ?? (production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
-      const encryptionKey = new kms.Key(this, 'Key', { enableKeyRotation: true, description: `Webhook endpoint of ${id}: queue, secrets, logs, processor`, removalPolicy });
+      // The key the endpoint would create itself (its policy included), made here to be shared.
+      const encryptionKey = createEndpointKey(this, 'Key', `Webhook endpoint of ${id}: queue, secrets, logs, alarm topic, processor logs`);
       this.processor = new ExampleProcessor(this, 'Processor', { encryptionKey, removalPolicy });
       endpointProps = { ...endpointProps, encryptionKey, processor: this.processor.function, processorIdempotency: true };
     }

@@ -43,3 +43,22 @@ export const LARGEST_BODY_BYTES = 3 * Math.floor((LAMBDA_SYNC_PAYLOAD_BYTES - EV
  * its location, size and SHA-256.
  */
 export const INLINE_BODY_BYTES = 700 * 1024;
+
+/**
+ * A regular expression (WAF's regex syntax, and JavaScript's) matching exactly the decimal integers
+ * greater than `limit`, leading zeros allowed: for WAF to answer 413 to a Content-Length no verifier
+ * could ever be invoked with. Longer numbers are greater; of those as long as the limit, the greater
+ * ones share its first i digits and have a greater digit next.
+ */
+export function greaterThanPattern(limit: number): string {
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new Error(`greaterThanPattern needs a whole number ≥ 0, not ${limit}`);
+  const digits = String(limit);
+  const branches = [`[1-9][0-9]{${digits.length},}`];
+  for (let i = 0; i < digits.length; i++) {
+    const next = Number(digits[i]) + 1;
+    if (next > 9) continue;
+    const rest = digits.length - i - 1;
+    branches.push(`${digits.slice(0, i)}[${next}-9]${rest > 0 ? `[0-9]{${rest}}` : ''}`);
+  }
+  return `^0*(?:${branches.join('|')})$`;
+}

@@ -3,7 +3,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { greaterThanPattern, LARGEST_BODY_BYTES } from './body-limits';
 import { IpVersion } from './validation';
+
+const TOO_LARGE_BODY_KEY = 'payload-too-large';
 
 export type CidrsByVersion = Record<IpVersion, string[]>;
 
@@ -92,6 +95,7 @@ export class WebhookFirewall extends Construct {
       defaultAction: { allow: {} },
       visibilityConfig: visibility(props.name),
       rules: Lazy.any({ produce: () => this.renderRules() }),
+      customResponseBodies: { [TOO_LARGE_BODY_KEY]: { contentType: 'APPLICATION_JSON', content: '{"error":"Payload too large"}' } },
     });
 
     const logGroupName = `aws-waf-logs-${props.name}`;
@@ -244,6 +248,23 @@ export class WebhookFirewall extends Construct {
     rules.push(managedGroup(this.props.name, 'AWSManagedRulesCommonRuleSet', COUNTED_COMMON_RULES));
     rules.push(managedGroup(this.props.name, 'AWSManagedRulesKnownBadInputsRuleSet', []));
     rules.push(managedGroup(this.props.name, 'AWSManagedRulesAnonymousIpList', COUNTED_ANONYMOUS_IP_RULES));
+    // Last, so the rules before keep their priorities. A body whose event could never reach a verifier
+    // (Lambda refuses an invocation over 6 MiB, and API Gateway would answer a 5xx, which senders retry
+    // for days) is answered 413 here, whoever sends it.
+    // Smaller bodies over a source's own maxBodySize get their 413 from the verifier. A request without
+    // Content-Length (chunked) is not matched, and gets API Gateway's answer.
+    rules.push({
+      name: 'BodyTooLarge',
+      action: { block: { customResponse: { responseCode: 413, customResponseBodyKey: TOO_LARGE_BODY_KEY } } },
+      statement: {
+        regexMatchStatement: {
+          regexString: greaterThanPattern(LARGEST_BODY_BYTES),
+          fieldToMatch: { singleHeader: { Name: 'content-length' } },
+          textTransformations: [{ priority: 0, type: 'NONE' }],
+        },
+      },
+      visibilityConfig: visibility(`${this.props.name}-BodyTooLarge`),
+    });
     return rules.map((rule, priority) => ({ ...rule, priority }));
   }
 }
@@ -260,7 +281,7 @@ function statementCapacity(statement: wafv2.CfnWebACL.StatementProperty): number
   const s = statement as Record<string, any>;
   if (s.managedRuleGroupStatement) return MANAGED_GROUP_WCU[s.managedRuleGroupStatement.name] ?? 1500;
   if (s.ipSetReferenceStatement) return 1;
-  if (s.regexMatchStatement) return 3 + 10 * (s.regexMatchStatement.textTransformations?.length ?? 0);
+  if (s.regexMatchStatement) return 3 + 10 * (s.regexMatchStatement.textTransformations ?? []).filter((t: { type: string }) => t.type !== 'NONE').length;
   if (s.rateBasedStatement) return 2 + (s.rateBasedStatement.scopeDownStatement ? statementCapacity(s.rateBasedStatement.scopeDownStatement) : 0);
   if (s.notStatement) return statementCapacity(s.notStatement.statement);
   if (s.andStatement) return s.andStatement.statements.reduce((n: number, x: wafv2.CfnWebACL.StatementProperty) => n + statementCapacity(x), 0);
