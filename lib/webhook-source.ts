@@ -455,10 +455,24 @@ export class WebhookSource extends Construct {
       }
     }
     if (claimChecked) {
-      // Write only, this source's prefix only, no overwrite of what is there (If-None-Match needs no
-      // more than PutObject), no delete: a queued body cannot be removed by the verifier.
+      // Write only, this source's prefix only, no delete, and never over what is there: a put without
+      // If-None-Match (or a multipart upload, which cannot carry it) would replace a queued body in
+      // this unversioned bucket, so IAM requires the header rather than trusting the code to send it.
+      // Only the endpoint's key: no SSE-S3, no customer-provided key the processor could not read.
       const objects = props.bodyBucket!.arnForObjects(`${props.name}/*`);
-      fn.allow(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [objects] }));
+      fn.allow(
+        new iam.PolicyStatement({
+          actions: ['s3:PutObject'],
+          resources: [objects],
+          conditions: {
+            'Null': { 's3:if-none-match': 'false', 's3:x-amz-server-side-encryption-customer-algorithm': 'true' },
+            'StringEqualsIfExists': {
+              's3:x-amz-server-side-encryption': 'aws:kms',
+              's3:x-amz-server-side-encryption-aws-kms-key-id': props.encryptionKey.keyArn,
+            },
+          },
+        }),
+      );
       fn.allow(bodyKeyUse(props.bodyBucket!, props.encryptionKey, ['kms:GenerateDataKey']));
       acknowledge(fn.policy, {
         id: `AwsSolutions-IAM5[Resource::${nagResourceName(fn.policy, objects)}]`,

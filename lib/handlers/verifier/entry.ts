@@ -12,15 +12,19 @@ import { configFromEnv, createFamilyVerifierHandler, VerifierDeps, VerifierHandl
  * held until the function times out.
  */
 export function verifierEntry(schemes: SchemeFactory, published?: VerifierDeps['published']): VerifierHandler {
-  const clientConfig = { maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 2500 } };
+  // requestTimeout bounds the whole request only with throwOnRequestTimeout (the SDK's older meaning,
+  // an idle socket, is socketTimeout): both are set, so a stalled call always ends.
+  const handler = { connectionTimeout: 1000, socketTimeout: 2500, throwOnRequestTimeout: true };
+  const clientConfig = { maxAttempts: 2, requestHandler: { ...handler, requestTimeout: 2500 } };
   const config = configFromEnv(process.env);
   return createFamilyVerifierHandler(schemes, config, {
     sqs: new SQSClient(clientConfig),
     secrets: new SecretsManagerClient(clientConfig),
     dynamodb: config.dedupe ? new DynamoDBClient(clientConfig) : undefined,
-    // Only for a source that takes bodies above the inline limit (claim-check). The same timeouts
-    // serve a 4.3 MiB PutObject: requestTimeout ends a request that stalls, not one still sending.
-    s3: config.bodyBucket ? new S3Client(clientConfig) : undefined,
+    // Only for a source that takes bodies above the inline limit (claim-check). A 4.3 MiB PutObject
+    // takes well under a second from Lambda; 4 s each for two attempts still ends before the default
+    // 10 s function timeout, so a stalled put becomes a 503 with the claim released.
+    s3: config.bodyBucket ? new S3Client({ maxAttempts: 2, requestHandler: { ...handler, requestTimeout: 4000 } }) : undefined,
     published,
   });
 }
