@@ -2,6 +2,8 @@
 // dist/cli/index.js with its dependencies (commander, the AWS SDK clients it calls): it is never part
 // of a Lambda bundle, and never compiled by jsii.
 import { Command } from 'commander';
+// Inlined by the bundler: the version of the package this command line was built from.
+import { version } from '../package.json';
 import { registerAwsCommands } from './commands/aws';
 import { registerLocalCommands } from './commands/local';
 import { LocalCommand } from './local/command';
@@ -10,6 +12,7 @@ export function buildProgram(): Command {
   // Its usage errors (an unknown command, a bad option) exit 2, as the subcommands' do.
   const program = new LocalCommand('cdk-hardened-webhook')
     .description('Sign, send and serve webhooks locally with the verifier the Lambda runs; operate a deployed endpoint.')
+    .version(version, '-V, --version', 'print the version of cdk-hardened-webhook this command line is')
     .showHelpAfterError('(add --help for usage)')
     .configureHelp({ sortSubcommands: false });
   registerLocalCommands(program);

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -383,6 +383,17 @@ describe('the bundled command line', () => {
     const { stdout } = await promisify(execFile)(process.execPath, [bin, '--help']);
     expect(stdout).toMatch(/Usage: cdk-hardened-webhook/);
     expect(stdout).toMatch(/sign \[options\][\s\S]*send \[options\][\s\S]*serve \[options\]/);
+  });
+
+  test('--version prints the version of the package it was built from, and nothing else', async () => {
+    if (!existsSync(bin)) throw new Error(`${bin} is missing: run node scripts/bundle.mjs (npm test does it first)`);
+    const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const { stdout } = await promisify(execFile)(process.execPath, [bin, flag]);
+      expect(stdout).toBe(`${version}\n`);
+    }
+    // Only the version is inlined, not the rest of package.json (its dependency list and scripts).
+    expect(readFileSync(bin, 'utf8')).not.toMatch(/cdk-hardened-webhook contributors|"test:consumer"/);
   });
 
   test('an unknown command is a usage error: exit code 2, and it says so', async () => {
