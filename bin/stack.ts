@@ -26,10 +26,9 @@ export class WebhookStack extends Stack {
       endpointProps = { ...endpointProps, encryptionKey, processor: this.processor.function, processorIdempotency: true };
     }
     this.endpoint = new HardenedWebhookEndpoint(this, 'Webhooks', endpointProps);
-    // Claim-checked bodies are read only from the endpoint's body bucket (parseWebhookRecord's `bucket`).
+    // The endpoint sets WEBHOOK_BODY_BUCKET on the processor (parseWebhookRecord's `bucket`) with its body bucket.
     const bodyBucket = this.endpoint.bodyBucket;
     if (this.processor && bodyBucket) {
-      this.processor.function.addEnvironment('WEBHOOK_BODY_BUCKET', bodyBucket.bucketName);
       acknowledge(this.processor, {
         id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(bodyBucket.node.defaultChild as CfnElement)}.Arn>/*]`,
         reason: 'The processor reads every claim-checked body of the endpoint (s3:GetObject only): their keys are random, known only from the messages it receives.',

@@ -5,6 +5,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag-acknowledgements';
 
+/**
+ * The environment variable a lambda.Function processor (and each claim-checking source's verifier)
+ * finds the body bucket's name in: give it to parseWebhookRecord's `bucket` option.
+ */
+export const BODY_BUCKET_ENV = 'WEBHOOK_BODY_BUCKET';
+
 export interface ClaimCheckBucketProps {
   /** The endpoint's key: objects are SSE-KMS under it, with an S3 Bucket Key. */
   readonly encryptionKey: kms.IKey;
@@ -73,12 +79,21 @@ export class ClaimCheckBucket extends Construct {
     );
   }
 
-  /** Lets a processor or consumer read claim-checked bodies: s3:GetObject, and kms:Decrypt through S3 for this bucket. */
+  /**
+   * Lets a processor or consumer read claim-checked bodies: s3:GetObject on the objects, kms:Decrypt
+   * through S3 for this bucket, and s3:ListBucket on the bucket. ListBucket is what makes S3 answer a
+   * body that is gone (expired) with 404 NoSuchKey, which parseWebhookRecord reports as a
+   * WebhookRecordError; without it S3 answers 403 AccessDenied, the same as a permission problem,
+   * which must stay retryable. It is not narrowed by an s3:prefix condition: S3 documents the 404 for
+   * a role with s3:ListBucket on the bucket, and that check is no ListObjects request with a prefix,
+   * so such a condition is not documented to match it. Listing shows the reader only the keys
+   * (source, day, random id) and sizes of bodies it may read anyway.
+   */
   public grantReadBodies(grantee: iam.IGrantable, key: kms.IKey): iam.Grant {
     const decrypt = bodyKeyUse(this.bucket, key, ['kms:Decrypt']);
-    return iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.bucket.arnForObjects('*')] }).combine(
-      iam.Grant.addToPrincipal({ grantee, actions: decrypt.actions, resourceArns: decrypt.resources, conditions: decrypt.conditions }),
-    );
+    return iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.bucket.arnForObjects('*')] })
+      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.bucket.bucketArn] }))
+      .combine(iam.Grant.addToPrincipal({ grantee, actions: decrypt.actions, resourceArns: decrypt.resources, conditions: decrypt.conditions }));
   }
 }
 

@@ -1,4 +1,4 @@
-import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -16,6 +16,41 @@ export const IDEMPOTENCY_TABLE_ENV = 'IDEMPOTENCY_TABLE_NAME';
  * UpdateItem (save the result) and DeleteItem (give the key up when processing failed).
  */
 export const IDEMPOTENCY_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+
+/**
+ * The environment variables a lambda.Function has been given so far (addEnvironment or its props),
+ * resolved as its CfnFunction will render them; undefined for any other IFunction.
+ */
+export function functionEnvironment(fn: lambda.IFunction): Record<string, unknown> | undefined {
+  if (!(fn instanceof lambda.Function)) return undefined;
+  const cfn = fn.node.defaultChild as lambda.CfnFunction;
+  const resolved = Stack.of(fn).resolve(cfn.environment) as { variables?: Record<string, unknown> } | undefined;
+  return resolved?.variables ?? {};
+}
+
+// Each processor given processorIdempotency, and the endpoint that did.
+const tableOwners = new WeakMap<lambda.IFunction, string>();
+
+/**
+ * Why processorIdempotency cannot be given to this processor, naming the fix: another endpoint gave
+ * it its table already (one IDEMPOTENCY_TABLE_NAME cannot name two tables), or it sets
+ * IDEMPOTENCY_TABLE_NAME itself (which would be silently replaced).
+ */
+export function processorIdempotencyProblems(processor: lambda.IFunction): string[] {
+  const owner = tableOwners.get(processor);
+  if (owner !== undefined) {
+    return [
+      `processorIdempotency: the processor ${processor.node.path} already has the idempotency table of the endpoint ${owner} (processorIdempotency there too), and one ${IDEMPOTENCY_TABLE_ENV} cannot name two tables: set processorIdempotency on one of the endpoints only (its table serves the processor for both), and put the queue in the idempotency key (the record's eventSourceARN with source and dedupeKey: two endpoints may have sources of one name and see the same key; README "Processing each delivery once")`,
+    ];
+  }
+  const environment = functionEnvironment(processor);
+  if (environment && IDEMPOTENCY_TABLE_ENV in environment) {
+    return [
+      `processorIdempotency: the processor ${processor.node.path} already sets ${IDEMPOTENCY_TABLE_ENV}, which the endpoint would replace with its own table's name: remove it from the processor to use the endpoint's table, or remove processorIdempotency and grant your table to the processor yourself`,
+    ];
+  }
+  return [];
+}
 
 export interface ProcessorIdempotencyProps {
   readonly processor: lambda.IFunction;
@@ -55,13 +90,23 @@ export class ProcessorIdempotency extends Construct {
       })),
     );
 
-    const statements = [new iam.PolicyStatement({ actions: IDEMPOTENCY_ACTIONS, resources: [this.table.tableArn] }), keyUseVia(this, props.encryptionKey, 'dynamodb')];
-    for (const statement of statements) props.processor.addToRolePolicy(statement);
-    if (!props.processor.role) {
-      // An imported function without its role: nothing can be granted here, and nothing is silently dropped.
+    tableOwners.set(props.processor, scope.node.path);
+    const keyUse = keyUseVia(this, props.encryptionKey, 'dynamodb');
+    const grants = [
+      iam.Grant.addToPrincipal({ grantee: props.processor, actions: IDEMPOTENCY_ACTIONS, resourceArns: [this.table.tableArn] }),
+      iam.Grant.addToPrincipal({ grantee: props.processor, actions: keyUse.actions, resourceArns: keyUse.resources, conditions: keyUse.conditions }),
+    ];
+    // An immutable imported role (fromRoleArn with mutable: false, withoutPolicyUpdates) answers "added"
+    // to every statement and keeps none (CDK's ImmutableRole: the caller promised to add them).
+    const role = props.processor.role;
+    const immutable = role !== undefined && !iam.Role.isRole(role) && 'addGrantsToResources' in role;
+    // No role (an imported function): CDK's UnknownPrincipal also answers "added", with a warning of its own.
+    if (!role || immutable || !grants.every((grant) => grant.success)) {
+      // No role CDK can see (an imported function), or one it may not change (an imported role, immutable):
+      // nothing could be granted here, and nothing is silently dropped.
       Annotations.of(this).addWarningV2(
         'cdk-hardened-webhook:idempotencyGrantNotAdded',
-        `processorIdempotency: the processor ${props.processor.node.path} has no role CDK can see, so it was not granted ${IDEMPOTENCY_ACTIONS.join(', ')} on the idempotency table, nor kms:Decrypt and kms:GenerateDataKey on the endpoint's key through DynamoDB: add them to its role`,
+        `processorIdempotency: the processor ${props.processor.node.path} has no role CDK can see or change (an imported function, or an immutable imported role), so it was not granted ${IDEMPOTENCY_ACTIONS.join(', ')} on the idempotency table, nor kms:Decrypt and kms:GenerateDataKey on the endpoint's key through DynamoDB: add them to its role`,
       );
     }
     if (props.processor instanceof lambda.Function) {

@@ -170,7 +170,11 @@ describe('claim-check bucket', () => {
     for (const role of [processor.role!, later]) {
       const statements = policyOf(role).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
       const s3 = statements.filter((s) => [s.Action ?? []].flat().some((a) => a.startsWith('s3:')));
-      expect(s3).toEqual([expect.objectContaining({ Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] } })]);
+      // ListBucket on the bucket (no objects, no other bucket): S3 then answers a gone body 404, not 403 (lib/claim-check-bucket.ts).
+      expect(s3).toEqual([
+        expect.objectContaining({ Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] } }),
+        expect.objectContaining({ Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] } }),
+      ]);
       const viaS3 = statements.filter((s) => JSON.stringify(s.Condition ?? {}).includes('s3.us-east-1.amazonaws.com'));
       expect(viaS3).toEqual([expect.objectContaining({ Action: 'kms:Decrypt' })]);
     }

@@ -89,7 +89,7 @@ describe('processorIdempotency', () => {
     });
     const warnings = Annotations.fromStack(stack2).findWarning('*', Match.stringLikeRegexp('processorIdempotency'));
     expect(warnings.map((w) => String(w.entry.data))).toEqual([
-      expect.stringMatching(/^processorIdempotency: the processor Test\/Imported has no role CDK can see, so it was not granted dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:DeleteItem on the idempotency table, nor kms:Decrypt and kms:GenerateDataKey on the endpoint's key through DynamoDB: add them to its role/),
+      expect.stringMatching(/^processorIdempotency: the processor Test\/Imported has no role CDK can see or change \(an imported function, or an immutable imported role\), so it was not granted dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:DeleteItem on the idempotency table, nor kms:Decrypt and kms:GenerateDataKey on the endpoint's key through DynamoDB: add them to its role/),
       expect.stringMatching(/^processorIdempotency: the processor Test\/Imported is not a lambda.Function of this app, so IDEMPOTENCY_TABLE_NAME cannot be set on it: give it endpoint.idempotencyTable.tableName yourself/),
     ]);
   });

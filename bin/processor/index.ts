@@ -62,6 +62,8 @@ export function createProcessor(options: ProcessorOptions): (event: SQSEvent, co
   const config = new IdempotencyConfig({
     // Two sources may share a key space (two GitHub organisations, one delivery id each): the key is both.
     eventKeyJmesPath: '[source, dedupeKey]',
+    // The table's key is a hash of [source, dedupeKey]: SHA-256, not Powertools' default MD5.
+    hashFunction: 'sha256',
     throwOnNoIdempotencyKey: true,
     expiresAfterSeconds: options.rememberSeconds ?? 7 * 24 * 3600,
   });
@@ -92,7 +94,7 @@ export function createProcessor(options: ProcessorOptions): (event: SQSEvent, co
 
 const tableName = process.env.IDEMPOTENCY_TABLE_NAME;
 
-/** The Lambda handler (IDEMPOTENCY_TABLE_NAME and, with claim-checked sources, WEBHOOK_BODY_BUCKET set by the example stack). */
+/** The Lambda handler (IDEMPOTENCY_TABLE_NAME and, with claim-checked sources, WEBHOOK_BODY_BUCKET set by the endpoint). */
 export const handler = tableName
   ? createProcessor({ tableName, bodyBucket: process.env.WEBHOOK_BODY_BUCKET || undefined })
   : async () => {

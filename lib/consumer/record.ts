@@ -39,20 +39,27 @@ export interface SqsRecordLike {
 }
 
 /**
- * The part of an `S3Client` (@aws-sdk/client-s3) used to fetch a claim-checked body: `send` of a
- * GetObjectCommand. Typed structurally so that this module's types need no AWS SDK.
+ * What fetches a claim-checked body, typed structurally so that this module's types need no AWS SDK:
+ * - an `S3` (@aws-sdk/client-s3's aggregated client) or anything else with `getObject({ Bucket, Key })`:
+ *   called as it is, and @aws-sdk/client-s3 is never loaded by this module;
+ * - an `S3Client` (`send` only): sent a GetObjectCommand, for which @aws-sdk/client-s3 is loaded
+ *   (the command's class is the package's; the Lambda Node.js runtime has it).
+ * `getObject` is used when both are there.
  */
 export interface S3ClientLike {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  send(command: any, options?: any): Promise<any>;
+  send?(command: any, options?: any): Promise<any>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  getObject?(input: { Bucket: string; Key: string }): Promise<any>;
 }
 
 export interface ParseWebhookRecordOptions {
   /**
-   * The client claim-checked bodies are fetched with. Without it, the first claim-checked record
-   * creates one (`new S3Client({})`, the function's region and credentials) with a dynamic import of
-   * `@aws-sdk/client-s3`, which the Lambda Node.js runtime has (elsewhere, install it: it is not a
-   * dependency of this package). Records with inline bodies never load it.
+   * The client claim-checked bodies are fetched with (see S3ClientLike: an `S3` loads nothing, an
+   * `S3Client` needs the package's GetObjectCommand). Without it, the first claim-checked record
+   * creates one (`new S3Client({})`, the function's region and credentials) from `@aws-sdk/client-s3`,
+   * loaded then, which the Lambda Node.js runtime has (elsewhere, install it: it is not a dependency
+   * of this package). Records with inline bodies never load it.
    */
   readonly s3?: S3ClientLike;
   /**
@@ -122,7 +129,9 @@ export interface WebhookRecord {
 /**
  * A record that is not what the verifier queues: an attribute missing or malformed, an unknown
  * attribute, a body that does not decode or does not match its SHA-256, a claim-checked object that is
- * gone, of another size or with other bytes. `problems` lists each; the message names them all.
+ * gone (S3 answered NoSuchKey), of another size or with other bytes. `problems` lists each; the
+ * message names them all, and never quotes the body (of a malformed claim check it says which field
+ * is wrong and the JSON type found, never its value).
  * Never retried into success: let it fail (a partial batch failure), so the queue's redrive policy
  * moves it to the dead-letter queue for a person to look at.
  */
@@ -143,6 +152,19 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const METADATA_NAME = /^(signed|unsigned)\.(.+)$/s;
 const CLAIM_KEYS = ['bucket', 'key', 'size', 'sha256'];
+// What the verifier writes after `<source>/`: the UTC day of receipt and a random UUID (verifier.ts).
+const CLAIM_KEY_TAIL = /^\d{4}\/(?:0[1-9]|1[0-2])\/(?:0[1-9]|[12]\d|3[01])\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A value's JSON type, and a string's length: what an error may say of a field that could be body content. */
+function jsonType(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length} item(s)`;
+  if (typeof value === 'string') return `a string of ${value.length} character(s)`;
+
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -289,28 +311,33 @@ export async function parseWebhookRecord(record: SqsRecordLike, options: ParseWe
 function readClaimCheck(text: string, source: string | undefined, payloadSha256: string | undefined, bucket: string | undefined, problems: string[]): ClaimCheck | undefined {
   const parsed = parseStrictJson(text);
   const claim = parsed.ok ? (parsed.value as Record<string, unknown>) : undefined;
+  // Until the claim's sha256 is found to be payloadSha256, the message body may be a webhook body
+  // under a wrong bodyEncoding: say which field is wrong and its JSON type, never a name or value of it.
   if (!claim || typeof claim !== 'object' || Array.isArray(claim)) {
-    problems.push(`the body of a claim-checked record (bodyEncoding "s3") is not the JSON object {bucket, key, size, sha256}${parsed.ok ? '' : ` (${parsed.reason})`}`);
+    problems.push(`the body of a claim-checked record (bodyEncoding "s3") is not the JSON object {bucket, key, size, sha256}${parsed.ok ? ` (it is ${jsonType(parsed.value)})` : ` (${parsed.reason})`}`);
     return undefined;
   }
   const before = problems.length;
   const extra = Object.keys(claim).filter((k) => !CLAIM_KEYS.includes(k));
-  if (extra.length > 0) problems.push(`the claim check has unknown field(s) ${extra.map((k) => JSON.stringify(k)).join(', ')}`);
+  if (extra.length > 0) problems.push(`the claim check has ${extra.length} unknown field(s) (only bucket, key, size and sha256 are allowed)`);
   const nonEmpty = (name: string) => {
-    if (typeof claim[name] !== 'string' || claim[name] === '') problems.push(`the claim check's "${name}" is not a non-empty string`);
+    if (typeof claim[name] !== 'string' || claim[name] === '') problems.push(`the claim check's "${name}" is not a non-empty string (it is ${jsonType(claim[name])})`);
   };
   nonEmpty('bucket');
   nonEmpty('key');
   const { size, sha256: hash } = claim;
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1 || size > MAX_CLAIM_CHECKED_BYTES) {
-    problems.push(`the claim check's "size" ${JSON.stringify(size)} is not a whole number of bytes from 1 to ${MAX_CLAIM_CHECKED_BYTES}`);
+    problems.push(`the claim check's "size" is not a whole number of bytes from 1 to ${MAX_CLAIM_CHECKED_BYTES} (it is ${jsonType(size)})`);
   }
-  if (typeof hash !== 'string' || !SHA256_HEX.test(hash)) problems.push(`the claim check's "sha256" ${JSON.stringify(hash)} is not a lower-case hex SHA-256`);
-  else if (payloadSha256 !== undefined && hash !== payloadSha256) problems.push(`the claim check's "sha256" ${hash} is not payloadSha256 ${payloadSha256}`);
+  if (typeof hash !== 'string' || !SHA256_HEX.test(hash)) problems.push(`the claim check's "sha256" is not a lower-case hex SHA-256 (it is ${jsonType(hash)})`);
+  else if (payloadSha256 !== undefined && hash !== payloadSha256) problems.push(`the claim check's "sha256" is not payloadSha256 ${payloadSha256}`);
   if (problems.length > before) return undefined;
+  // From here the claim is the verifier's (its sha256 is the stored body's, which no body can contain of itself).
   const found = claim as unknown as ClaimCheck;
-  // The verifier writes a source's bodies under `<source>/` only, and may write nowhere else.
-  if (source !== undefined && !found.key.startsWith(`${source}/`)) problems.push(`the claim check's key ${JSON.stringify(found.key)} is not under the source's prefix "${source}/"`);
+  // The verifier writes a source's bodies under `<source>/<yyyy>/<mm>/<dd>/<uuid>` only, and may write nowhere else.
+  if (source !== undefined && (!found.key.startsWith(`${source}/`) || !CLAIM_KEY_TAIL.test(found.key.slice(source.length + 1)))) {
+    problems.push(`the claim check's key ${JSON.stringify(found.key)} is not the verifier's "${source}/<yyyy>/<mm>/<dd>/<uuid>"`);
+  }
   if (bucket !== undefined && found.bucket !== bucket) problems.push(`the claim check names bucket ${JSON.stringify(found.bucket)}, not the body bucket ${JSON.stringify(bucket)}`);
   return problems.length > before ? undefined : { bucket: found.bucket, key: found.key, size: found.size, sha256: found.sha256 };
 }
@@ -318,19 +345,56 @@ function readClaimCheck(text: string, source: string | undefined, payloadSha256:
 // One client per container, created on the first claim-checked record that needs one.
 let defaultClient: Promise<S3ClientLike> | undefined;
 
-async function fetchClaimChecked(messageId: string, claim: ClaimCheck, options: ParseWebhookRecordOptions): Promise<Buffer> {
+/**
+ * A claim-checked body S3 refused to give (AccessDenied, 403): thrown so that the record is retried,
+ * never a WebhookRecordError. Read `cause` for S3's own error.
+ */
+export class ClaimCheckedBodyNotReadableError extends Error {
+  public readonly name = 'ClaimCheckedBodyNotReadableError';
+}
+
+async function getObject(client: S3ClientLike, input: { Bucket: string; Key: string }) {
+  // An `S3` (or any getObject): no command to build, nothing to load.
+  if (typeof client.getObject === 'function') return client.getObject(input);
+  if (typeof client.send !== 'function') throw new TypeError('parseWebhookRecord: options.s3 has neither getObject (an S3) nor send (an S3Client)');
   const sdk = await loadS3Sdk();
-  const client = options.s3 ?? (await (defaultClient ??= Promise.resolve(new sdk.S3Client({}) as S3ClientLike)));
+  return client.send(new sdk.GetObjectCommand(input));
+}
+
+async function fetchClaimChecked(messageId: string, claim: ClaimCheck, options: ParseWebhookRecordOptions): Promise<Buffer> {
+  const client =
+    options.s3 ??
+    (await (defaultClient ??= loadS3Sdk().then(
+      (sdk) => new sdk.S3Client({}) as S3ClientLike,
+      (error: unknown) => {
+        defaultClient = undefined; // not kept: the next record tries again
+        throw error;
+      },
+    )));
   let response: { Body?: { transformToByteArray(): Promise<Uint8Array> }; ContentLength?: number };
   try {
-    response = await client.send(new sdk.GetObjectCommand({ Bucket: claim.bucket, Key: claim.key }));
+    response = await getObject(client, { Bucket: claim.bucket, Key: claim.key });
   } catch (error) {
     const name = (error as { name?: unknown })?.name;
-    // Gone for good: expired by the bucket's lifecycle (kept as long as the queue keeps messages), or never written.
+    // Gone for good: expired by the bucket's lifecycle (2 × the longer queue retention + 1 day: one
+    // redrive is covered, a second late one is not), or never written. S3 says so (404) only to a
+    // role that may also list the bucket: the endpoint grants its readers s3:ListBucket for this.
     if (name === 'NoSuchKey' || name === 'NotFound') {
-      throw new WebhookRecordError(messageId, [`the claim-checked body s3://${claim.bucket}/${claim.key} does not exist (expired by the bucket's lifecycle, or never written)`]);
+      throw new WebhookRecordError(messageId, [
+        `the claim-checked body s3://${claim.bucket}/${claim.key} does not exist (expired by the bucket's lifecycle after a late second redrive, or never written)`,
+      ]);
     }
-    // Anything else (throttling, a network error, access denied) may pass: the record is retried.
+    // 403: this role may not read it (a grant missing or not yet propagated, a key policy, an SCP), or,
+    // for a role without s3:ListBucket on the bucket, the object may be gone: S3 does not say which.
+    // Not a WebhookRecordError: a permission problem can be fixed and the record must then be read,
+    // so it is thrown to be retried (and dead-lettered after maxReceiveCount, to be redriven).
+    if (name === 'AccessDenied' || name === 'Forbidden' || (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 403) {
+      throw new ClaimCheckedBodyNotReadableError(
+        `SQS message ${messageId}: the claim-checked body s3://${claim.bucket}/${claim.key} is missing or not readable (S3 answered AccessDenied): this role may not read it (it needs s3:GetObject on the object and kms:Decrypt through S3; the endpoint grants both to its processor and to grantConsumeMessages()), or, if the role lacks s3:ListBucket on the bucket, the object has expired. Retried.`,
+        { cause: error },
+      );
+    }
+    // Anything else (throttling, a network error) may pass: the record is retried.
     throw error;
   }
   if (response.ContentLength !== undefined && response.ContentLength !== claim.size) {

@@ -138,9 +138,28 @@ describe('the idempotency recipe (Powertools, keyed on source and dedupeKey)', (
     const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: tableName }));
     expect(Items).toHaveLength(1);
     const [item] = Items;
-    expect(item.id.S).toMatch(/^webhook#[A-Za-z0-9+/]{22}==$/);
+    // hashFunction 'sha256' (Powertools' default is md5): the base64 SHA-256 of the key's JSON, [source, dedupeKey].
+    expect(item.id.S).toBe(`webhook#${createHash('sha256').update(JSON.stringify(['github', 'evt_1'])).digest('base64')}`);
     expect(item.status.S).toBe('COMPLETED');
     expect(Number(item.expiration.N)).toBeGreaterThan(0);
     expect(JSON.stringify(item)).not.toContain('do-not-store');
+  });
+
+  test('the handler registers the invocation\'s context: an in-progress key expires with the invocation (a timed-out delivery is retried)', async () => {
+    const tableName = await idempotencyTable();
+    const seen: Record<string, unknown>[] = [];
+    const process = createProcessor({
+      tableName,
+      dynamodb,
+      // While the delivery is processed: its in-progress record, as a concurrent copy would find it.
+      handle: async () => void seen.push(...((await dynamodb.send(new ScanCommand({ TableName: tableName }))).Items ?? [])),
+    });
+    const remaining = jest.fn(() => 30_000);
+
+    await process({ Records: [delivery('m1', '{}', { eventId: 'evt_ctx' })] }, { ...context, getRemainingTimeInMillis: remaining } as Context);
+
+    // Without config.registerLambdaContext(context) Powertools neither asks the context nor writes this attribute.
+    expect(remaining).toHaveBeenCalled();
+    expect(seen).toEqual([expect.objectContaining({ status: { S: 'INPROGRESS' }, in_progress_expiration: { N: expect.stringMatching(/^\d+$/) } })]);
   });
 });

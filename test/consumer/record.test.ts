@@ -299,7 +299,7 @@ describe('claim-checked bodies', () => {
 
   test('an object that is gone (expired) is a WebhookRecordError; any other S3 error is thrown as it is, to be retried', async () => {
     expect(await problemsOf(parseWebhookRecord(claimChecked(), { s3: s3({}).client }))).toEqual([
-      "the claim-checked body s3://body-bucket/github/2026/11/28/0b0f7d6e-6f5c-4d3e-9b1a-2c3d4e5f6a7b does not exist (expired by the bucket's lifecycle, or never written)",
+      "the claim-checked body s3://body-bucket/github/2026/11/28/0b0f7d6e-6f5c-4d3e-9b1a-2c3d4e5f6a7b does not exist (expired by the bucket's lifecycle after a late second redrive, or never written)",
     ]);
     const throttled = Object.assign(new Error('Slow Down'), { name: 'SlowDown' });
     await expect(parseWebhookRecord(claimChecked(), { s3: { send: async () => Promise.reject(throttled) } })).rejects.toBe(throttled);
@@ -307,14 +307,21 @@ describe('claim-checked bodies', () => {
 
   test.each([
     ['not JSON', 'bucket=b', expect.stringMatching(/^the body of a claim-checked record \(bodyEncoding "s3"\) is not the JSON object \{bucket, key, size, sha256\} \(not valid JSON/)],
-    ['a string', '"s3://b/k"', 'the body of a claim-checked record (bodyEncoding "s3") is not the JSON object {bucket, key, size, sha256}'],
-    ['an unknown field', claim({ region: 'us-east-1' }), 'the claim check has unknown field(s) "region"'],
-    ['no bucket', claim({ bucket: '' }), 'the claim check\'s "bucket" is not a non-empty string'],
-    ['a size that is not a whole number', claim({ size: 1.5 }), 'the claim check\'s "size" 1.5 is not a whole number of bytes from 1 to 6291456'],
-    ['a size over the largest body', claim({ size: 7_000_000 }), 'the claim check\'s "size" 7000000 is not a whole number of bytes from 1 to 6291456'],
-    ['a sha256 that is not hex', claim({ sha256: 'abc' }), 'the claim check\'s "sha256" "abc" is not a lower-case hex SHA-256'],
-    ['a sha256 other than payloadSha256', claim({ sha256: sha256('other') }), `the claim check's "sha256" ${sha256('other')} is not payloadSha256 ${sha256(large)}`],
-    ['a key outside the source\'s prefix', claim({ key: 'stripe/2026/11/28/x' }), 'the claim check\'s key "stripe/2026/11/28/x" is not under the source\'s prefix "github/"'],
+    // Until the claim is known to be the verifier's, no name or value of it is quoted (it may be a body): types and counts only.
+    ['a string', '"s3://b/k"', 'the body of a claim-checked record (bodyEncoding "s3") is not the JSON object {bucket, key, size, sha256} (it is a string of 8 character(s))'],
+    ['an unknown field', claim({ region: 'us-east-1' }), 'the claim check has 1 unknown field(s) (only bucket, key, size and sha256 are allowed)'],
+    ['no bucket', claim({ bucket: '' }), 'the claim check\'s "bucket" is not a non-empty string (it is a string of 0 character(s))'],
+    ['a key that is a number', claim({ key: 42 }), 'the claim check\'s "key" is not a non-empty string (it is a number)'],
+    ['a size that is not a whole number', claim({ size: 1.5 }), 'the claim check\'s "size" is not a whole number of bytes from 1 to 6291456 (it is a number)'],
+    ['a size over the largest body', claim({ size: 7_000_000 }), 'the claim check\'s "size" is not a whole number of bytes from 1 to 6291456 (it is a number)'],
+    ['a size that is a string', claim({ size: '10' }), 'the claim check\'s "size" is not a whole number of bytes from 1 to 6291456 (it is a string of 2 character(s))'],
+    ['a sha256 that is not hex', claim({ sha256: 'abc' }), 'the claim check\'s "sha256" is not a lower-case hex SHA-256 (it is a string of 3 character(s))'],
+    ['a sha256 other than payloadSha256', claim({ sha256: sha256('other') }), `the claim check's "sha256" is not payloadSha256 ${sha256(large)}`],
+    ['a key outside the source\'s prefix', claim({ key: 'stripe/2026/11/28/0b0f7d6e-6f5c-4d3e-9b1a-2c3d4e5f6a7b' }), 'the claim check\'s key "stripe/2026/11/28/0b0f7d6e-6f5c-4d3e-9b1a-2c3d4e5f6a7b" is not the verifier\'s "github/<yyyy>/<mm>/<dd>/<uuid>"'],
+    ['a key under the prefix but not of the verifier\'s form', claim({ key: 'github/2026/11/28/x' }), 'the claim check\'s key "github/2026/11/28/x" is not the verifier\'s "github/<yyyy>/<mm>/<dd>/<uuid>"'],
+    ['a key one level deeper', claim({ key: 'github/2026/11/28/0b0f7d6e-6f5c-4d3e-9b1a-2c3d4e5f6a7b/x' }), 'the claim check\'s key "github/2026/11/28/0b0f7d6e-6f5c-4d3e-9b1a-2c3d4e5f6a7b/x" is not the verifier\'s "github/<yyyy>/<mm>/<dd>/<uuid>"'],
+    ['a key with an upper-case uuid', claim({ key: 'github/2026/11/28/0B0F7D6E-6F5C-4D3E-9B1A-2C3D4E5F6A7B' }), 'the claim check\'s key "github/2026/11/28/0B0F7D6E-6F5C-4D3E-9B1A-2C3D4E5F6A7B" is not the verifier\'s "github/<yyyy>/<mm>/<dd>/<uuid>"'],
+    ['a key with month 13', claim({ key: 'github/2026/13/28/0b0f7d6e-6f5c-4d3e-9b1a-2c3d4e5f6a7b' }), 'the claim check\'s key "github/2026/13/28/0b0f7d6e-6f5c-4d3e-9b1a-2c3d4e5f6a7b" is not the verifier\'s "github/<yyyy>/<mm>/<dd>/<uuid>"'],
     ['a key twice', claim().replace('{', '{"bucket":"evil",'), 'the body of a claim-checked record (bodyEncoding "s3") is not the JSON object {bucket, key, size, sha256} (an object in it names a key twice, which parsers read differently)'],
   ])('a claim that is %s is refused before anything is fetched', async (_, text, problem) => {
     const { client, asked } = s3(stored);
