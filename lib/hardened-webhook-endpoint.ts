@@ -26,11 +26,11 @@ import { AccessRolesOptions, WebhookAccessRoles } from './webhook-access-roles';
 import { AlarmThresholds, DEFAULT_THRESHOLDS, WebhookMonitoring } from './webhook-monitoring';
 import { BroughtQueue, checkBroughtQueue, requiredVisibilitySeconds, WebhookQueue } from './webhook-queue';
 import { checkSourceOptions, needsClaimCheck, WebhookSource, WebhookSourceOptions } from './webhook-source';
-import { ClaimCheckBucket, claimCheckExpiration } from './claim-check-bucket';
+import { BODY_BUCKET_ENV, ClaimCheckBucket, claimCheckExpiration } from './claim-check-bucket';
 import { checkCidrs, isConcrete, Problems } from './validation';
 import { deploymentLimitProblems } from './deployment-limits';
 import { SourceGroup } from './source-group';
-import { ProcessorIdempotency } from './processor-idempotency';
+import { functionEnvironment, ProcessorIdempotency, processorIdempotencyProblems } from './processor-idempotency';
 import { checkIpRangesSchedule, DEFAULT_IP_RANGES_MAX_AGE, DEFAULT_IP_RANGES_REFRESH_INTERVAL, SenderIpRangesRefresher, senderOf } from './sender-ip-ranges';
 
 /** Where alarm descriptions point unless runbookUrl is given. */
@@ -139,7 +139,10 @@ export interface HardenedWebhookEndpointProps {
   /**
    * Your function that processes verified webhooks from the queue, with partial batch failures. Where
    * a source takes bodies above 700 KiB, it may also read them from the claim-check bucket
-   * (`bodyBucket`: s3:GetObject, kms:Decrypt through S3).
+   * (`bodyBucket`: s3:GetObject, s3:ListBucket so that a body gone is a 404, kms:Decrypt through S3),
+   * and a lambda.Function processor finds that bucket's name in WEBHOOK_BODY_BUCKET (any other: a
+   * synth warning; pass `bodyBucket.bucketName` to parseWebhookRecord yourself). A lambda.Function
+   * that already has WEBHOOK_BODY_BUCKET is refused.
    * @default - none; use grantConsumeMessages() for your own consumer
    */
   readonly processor?: lambda.IFunction;
@@ -165,7 +168,9 @@ export interface HardenedWebhookEndpointProps {
    * UpdateItem, DeleteItem on the table, and the key through DynamoDB); a lambda.Function processor
    * gets the table's name in IDEMPOTENCY_TABLE_NAME (any other: pass `idempotencyTable.tableName`).
    * Key idempotency on each record's `source` and `dedupeKey` (see `cdk-hardened-webhook/consumer`).
-   * Refused without a processor.
+   * Refused without a processor, for a processor that sets IDEMPOTENCY_TABLE_NAME itself, and for one
+   * another endpoint gave processorIdempotency already (set it on one endpoint only and put the
+   * record's queue, eventSourceARN, in the key).
    * @default false
    */
   readonly processorIdempotency?: boolean;
@@ -312,7 +317,7 @@ export interface HardenedWebhookEndpointProps {
    * How old a source's published list (its last successful check) may get before the stale-list
    * alarm fires (that alarm also fires when the refresher reports nothing for a whole refresh interval
    * plus an hour: it stopped running). Longer than the refresh interval, so that one failed refresh
-   * passes unalarmed; at most 7 days. Refused when no source uses senderIpRanges.
+   * passes unalarmed; at most 14 days. Refused when no source uses senderIpRanges.
    * @default Duration.days(3)
    */
   readonly senderIpRangesMaxAge?: Duration;
@@ -353,6 +358,8 @@ export class HardenedWebhookEndpoint extends Construct {
   private readonly bodyExpiration: Duration;
   /** Who reads the queue (the processor, grantConsumeMessages' grantees): each may read claim-checked bodies too. */
   private readonly bodyReaders: iam.IGrantable[] = [];
+  /** The processor, told the body bucket's name in WEBHOOK_BODY_BUCKET when that bucket is created. */
+  private readonly processor?: lambda.IFunction;
   /** The processor's idempotency table, with processorIdempotency. */
   public readonly idempotencyTable?: dynamodb.ITable;
   private readonly webhookApi: WebhookApi;
@@ -469,6 +476,7 @@ export class HardenedWebhookEndpoint extends Construct {
     if (props.processorIdempotency && !props.processor) {
       problems.add('processorIdempotency is set but there is no processor to grant the table to; pass processor, or remove processorIdempotency and give your own consumer a table for Powertools\' idempotency (partition key "id", TTL attribute "expiration", dynamodb:GetItem, PutItem, UpdateItem and DeleteItem)');
     }
+    if (props.processorIdempotency && props.processor) for (const problem of processorIdempotencyProblems(props.processor)) problems.add(problem);
     const processorTimeout = props.processorTimeout ?? (props.processor instanceof lambda.Function ? props.processor.timeout : undefined) ?? Duration.minutes(15);
     this.runtime = props.runtime ?? DEFAULT_RUNTIME;
     if (this.runtime.family !== lambda.RuntimeFamily.NODEJS) {
@@ -578,6 +586,7 @@ export class HardenedWebhookEndpoint extends Construct {
       this.deadLetterQueue && retentionOf(this.deadLetterQueue),
     );
     if (props.processor) {
+      this.processor = props.processor;
       this.bodyReaders.push(props.processor);
       // The mapping is created under the processor, the user's function: acknowledge only what this adds.
       const before = new Set(props.processor.node.children);
@@ -785,8 +794,8 @@ export class HardenedWebhookEndpoint extends Construct {
 
   /**
    * Lets a consumer receive, delete and decrypt verified webhooks, and read the bodies claim-checked
-   * to the bodyBucket (s3:GetObject, kms:Decrypt through S3), also when that bucket is created by a
-   * source added later.
+   * to the bodyBucket (s3:GetObject, s3:ListBucket, kms:Decrypt through S3), also when that bucket is
+   * created by a source added later.
    */
   public grantConsumeMessages(grantee: iam.IGrantable): iam.Grant {
     this.bodyReaders.push(grantee);
@@ -808,8 +817,31 @@ export class HardenedWebhookEndpoint extends Construct {
     if (!this.claimCheck) {
       this.claimCheck = new ClaimCheckBucket(this, 'ClaimCheck', { encryptionKey: this.encryptionKey, removalPolicy: this.removalPolicy, expiration: this.bodyExpiration });
       for (const reader of this.bodyReaders) this.claimCheck.grantReadBodies(reader, this.encryptionKey);
+      if (this.processor) this.tellProcessorBodyBucket(this.processor, this.claimCheck.bucket);
     }
     return this.claimCheck;
+  }
+
+  /**
+   * Sets WEBHOOK_BODY_BUCKET on a lambda.Function processor (parseWebhookRecord's `bucket`); refuses
+   * one that has it already (its own, or another endpoint's: one variable cannot name two buckets);
+   * warns for any other IFunction, whose environment CDK cannot set.
+   */
+  private tellProcessorBodyBucket(processor: lambda.IFunction, bucket: s3.IBucket): void {
+    const environment = functionEnvironment(processor);
+    if (!environment) {
+      Annotations.of(this).addWarningV2(
+        'cdk-hardened-webhook:bodyBucketNotSet',
+        `The processor ${processor.node.path} is not a lambda.Function of this app, so ${BODY_BUCKET_ENV} cannot be set on it: give parseWebhookRecord's \`bucket\` option endpoint.bodyBucket.bucketName yourself`,
+      );
+      return;
+    }
+    if (BODY_BUCKET_ENV in environment) {
+      throw new Error(
+        `Invalid processor of HardenedWebhookEndpoint (${this.node.path}): ${processor.node.path} already has ${BODY_BUCKET_ENV} (set by you, or by another endpoint whose sources claim-check bodies), which this endpoint sets to its own body bucket, and one variable cannot name two buckets: remove it from the processor, or give each endpoint that claim-checks bodies its own processor`,
+      );
+    }
+    (processor as lambda.Function).addEnvironment(BODY_BUCKET_ENV, bucket.bucketName);
   }
 
   /** kms:Decrypt through SQS on a brought queue's key that the queue does not name (CDK's grants miss it). */

@@ -25,10 +25,11 @@ export interface SenderIpRangesOptions {
 
 /**
  * A source's IP allowlist that follows the list of addresses its sender publishes: the WAF IP sets
- * (IPv4 and IPv6) start from the snapshot shipped with this library and are refreshed on a schedule
- * by the endpoint's refresher function, which refuses an empty list, an unreadable one, and one that
- * shrank more than `maxShrinkPercent` (alarmed, the sets kept as they were). A deploy never reverts a
- * refreshed set to an older snapshot.
+ * (IPv4 and IPv6) start from the snapshot shipped with this library, are refreshed once at deploy and
+ * then on a schedule by the endpoint's refresher function, which refuses an empty list, an unreadable
+ * one, one with a block wider than IPv4 /16 or IPv6 /24 or in special-purpose (non-public) space, one
+ * that shrank more than `maxShrinkPercent` of the addresses covered, and one that more than doubled
+ * them (alarmed, the sets kept as they were). A deploy never reverts a refreshed set to an older snapshot.
  */
 export class SenderIpRanges {
   /** The list of the sender the source's scheme names (`SignatureScheme.github()` → GitHub's). */
@@ -59,8 +60,10 @@ export class SenderIpRanges {
 export const DEFAULT_MAX_SHRINK_PERCENT = 50;
 export const DEFAULT_IP_RANGES_REFRESH_INTERVAL = Duration.days(1);
 export const DEFAULT_IP_RANGES_MAX_AGE = Duration.days(3);
-/** The oldest a list may be allowed to get: older, it is the stale copy this feature replaces. */
-const LONGEST_MAX_AGE_SECONDS = 7 * 86400;
+/** The longest refresh interval. */
+const LONGEST_INTERVAL_SECONDS = 7 * 86400;
+/** The oldest a list may be allowed to get (two of the longest intervals): older, it is the stale copy this feature replaces. */
+const LONGEST_MAX_AGE_SECONDS = 14 * 86400;
 /** Schemes that name no sender: their sources say whose list with publishedBy(). */
 const GENERIC_SCHEMES = ['hmac', 'standard-webhooks'];
 /** EventBridge's limit on a target's Input. */
@@ -110,16 +113,16 @@ export function checkSenderIpRanges(problems: Problems, label: string, ranges: S
 
 /**
  * Checks the endpoint's refresh schedule: the interval (1 hour to 7 days) and the age past which the
- * stale alarm fires (longer than the interval, at most 7 days).
+ * stale alarm fires (longer than the interval, at most 14 days).
  */
 export function checkIpRangesSchedule(problems: Problems, interval: Duration | undefined, maxAge: Duration | undefined): void {
   const intervalSeconds = (interval ?? DEFAULT_IP_RANGES_REFRESH_INTERVAL).toSeconds();
   const maxAgeSeconds = (maxAge ?? DEFAULT_IP_RANGES_MAX_AGE).toSeconds();
-  if (interval !== undefined && isConcrete(intervalSeconds) && (intervalSeconds < 3600 || intervalSeconds > 7 * 86400 || intervalSeconds % 60 !== 0)) {
+  if (interval !== undefined && isConcrete(intervalSeconds) && (intervalSeconds < 3600 || intervalSeconds > LONGEST_INTERVAL_SECONDS || intervalSeconds % 60 !== 0)) {
     problems.add(`senderIpRangesRefreshInterval ${intervalSeconds}s must be whole minutes from 1 hour to 7 days (default Duration.days(1))`);
   }
   if (maxAge !== undefined && isConcrete(maxAgeSeconds) && (maxAgeSeconds % 60 !== 0 || maxAgeSeconds > LONGEST_MAX_AGE_SECONDS)) {
-    problems.add(`senderIpRangesMaxAge ${maxAgeSeconds}s must be whole minutes up to 7 days (a list left older than a week unalarmed is the stale copy senderIpRanges replaces; default Duration.days(3))`);
+    problems.add(`senderIpRangesMaxAge ${maxAgeSeconds}s must be whole minutes up to 14 days and longer than senderIpRangesRefreshInterval (a list left older than two weeks unalarmed is the stale copy senderIpRanges replaces; default Duration.days(3))`);
   }
   if (isConcrete(intervalSeconds) && isConcrete(maxAgeSeconds) && maxAgeSeconds <= intervalSeconds) {
     problems.add(
@@ -128,9 +131,18 @@ export function checkIpRangesSchedule(problems: Problems, interval: Duration | u
   }
 }
 
+/**
+ * The separator between the endpoint's and the source's name in a managed set's name: neither an
+ * endpoint name (`[A-Za-z0-9-]`) nor a source name (`[a-z0-9-]`) can hold it, so `<endpoint>_` names
+ * exactly one endpoint's sets (endpoint `hooks` + source `eu-github` and endpoint `hooks-eu` + source
+ * `github` give `hooks_eu-github-v4` and `hooks-eu_github-v4`), and the refresher's IAM can cover
+ * its own sets, and no other endpoint's, by that prefix.
+ */
+export const IP_SET_NAME_SEPARATOR = '_';
+
 /** The names of a source's two managed IP sets (WAF: 1-128 characters of letters, digits, _ and -). */
 export function managedIpSetName(endpointName: string, source: string, version: 'IPV4' | 'IPV6'): string {
-  return `${endpointName}-${source}-${version === 'IPV4' ? 'v4' : 'v6'}`;
+  return `${endpointName}${IP_SET_NAME_SEPARATOR}${source}-${version === 'IPV4' ? 'v4' : 'v6'}`;
 }
 
 export interface SenderIpRangesRefresherProps {
@@ -160,8 +172,8 @@ interface ManagedSource {
  * The endpoint's one refresher: a function that owns every managed IP set (each a `Custom::WebhookIpSet`
  * custom resource it creates, updates and deletes: CloudFormation never holds the addresses, so a
  * deploy cannot revert a refreshed set, and WAF sees no drift), and a schedule that has it fetch each
- * source's published list and update that source's sets (lib/handlers/ip-ranges). It may touch only
- * the sets it was given, by exact name.
+ * source's published list and update that source's sets (lib/handlers/ip-ranges), also once at
+ * deploy (`Custom::WebhookIpRangesRefresh`). It may touch only its endpoint's sets, named `<endpoint>_*`.
  */
 export class SenderIpRangesRefresher extends Construct {
   public readonly function: lambda.Function;
@@ -170,6 +182,8 @@ export class SenderIpRangesRefresher extends Construct {
   private readonly hardened: HardenedFunction;
   private readonly managed: ManagedSource[] = [];
   private last?: CustomResource;
+  /** Runs the scheduled refresh once at deploy, after every set exists (Custom::WebhookIpRangesRefresh). */
+  public readonly deployRefresh: CustomResource;
 
   constructor(scope: Construct, id: string, private readonly props: SenderIpRangesRefresherProps) {
     super(scope, id);
@@ -179,8 +193,10 @@ export class SenderIpRangesRefresher extends Construct {
       environment: { WEBHOOK_ENDPOINT: props.endpointName },
       runtime: props.runtime,
       memorySize: 256,
-      // A list fetch gives up after 5 s; a run refreshes every managed source one after another.
-      timeout: Duration.minutes(2),
+      // A list fetch gives up after 5 s; a run refreshes every managed source one after another. A
+      // CloudFormation request retries AccessDenied for 39 s (IAM propagation on a first deploy); the
+      // deploy-time refresh starts no new source after 2 minutes, so it answers well inside this.
+      timeout: Duration.minutes(5),
       // One run at a time: a scheduled refresh and a deploy's update never race on one set (each
       // update also carries the set's lock token). CloudFormation's requests wait their turn:
       // the custom resources are created one after another (see addSource).
@@ -211,6 +227,33 @@ export class SenderIpRangesRefresher extends Construct {
         }),
       ],
     });
+    // The refresher may touch only its endpoint's sets: every name it manages starts `<endpoint>_`, which
+    // no other endpoint's set can (see IP_SET_NAME_SEPARATOR). One statement by prefix, not one per set: a
+    // source removed from the app loses its sets in the stack's cleanup phase, after the policy was
+    // updated, and the function must still be allowed to delete them then.
+    const stack = Stack.of(this);
+    const ownSets = stack.formatArn({ service: 'wafv2', resource: 'regional', resourceName: `ipset/${props.endpointName}${IP_SET_NAME_SEPARATOR}*/*` });
+    this.hardened.allow(new iam.PolicyStatement({ actions: ['wafv2:CreateIPSet', 'wafv2:GetIPSet', 'wafv2:UpdateIPSet', 'wafv2:DeleteIPSet'], resources: [ownSets] }));
+    acknowledge(this.hardened.policy, {
+      id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, ownSets)}]`,
+      reason: `The IP sets of endpoint ${props.endpointName} this function creates, refreshes and deletes, all named ${props.endpointName}${IP_SET_NAME_SEPARATOR}<source>-v4|v6 (no endpoint or source name holds ${IP_SET_NAME_SEPARATOR}, so no other endpoint's set matches); a set's id is assigned by WAF when it is created, and a removed source's sets must stay deletable after the policy update, so neither can be named in advance.`,
+    });
+
+    // At deploy, once every set exists (each addSource makes it depend on its sets): the scheduled
+    // refresh's own input, run once, so new and renamed sets hold the sender's current list instead of
+    // the shipped snapshot (the snapshot is only the fallback when the fetch fails), and the stale
+    // alarm gets its first IpRangesAgeSeconds datapoint. Its properties change, and so it runs again,
+    // when a set is added, removed or replaced (their ids are in the input) or a snapshot changes.
+    this.deployRefresh = new CustomResource(this, 'DeployRefresh', {
+      serviceToken: this.function.functionArn,
+      resourceType: 'Custom::WebhookIpRangesRefresh',
+      properties: {
+        // JSON text: CloudFormation hands a custom resource's numbers over as strings.
+        Input: Lazy.string({ produce: () => stack.toJsonString({ action: 'refresh-ip-ranges', sources: this.managed }) }),
+        SnapshotAsOf: Lazy.any({ produce: () => Object.fromEntries([...new Set(this.managed.map((m) => m.sender))].sort().map((sender) => [sender, IP_RANGES_SNAPSHOT[sender]?.asOf ?? 'none'])) }),
+      },
+    });
+
     acknowledge(this.rule, {
       id: 'Serverless-EventBusDLQ',
       reason: 'A scheduled refresh: a missed run leaves the IP sets as they were and the next run comes within the interval; runs that keep failing raise the stale-list alarm. A dead-letter queue of schedule ticks would be read by no one.',
@@ -224,12 +267,15 @@ export class SenderIpRangesRefresher extends Construct {
   public addSource(source: string, sender: string, maxShrinkPercent: number): string[] {
     const snapshot = IP_RANGES_SNAPSHOT[sender];
     const cidrs = splitCidrs(snapshot.addresses);
-    const stack = Stack.of(this);
     const sets: ManagedSet[] = [];
     const arns: string[] = [];
     for (const version of ['IPV4', 'IPV6'] as const) {
       const name = managedIpSetName(this.props.endpointName, source, version);
-      const resource = new CustomResource(this, `IpSet-${source}-${version === 'IPV4' ? 'V4' : 'V6'}`, {
+      // The set's name is in the construct id, so in the logical id: a renamed endpoint or source is a
+      // new resource (Create, then the old one's Delete in cleanup; a failed deploy rolls back by deleting
+      // the new set), never an in-place rename that could not roll back. The new set then holds the
+      // snapshot only until the deploy-time refresh (deployRefresh) fills it with the current list.
+      const resource = new CustomResource(this, `IpSet-${Token.isUnresolved(name) ? `${source}-${version}` : name}`, {
         serviceToken: this.function.functionArn,
         resourceType: 'Custom::WebhookIpSet',
         properties: { Name: name, IpVersion: version, Sender: sender, SnapshotAsOf: snapshot.asOf, Addresses: cidrs[version] },
@@ -237,19 +283,10 @@ export class SenderIpRangesRefresher extends Construct {
       // One request at a time reaches the function (reserved concurrency 1), so none is throttled.
       if (this.last) resource.node.addDependency(this.last);
       this.last = resource;
+      this.deployRefresh.node.addDependency(resource);
       sets.push({ name, id: resource.getAttString('Id'), version });
       arns.push(resource.getAttString('Arn'));
     }
-    // A set's id is WAF's, known only once created: the name is exact, the id a wildcard.
-    const setArns = sets.map((set) => stack.formatArn({ service: 'wafv2', resource: 'regional', resourceName: `ipset/${set.name}/*` }));
-    this.hardened.allow(new iam.PolicyStatement({ actions: ['wafv2:CreateIPSet', 'wafv2:GetIPSet', 'wafv2:UpdateIPSet', 'wafv2:DeleteIPSet'], resources: setArns }));
-    acknowledge(
-      this.hardened.policy,
-      ...sets.map((set, i) => ({
-        id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, setArns[i])}]`,
-        reason: `The IP set ${set.name} this function creates, refreshes and deletes, by its exact name; its id is assigned by WAF when the set is created, so it cannot be named in advance.`,
-      })),
-    );
     this.managed.push({ source, sender, maxShrinkPercent, sets });
     return arns;
   }

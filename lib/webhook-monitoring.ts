@@ -327,7 +327,7 @@ export class WebhookMonitoring extends Construct {
     const metric = (metricName: string, period: Duration) =>
       new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap: { Endpoint: this.props.endpointName, Source: source }, statistic: 'Maximum', period });
     this.alarm(`IpRangesRefused-${source}`, {
-      alarmDescription: this.describe(`${source}: a refresh of its sender's published IP list was refused (empty, unreadable, shrunk too far, or not fetched); its WAF IP sets were kept as they were`, RUNBOOK.ipRangesRefused),
+      alarmDescription: this.describe(`${source}: a refresh of its sender's published IP list was refused (empty, unreadable, too wide, not public, shrunk or grown too far, or not fetched); its WAF IP sets were kept as they were`, RUNBOOK.ipRangesRefused),
       metric: metric(IP_RANGES_METRIC.Refused, Duration.hours(1)),
       threshold: 1,
     });

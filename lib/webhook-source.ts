@@ -35,8 +35,9 @@ export interface WebhookSourceOptions {
   /**
    * Allow this route only from the addresses the sender publishes, kept current: two WAF IP sets
    * (IPv4, IPv6) seeded from the list's snapshot shipped with this library and refreshed on the
-   * endpoint's schedule (`senderIpRangesRefreshInterval`), a refresh that empties the list, cannot
-   * read it or shrinks it past `maxShrinkPercent` refused and alarmed. `SenderIpRanges.published()`
+   * endpoint's schedule (`senderIpRangesRefreshInterval`) and once at deploy; a refresh that empties
+   * the list, cannot read it, holds a block too wide or not public, shrinks it past `maxShrinkPercent`
+   * or more than doubles it is refused and alarmed. `SenderIpRanges.published()`
    * takes the scheme's sender (refused for one that publishes no list: the message says what it
    * publishes instead); `SenderIpRanges.publishedBy('<sender>')` names it, for a generic scheme.
    * Like allowedSourceCidrs it replaces the endpoint's allowlist for this route; with both, the route

@@ -34,7 +34,7 @@ describe('a source following its sender\'s published IP list', () => {
     expect(Object.values(sets).map((r) => r.Properties)).toEqual([
       {
         ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^WebhooksFirewallSenderIpRangesFunction/), 'Arn'] },
-        Name: 'test-hooks-github-v4',
+        Name: 'test-hooks_github-v4',
         IpVersion: 'IPV4',
         Sender: 'github',
         SnapshotAsOf: '2026-12-01T00:00:00Z',
@@ -42,7 +42,7 @@ describe('a source following its sender\'s published IP list', () => {
       },
       {
         ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^WebhooksFirewallSenderIpRangesFunction/), 'Arn'] },
-        Name: 'test-hooks-github-v6',
+        Name: 'test-hooks_github-v6',
         IpVersion: 'IPV6',
         Sender: 'github',
         SnapshotAsOf: '2026-12-01T00:00:00Z',
@@ -72,7 +72,7 @@ describe('a source following its sender\'s published IP list', () => {
     expect(Object.keys(ipSets(t))).toHaveLength(4);
   });
 
-  test('IAM: only its own sets, by exact name, and nothing else of WAF', () => {
+  test('IAM: only its own sets, by the endpoint\'s name prefix, and nothing else of WAF', () => {
     const built = defaultEndpoint();
     built.endpoint.addSource('github', { scheme: SignatureScheme.github(), senderIpRanges: SenderIpRanges.published() });
     built.endpoint.addSource('payments', { scheme: SignatureScheme.stripe(), senderIpRanges: SenderIpRanges.published() });
@@ -85,9 +85,9 @@ describe('a source following its sender\'s published IP list', () => {
     });
     // Rendered with the partition: the resource names as IAM reads them.
     const rendered = resources.map((r: any) => (typeof r === 'string' ? r : r['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : 'aws')).join('')));
-    expect(rendered.sort()).toEqual(
-      ['github-v4', 'github-v6', 'payments-v4', 'payments-v6'].map((set) => `arn:aws:wafv2:us-east-1:123456789012:regional/ipset/test-hooks-${set}/*`),
-    );
+    // One statement by the endpoint's own prefix `<endpoint>_` (no endpoint or source name holds `_`):
+    // a removed source's sets stay deletable in the cleanup phase, after the policy update.
+    expect(rendered).toEqual(['arn:aws:wafv2:us-east-1:123456789012:regional/ipset/test-hooks_*/*']);
   });
 
   test('the schedule: rate(interval), the H2 contract\'s input with each set\'s WAF id', () => {
@@ -110,8 +110,8 @@ describe('a source following its sender\'s published IP list', () => {
           sender: 'github',
           maxShrinkPercent: 50,
           sets: [
-            { name: 'test-hooks-github-v4', id: `<${ids[0]}.Id>`, version: 'IPV4' },
-            { name: 'test-hooks-github-v6', id: `<${ids[1]}.Id>`, version: 'IPV6' },
+            { name: 'test-hooks_github-v4', id: `<${ids[0]}.Id>`, version: 'IPV4' },
+            { name: 'test-hooks_github-v6', id: `<${ids[1]}.Id>`, version: 'IPV6' },
           ],
         },
       ],
@@ -120,6 +120,38 @@ describe('a source following its sender\'s published IP list', () => {
     expect(() => refreshEvent(JSON.parse(joined.replace(/<[^>]+>/g, 'a1b2c3d4-0000-4000-8000-000000000000')))).not.toThrow();
     // EventBridge may invoke the function, from this rule only.
     t.hasResourceProperties('AWS::Lambda::Permission', { Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [Object.keys(rules)[0], 'Arn'] } });
+  });
+
+  test('a deploy-time refresh (Custom::WebhookIpRangesRefresh) runs the schedule\'s exact input once every set exists', () => {
+    const { t } = withGithub();
+    const [rule] = Object.values(t.findResources('AWS::Events::Rule'));
+    const refreshes = Object.entries(t.findResources('Custom::WebhookIpRangesRefresh'));
+    expect(refreshes).toHaveLength(1);
+    const [[, refresh]] = refreshes;
+    // Same function as the sets' service token.
+    const [set] = Object.values(ipSets(t));
+    expect(refresh.Properties.ServiceToken).toEqual(set.Properties.ServiceToken);
+    // After both sets (a renamed set is a new resource, and a new id in the input: the refresh runs again, R1-4).
+    expect([...refresh.DependsOn].sort()).toEqual(expect.arrayContaining(Object.keys(ipSets(t)).sort()));
+    // Its Input is the rule's input, as JSON text (CloudFormation hands a custom resource's numbers over as strings).
+    expect(refresh.Properties.Input).toEqual(rule.Properties.Targets[0].Input);
+    // It runs again when a shipped snapshot changes.
+    expect(refresh.Properties.SnapshotAsOf).toEqual({ github: '2026-12-01T00:00:00Z' });
+    // The function has the time: 39 s of AccessDenied retries, 2 minutes of refresh starts, 5 s fetches.
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ WEBHOOK_ENDPOINT: 'test-hooks' }) }, Timeout: 300 });
+  });
+
+  test('set names cannot collide across endpoints: <endpoint>_<source>, and a rename is a new resource (new logical id)', () => {
+    const names = (endpointName: string, source: string) => {
+      const built = defaultEndpoint({ endpointName });
+      built.endpoint.addSource(source, { scheme: SignatureScheme.github(), senderIpRanges: SenderIpRanges.published() });
+      return Object.entries(ipSets(built.template())).map(([id, r]) => [id, r.Properties.Name as string]);
+    };
+    const a = names('hooks', 'eu-github');
+    const b = names('hooks-eu', 'github');
+    expect(a.map(([, n]) => n)).toEqual(['hooks_eu-github-v4', 'hooks_eu-github-v6']);
+    expect(b.map(([, n]) => n)).toEqual(['hooks-eu_github-v4', 'hooks-eu_github-v6']);
+    expect(a.map(([id]) => id).filter((id) => b.some(([other]) => other === id))).toEqual([]);
   });
 
   test('alarms: a refused refresh, and a stale list (missing data breaching), each pointing at its runbook entry', () => {
@@ -269,10 +301,11 @@ describe('validation', () => {
     expect(message).toMatch(/source "f": senderIpRanges maxShrinkPercent 101/);
   });
 
-  test('fails if the max age is over a week, or not longer than the interval', () => {
+  test('fails if the max age is over two weeks, or not longer than the interval', () => {
     const build = (props: HardenedWebhookEndpointProps) => () =>
       new HardenedWebhookEndpoint(newStack(), 'W', { environment: 'dev', ...props, sources: { gh: { scheme: SignatureScheme.github(), senderIpRanges: SenderIpRanges.published() } } });
-    expect(build({ senderIpRangesMaxAge: Duration.days(8) })).toThrow(/senderIpRangesMaxAge 691200s must be whole minutes up to 7 days/);
+    expect(build({ senderIpRangesMaxAge: Duration.days(15) })).toThrow(/senderIpRangesMaxAge 1296000s must be whole minutes up to 14 days/);
+    expect(build({ senderIpRangesRefreshInterval: Duration.days(7), senderIpRangesMaxAge: Duration.days(14) })).not.toThrow();
     expect(build({ senderIpRangesRefreshInterval: Duration.days(3) })).toThrow(/senderIpRangesMaxAge \(259200s\) must be longer than senderIpRangesRefreshInterval \(259200s\)/);
     expect(build({ senderIpRangesRefreshInterval: Duration.days(8), senderIpRangesMaxAge: Duration.days(7) })).toThrow(/senderIpRangesRefreshInterval 691200s must be whole minutes from 1 hour to 7 days/);
     expect(build({ senderIpRangesRefreshInterval: Duration.hours(1), senderIpRangesMaxAge: Duration.hours(3) })).not.toThrow();

@@ -70,7 +70,7 @@ export interface DiscoveredSource {
 
 /**
  * A WAF IP set kept by the endpoint's refresher for a source that follows its sender's published list
- * (a `Custom::WebhookIpSet` resource, lib/sender-ip-ranges.ts): named `<endpoint>-<source>-v4|v6`, its
+ * (a `Custom::WebhookIpSet` resource, lib/sender-ip-ranges.ts): named `<endpoint>_<source>-v4|v6`, its
  * physical id the set's ARN.
  */
 export interface DiscoveredIpSet {
@@ -174,9 +174,9 @@ export function discoverEndpoints(root: StackDescription): DiscoveredEndpoint[] 
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, sources]) => {
       const sorted = [...sources].sort((a, b) => a.name.localeCompare(b.name));
-      // A set belongs to the endpoint and source its name spells (`<endpoint>-<source>-v4|v6`).
+      // A set belongs to the endpoint and source its name spells (`<endpoint>_<source>-v4|v6`: neither name holds `_`).
       const own = sorted.flatMap((s) =>
-        ipSets.filter((set) => set.name === `${name}-${s.name}-${set.version === 'IPV4' ? 'v4' : 'v6'}`).map((set) => ({ ...set, source: s.name })),
+        ipSets.filter((set) => set.name === `${name}_${s.name}-${set.version === 'IPV4' ? 'v4' : 'v6'}`).map((set) => ({ ...set, source: s.name })),
       );
       // With several endpoints in one stack, its alarms are not all one endpoint's: their descriptions tell them apart.
       return { name, sources: sorted, queueUrl: sorted.find((s) => s.queueUrl)?.queueUrl, alarmNames: byEndpoint.size === 1 ? alarmNames : [], ipSets: own };

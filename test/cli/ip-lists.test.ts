@@ -59,14 +59,14 @@ function deployed(template: Template, ids: Record<string, string | undefined>): 
 
 describe('discovery: the managed IP sets', () => {
   test('each Custom::WebhookIpSet belongs to its endpoint and source, with its sender, version and WAF id from its ARN', () => {
-    const [endpoint] = discoverEndpoints(deployed(endpointTemplate(), { 'test-hooks-github-v4': 'id-g4', 'test-hooks-github-v6': 'id-g6', 'test-hooks-payments-v4': 'id-p4' }));
+    const [endpoint] = discoverEndpoints(deployed(endpointTemplate(), { 'test-hooks_github-v4': 'id-g4', 'test-hooks_github-v6': 'id-g6', 'test-hooks_payments-v4': 'id-p4' }));
     const arn = (name: string, id: string) => `arn:aws:wafv2:${REGION}:${ACCOUNT}:regional/ipset/${name}/${id}`;
     expect(endpoint.ipSets).toEqual([
-      { source: 'github', sender: 'github', version: 'IPV4', name: 'test-hooks-github-v4', id: 'id-g4', arn: arn('test-hooks-github-v4', 'id-g4') },
-      { source: 'github', sender: 'github', version: 'IPV6', name: 'test-hooks-github-v6', id: 'id-g6', arn: arn('test-hooks-github-v6', 'id-g6') },
-      { source: 'payments', sender: 'stripe', version: 'IPV4', name: 'test-hooks-payments-v4', id: 'id-p4', arn: arn('test-hooks-payments-v4', 'id-p4') },
+      { source: 'github', sender: 'github', version: 'IPV4', name: 'test-hooks_github-v4', id: 'id-g4', arn: arn('test-hooks_github-v4', 'id-g4') },
+      { source: 'github', sender: 'github', version: 'IPV6', name: 'test-hooks_github-v6', id: 'id-g6', arn: arn('test-hooks_github-v6', 'id-g6') },
+      { source: 'payments', sender: 'stripe', version: 'IPV4', name: 'test-hooks_payments-v4', id: 'id-p4', arn: arn('test-hooks_payments-v4', 'id-p4') },
       // Not created (yet): no physical id, so no WAF id.
-      { source: 'payments', sender: 'stripe', version: 'IPV6', name: 'test-hooks-payments-v6' },
+      { source: 'payments', sender: 'stripe', version: 'IPV6', name: 'test-hooks_payments-v6' },
     ]);
   });
 });
@@ -99,13 +99,13 @@ describe('status: each published list\'s size and age, from moto\'s WAFv2', () =
     // GIVEN GitHub's sets refreshed 3 hours ago (fetch) and 2 hours ago, Stripe's IPv4 still the shipped
     // snapshot (2 days old), and Stripe's IPv6 set deleted outside CloudFormation
     const ids = {
-      'test-hooks-github-v4': await createSet('test-hooks-github-v4', 'IPV4', ['192.30.252.0/22', '140.82.112.0/20'], formatStamp({ sender: 'github', asOfMs: NOW - 3 * 3_600_000, origin: 'fetch' })),
-      'test-hooks-github-v6': await createSet('test-hooks-github-v6', 'IPV6', ['2606:50c0::/32'], formatStamp({ sender: 'github', asOfMs: NOW - 2 * 3_600_000, origin: 'fetch' })),
-      'test-hooks-payments-v4': await createSet('test-hooks-payments-v4', 'IPV4', ['3.18.12.63/32'], formatStamp({ sender: 'stripe', asOfMs: NOW - 2 * 86_400_000, origin: 'snapshot' })),
-      'test-hooks-payments-v6': await createSet('test-hooks-payments-v6', 'IPV6', [], 'hand edited'),
+      'test-hooks_github-v4': await createSet('test-hooks_github-v4', 'IPV4', ['192.30.252.0/22', '140.82.112.0/20'], formatStamp({ sender: 'github', asOfMs: NOW - 3 * 3_600_000, origin: 'fetch' })),
+      'test-hooks_github-v6': await createSet('test-hooks_github-v6', 'IPV6', ['2606:50c0::/32'], formatStamp({ sender: 'github', asOfMs: NOW - 2 * 3_600_000, origin: 'fetch' })),
+      'test-hooks_payments-v4': await createSet('test-hooks_payments-v4', 'IPV4', ['3.18.12.63/32'], formatStamp({ sender: 'stripe', asOfMs: NOW - 2 * 86_400_000, origin: 'snapshot' })),
+      'test-hooks_payments-v6': await createSet('test-hooks_payments-v6', 'IPV6', [], 'hand edited'),
     };
-    const gone = await waf.send(new GetIPSetCommand({ Name: 'test-hooks-payments-v6', Id: ids['test-hooks-payments-v6'], Scope: 'REGIONAL' }));
-    await waf.send(new DeleteIPSetCommand({ Name: 'test-hooks-payments-v6', Id: ids['test-hooks-payments-v6'], Scope: 'REGIONAL', LockToken: gone.LockToken }));
+    const gone = await waf.send(new GetIPSetCommand({ Name: 'test-hooks_payments-v6', Id: ids['test-hooks_payments-v6'], Scope: 'REGIONAL' }));
+    await waf.send(new DeleteIPSetCommand({ Name: 'test-hooks_payments-v6', Id: ids['test-hooks_payments-v6'], Scope: 'REGIONAL', LockToken: gone.LockToken }));
     const [endpoint] = discoverEndpoints(deployed(endpointTemplate(), ids));
 
     // WHEN status reads them
@@ -113,21 +113,21 @@ describe('status: each published list\'s size and age, from moto\'s WAFv2', () =
 
     // THEN each set's size and stamp, and a reason for the one it could not read
     expect(lists).toEqual([
-      { source: 'github', sender: 'github', version: 'IPV4', name: 'test-hooks-github-v4', addresses: 2, asOf: new Date(NOW - 3 * 3_600_000).toISOString(), ageSeconds: 3 * 3600, origin: 'fetch' },
-      { source: 'github', sender: 'github', version: 'IPV6', name: 'test-hooks-github-v6', addresses: 1, asOf: new Date(NOW - 2 * 3_600_000).toISOString(), ageSeconds: 2 * 3600, origin: 'fetch' },
-      { source: 'payments', sender: 'stripe', version: 'IPV4', name: 'test-hooks-payments-v4', addresses: 1, asOf: new Date(NOW - 2 * 86_400_000).toISOString(), ageSeconds: 2 * 86400, origin: 'snapshot' },
-      { source: 'payments', sender: 'stripe', version: 'IPV6', name: 'test-hooks-payments-v6', error: expect.stringMatching(/no longer exists in WAF .*redeploy the stack/) },
+      { source: 'github', sender: 'github', version: 'IPV4', name: 'test-hooks_github-v4', addresses: 2, asOf: new Date(NOW - 3 * 3_600_000).toISOString(), ageSeconds: 3 * 3600, origin: 'fetch' },
+      { source: 'github', sender: 'github', version: 'IPV6', name: 'test-hooks_github-v6', addresses: 1, asOf: new Date(NOW - 2 * 3_600_000).toISOString(), ageSeconds: 2 * 3600, origin: 'fetch' },
+      { source: 'payments', sender: 'stripe', version: 'IPV4', name: 'test-hooks_payments-v4', addresses: 1, asOf: new Date(NOW - 2 * 86_400_000).toISOString(), ageSeconds: 2 * 86400, origin: 'snapshot' },
+      { source: 'payments', sender: 'stripe', version: 'IPV6', name: 'test-hooks_payments-v6', error: expect.stringMatching(/no longer exists in WAF .*redeploy the stack/) },
     ]);
     // One line per source: the total, by version, and the older set's age (what the stale alarm watches).
     expect(ipListText(lists.slice(0, 2))).toBe("github's published list: 3 addresses (IPv4 2, IPv6 1), confirmed 3h ago (2026-11-28 09:00:00Z, fetched from the sender)");
-    expect(ipListText(lists.slice(2))).toMatch(/^stripe's published list: 1 address \(IPv4 1\), age unknown; IPv6 set test-hooks-payments-v6: the set no longer exists/);
+    expect(ipListText(lists.slice(2))).toMatch(/^stripe's published list: 1 address \(IPv4 1\), age unknown; IPv6 set test-hooks_payments-v6: the set no longer exists/);
   });
 
   test('a set whose description is not the refresher\'s stamp, or not yet created, is reported as such', async () => {
-    const id = await createSet('test-hooks-x-v4', 'IPV4', ['192.0.2.0/24'], 'edited by hand');
+    const id = await createSet('test-hooks_x-v4', 'IPV4', ['192.0.2.0/24'], 'edited by hand');
     const sets: DiscoveredIpSet[] = [
-      { source: 'x', sender: 'github', version: 'IPV4', name: 'test-hooks-x-v4', id },
-      { source: 'x', sender: 'github', version: 'IPV6', name: 'test-hooks-x-v6' },
+      { source: 'x', sender: 'github', version: 'IPV4', name: 'test-hooks_x-v4', id },
+      { source: 'x', sender: 'github', version: 'IPV6', name: 'test-hooks_x-v6' },
     ];
     const [foreign, missing] = await readIpLists(context, sets, NOW);
     expect(foreign).toMatchObject({ addresses: 1, error: expect.stringMatching(/not the refresher's stamp \("edited by hand"\); the refresher counts it as oldest/) });
@@ -145,7 +145,7 @@ describe('status: each published list\'s size and age, from moto\'s WAFv2', () =
           alarmsInAlarm: [],
           errors: [],
           sources: [{ name: 'github', scheme: 'github', keySource: 'generated', keyAgeSeconds: 60, rotation: { state: 'scheduled' }, alarmsInAlarm: [] }],
-          ipLists: [{ source: 'github', sender: 'github', version: 'IPV4', name: 'test-hooks-github-v4', addresses: 7, asOf: new Date(NOW - 3_600_000).toISOString(), ageSeconds: 3600, origin: 'fetch' }],
+          ipLists: [{ source: 'github', sender: 'github', version: 'IPV4', name: 'test-hooks_github-v4', addresses: 7, asOf: new Date(NOW - 3_600_000).toISOString(), ageSeconds: 3600, origin: 'fetch' }],
         },
       ],
     };
@@ -195,7 +195,7 @@ describe('tail: what WAF blocked, by source', () => {
         return logs as unknown as CloudWatchLogsClient;
       }
     })({ stack: 'Hooks' });
-    const [endpoint] = discoverEndpoints(deployed(endpointTemplate(), { 'test-hooks-github-v4': 'a', 'test-hooks-github-v6': 'b' }));
+    const [endpoint] = discoverEndpoints(deployed(endpointTemplate(), { 'test-hooks_github-v4': 'a', 'test-hooks_github-v6': 'b' }));
     const withoutVerifierLogs = endpoint.sources.map((s) => ({ ...s, verifierLogGroupName: undefined }));
     const endpoints: DiscoveredEndpoint[] = [endpoint];
 

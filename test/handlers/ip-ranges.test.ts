@@ -194,7 +194,7 @@ describe('Custom::WebhookIpSet', () => {
     const w = world();
     const created = await create(w);
     w.clock.advance(HOUR);
-    w.serve([...SNAPSHOT, '203.0.113.0/24']);
+    w.serve([...SNAPSHOT, '20.201.28.0/24']);
     await w.handler(refreshEvent([sourceOf(created)]));
     expect((await ipSet(created)).stamp).toEqual({ sender: 'github', asOfMs: TEST_NOW + HOUR, origin: 'fetch' });
 
@@ -203,7 +203,7 @@ describe('Custom::WebhookIpSet', () => {
       const answer = await update(w, created.PhysicalResourceId, { SnapshotAsOf, Addresses: ['198.51.100.0/24'] });
       expect(answer).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: created.PhysicalResourceId, Data: created.Data });
       const set = await ipSet(created);
-      expect(set.addresses).toEqual(sorted([...V4, '203.0.113.0/24']));
+      expect(set.addresses).toEqual(sorted([...V4, '20.201.28.0/24']));
       expect(set.stamp).toEqual({ sender: 'github', asOfMs: TEST_NOW + HOUR, origin: 'fetch' });
     }
     expect(w.lines.filter((l) => l.message === 'ip-set').map((l) => l.action)).toEqual(['created', 'kept', 'kept']);
@@ -380,12 +380,12 @@ describe('the scheduled refresh', () => {
     const w = world();
     const { v4, v6, source } = await deployed(w);
     w.clock.advance(DAY);
-    w.serve([...SNAPSHOT, '203.0.113.0/24', '2001:db8:1::/48', '198.51.100.7']);
+    w.serve([...SNAPSHOT, '20.201.28.0/24', '2a0a:a448::/48', '20.201.29.7']);
     const result = await w.handler(refreshEvent([source]));
     expect(result).toEqual({ sources: [{ source: 'github', sender: 'github', outcome: 'updated', count: 9, listed: 9, ageSeconds: 0 }] });
     expect(w.fetched).toEqual([GITHUB_META]);
-    expect(await ipSet(v4)).toMatchObject({ addresses: sorted([...V4, '203.0.113.0/24', '198.51.100.7/32']), stamp: { sender: 'github', asOfMs: TEST_NOW + DAY, origin: 'fetch' } });
-    expect(await ipSet(v6)).toMatchObject({ addresses: sorted([...V6, '2001:db8:1::/48']), stamp: { asOfMs: TEST_NOW + DAY, origin: 'fetch' } });
+    expect(await ipSet(v4)).toMatchObject({ addresses: sorted([...V4, '20.201.28.0/24', '20.201.29.7/32']), stamp: { sender: 'github', asOfMs: TEST_NOW + DAY, origin: 'fetch' } });
+    expect(await ipSet(v6)).toMatchObject({ addresses: sorted([...V6, '2a0a:a448::/48']), stamp: { asOfMs: TEST_NOW + DAY, origin: 'fetch' } });
     expect(w.metrics()).toEqual([
       {
         level: 'INFO',
@@ -433,8 +433,12 @@ describe('the scheduled refresh', () => {
     const SNAPSHOT_AGE_S = (30 * DAY) / 1000;
 
     test.each([
-      ['an empty list', [] as string[], 'empty', /the list is empty \(the sets hold 6 addresses and keep them\)/],
-      ['a list that shrinks beyond maxShrinkPercent', ['192.30.252.0/22', '2a0a:a440::/29'], 'shrink', /remove 4 of the 6 current addresses \(66\.7%, more than the 50% allowed\)/],
+      ['an empty list', [] as string[], 'empty', /the list is empty \(the sets hold 6 blocks and keep them\)/],
+      // Measured in addresses per version: the /20s and one /22 gone leave 1,024 of 10,240 IPv4 addresses.
+      ['a list that shrinks beyond maxShrinkPercent', ['192.30.252.0/22', '2a0a:a440::/29'], 'shrink', /remove 9216 of the 10240 IPv4 addresses covered now \(90%, more than the 50% allowed\)/],
+      ['a list that more than doubles', [...SNAPSHOT, '20.201.0.0/16'], 'growth', /add 65536 IPv4 addresses to the 10240 covered now/],
+      ['a list that covers every address', [...SNAPSHOT, '0.0.0.0/1', '128.0.0.0/1'], 'too-wide', /wider than IPv4 \/16 or IPv6 \/24, e\.g\. 0\.0\.0\.0\/1/],
+      ['a list with private space', [...SNAPSHOT, '10.1.0.0/16'], 'not-public', /10\.1\.0\.0\/16 in 10\.0\.0\.0\/8/],
     ])('rejects %s', async (_, hooks, reason, detail) => {
       const w = world();
       const { v4, v6, source } = await deployed(w);
@@ -487,15 +491,15 @@ describe('the scheduled refresh', () => {
     const once = racingWaf(1);
     const w = world({ waf: once });
     const { v4, source } = await deployed(w);
-    w.serve([...SNAPSHOT, '203.0.113.0/24']);
+    w.serve([...SNAPSHOT, '20.201.28.0/24']);
     expect(await w.handler(refreshEvent([source]))).toMatchObject({ sources: [{ outcome: 'updated', count: 7 }] });
     expect(once.races).toBe(1);
-    expect((await ipSet(v4)).addresses).toEqual(sorted([...V4, '203.0.113.0/24']));
+    expect((await ipSet(v4)).addresses).toEqual(sorted([...V4, '20.201.28.0/24']));
 
     const always = racingWaf(Number.POSITIVE_INFINITY);
     const a = world({ waf: always });
     const second = await deployed(a, 'orders-acl-hooks');
-    a.serve([...SNAPSHOT, '203.0.113.0/24']);
+    a.serve([...SNAPSHOT, '20.201.28.0/24']);
     expect(await a.handler(refreshEvent([second.source]))).toMatchObject({ sources: [{ outcome: 'refused', reason: 'waf-error', count: 6 }] });
     expect(always.races).toBe(2);
     expect(a.metrics()).toMatchObject([{ reason: 'waf-error', error: 'WAFOptimisticLockException', IpRangesRefused: 1 }]);
@@ -507,7 +511,7 @@ describe('the scheduled refresh', () => {
     const second = await deployed(w, 'orders-acl-ghe');
     // The first source's IPv6 set is gone (removed behind the stack's back): its refresh fails.
     await w.handler(cfnEvent('Delete', {}, { PhysicalResourceId: first.v6.PhysicalResourceId }));
-    w.serve([...SNAPSHOT, '203.0.113.0/24']);
+    w.serve([...SNAPSHOT, '20.201.28.0/24']);
     const result = await w.handler(refreshEvent([first.source, { ...second.source, source: 'enterprise' }, { ...second.source, source: 'unknown', sender: 'not-a-sender' }]));
     expect(result).toMatchObject({
       sources: [
@@ -517,7 +521,7 @@ describe('the scheduled refresh', () => {
       ],
     });
     expect((await ipSet(first.v4)).addresses).toEqual(sorted(V4));
-    expect((await ipSet(second.v4)).addresses).toEqual(sorted([...V4, '203.0.113.0/24']));
+    expect((await ipSet(second.v4)).addresses).toEqual(sorted([...V4, '20.201.28.0/24']));
     // The set that cannot be read has no age to tell: it counts as the oldest there is, and no count.
     expect(w.metrics()[0]).toMatchObject({ Source: 'github', IpRangesRefused: 1, IpRangesAgeSeconds: TEST_NOW / 1000, error: 'WAFNonexistentItemException' });
     expect(w.metrics()[0]).not.toHaveProperty('IpRangesCount');
@@ -639,5 +643,94 @@ describe('over HTTPS (a local server with a certificate from the tests\' own aut
     await expect(fetchList(`${base}/moved`)).rejects.toThrow('the list\'s host answered HTTP 301');
     await expect(fetchList(base.replace('https:', 'http:') + '/meta')).rejects.toThrow('only https URLs are fetched');
     await expect(pinnedListFetcher()(`${base}/meta`)).rejects.toThrow();
+  });
+});
+
+describe('Custom::WebhookIpRangesRefresh: the scheduled refresh, run once at deploy (review R1-6, R1-4)', () => {
+  const refreshResource = (RequestType: 'Create' | 'Update' | 'Delete', input: unknown, extra: Record<string, unknown> = {}) => ({
+    ...cfnEvent(RequestType, { Input: typeof input === 'string' ? input : JSON.stringify(input), SnapshotAsOf: { github: SNAPSHOT_AS_OF } }),
+    ResourceType: 'Custom::WebhookIpRangesRefresh',
+    LogicalResourceId: 'DeployRefresh',
+    ...extra,
+  });
+
+  test('Create refreshes the new sets from the live list at once (not the snapshot), sends the first age datapoint, answers SUCCESS', async () => {
+    const w = world();
+    const { v4, v6, source } = await deployed(w);
+    w.serve([...SNAPSHOT, '20.201.28.0/24']);
+    await w.handler(refreshResource('Create', refreshEvent([source])));
+    expect(w.answer()).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'ip-ranges-refresh-orders', LogicalResourceId: 'DeployRefresh' });
+    expect(w.answer()).not.toHaveProperty('Data');
+    expect((await ipSet(v4)).addresses).toEqual(sorted([...V4, '20.201.28.0/24']));
+    expect((await ipSet(v4)).stamp).toMatchObject({ origin: 'fetch', asOfMs: TEST_NOW });
+    expect((await ipSet(v6)).stamp).toMatchObject({ origin: 'fetch' });
+    expect(w.metrics()).toMatchObject([{ outcome: 'updated', IpRangesRefused: 0, IpRangesAgeSeconds: 0 }]);
+  });
+
+  test('a refused or failed refresh still answers SUCCESS (the refused alarm tells), keeping the snapshot; the physical id is kept on Update', async () => {
+    const w = world();
+    const { v4, source } = await deployed(w);
+    for (const served of [[] as string[], new ListFetchError('the list\'s host answered HTTP 503'), [...SNAPSHOT, '10.0.0.0/16']]) {
+      w.serve(served);
+      await w.handler(refreshResource('Update', refreshEvent([source]), { PhysicalResourceId: 'ip-ranges-refresh-orders', OldResourceProperties: {} }));
+      expect(w.answer()).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'ip-ranges-refresh-orders' });
+      expect((await ipSet(v4)).stamp).toMatchObject({ origin: 'snapshot' });
+    }
+    expect(w.metrics().map((m) => [m.reason, m.IpRangesRefused])).toEqual([['empty', 1], ['fetch-error', 1], ['not-public', 1]]);
+  });
+
+  test('an unreadable input is logged as an error and answered SUCCESS (never fails a deploy); Delete does nothing', async () => {
+    const w = world();
+    await w.handler(refreshResource('Create', '{not json'));
+    expect(w.answer().Status).toBe('SUCCESS');
+    expect(w.lines.find((l) => l.message === 'ip-set')).toMatchObject({ level: 'ERROR', action: 'refresh-failed' });
+    await w.handler(refreshResource('Create', { action: 'refresh-ip-ranges', sources: [] }));
+    expect(w.answer().Status).toBe('SUCCESS');
+    const before = await ipSetNames();
+    await w.handler(refreshResource('Delete', { action: 'refresh-ip-ranges', sources: [] }, { PhysicalResourceId: 'ip-ranges-refresh-orders' }));
+    expect(w.answer()).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'ip-ranges-refresh-orders' });
+    expect(await ipSetNames()).toEqual(before);
+    expect(w.fetched).toEqual([]);
+  });
+
+  test('sources not started within the deploy budget are left to the schedule (logged, no metrics), so the answer comes in time', async () => {
+    const w = world();
+    const { source } = await deployed(w);
+    // Each fetch takes the whole budget on the test clock.
+    const slow = world({ fetch: async () => { w.clock.advance(121_000); return JSON.stringify({ hooks: SNAPSHOT }); }, now: w.clock.now });
+    await slow.handler(refreshResource('Create', refreshEvent([source, { ...source, source: 'second' }])));
+    expect(slow.answer().Status).toBe('SUCCESS');
+    expect(slow.metrics().map((m) => [m.Source, m.outcome])).toEqual([['github', 'unchanged'], ['second', 'skipped']]);
+    expect(slow.metrics()[1]).not.toHaveProperty('IpRangesAgeSeconds');
+  });
+});
+
+describe('CloudFormation requests right after a deploy attached the policy (review R1-3) and other request guards', () => {
+  const accessDenied = () => Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+
+  test('AccessDeniedException is retried with backoff for 39 s, then answered FAILED naming it', async () => {
+    const pauses: number[] = [];
+    const denying = { send: async () => Promise.reject(accessDenied()) } as unknown as WAFV2Client;
+    const w = world({ waf: denying, sleep: async (ms) => void pauses.push(ms) });
+    await w.handler(cfnEvent('Create', props()));
+    expect(pauses).toEqual([1000, 2000, 4000, 8000, 8000, 8000, 8000]);
+    expect(w.answer()).toMatchObject({ Status: 'FAILED', PhysicalResourceId: NO_SET, Reason: 'Create failed: AWS WAF answered AccessDeniedException. See the function\'s log.' });
+  });
+
+  test('a Create denied twice then allowed succeeds against moto', async () => {
+    let denied = 0;
+    const flaky = { send: async (command: Parameters<WAFV2Client['send']>[0]) => (denied++ < 2 ? Promise.reject(accessDenied()) : waf.send(command as never)) } as unknown as WAFV2Client;
+    const w = world({ waf: flaky, sleep: async () => undefined });
+    const answer = await create(w);
+    expect(answer.Data!.Name).toBe('orders-acl-github-v4');
+    expect(await ipSetNames()).toEqual(['orders-acl-github-v4']);
+  });
+
+  test('a SnapshotAsOf more than 5 minutes after the function\'s clock is refused (it would pin the set against every later deploy)', async () => {
+    const w = world();
+    await w.handler(cfnEvent('Create', props({ SnapshotAsOf: isoAt(TEST_NOW + 6 * 60_000) })));
+    expect(w.answer()).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('SnapshotAsOf must not be later than now') });
+    await w.handler(cfnEvent('Create', props({ SnapshotAsOf: isoAt(TEST_NOW + 4 * 60_000) })));
+    expect(w.answer().Status).toBe('SUCCESS');
   });
 });

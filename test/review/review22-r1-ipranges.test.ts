@@ -8,7 +8,6 @@ import { splitCidrs } from '../../lib/runtime/ip-ranges/cidrs';
 import { decideRefresh } from '../../lib/runtime/ip-ranges/decide';
 import { createIpRangesHandler } from '../../lib/handlers/ip-ranges/refresher';
 import { isResponseHost } from '../../lib/handlers/ip-ranges/respond';
-import { formatStamp } from '../../lib/handlers/ip-ranges/stamp';
 
 jest.mock('../../lib/runtime/ip-ranges/snapshot', () => ({
   IP_RANGES_SNAPSHOT: {
@@ -99,29 +98,28 @@ describe('R1-3 the first Create fails on IAM propagation (no retry of AccessDeni
 });
 
 describe('R1-4 a renamed set (source or endpoint renamed) restarts from the snapshot, reverting a newer refresh', () => {
-  test('Update with a new Name carries over the old set\'s refreshed addresses and stamp when they are newer than the snapshot', async () => {
-    const refreshedStamp = formatStamp({ sender: 'github', asOfMs: Date.parse('2026-12-06T00:00:00Z'), origin: 'fetch' });
-    const refreshed = ['140.82.112.0/20', '143.55.64.0/20', '185.199.108.0/22', '192.30.252.0/22'];
-    const { waf, calls } = fakeWaf((name, input) => {
-      if (name === 'GetIPSetCommand' && input.Name === 'old-github-v4') {
-        return { LockToken: 't', IPSet: { Name: 'old-github-v4', Id: 'old', ARN: 'arn:aws:wafv2:us-east-1:123456789012:regional/ipset/old-github-v4/old', IPAddressVersion: 'IPV4', Addresses: refreshed, Description: refreshedStamp } };
-      }
-      if (name === 'CreateIPSetCommand') return { Summary: { ARN: `arn:aws:wafv2:us-east-1:123456789012:regional/ipset/${input.Name}/new`, Id: 'new', Name: input.Name } };
-      if (name === 'UpdateIPSetCommand') return {};
-      if (name === 'GetIPSetCommand') return { LockToken: 't2', IPSet: { Name: input.Name, Id: input.Id, ARN: `arn:aws:wafv2:us-east-1:123456789012:regional/ipset/${input.Name}/${input.Id}`, IPAddressVersion: 'IPV4', Addresses: ['192.30.252.0/22'], Description: formatStamp({ sender: 'github', asOfMs: Date.parse('2026-12-01T00:00:00Z'), origin: 'snapshot' }) } };
-      throw new Error(`unexpected ${name}`);
-    });
-    const handler = createIpRangesHandler({ waf, endpoint: 'ep', respond: async () => undefined, write: () => undefined });
-    const props = { Name: 'new-github-v4', IpVersion: 'IPV4', Sender: 'github', SnapshotAsOf: '2026-12-01T00:00:00Z', Addresses: ['192.30.252.0/22'] };
-    await handler(
-      cfnEvent('Update', props, {
-        PhysicalResourceId: 'arn:aws:wafv2:us-east-1:123456789012:regional/ipset/old-github-v4/old',
-        OldResourceProperties: { ...props, Name: 'old-github-v4' },
-      }),
-    );
-    // What the new set holds at the end: its Create, or an Update after it.
-    const writes = calls.filter((c) => (c.name === 'CreateIPSetCommand' || c.name === 'UpdateIPSetCommand') && c.input.Name === 'new-github-v4');
-    expect(writes.at(-1)?.input.Addresses).toEqual(refreshed);
+  // Fixed differently from what this test first assumed (carry the old set over on an in-place rename):
+  // a rename is now a new resource (R1-8: the set's name is in its logical id), and the deploy-time
+  // refresh (R1-6: Custom::WebhookIpRangesRefresh, depending on every set, its input carrying the sets'
+  // ids) fills the new set with the sender's current list in the same deploy. What is checked: renaming
+  // the endpoint gives new set resources and changes the refresh's input, so the refresh runs again
+  // after them.
+  const refreshOf = (endpointName: string) => {
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Test', { env: { account: '123456789012', region: 'us-east-1' } });
+    const endpoint = new HardenedWebhookEndpoint(stack, 'Webhooks', { environment: 'prod', endpointName, allowedSourceCidrs: ['203.0.113.0/24'], alarmEmail: 'oncall@example.com' });
+    endpoint.addSource('github', { scheme: SignatureScheme.github(), senderIpRanges: SenderIpRanges.published() });
+    const resources = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
+    const sets = Object.keys(resources).filter((id) => resources[id].Type === 'Custom::WebhookIpSet').sort();
+    const [refreshId, refresh] = Object.entries(resources).find(([, r]) => r.Type === 'Custom::WebhookIpRangesRefresh')!;
+    return { sets, refreshId, refresh };
+  };
+  test('a renamed endpoint has new set resources, and the deploy-time refresh depends on them and runs again', () => {
+    const before = refreshOf('old-hooks');
+    const after = refreshOf('new-hooks');
+    expect(after.sets.filter((id) => before.sets.includes(id))).toEqual([]);
+    expect([...after.refresh.DependsOn].sort()).toEqual(expect.arrayContaining(after.sets));
+    expect(JSON.stringify(after.refresh.Properties.Input)).toContain('new-hooks_github-v4');
+    expect(JSON.stringify(after.refresh.Properties.Input)).not.toEqual(JSON.stringify(before.refresh.Properties.Input));
   });
 });
 
@@ -151,7 +149,8 @@ function endpointWith(sources: string[]) {
 describe('R1-5 removing a source leaks its IP sets: the policy loses them before CloudFormation deletes them', () => {
   test('after removing the stripe source, the refresher may still GetIPSet/DeleteIPSet the stripe sets it must delete in the cleanup phase', () => {
     const before = refresherResources(endpointWith(['github', 'stripe']));
-    const stripeSet = 'arn:aws:wafv2:us-east-1:123456789012:regional/ipset/test-hooks-stripe-v4/0f0e-id';
+    // (Fix R1-10 named the sets `<endpoint>_<source>-v4|v6`.)
+    const stripeSet = 'arn:aws:wafv2:us-east-1:123456789012:regional/ipset/test-hooks_stripe-v4/0f0e-id';
     expect(before.some((p) => globMatches(p, stripeSet))).toBe(true);
     // The ManagedPolicy is updated in the update phase; the stripe Custom::WebhookIpSet resources are
     // deleted in UPDATE_COMPLETE_CLEANUP_IN_PROGRESS, by this function, with the updated policy.
@@ -187,6 +186,14 @@ describe('R1-7 the CloudFormation answer may go to any *.amazonaws.com host, inc
   test('CloudFormation\'s response bucket host is accepted', () => {
     expect(isResponseHost('cloudformation-custom-resource-response-useast1.s3.amazonaws.com')).toBe(true);
   });
+  // (Added with the fix.) Every endpoint form S3 addresses the response buckets by; nothing else on S3.
+  test.each([
+    'cloudformation-custom-resource-response-uswest2.s3-us-west-2.amazonaws.com',
+    'cloudformation-custom-resource-response-useast1.s3.us-east-1.amazonaws.com',
+    'cloudformation-custom-resource-response-usgovwest1.s3-us-gov-west-1.amazonaws.com',
+    'cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn',
+  ])('%s is accepted', (host) => expect(isResponseHost(host)).toBe(true));
+  test.each(['cloudformation-custom-resource-response-useast1.s3.evil.amazonaws.com', 'x.cloudformation-custom-resource-response-useast1.s3.amazonaws.com', 'cloudformation-custom-resource-response-useast1.s3.amazonaws.com.attacker.example'])('%s is refused', (host) => expect(isResponseHost(host)).toBe(false));
 });
 
 describe('R1 check (passes): handler EMF and the alarms agree on names and dimensions', () => {
@@ -204,20 +211,35 @@ describe('R1 check (passes): handler EMF and the alarms agree on names and dimen
 });
 
 describe('R1-8 a failed deploy that renamed the endpoint cannot roll back (Update back to the old Name creates a duplicate)', () => {
-  test('the rollback Update (old Name again, physical id = the new set) answers SUCCESS pointing at the old set, not WAFDuplicateItemException', async () => {
-    const duplicate = () => Object.assign(new Error('exists'), { name: 'WAFDuplicateItemException', $metadata: { httpStatusCode: 400 } });
-    const { waf } = fakeWaf((name, input) => {
-      // The old set still exists: CloudFormation deletes it only in the cleanup of a successful update.
-      if (name === 'CreateIPSetCommand' && input.Name === 'old-github-v4') throw duplicate();
-      if (name === 'GetIPSetCommand') return { LockToken: 't', IPSet: { Name: input.Name, Id: input.Id, ARN: `arn:aws:wafv2:us-east-1:123456789012:regional/ipset/${input.Name}/${input.Id}`, IPAddressVersion: 'IPV4', Addresses: ['192.30.252.0/22'], Description: formatStamp({ sender: 'github', asOfMs: Date.parse('2026-12-01T00:00:00Z'), origin: 'snapshot' }) } };
-      if (name === 'CreateIPSetCommand') return { Summary: { ARN: `arn:aws:wafv2:us-east-1:123456789012:regional/ipset/${input.Name}/x`, Id: 'x', Name: input.Name } };
-      return {};
-    });
+  // Fixed differently from what this test first assumed (an in-place rename that rolls back): the set's
+  // name is in its construct id, so a rename is a Create of a new resource and the Delete of the old one
+  // in cleanup; a failed deploy rolls back by deleting the new set, and the old one was never touched.
+  // CreateIPSet goes through a client with maxAttempts 1, so an SDK retry never meets its own first attempt.
+  test('a renamed endpoint gives its sets new logical ids (Create + Delete, no rename Update)', () => {
+    const logicalIds = (endpointName: string) => {
+      const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Test', { env: { account: '123456789012', region: 'us-east-1' } });
+      const endpoint = new HardenedWebhookEndpoint(stack, 'Webhooks', { environment: 'prod', endpointName, allowedSourceCidrs: ['203.0.113.0/24'], alarmEmail: 'oncall@example.com' });
+      endpoint.addSource('github', { scheme: SignatureScheme.github(), senderIpRanges: SenderIpRanges.published() });
+      const t = Template.fromStack(stack);
+      return Object.entries(t.findResources('Custom::WebhookIpSet')).map(([id, r]) => [id, r.Properties.Name]);
+    };
+    const before = logicalIds('old-hooks');
+    const after = logicalIds('new-hooks');
+    expect(before.map(([, name]) => name).sort()).toEqual(['old-hooks_github-v4', 'old-hooks_github-v6']);
+    for (const [id] of after) expect(before.map(([old]) => old)).not.toContain(id);
+  });
+  test('CreateIPSet is sent through the one-attempt client, every other call through the retrying one', async () => {
+    const { wafClients } = jest.requireActual('../../lib/handlers/ip-ranges/index') as typeof import('../../lib/handlers/ip-ranges/index');
+    const clients = wafClients();
+    expect(await clients.createWaf.config.maxAttempts()).toBe(1);
+    expect(await clients.waf.config.maxAttempts()).toBeGreaterThan(1);
+    const created = fakeWaf((_name, input) => ({ Summary: { ARN: `arn:aws:wafv2:us-east-1:123456789012:regional/ipset/${input.Name}/x`, Id: 'x', Name: input.Name } }));
+    const other = fakeWaf(() => { throw new Error('CreateIPSet went through the retrying client'); });
     const answers: any[] = [];
-    const handler = createIpRangesHandler({ waf, endpoint: 'ep', respond: async (_u, body) => void answers.push(JSON.parse(body)), write: () => undefined });
-    const oldProps = { Name: 'old-github-v4', IpVersion: 'IPV4', Sender: 'github', SnapshotAsOf: '2026-12-01T00:00:00Z', Addresses: ['192.30.252.0/22'] };
-    await handler(cfnEvent('Update', oldProps, { PhysicalResourceId: 'arn:aws:wafv2:us-east-1:123456789012:regional/ipset/new-github-v4/new', OldResourceProperties: { ...oldProps, Name: 'new-github-v4' } }));
+    const handler = createIpRangesHandler({ waf: other.waf, createWaf: created.waf, endpoint: 'ep', respond: async (_u, body) => void answers.push(JSON.parse(body)), write: () => undefined, now: () => Date.parse('2026-12-07T00:00:00Z') });
+    await handler(cfnEvent('Create', { Name: 'ep_github-v4', IpVersion: 'IPV4', Sender: 'github', SnapshotAsOf: '2026-12-01T00:00:00Z', Addresses: ['192.30.252.0/22'] }));
     expect(answers[0].Status).toBe('SUCCESS');
+    expect(created.calls.map((c) => c.name)).toEqual(['CreateIPSetCommand']);
   });
 });
 

@@ -298,31 +298,68 @@ describe('splitCidrs', () => {
 });
 
 describe('decideRefresh', () => {
-  const ten = Array.from({ length: 10 }, (_, i) => `192.0.2.${i}/32`);
+  // Published lists must be public unicast (documentation ranges are refused there), so these are real-looking addresses.
+  const ten = Array.from({ length: 10 }, (_, i) => `3.18.12.${i}/32`);
   it.each([
     ['an empty list is refused, whatever the sets hold', ten, [], 50, { action: 'refuse', reason: 'empty' }],
     ['an empty list is refused on the first fill too', [], [], 50, { action: 'refuse', reason: 'empty' }],
-    ['the first fill is an update', [], ['192.0.2.0/24'], 0, { action: 'update' }],
+    ['the first fill is an update', [], ['54.187.216.0/24'], 0, { action: 'update' }],
     ['the same set is unchanged', ten, [...ten].reverse(), 0, { action: 'unchanged' }],
-    ['the same set spelled differently is unchanged', ['192.0.2.1', '2001:DB8::1/128'], ['192.0.2.1/32', '2001:db8::1/128'], 0, { action: 'unchanged' }],
-    ['growth is always allowed', ten, [...ten, '198.51.100.0/24'], 0, { action: 'update' }],
+    ['the same set spelled differently is unchanged', ['3.18.12.1', '2606:50C0::1/128'], ['3.18.12.1/32', '2606:50c0::1/128'], 0, { action: 'unchanged' }],
+    ['growth up to doubling is allowed', ten, [...ten, ...Array.from({ length: 10 }, (_, i) => `3.18.13.${i}/32`)], 0, { action: 'update' }],
+    ['growth beyond doubling but within a /24 is allowed (a short list gaining a block)', ten, [...ten, '54.187.216.0/24'], 0, { action: 'update' }],
+    ['growth beyond doubling and a /24 is refused', ten, [...ten, '54.187.216.0/23'], 0, { action: 'refuse', reason: 'growth', detail: 'the list would add 512 IPv4 addresses to the 10 covered now (5120% growth, more than doubling and more than a /24)' }],
+    ['growth of a large list up to doubling is allowed', ['140.82.112.0/20'], ['140.82.112.0/20', '143.55.64.0/20'], 0, { action: 'update' }],
+    ['growth of a large list beyond doubling is refused', ['140.82.112.0/20'], ['140.82.112.0/20', '143.55.64.0/20', '185.199.108.0/22'], 0, { action: 'refuse', reason: 'growth' }],
+    ['IPv6 growth beyond doubling and a /48 is refused', ['2606:50c0::/48'], ['2606:50c0::/48', '2a0a:a440::/47'], 0, { action: 'refuse', reason: 'growth' }],
+    ['a version the sets hold nothing of yet may start at any size within the floor', ten, [...ten, '2606:50c0::/32'], 0, { action: 'update' }],
     ['a shrink up to the threshold is allowed', ten, ten.slice(5), 50, { action: 'update' }],
-    ['a shrink beyond the threshold is refused', ten, ten.slice(6), 50, { action: 'refuse', reason: 'shrink', detail: 'the list would remove 6 of the 10 current addresses (60%, more than the 50% allowed) and add 0' }],
-    ['a replacement counts its removals', ten, ['198.51.100.0/24'], 50, { action: 'refuse', reason: 'shrink', detail: 'the list would remove 10 of the 10 current addresses (100%, more than the 50% allowed) and add 1' }],
-    ['growth does not pay for removals', ten, [...ten.slice(6), ...Array.from({ length: 20 }, (_, i) => `198.51.100.${i}/32`)], 50, { action: 'refuse', reason: 'shrink' }],
+    ['a shrink beyond the threshold is refused', ten, ten.slice(6), 50, { action: 'refuse', reason: 'shrink', detail: 'the list would remove 6 of the 10 IPv4 addresses covered now (60%, more than the 50% allowed) and add 0' }],
+    ['a replacement counts its removals', ten, ['54.187.216.0/24'], 50, { action: 'refuse', reason: 'shrink', detail: 'the list would remove 10 of the 10 IPv4 addresses covered now (100%, more than the 50% allowed) and add 256' }],
+    ['growth does not pay for removals', ten, [...ten.slice(6), ...Array.from({ length: 20 }, (_, i) => `54.187.216.${i}/32`)], 50, { action: 'refuse', reason: 'shrink' }],
     ['0% allows no removal', ten, ten.slice(1), 0, { action: 'refuse', reason: 'shrink' }],
-    ['100% allows any removal but not an empty list', ten, ['198.51.100.0/24'], 100, { action: 'update' }],
+    ['100% allows any removal but not an empty list', ten, ['54.187.216.0/29'], 100, { action: 'update' }],
+    ['a shrink is measured in addresses, not blocks (a /20 narrowed to a /32)', ['140.82.112.0/20', ...ten.slice(1)], ['140.82.112.0/32', ...ten.slice(1)], 50, { action: 'refuse', reason: 'shrink' }],
+    ['a block split into its halves is unchanged coverage: an update', ['140.82.112.0/20'], ['140.82.112.0/21', '140.82.120.0/21'], 0, { action: 'update' }],
+    ['IPv6 coverage is counted exactly (BigInt): a /32 narrowed to a /48 is a shrink', ['2606:50c0::/32'], ['2606:50c0::/48'], 50, { action: 'refuse', reason: 'shrink', detail: 'the list would remove 79226953588444722964369244160 of the 79228162514264337593543950336 IPv6 addresses covered now (99.9%, more than the 50% allowed) and add 0' }],
+    ['each version is guarded on its own', ['2606:50c0::/32', ...ten], ['2606:50c0::/33', ...ten, ...Array.from({ length: 10 }, (_, i) => `3.18.13.${i}/32`)], 49, { action: 'refuse', reason: 'shrink' }],
+    ['every IPv4 address in two halves is refused (too wide)', ten, [...ten, '0.0.0.0/1', '128.0.0.0/1'], 100, { action: 'refuse', reason: 'too-wide', detail: 'the list holds 2 block(s) wider than IPv4 /16 or IPv6 /24, e.g. 0.0.0.0/1' }],
+    ['every IPv6 address in two halves is refused (too wide)', ten, [...ten, '::/1', '8000::/1'], 100, { action: 'refuse', reason: 'too-wide' }],
+    ['an IPv4 /16 is the widest allowed', [], ['54.187.0.0/16'], 0, { action: 'update' }],
+    ['an IPv4 /15 is refused', [], ['54.186.0.0/15'], 0, { action: 'refuse', reason: 'too-wide' }],
+    ['an IPv6 /24 is the widest allowed', [], ['2606:5000::/24'], 0, { action: 'update' }],
+    ['an IPv6 /23 is refused', [], ['2606:4000::/23'], 0, { action: 'refuse', reason: 'too-wide' }],
+    ['private space is refused', ten, [...ten, '10.0.0.0/16'], 100, { action: 'refuse', reason: 'not-public', detail: 'the list holds 1 block(s) in special-purpose (not globally reachable) space, e.g. 10.0.0.0/16 in 10.0.0.0/8' }],
+    ['loopback is refused', ten, [...ten, '127.0.0.1'], 100, { action: 'refuse', reason: 'not-public' }],
+    ['IPv4 link-local is refused', ten, [...ten, '169.254.169.254'], 100, { action: 'refuse', reason: 'not-public' }],
+    ['IPv4 multicast is refused', ten, [...ten, '224.0.0.251'], 100, { action: 'refuse', reason: 'not-public' }],
+    ['IPv4 documentation space is refused in a published list', ten, [...ten, '203.0.113.0/24'], 100, { action: 'refuse', reason: 'not-public' }],
+    ['shared address space (CGNAT) is refused', ten, [...ten, '100.64.0.0/16'], 100, { action: 'refuse', reason: 'not-public' }],
+    ['a block that contains a special one is refused', [], ['172.16.0.0/16', '54.187.216.0/24'], 100, { action: 'refuse', reason: 'not-public' }],
+    ['IPv6 loopback is refused', ten, [...ten, '::1'], 100, { action: 'refuse', reason: 'not-public' }],
+    ['IPv6 unique local is refused', ten, [...ten, 'fd00::/48'], 100, { action: 'refuse', reason: 'not-public' }],
+    ['IPv6 link-local is refused', ten, [...ten, 'fe80::/64'], 100, { action: 'refuse', reason: 'not-public' }],
+    ['IPv6 multicast is refused', ten, [...ten, 'ff02::1'], 100, { action: 'refuse', reason: 'not-public' }],
+    ['IPv6 documentation space is refused in a published list', ten, [...ten, '2001:db8::/48'], 100, { action: 'refuse', reason: 'not-public' }],
+    ['IPv6 6to4 and Teredo are refused', ten, [...ten, '2002:c000:204::/48'], 100, { action: 'refuse', reason: 'not-public' }],
   ])('%s', (_name, current, next, maxShrinkPercent, expected) => {
     expect(decideRefresh({ current, next, maxShrinkPercent })).toMatchObject(expected);
   });
 
   it('refuses a threshold outside 0-100 and a next entry that is not an address', () => {
     for (const bad of [-1, 101, Number.NaN, Number.POSITIVE_INFINITY, '50' as unknown as number]) {
-      expect(() => decideRefresh({ current: [], next: ['192.0.2.1'], maxShrinkPercent: bad })).toThrow(/maxShrinkPercent must be a number from 0 to 100/);
+      expect(() => decideRefresh({ current: [], next: ['3.18.12.1'], maxShrinkPercent: bad })).toThrow(/maxShrinkPercent must be a number from 0 to 100/);
     }
     expect(() => decideRefresh({ current: [], next: ['nope'], maxShrinkPercent: 50 })).toThrow(/not an IP address/);
     // A current entry WAF hands back that cannot be read is compared as written (it is simply removed).
     expect(decideRefresh({ current: ['odd', ...ten], next: ten, maxShrinkPercent: 50 })).toEqual({ action: 'update' });
+  });
+
+  it('every shipped snapshot passes the published-list checks (too wide, not public) as a first fill', () => {
+    for (const [sender, snapshot] of Object.entries(IP_RANGES_SNAPSHOT)) {
+      const next = splitCidrs(snapshot.addresses);
+      expect([sender, decideRefresh({ current: [], next: [...next.IPV4, ...next.IPV6], maxShrinkPercent: 50 })]).toEqual([sender, { action: 'update' }]);
+    }
   });
 });
 

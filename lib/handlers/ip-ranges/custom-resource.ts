@@ -65,7 +65,10 @@ export class IpSetRequestError extends Error {
 
 const NAME = /^[\w-]{1,128}$/;
 
-export function ipSetProperties(raw: Record<string, unknown> | undefined): IpSetProperties {
+/** How far ahead of the function's clock a SnapshotAsOf may be (clock skew), in ms. */
+export const SNAPSHOT_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+export function ipSetProperties(raw: Record<string, unknown> | undefined, nowMs: number = Date.now()): IpSetProperties {
   const props = raw ?? {};
   const problems: string[] = [];
   const name = props.Name;
@@ -75,6 +78,9 @@ export function ipSetProperties(raw: Record<string, unknown> | undefined): IpSet
   if (!isStampSender(props.Sender)) problems.push('Sender must be a catalogue sender name');
   const snapshotAsOfMs = parseIsoUtc(props.SnapshotAsOf);
   if (snapshotAsOfMs === undefined) problems.push('SnapshotAsOf must be an ISO 8601 UTC time');
+  // A snapshot from the future would stamp the set newer than every refresh to come until then, so no
+  // deploy could move it forward: refused (5 minutes of clock skew allowed).
+  else if (snapshotAsOfMs > nowMs + SNAPSHOT_CLOCK_SKEW_MS) problems.push('SnapshotAsOf must not be later than now');
   const rawAddresses = props.Addresses;
   if (!Array.isArray(rawAddresses) || !rawAddresses.every((a) => typeof a === 'string')) problems.push('Addresses must be a list of CIDRs');
   if (problems.length > 0) throw new IpSetRequestError(`Invalid Custom::WebhookIpSet properties: ${problems.join('; ')}`);
@@ -88,8 +94,45 @@ export function ipSetProperties(raw: Record<string, unknown> | undefined): IpSet
   return { name: name as string, version: version as IpVersion, sender: props.Sender as string, snapshotAsOfMs: snapshotAsOfMs!, addresses: split[version as IpVersion] };
 }
 
+export interface CustomResourceOptions {
+  /** The function's clock (SnapshotAsOf must not be later). @default Date.now */
+  readonly now?: () => number;
+  /** Waits between AccessDenied retries. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * The client CreateIPSet goes through: one attempt, no SDK retry (a retried Create whose first
+   * attempt WAF carried out would answer WAFDuplicateItemException and leave an orphan set). @default waf
+   */
+  readonly createWaf?: WAFV2Client;
+}
+
+/**
+ * Pauses, in ms, before each retry of a request WAF refused with AccessDeniedException: right after a
+ * deploy attaches the function's policy, IAM may take a few seconds to apply it. 39 s in all, well
+ * inside the function's timeout; then the request is answered FAILED.
+ */
+export const ACCESS_DENIED_BACKOFF_MS = [1000, 2000, 4000, 8000, 8000, 8000, 8000];
+
+export const isAccessDenied = (error: unknown) => error instanceof Error && error.name === 'AccessDeniedException';
+
+/** Runs `attempt`, again after each pause of {@link ACCESS_DENIED_BACKOFF_MS} while WAF answers AccessDeniedException. */
+export async function retryAccessDenied<T>(attempt: () => Promise<T>, sleep: (ms: number) => Promise<void> = defaultSleep): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isAccessDenied(error) || i >= ACCESS_DENIED_BACKOFF_MS.length) throw error;
+      await sleep(ACCESS_DENIED_BACKOFF_MS[i]);
+    }
+  }
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** Carries out one CloudFormation request and says what to answer. Never throws: a failure is a FAILED answer. */
-export async function handleCustomResource(waf: WAFV2Client, event: CloudFormationEvent): Promise<CustomResourceOutcome> {
+export async function handleCustomResource(waf: WAFV2Client, event: CloudFormationEvent, options: CustomResourceOptions = {}): Promise<CustomResourceOutcome> {
+  const now = options.now ?? Date.now;
+  const createWaf = options.createWaf ?? waf;
   const answer = (Status: 'SUCCESS' | 'FAILED', PhysicalResourceId: string, extra: Partial<CustomResourceResponse> = {}): CustomResourceResponse => ({
     Status,
     PhysicalResourceId,
@@ -100,21 +143,22 @@ export async function handleCustomResource(waf: WAFV2Client, event: CloudFormati
     ...extra,
   });
   const created = (set: { arn: string; id: string; name: string }) => answer('SUCCESS', set.arn, { Data: { Arn: set.arn, Id: set.id, Name: set.name } });
-  try {
+  const carryOut = async (): Promise<CustomResourceOutcome> => {
     switch (event.RequestType) {
       case 'Create': {
-        const props = ipSetProperties(event.ResourceProperties);
-        return { action: 'created', response: created(await createFromSnapshot(waf, props)) };
+        const props = ipSetProperties(event.ResourceProperties, now());
+        return { action: 'created', response: created(await createFromSnapshot(createWaf, props)) };
       }
       case 'Update': {
-        const props = ipSetProperties(event.ResourceProperties);
+        const props = ipSetProperties(event.ResourceProperties, now());
         const old = event.OldResourceProperties ?? {};
         const ref = refFromArn(event.PhysicalResourceId);
         // A new name or version is a new set: CloudFormation deletes the old one once the stack has moved on.
+        // (The construct puts the name in the resource's logical id, so a rename reaches it as a Create.)
         if (!ref || old.Name !== props.name || old.IpVersion !== props.version) {
-          return { action: 'created', response: created(await createFromSnapshot(waf, props)) };
+          return { action: 'created', response: created(await createFromSnapshot(createWaf, props)) };
         }
-        return await updateFromSnapshot(waf, ref, props, created);
+        return await updateFromSnapshot(waf, createWaf, ref, props, created);
       }
       case 'Delete': {
         const ref = refFromArn(event.PhysicalResourceId);
@@ -126,6 +170,9 @@ export async function handleCustomResource(waf: WAFV2Client, event: CloudFormati
       default:
         throw new IpSetRequestError('Unknown RequestType');
     }
+  };
+  try {
+    return await retryAccessDenied(carryOut, options.sleep);
   } catch (error) {
     return { action: 'failed', error, response: answer('FAILED', event.PhysicalResourceId ?? NO_SET, { Reason: failureReason(event.RequestType, error) }) };
   }
@@ -142,13 +189,14 @@ async function createFromSnapshot(waf: WAFV2Client, props: IpSetProperties) {
 
 async function updateFromSnapshot(
   waf: WAFV2Client,
+  createWaf: WAFV2Client,
   ref: IpSetRef,
   props: IpSetProperties,
   created: (set: { arn: string; id: string; name: string }) => CustomResourceResponse,
 ): Promise<CustomResourceOutcome> {
   return withFreshSet(waf, ref, async (set) => {
     // Removed behind the stack's back: make it again (a new physical id; the Delete of the old one finds nothing).
-    if (!set) return { action: 'recreated', response: created(await createFromSnapshot(waf, props)) };
+    if (!set) return { action: 'recreated', response: created(await createFromSnapshot(createWaf, props)) };
     const stamp = parseStamp(set.description, props.sender);
     const snapshotAsOf = Math.floor(props.snapshotAsOfMs / 1000) * 1000;
     if (stamp && stamp.asOfMs >= snapshotAsOf) return { action: 'kept', response: created(set) };

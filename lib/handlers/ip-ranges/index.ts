@@ -6,8 +6,18 @@ import { createIpRangesHandler } from './refresher';
  * call that hangs must fail this source's refresh (alarmed, retried at the next run) or this
  * CloudFormation request (answered FAILED), not hold the function until it times out unanswered.
  */
+export function wafClients(): { waf: WAFV2Client; createWaf: WAFV2Client } {
+  const requestHandler = { connectionTimeout: 2000, requestTimeout: 5000 };
+  return {
+    waf: new WAFV2Client({ maxAttempts: 3, requestHandler }),
+    // CreateIPSet is never retried by the SDK: a retry after WAF made the set would answer
+    // WAFDuplicateItemException and leave that set behind. A failed Create is answered FAILED instead.
+    createWaf: new WAFV2Client({ maxAttempts: 1, requestHandler }),
+  };
+}
+
 export const handler = createIpRangesHandler({
-  waf: new WAFV2Client({ maxAttempts: 3, requestHandler: { connectionTimeout: 2000, requestTimeout: 5000 } }),
+  ...wafClients(),
   // Not checked here: a CloudFormation request must still be answered; a refresh without it fails.
   endpoint: process.env.WEBHOOK_ENDPOINT || undefined,
 });

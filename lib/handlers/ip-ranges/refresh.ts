@@ -1,6 +1,6 @@
 import type { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { CidrsByVersion, splitCidrs } from '../../runtime/ip-ranges/cidrs';
-import { decideRefresh } from '../../runtime/ip-ranges/decide';
+import { decideRefresh, RefreshRefusal } from '../../runtime/ip-ranges/decide';
 import type { PublishedIpList } from '../../runtime/ip-ranges/lists';
 import { IP_RANGES_METRIC, METRIC_NAMESPACE } from '../../metrics-contract';
 import type { LineWriter } from '../shared/telemetry';
@@ -34,7 +34,7 @@ export interface RefreshSource {
 }
 
 /** Why a source's sets were left as they were. */
-export type RefusalReason = 'empty' | 'shrink' | 'parse-error' | 'fetch-error' | 'unknown-sender' | 'waf-error';
+export type RefusalReason = RefreshRefusal | 'parse-error' | 'fetch-error' | 'unknown-sender' | 'waf-error';
 
 export interface SourceResult {
   readonly source: string;
@@ -56,6 +56,11 @@ export interface RefreshDeps {
   readonly now: () => number;
   readonly write: LineWriter;
   readonly endpoint: string;
+  /**
+   * When set (epoch ms), sources not yet started by then are left for the next scheduled run (logged,
+   * no metrics): the deploy-time refresh must answer CloudFormation within the function's timeout.
+   */
+  readonly deadline?: number;
 }
 
 const NAME = /^[\w-]{1,128}$/;
@@ -90,6 +95,10 @@ export function refreshEvent(event: unknown): RefreshEvent {
 export async function refreshAll(deps: RefreshDeps, event: RefreshEvent): Promise<SourceResult[]> {
   const results: SourceResult[] = [];
   for (const source of event.sources) {
+    if (deps.deadline !== undefined && deps.now() >= deps.deadline) {
+      deps.write(JSON.stringify({ level: 'WARN', message: 'ip-ranges', Endpoint: deps.endpoint, Source: source.source, sender: source.sender, outcome: 'skipped', detail: 'out of time in this run; the next scheduled run refreshes it' }));
+      continue;
+    }
     let result: SourceResult;
     try {
       result = await refreshSource(deps, source);

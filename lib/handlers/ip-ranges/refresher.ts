@@ -2,7 +2,7 @@ import type { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { publishedIpList, PublishedIpList } from '../../runtime/ip-ranges/lists';
 import { httpsFetcher } from '../../runtime/published-keys';
 import { LineWriter, stdoutWriter } from '../shared/telemetry';
-import { CloudFormationEvent, CustomResourceOutcome, handleCustomResource } from './custom-resource';
+import { CloudFormationEvent, CustomResourceOutcome, handleCustomResource, NO_SET } from './custom-resource';
 import { refreshAll, refreshEvent, REFRESH_ACTION, SourceResult } from './refresh';
 import { httpsResponder, Responder } from './respond';
 
@@ -17,6 +17,10 @@ import { httpsResponder, Responder } from './respond';
 
 export interface IpRangesDeps {
   readonly waf: WAFV2Client;
+  /** The client CreateIPSet goes through: maxAttempts 1 (see CustomResourceOptions.createWaf). @default waf */
+  readonly createWaf?: WAFV2Client;
+  /** Waits between AccessDenied retries of a CloudFormation request. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
   /**
    * The endpoint's name: the metrics' Endpoint dimension. A refresh without it fails (its metrics would
    * reach no alarm); a CloudFormation request is still carried out and answered.
@@ -50,6 +54,14 @@ export class ListFetchError extends Error {
   override readonly name = 'ListFetchError';
 }
 
+/** The deploy-time refresh's custom resource type (the sets' is Custom::WebhookIpSet). */
+export const REFRESH_RESOURCE_TYPE = 'Custom::WebhookIpRangesRefresh';
+/**
+ * How long the deploy-time refresh may start new sources (ms). Each source then takes at most a 5 s
+ * fetch and a few WAF calls of 5 s attempts, so the answer comes well inside the function's 5 minutes.
+ */
+export const DEPLOY_REFRESH_BUDGET_MS = 120_000;
+
 export type IpRangesHandler = (event: unknown) => Promise<{ sources: SourceResult[] } | undefined>;
 
 export function createIpRangesHandler(deps: IpRangesDeps): IpRangesHandler {
@@ -58,6 +70,36 @@ export function createIpRangesHandler(deps: IpRangesDeps): IpRangesHandler {
   const fetch = deps.fetch ?? pinnedListFetcher();
   const respond = deps.respond ?? httpsResponder();
   const lists = deps.lists ?? publishedIpList;
+
+  /**
+   * `Custom::WebhookIpRangesRefresh`: at deploy, after every set exists, Create and Update run exactly
+   * the scheduled refresh (its `Input` is the rule's input, as JSON), so new or renamed sets hold the
+   * sender's current list rather than the shipped snapshot, and the first IpRangesAgeSeconds datapoint
+   * is sent. Always SUCCESS: a refused or failed refresh keeps the sets and raises the refused alarm,
+   * like a scheduled one; it never fails a deploy. Delete does nothing (the sets are their own resources).
+   */
+  async function refreshResource(event: CloudFormationEvent): Promise<CustomResourceOutcome> {
+    const response = {
+      Status: 'SUCCESS' as const,
+      PhysicalResourceId: event.PhysicalResourceId ?? `ip-ranges-refresh-${deps.endpoint ?? 'endpoint'}`,
+      StackId: event.StackId,
+      RequestId: event.RequestId,
+      LogicalResourceId: event.LogicalResourceId,
+      NoEcho: false as const,
+    };
+    if (event.RequestType === 'Delete') return { action: 'nothing-to-delete', response };
+    try {
+      if (!deps.endpoint) throw new Error('Environment variable WEBHOOK_ENDPOINT is not set: the refresh\'s metrics would reach no alarm');
+      const input = event.ResourceProperties?.Input;
+      const parsed = refreshEvent(typeof input === 'string' ? JSON.parse(input) : undefined);
+      const results = await refreshAll({ waf: deps.waf, fetch, lists, now, write, endpoint: deps.endpoint, deadline: now() + DEPLOY_REFRESH_BUDGET_MS }, parsed);
+      const refused = results.filter((r) => r.outcome === 'refused').length;
+      return { action: refused > 0 ? `refreshed (${refused} refused)` : 'refreshed', response };
+    } catch (error) {
+      // The construct's input is wrong or the endpoint unset: logged as an error; the schedule's runs fail the same way and the stale alarm fires.
+      return { action: 'refresh-failed', error, response };
+    }
+  }
 
   async function customResource(event: CloudFormationEvent): Promise<undefined> {
     const refused = respond.refuses?.(event.ResponseURL);
@@ -68,7 +110,10 @@ export function createIpRangesHandler(deps: IpRangesDeps): IpRangesHandler {
     }
     let outcome: CustomResourceOutcome;
     try {
-      outcome = await handleCustomResource(deps.waf, event);
+      outcome =
+        event.ResourceType === REFRESH_RESOURCE_TYPE
+          ? await refreshResource(event)
+          : await handleCustomResource(deps.waf, event, { now, sleep: deps.sleep, createWaf: deps.createWaf });
     } catch (error) {
       // handleCustomResource answers its own failures; this is a last guard so CloudFormation never waits an hour.
       outcome = {
@@ -77,7 +122,7 @@ export function createIpRangesHandler(deps: IpRangesDeps): IpRangesHandler {
         response: {
           Status: 'FAILED',
           Reason: 'The request failed on an unexpected error. See the function\'s log.',
-          PhysicalResourceId: event.PhysicalResourceId ?? 'no-ip-set-created',
+          PhysicalResourceId: event.PhysicalResourceId ?? NO_SET,
           StackId: event.StackId,
           RequestId: event.RequestId,
           LogicalResourceId: event.LogicalResourceId,
@@ -87,7 +132,7 @@ export function createIpRangesHandler(deps: IpRangesDeps): IpRangesHandler {
     }
     const error = outcome.error instanceof Error ? outcome.error : undefined;
     const line = {
-      level: outcome.response.Status === 'FAILED' ? 'ERROR' : 'INFO',
+      level: outcome.response.Status === 'FAILED' || outcome.action === 'refresh-failed' ? 'ERROR' : 'INFO',
       message: 'ip-set',
       Endpoint: deps.endpoint,
       requestType: event.RequestType,

@@ -22,12 +22,17 @@ export interface HttpsResponderOptions {
 }
 
 /**
- * Hosts of CloudFormation's pre-signed response URLs (S3, in the commercial, GovCloud and China
- * partitions). Anything else is refused: whoever may invoke the function must not be able to make it
- * send requests to a host of their choosing.
+ * Hosts of CloudFormation's pre-signed response URLs: its own response buckets, one per region
+ * (`cloudformation-custom-resource-response-<region without dashes>`), addressed virtual-host style on
+ * S3's global, legacy dash-regional or dotted regional endpoints, in the commercial, GovCloud and China
+ * partitions, e.g. `cloudformation-custom-resource-response-useast1.s3.amazonaws.com`,
+ * `…-uswest2.s3-us-west-2.amazonaws.com`, `…-useast1.s3.us-east-1.amazonaws.com`,
+ * `…-cnnorth1.s3.cn-north-1.amazonaws.com.cn`. Anything else is refused, any other S3 bucket and
+ * any other AWS host included: whoever may invoke the function must not be able to make it send
+ * requests to a host of their choosing.
  */
 export function isResponseHost(hostname: string): boolean {
-  return /^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(hostname);
+  return /^cloudformation-custom-resource-response-[a-z0-9]{1,32}\.s3(?:[.-](?:dualstack\.)?[a-z]{2}(?:-gov)?-[a-z]+-\d)?\.amazonaws\.com(?:\.cn)?$/.test(hostname);
 }
 
 /**
