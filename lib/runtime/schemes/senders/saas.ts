@@ -4,7 +4,7 @@ import { ActiveKey, RejectionReason, VerifyResult, WebhookConfigurationError, We
 import { bodyText } from '../body-text';
 import { accepted, isEventId, readHeaders, rejected, SignedContent } from '../common';
 import { hmac } from '../mac';
-import { Handshake, HmacScheme, SchemeDescription, SignInput } from '../scheme';
+import { Handshake, HmacScheme, SignInput } from '../scheme';
 import { SenderEntry } from '../sender';
 import { DEFAULT_TOLERANCE_SECONDS } from '../tolerance';
 
@@ -144,14 +144,6 @@ export class ContentfulScheme extends HmacScheme {
     return { 'content-type': this.contentTypes[0], ...signed, [CONTENTFUL_SIGNATURE]: this.mac(secret, prefix, input.body, 'hex') };
   }
 
-  describe(): SchemeDescription {
-    return {
-      signature: '`x-contentful-signature`, HMAC-SHA256 hex over method, path, the signed headers and body',
-      replay: 'signed timestamp (unix ms), 30 s; dedupe record',
-      dedupe: 'signed `x-contentful-idempotency-key`, else SHA-256 of the body',
-      metadata: ['signed.eventId', 'signed.eventType', 'unsigned.eventId', 'unsigned.eventType'],
-    };
-  }
 }
 
 /**
@@ -214,15 +206,6 @@ export class TrelloScheme extends HmacScheme {
     const content = trelloSignedContent(input.body, input.url);
     if (!content) throw new WebhookConfigurationError('trello signs UTF-8 text only');
     return { 'content-type': 'application/json', 'x-trello-webhook': this.mac(secret, '', content, 'base64') };
-  }
-
-  describe(): SchemeDescription {
-    return {
-      signature: '`X-Trello-Webhook`, HMAC-SHA1 base64 over body + URL, each character\'s low byte',
-      replay: 'dedupe record only (nothing signed in time)',
-      dedupe: 'SHA-256 of the signed content',
-      metadata: [],
-    };
   }
 }
 
