@@ -30,8 +30,6 @@ export function bundleExampleProcessor(outdir: string): void {
 }
 
 export interface ExampleProcessorProps {
-  /** The key its log group is encrypted with: the endpoint's (given to the endpoint as encryptionKey). */
-  readonly encryptionKey: kms.IKey;
   readonly removalPolicy: RemovalPolicy;
 }
 
@@ -42,10 +40,14 @@ export interface ExampleProcessorProps {
  */
 export class ExampleProcessor extends Construct {
   public readonly function: lambda.Function;
+  private readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: ExampleProcessorProps) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'LogGroup', { encryptionKey: props.encryptionKey, retention: logs.RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy });
+    // Encrypted with the endpoint's key once the endpoint exists (encryptLogsWith): the endpoint takes
+    // the processor in its props, so it is made first.
+    const logGroup = new logs.LogGroup(this, 'LogGroup', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy });
+    this.logGroup = logGroup;
     const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description: 'The example webhook processor' });
     role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
     this.function = new lambda.Function(this, 'Function', {
@@ -91,5 +93,10 @@ export class ExampleProcessor extends Construct {
         reason: 'The example processor reaches only AWS service APIs (SQS, DynamoDB, S3) over TLS with SigV4; a VPC would add NAT or endpoints without narrowing what it can reach. Put yours in one if its business logic reaches private resources.',
       })),
     );
+  }
+
+  /** Encrypts the log group with the endpoint's key (whose policy lets CloudWatch Logs use it for the account's log groups). */
+  public encryptLogsWith(key: kms.IKey): void {
+    (this.logGroup.node.defaultChild as logs.CfnLogGroup).kmsKeyId = key.keyArn;
   }
 }

@@ -3,7 +3,6 @@ import { Construct } from 'constructs';
 import { HardenedWebhookEndpoint, PRODUCTION_ENVIRONMENTS } from '../lib';
 import { ExampleEndpointProps } from './config';
 import { ExampleProcessor } from './example-processor';
-import { createEndpointKey } from '../lib/encryption-key';
 import { acknowledge } from '../lib/nag-acknowledgements';
 
 /** The example app's stack: one endpoint, with its URLs and secret ARNs as outputs. */
@@ -16,16 +15,14 @@ export class WebhookStack extends Stack {
   constructor(scope: Construct, id: string, { exampleProcessor, ...endpointProps }: ExampleEndpointProps, props?: StackProps) {
     super(scope, id, props);
     if (exampleProcessor) {
-      // The processor's log group is encrypted with the endpoint's key, so the key comes first and
-      // the endpoint is given it (it adds what its own services need to the key's policy).
       const production = PRODUCTION_ENVIRONMENTS.includes(endpointProps.environment ?? 'prod');
       const removalPolicy = endpointProps.removalPolicy ?? (production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
-      // The key the endpoint would create itself (its policy included), made here to be shared.
-      const encryptionKey = createEndpointKey(this, 'Key', `Webhook endpoint of ${id}: queue, secrets, logs, alarm topic, processor logs`);
-      this.processor = new ExampleProcessor(this, 'Processor', { encryptionKey, removalPolicy });
-      endpointProps = { ...endpointProps, encryptionKey, processor: this.processor.function, processorIdempotency: true };
+      this.processor = new ExampleProcessor(this, 'Processor', { removalPolicy });
+      endpointProps = { ...endpointProps, processor: this.processor.function, processorIdempotency: true };
     }
     this.endpoint = new HardenedWebhookEndpoint(this, 'Webhooks', endpointProps);
+    // The endpoint's own key (its logical id unchanged by the processor) encrypts the processor's logs too.
+    this.processor?.encryptLogsWith(this.endpoint.encryptionKey);
     // The endpoint sets WEBHOOK_BODY_BUCKET on the processor (parseWebhookRecord's `bucket`) with its body bucket.
     const bodyBucket = this.endpoint.bodyBucket;
     if (this.processor && bodyBucket) {

@@ -767,7 +767,11 @@ export class HardenedWebhookEndpoint extends Construct {
 
   /** The refresher of published sender IP lists, created with the first source that uses one. */
   private senderIpRangesRefresher(): SenderIpRangesRefresher {
-    this.ipRangesRefresher ??= new SenderIpRangesRefresher(this.firewall, 'SenderIpRanges', {
+    // The endpoint's name is in the id: a renamed endpoint gets a new refresher, and the old one, still
+    // allowed its own `<old>_*` sets, deletes them in the stack's cleanup (one refresher renamed in
+    // place would have lost that right in the update phase, leaving the old sets behind).
+    const id = Token.isUnresolved(this.endpointName) ? 'SenderIpRanges' : `SenderIpRanges-${this.endpointName}`;
+    this.ipRangesRefresher ??= new SenderIpRangesRefresher(this.firewall, id, {
       endpointName: this.endpointName,
       interval: this.ipRangesSchedule.interval,
       runtime: this.runtime,

@@ -154,6 +154,9 @@ export interface SenderIpRangesRefresherProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
+/** How long CloudFormation waits for the function's answer: its 5-minute timeout and a margin. */
+const CUSTOM_RESOURCE_TIMEOUT = Duration.minutes(6);
+
 /** One managed set as the scheduled refresh names it. */
 interface ManagedSet {
   readonly name: string;
@@ -247,6 +250,9 @@ export class SenderIpRangesRefresher extends Construct {
     this.deployRefresh = new CustomResource(this, 'DeployRefresh', {
       serviceToken: this.function.functionArn,
       resourceType: 'Custom::WebhookIpRangesRefresh',
+      // CloudFormation's wait for an answer that never comes (the function's 5 minutes, then a margin),
+      // instead of its default hour.
+      serviceTimeout: CUSTOM_RESOURCE_TIMEOUT,
       properties: {
         // JSON text: CloudFormation hands a custom resource's numbers over as strings.
         Input: Lazy.string({ produce: () => stack.toJsonString({ action: 'refresh-ip-ranges', sources: this.managed }) }),
@@ -278,6 +284,7 @@ export class SenderIpRangesRefresher extends Construct {
       const resource = new CustomResource(this, `IpSet-${Token.isUnresolved(name) ? `${source}-${version}` : name}`, {
         serviceToken: this.function.functionArn,
         resourceType: 'Custom::WebhookIpSet',
+        serviceTimeout: CUSTOM_RESOURCE_TIMEOUT,
         properties: { Name: name, IpVersion: version, Sender: sender, SnapshotAsOf: snapshot.asOf, Addresses: cidrs[version] },
       });
       // One request at a time reaches the function (reserved concurrency 1), so none is throttled.

@@ -33,7 +33,9 @@ describe('a source following its sender\'s published IP list', () => {
     const sets = ipSets(t);
     expect(Object.values(sets).map((r) => r.Properties)).toEqual([
       {
-        ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^WebhooksFirewallSenderIpRangesFunction/), 'Arn'] },
+        ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^WebhooksFirewallSenderIpRanges[A-Za-z0-9]*Function[0-9A-F]{8}$/), 'Arn'] },
+        // CloudFormation waits 6 minutes for an answer (the function's 5 and a margin), not an hour.
+        ServiceTimeout: '360',
         Name: 'test-hooks_github-v4',
         IpVersion: 'IPV4',
         Sender: 'github',
@@ -41,7 +43,8 @@ describe('a source following its sender\'s published IP list', () => {
         Addresses: ['140.82.112.0/20', '192.30.252.0/22'],
       },
       {
-        ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^WebhooksFirewallSenderIpRangesFunction/), 'Arn'] },
+        ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^WebhooksFirewallSenderIpRanges[A-Za-z0-9]*Function[0-9A-F]{8}$/), 'Arn'] },
+        ServiceTimeout: '360',
         Name: 'test-hooks_github-v6',
         IpVersion: 'IPV6',
         Sender: 'github',
@@ -239,7 +242,7 @@ describe('a source following its sender\'s published IP list', () => {
       Action: 'wafv2:GetIPSet',
       Resource: Object.keys(ipSets(t)).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
     });
-    const refresherLog = Object.keys(t.findResources('AWS::Logs::LogGroup')).find((id) => id.startsWith('WebhooksFirewallSenderIpRangesFunctionLogGroup'))!;
+    const refresherLog = Object.keys(t.findResources('AWS::Logs::LogGroup')).find((id) => /^WebhooksFirewallSenderIpRanges[A-Za-z0-9]*FunctionLogGroup/.test(id))!;
     expect(JSON.stringify(statements.filter((st: { Action: unknown }) => JSON.stringify(st.Action).includes('logs:FilterLogEvents')))).toContain(`"${refresherLog}"`);
   });
 

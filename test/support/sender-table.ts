@@ -79,6 +79,12 @@ const FAMILIES: Record<string, SchemeDescription & { docs: string; ipRanges?: st
 };
 
 
+/** A scheme type as the README's table describes it (its own description, or its family's here). */
+export function describeType(type: string): SchemeDescription | undefined {
+  const alias = (ALIASES as Record<string, unknown>)[type];
+  return alias ? FAMILIES['standard-webhooks'] : FAMILIES[type] ?? describeScheme(schemeFor(exampleConfig(type)));
+}
+
 export function senderTable(): string {
   const lines = [
     '| `type` | signature | body bound | replay control | dedupe key | handshake | metadata attributes | key | IP ranges |',

@@ -7,7 +7,9 @@ import { createIpRangesHandler } from './refresher';
  * CloudFormation request (answered FAILED), not hold the function until it times out unanswered.
  */
 export function wafClients(): { waf: WAFV2Client; createWaf: WAFV2Client } {
-  const requestHandler = { connectionTimeout: 2000, requestTimeout: 5000 };
+  // requestTimeout bounds the whole call only with throwOnRequestTimeout (the SDK's older meaning, an
+  // idle socket, is socketTimeout): both are set, so a stalled call always ends.
+  const requestHandler = { connectionTimeout: 2000, socketTimeout: 5000, requestTimeout: 5000, throwOnRequestTimeout: true };
   return {
     waf: new WAFV2Client({ maxAttempts: 3, requestHandler }),
     // CreateIPSet is never retried by the SDK: a retry after WAF made the set would answer

@@ -46,8 +46,9 @@ export interface RefreshInput {
  * - in either version that covers some addresses now, more new addresses (covered by `next`, not now)
  *   than are covered now, i.e. more than doubling, and more than {@link GROWTH_ALLOWANCE} (a /24, a
  *   /48): refuse (`growth`: a list that suddenly admits twice the addresses is more likely wrong than
- *   true). A version the sets hold nothing of yet (the first fill, a sender's first IPv6 block) is
- *   bounded by the two checks above only;
+ *   true). A version the sets hold nothing of while the other holds some (a sender's first IPv6
+ *   block) may gain at most {@link GROWTH_ALLOWANCE} in one refresh (`growth` beyond); sets that hold
+ *   nothing at all (a first fill; new sets are seeded from the shipped snapshot) only the two checks above;
  * - otherwise update. Growth never pays for removals: each guard is measured on its own.
  *
  * Throws on a `maxShrinkPercent` outside 0-100 and on a `next` entry that is not an address or
@@ -96,10 +97,25 @@ export function decideRefresh(input: RefreshInput): RefreshDecision {
     const now = toRanges(currentParsed.filter((c) => c.version === version));
     const then = toRanges(nextParsed.filter((c) => c.version === version));
     const covered = measure(now);
-    if (covered === 0n) continue;
+    const label = version === 4 ? 'IPv4' : 'IPv6';
+    // Sets holding nothing at all (a first fill): bounded by the floor and the public-space check only.
+    if (currentParsed.length === 0) break;
+    if (covered === 0n) {
+      // A version the sets hold nothing of while the other holds some (a sender's first IPv6 block): no
+      // doubling to measure, so one refresh may bring at most the allowance; more is refused like any
+      // other sudden growth.
+      const first = measure(then);
+      if (first > GROWTH_ALLOWANCE[version]) {
+        return {
+          action: 'refuse',
+          reason: 'growth',
+          detail: `the list would add ${first} ${label} addresses where the sets hold none (more than a ${version === 4 ? '/24' : '/48'})`,
+        };
+      }
+      continue;
+    }
     const removed = measureMinus(now, then);
     const added = measureMinus(then, now);
-    const label = version === 4 ? 'IPv4' : 'IPv6';
     // removed / covered > maxShrinkPercent / 100, in integers (BigInt: IPv6 counts pass 2^53).
     if (removed * 100n > BigInt(maxShrinkPercent) * covered) {
       return {
