@@ -122,7 +122,7 @@ describe('discovery from the stack name', () => {
     expect(report.endpoints).toHaveLength(1);
     const [endpoint] = report.endpoints;
     expect(endpoint.name).toBe(deployment.endpointName);
-    expect(endpoint.sources.map((s) => s.name)).toEqual(['billing', 'meetings', 'notifications', 'payments', 'social']);
+    expect(endpoint.sources.map((s) => s.name)).toEqual(['billing', 'github', 'meetings', 'notifications', 'payments', 'social']);
     const billing = endpoint.sources.find((s) => s.name === 'billing')!;
     expect(billing).toMatchObject({ scheme: 'standard-webhooks', keySource: 'generated', rotation: { state: 'scheduled' }, secretArn: deployment.sources.get('billing')!.secretArn });
     expect(billing.url).toMatch(/^https:\/\/\w+\.execute-api\.us-east-1\.amazonaws\.com\/v1\/webhooks\/billing$/);
@@ -154,7 +154,7 @@ describe('discovery from the stack name', () => {
     expect(unrelated.code).toBe(2);
     expect(unrelated.stderr).toContain('stack UnrelatedStack holds no cdk-hardened-webhook endpoint');
     expect(noSource.code).toBe(2);
-    expect(noSource.stderr).toContain(`stack ${stack()} has no source named nope; its sources: billing, meetings, notifications, payments, social`);
+    expect(noSource.stderr).toContain(`stack ${stack()} has no source named nope; its sources: billing, github, meetings, notifications, payments, social`);
   });
 
   test('without credentials or without a region, says how to give them (exit 1)', async () => {
