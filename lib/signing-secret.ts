@@ -10,6 +10,7 @@ import { keyUseVia } from './encryption-key';
 import { HardenedFunction } from './hardened-function';
 import { KeySource } from './key-source';
 import { acknowledge } from './nag-acknowledgements';
+import { SENDER_ISSUED_TAG } from './nag/sender-issued';
 import { SignatureScheme } from './signature-scheme';
 
 const NO_ROTATION_RULES = ['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled', 'PCI.DSS.321-SecretsManagerRotationEnabled', 'HIPAA.Security-SecretsManagerRotationEnabled'];
@@ -79,6 +80,8 @@ export class SigningSecret extends Construct {
       const reason =
         "The sender issues this key (Stripe, Slack, Shopify, Twilio): it is rotated at the sender and imported with put-secret-value, where the replaced key stays valid for the grace window; a rotation function could only generate a key the sender would not use.";
       acknowledge(this.secret, ...NO_ROTATION_RULES.map((ackId) => ({ id: ackId, reason })));
+      // The mark WebhookChecks (Webhook-SecretRotation) and a reviewer read in place of a rotation schedule.
+      (this.secret.node.defaultChild as secretsmanager.CfnSecret).tags.setTag(SENDER_ISSUED_TAG.key, SENDER_ISSUED_TAG.value);
       if (props.scheme.capturesHandshake) {
         // Named under a segment no source name can start with ("_"), so no source's signing-secret ARN
         // prefix (the secret-read rule's) matches it. Created holding {} (nothing captured); the
@@ -91,7 +94,7 @@ export class SigningSecret extends Construct {
           removalPolicy: props.removalPolicy,
         });
         const captureReason = 'Holds one value the sender handed over (a verification token to put as the key), written once by the verifier; it is no key in use, so there is nothing to rotate.';
-        acknowledge(this.captureSecret, ...NO_ROTATION_RULES.map((ackId) => ({ id: ackId, reason: captureReason })));
+        acknowledge(this.captureSecret, ...[...NO_ROTATION_RULES, 'Webhook-SecretRotation'].map((ackId) => ({ id: ackId, reason: captureReason })));
       }
       return;
     }

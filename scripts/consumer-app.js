@@ -1,24 +1,26 @@
 // The consumer app of `npm run test:consumer` (scripts/consumer-test.mjs copies it into a throw-away
 // project that installed the packed library). Plain JavaScript, so it runs without a compile step.
 //
-//   node consumer-app.js <nag3|nag2> <outdir>
+//   node consumer-app.js <nag3|nag2|helpers> <outdir>
 //
 // An existing stack with its own KMS key, SQS queue and processor Lambda gains two production
 // endpoints. It synthesizes with the five cdk-nag packs, through cdk-nag 3 (`Validations` plugins) or
 // cdk-nag 2 (Aspects), and prints one JSON line: each finding with its construct path and whether
-// the library created that construct (it was not there before the endpoints were added).
-const { App, Aspects, CfnOutput, Duration, RemovalPolicy, Stack, Validations } = require('aws-cdk-lib');
+// the library created that construct (it was not there before the endpoints were added). The library's
+// own webhook pack (`cdk-hardened-webhook/nag`, WebhookChecks) runs beside cdk-nag's five. `helpers`
+// runs the testing helpers (`cdk-hardened-webhook/testing`) a user's own tests call instead.
+const { App, Aspects, CfnOutput, Duration, RemovalPolicy, Size, Stack, Validations } = require('aws-cdk-lib');
 const kms = require('aws-cdk-lib/aws-kms');
 const lambda = require('aws-cdk-lib/aws-lambda');
 const logs = require('aws-cdk-lib/aws-logs');
 const sqs = require('aws-cdk-lib/aws-sqs');
 const fs = require('node:fs');
 const path = require('node:path');
-const { HardenedWebhookEndpoint, SignatureScheme } = require('cdk-hardened-webhook');
+const { HardenedWebhookEndpoint, LARGEST_BODY_BYTES, SenderIpRanges, SignatureScheme } = require('cdk-hardened-webhook');
 
 const [mode, outdir] = process.argv.slice(2);
 const PACKS = ['AwsSolutionsChecks', 'ServerlessChecks', 'NIST80053R5Checks', 'PCIDSS321Checks', 'HIPAASecurityChecks'];
-const RULE = /^\[?((?:AwsSolutions|Serverless|NIST\.800\.53\.R5|PCI\.DSS\.321|HIPAA\.Security)-[A-Za-z0-9]+(?:\[[^\]]*\])?)/;
+const RULE = /^\[?((?:AwsSolutions|Serverless|NIST\.800\.53\.R5|PCI\.DSS\.321|HIPAA\.Security|Webhook)-[A-Za-z0-9]+(?:\[[^\]]*\])?)/;
 // Published webhook source ranges (Stripe's and GitHub's lists, 2026-11).
 const STRIPE_CIDRS = ['3.18.12.63/32', '3.130.192.231/32', '13.235.14.237/32', '13.235.122.149/32', '18.211.135.69/32', '35.154.171.200/32',
   '52.15.183.38/32', '54.88.130.119/32', '54.88.130.237/32', '54.187.174.169/32', '54.187.205.235/32', '54.187.216.72/32'];
@@ -57,6 +59,8 @@ const payments = new HardenedWebhookEndpoint(stack, 'PaymentsWebhooks', {
   queue: orders,
   processor,
   processorBatchSize: 5,
+  // Powertools' idempotency table for the processor, and its grants.
+  processorIdempotency: true,
 });
 payments.addSource('stripe', { scheme: SignatureScheme.stripe() });
 payments.addSource('github', { scheme: SignatureScheme.github(), allowedSourceCidrs: GITHUB_CIDRS });
@@ -77,6 +81,9 @@ const platform = new HardenedWebhookEndpoint(stack, 'PlatformWebhooks', {
     // SNS (no secret at all).
     interactions: { scheme: SignatureScheme.discord() },
     orders: { scheme: SignatureScheme.sns({ topicArns: ['arn:aws:sns:us-east-1:123456789012:orders'] }) },
+    // GitHub's published hook ranges, kept current by the refresher, and bodies up to what Lambda
+    // carries (claim-checked through the endpoint's bucket above 700 KiB).
+    releases: { scheme: SignatureScheme.github(), senderIpRanges: SenderIpRanges.published(), maxBodySize: Size.bytes(LARGEST_BODY_BYTES) },
   },
 });
 const libraryPaths = new Set(stack.node.findAll().map((c) => c.node.path).filter((p) => !before.has(p)));
@@ -98,7 +105,8 @@ function isLibrary(constructPath) {
 const findings = [];
 if (mode === 'nag3') {
   const nag = require('cdk-nag');
-  Validations.of(app).addPlugins(...PACKS.map((pack) => new nag[pack](app)));
+  const { WebhookChecks } = require('cdk-hardened-webhook/nag');
+  Validations.of(app).addPlugins(...PACKS.map((pack) => new nag[pack](app)), new WebhookChecks(app));
   try {
     app.synth();
   } catch (error) {
@@ -115,6 +123,9 @@ if (mode === 'nag3') {
 } else if (mode === 'nag2') {
   const nag = require('cdk-nag-2');
   for (const pack of PACKS) Aspects.of(app).add(new nag[pack]({ reports: false }));
+  // This project's `cdk-nag` is major 3: the webhook pack is built on the cdk-nag 2 alias.
+  const { webhookChecksOn } = require('cdk-hardened-webhook/nag');
+  Aspects.of(app).add(new (webhookChecksOn(nag))({ reports: false }));
   const assembly = app.synth();
   for (const artifact of assembly.stacks) {
     for (const message of artifact.messages) {
@@ -124,8 +135,26 @@ if (mode === 'nag3') {
       findings.push({ engine: 'cdk-nag 2', rule: rule[1], level: message.level, path: message.id.replace(/^\//, ''), library: isLibrary(message.id) });
     }
   }
+} else if (mode === 'helpers') {
+  // The helpers a user's own tests call, from the packed tarball.
+  const { nagReport, normalizedTemplate } = require('cdk-hardened-webhook/testing');
+  const reports = [['cdk-nag 3', require('cdk-nag'), 3], ['cdk-nag 2', require('cdk-nag-2'), 2]].map(([engine, cdkNag, want]) => {
+    const r = nagReport(app, { cdkNag });
+    return {
+      engine,
+      majorOk: r.major === want,
+      library: r.library,
+      yours: r.yours,
+      disagree: [...r.library.filter((f) => !isLibrary(f.path)), ...r.yours.filter((f) => isLibrary(f.path))],
+    };
+  });
+  const s3Keys = Object.values(normalizedTemplate(stack).Resources)
+    .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Code.S3Key)
+    .map((r) => r.Properties.Code.S3Key);
+  console.log(JSON.stringify({ reports, s3Keys }));
+  process.exit(0);
 } else {
-  throw new Error(`usage: node consumer-app.js <nag3|nag2> <outdir> (got "${mode}")`);
+  throw new Error(`usage: node consumer-app.js <nag3|nag2|helpers> <outdir> (got "${mode}")`);
 }
 const templates = fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json')).map((f) => path.join(outdir, f));
 console.log(JSON.stringify({ findings, templates }));

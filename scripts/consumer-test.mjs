@@ -3,7 +3,8 @@
 // docgen), then a throw-away project in a temp dir installs the tarball with aws-cdk-lib, constructs,
 // cdk-nag 3 and cdk-nag 2, and synthesizes scripts/consumer-app.js (an existing stack with its own key,
 // queue and processor, plus two production endpoints with Stripe, GitHub, Standard Webhooks, Discord and SNS sources)
-// (a) with the five cdk-nag 3 packs as Validations plugins, (b) with the five cdk-nag 2 packs as Aspects,
+// (a) with the five cdk-nag 3 packs as Validations plugins, (b) with the five cdk-nag 2 packs as Aspects
+// (each with the library's own WebhookChecks pack beside them), (c) through cdk-hardened-webhook/testing,
 // then runs cfn-lint over the template. Fails on any nag finding (error or warning) on a construct the
 // library created, or any cfn-lint error. Findings on the consumer's own resources are listed, not counted.
 //
@@ -90,7 +91,7 @@ function consume(tarball, dir, versions) {
     const library = result.findings.filter((f) => f.library);
     const own = result.findings.filter((f) => !f.library);
     const count = (list, level) => list.filter((f) => f.level === level).length;
-    console.log(`  ${label}, 5 packs: ${count(library, 'error')} error(s), ${count(library, 'warning')} warning(s) on the library's resources` +
+    console.log(`  ${label}, 5 packs + WebhookChecks: ${count(library, 'error')} error(s), ${count(library, 'warning')} warning(s) on the library's resources` +
       ` (${own.length} on the consumer's own resources, not counted) in ${seconds(t)}`);
     for (const f of library) console.log(`    ${f.level.toUpperCase()} ${f.rule} on ${f.path}`);
     for (const path of new Set(own.map((f) => f.path))) {
@@ -99,6 +100,20 @@ function consume(tarball, dir, versions) {
     if (library.length > 0) clean = false;
     templates = result.templates;
   }
+
+  // The testing helpers a user's CI calls (cdk-hardened-webhook/testing), from the tarball: nagReport
+  // must split the findings as the construct tree does, and normalizedTemplate must replace every
+  // library bundle's hash (the consumer's processor is inline code, so every S3 key is the library's).
+  t = Date.now();
+  const helpers = JSON.parse(run('node', ['consumer-app.js', 'helpers', join(dir, 'cdk.out.helpers')], { cwd: dir, what: 'cdk-hardened-webhook/testing' }).trim().split('\n').pop());
+  for (const r of helpers.reports) {
+    console.log(`  nagReport, ${r.engine}: ${r.library.length} on the library's resources, ${r.yours.length} on the consumer's own, ${r.disagree.length} disagreeing with the construct-tree split`);
+    for (const f of [...r.library, ...r.disagree]) console.log(`    ${f.level.toUpperCase()} ${f.ruleId} on ${f.path}`);
+    if (!r.majorOk || r.library.length > 0 || r.disagree.length > 0) clean = false;
+  }
+  const raw = helpers.s3Keys.filter((k) => k !== 'ASSET-HASH.zip');
+  console.log(`  normalizedTemplate: ${helpers.s3Keys.length - raw.length} of ${helpers.s3Keys.length} function code keys normalised in ${seconds(t)}`);
+  if (raw.length > 0 || helpers.s3Keys.length === 0) clean = false;
 
   t = Date.now();
   const lint = spawnSync('cfn-lint', ['--format', 'parseable', '--non-zero-exit-code', 'error', '--', ...templates], { encoding: 'utf8' });
