@@ -70,7 +70,11 @@ const spelledAsChallenge = spelledAsRead(['challenge']);
 function challengeOrEvent(body: string | Uint8Array): RejectionReason | undefined {
   const text = bodyText(body);
   const doc = text === undefined ? undefined : parseObjectStrict(text);
-  if (doc === undefined || !Object.keys(doc).every(spelledAsChallenge)) return 'malformed_body';
+  if (doc === undefined) return 'malformed_body';
+  const keys = Object.keys(doc);
+  // A key that holds the word beside something else (`challenge\uFFFD`, `challenge_`) is refused too:
+  // a reader that drops what it cannot read, or trims, finds the challenge in it.
+  if (!keys.every(spelledAsChallenge) || keys.some((key) => key !== 'challenge' && /challenge/i.test(key.normalize('NFKC')))) return 'malformed_body';
   return Object.prototype.hasOwnProperty.call(doc, 'challenge') && !challengeAnswer(body) ? 'malformed_body' : undefined;
 }
 
