@@ -1,6 +1,7 @@
 import { Duration, Size } from 'aws-cdk-lib';
 import { HardenedWebhookEndpointProps, SenderIpRanges, SignatureScheme, WebhookSourceOptions } from '../lib';
 import { SCHEME_TYPES } from '../lib/runtime';
+import { meant } from '../lib/suggest';
 
 /** One environment of the example app, as written in cdk.json under "hardened-webhook:environments". */
 export interface EnvironmentConfig {
@@ -71,14 +72,14 @@ export function resolveEnvironment(
   const name = requested === undefined ? DEFAULT_ENVIRONMENT : String(requested);
   const config = all[name];
   if (!config) {
-    throw new ConfigError(`Unknown environment "${name}"; pass -c env=<one of ${Object.keys(all).join(', ')}> or add "${name}" to "${ENVIRONMENTS_CONTEXT_KEY}" in cdk.json`);
+    throw new ConfigError(`Unknown environment "${name}"${meant(name, Object.keys(all))}; pass -c env=<one of ${Object.keys(all).join(', ')}> or add "${name}" to "${ENVIRONMENTS_CONTEXT_KEY}" in cdk.json`);
   }
   const problems: string[] = [];
-  for (const key of Object.keys(config)) if (!ENV_KEYS.includes(key)) problems.push(`environment "${name}" has unknown key "${key}"; known keys: ${ENV_KEYS.join(', ')}`);
+  for (const key of Object.keys(config)) if (!ENV_KEYS.includes(key)) problems.push(`environment "${name}" has unknown key "${key}"${meant(key, ENV_KEYS)}; known keys: ${ENV_KEYS.join(', ')}`);
   const sources: Record<string, WebhookSourceOptions> = {};
   for (const [sourceName, source] of Object.entries(config.sources ?? {})) {
     for (const key of Object.keys(source)) {
-      if (!SOURCE_KEYS.includes(key)) problems.push(`source "${sourceName}" in "${name}" has unknown key "${key}"; known keys: ${SOURCE_KEYS.join(', ')}`);
+      if (!SOURCE_KEYS.includes(key)) problems.push(`source "${sourceName}" in "${name}" has unknown key "${key}"${meant(key, SOURCE_KEYS)}; known keys: ${SOURCE_KEYS.join(', ')}`);
     }
     const ranges = (source as { senderIpRanges?: unknown }).senderIpRanges;
     if (ranges !== undefined && ranges !== 'published') {
@@ -88,7 +89,7 @@ export function resolveEnvironment(
     }
     const scheme = SCHEMES[source.scheme];
     if (!scheme) {
-      problems.push(`source "${sourceName}" in "${name}" has scheme "${source.scheme}"; use one of ${Object.keys(SCHEMES).join(', ')}`);
+      problems.push(`source "${sourceName}" in "${name}" has scheme "${source.scheme}"${meant(String(source.scheme), Object.keys(SCHEMES))}; use one of ${Object.keys(SCHEMES).join(', ')}`);
       continue;
     }
     sources[sourceName] = {

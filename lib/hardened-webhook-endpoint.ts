@@ -32,6 +32,8 @@ import { deploymentLimitProblems } from './deployment-limits';
 import { SourceGroup } from './source-group';
 import { functionEnvironment, ProcessorIdempotency, processorIdempotencyProblems } from './processor-idempotency';
 import { checkIpRangesSchedule, DEFAULT_IP_RANGES_MAX_AGE, DEFAULT_IP_RANGES_REFRESH_INTERVAL, SenderIpRangesRefresher, senderOf } from './sender-ip-ranges';
+import { closest, suggestion } from './suggest';
+import { checkEndpointPropKeys } from './known-props';
 
 /** Where alarm descriptions point unless runbookUrl is given. */
 export const DEFAULT_RUNBOOK = 'https://github.com/cdk-hardened-webhook/cdk-hardened-webhook/blob/main/README.md';
@@ -394,6 +396,7 @@ export class HardenedWebhookEndpoint extends Construct {
   constructor(scope: Construct, id: string, props: HardenedWebhookEndpointProps = {}) {
     super(scope, id);
     const problems = new Problems();
+    checkEndpointPropKeys(problems, props);
     this.environment = props.environment ?? 'prod';
     this.production = PRODUCTION_ENVIRONMENTS.includes(this.environment);
     if (!/^[a-z][a-z0-9-]{0,31}$/.test(this.environment)) {
@@ -874,7 +877,15 @@ export class HardenedWebhookEndpoint extends Construct {
 
   /** The URL a source's sender posts to. */
   public urlForSource(name: string): string {
-    if (!this.sourcesByName.has(name)) throw new Error(`No source "${name}" on ${this.node.path}; add it with addSource("${name}", ...) first`);
+    if (!this.sourcesByName.has(name)) {
+      const known = [...this.sourcesByName.keys()];
+      const meant = closest(name, known);
+      throw new Error(
+        meant !== undefined
+          ? `No source "${name}" on ${this.node.path}${suggestion(name, known, 'sources')}`
+          : `No source "${name}" on ${this.node.path}; add it with addSource("${name}", ...) first${known.length > 0 ? `, or use one of its sources: ${known.join(', ')}` : ''}`,
+      );
+    }
     return this.webhookApi.urlFor(name);
   }
 

@@ -11,6 +11,8 @@ import { acknowledge, nagResourceName } from './nag-acknowledgements';
 import { IP_RANGES_SNAPSHOT, PUBLISHED_IP_LISTS, publishedIpList, splitCidrs, UNPUBLISHED_IP_LISTS } from './runtime/ip-ranges';
 import { SignatureScheme } from './signature-scheme';
 import { isConcrete, Problems } from './validation';
+import { meant, unknownKeyProblems } from './suggest';
+import { SENDER_IP_RANGES_OPTIONS } from './known-props';
 
 /** Options of a source's published sender IP ranges. */
 export interface SenderIpRangesOptions {
@@ -51,7 +53,14 @@ export class SenderIpRanges {
   /** The largest share of the current addresses one refresh may remove, in percent. */
   public readonly maxShrinkPercent: number;
 
+  /**
+   * Keys of the options that SenderIpRangesOptions lacks, as problems (see known-props.ts).
+   * @internal
+   */
+  public readonly _optionProblems: readonly string[];
+
   private constructor(sender: string | undefined, options: SenderIpRangesOptions) {
+    this._optionProblems = unknownKeyProblems(`SenderIpRanges.${sender === undefined ? 'published' : 'publishedBy'}() options`, options, SENDER_IP_RANGES_OPTIONS);
     this.sender = sender;
     this.maxShrinkPercent = options.maxShrinkPercent ?? DEFAULT_MAX_SHRINK_PERCENT;
   }
@@ -97,7 +106,7 @@ export function checkSenderIpRanges(problems: Problems, label: string, ranges: S
     problems.add(
       instead !== undefined
         ? `${label}: senderIpRanges: ${sender} has no published list to follow (${instead}); remove senderIpRanges and set allowedSourceCidrs on the source to the addresses the sender documents (kept current by hand)`
-        : `${label}: senderIpRanges: "${sender}" is not a sender whose published list this library knows (those it knows: ${known}); set allowedSourceCidrs on the source instead`,
+        : `${label}: senderIpRanges: "${sender}" is not a sender whose published list this library knows${meant(sender, [...Object.keys(PUBLISHED_IP_LISTS), ...Object.keys(UNPUBLISHED_IP_LISTS)])} (those it knows: ${known}); set allowedSourceCidrs on the source instead`,
     );
     return;
   }

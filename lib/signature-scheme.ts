@@ -1,6 +1,8 @@
 import { Duration, Size, Token } from 'aws-cdk-lib';
 import { bundleOf, GenericHmacSchemeConfig, keyIssuedBySender, SCHEME_TYPES, SchemeConfig, schemeFor } from './runtime';
 import { KeySource } from './key-source';
+import { meant, unknownKeyProblems } from './suggest';
+import { SCHEME_OPTIONS } from './known-props';
 
 /** The hash of a generic HMAC signature. */
 export enum HmacAlgorithm {
@@ -234,7 +236,7 @@ export class SignatureScheme {
     if (headerPrefix !== 'webhook' && headerPrefix !== 'svix') {
       throw new Error(`headerPrefix ${JSON.stringify(headerPrefix)} is not one Standard Webhooks senders use; give 'webhook' (the spec) or 'svix'`);
     }
-    return new SignatureScheme({ type: 'standard-webhooks', headerPrefix });
+    return SignatureScheme.given('standardWebhooks', 'StandardWebhooksOptions', options, new SignatureScheme({ type: 'standard-webhooks', headerPrefix }));
   }
 
   /** Standard Webhooks as delivered by Svix, under `svix-*` header names. */
@@ -291,7 +293,8 @@ export class SignatureScheme {
    */
   public static sender(typeName: string): SignatureScheme {
     if (!SCHEME_TYPES.includes(typeName) || typeName === 'hmac') {
-      throw new Error(`Unknown sender ${JSON.stringify(typeName)}: give one of ${SCHEME_TYPES.filter((t) => t !== 'hmac').join(', ')}, or describe it with SignatureScheme.hmac()`);
+      const senders = SCHEME_TYPES.filter((t) => t !== 'hmac');
+      throw new Error(`Unknown sender ${JSON.stringify(typeName)}${meant(typeName, senders)}: give one of ${senders.join(', ')}, or describe it with SignatureScheme.hmac()`);
     }
     const configured = CONFIGURED_SENDERS[typeName];
     if (configured) throw new Error(`${typeName} needs its configuration: use SignatureScheme.${configured}`);
@@ -469,7 +472,7 @@ export class SignatureScheme {
    * than a signature); answers the one-time verification GET.
    */
   public static okta(options: OktaOptions = {}): SignatureScheme {
-    return SignatureScheme.withHeader('okta', options.authorizationHeader);
+    return SignatureScheme.given('okta', 'OktaOptions', options, SignatureScheme.withHeader('okta', options.authorizationHeader));
   }
 
   /** OpenAI: Standard Webhooks (`webhook-*` headers), as OpenAI signs. */
@@ -687,7 +690,7 @@ export class SignatureScheme {
    * `authorizationHeader` names another, whose whole value is the token); a shared token: binds no body.
    */
   public static strapi(options: HeaderTokenOptions = {}): SignatureScheme {
-    return SignatureScheme.withHeader('strapi', options.authorizationHeader);
+    return SignatureScheme.given('strapi', 'HeaderTokenOptions', options, SignatureScheme.withHeader('strapi', options.authorizationHeader));
   }
 
   /**
@@ -695,7 +698,7 @@ export class SignatureScheme {
    * `authorizationHeader` names another, whose whole value is the token); a shared token: binds no body.
    */
   public static supabase(options: HeaderTokenOptions = {}): SignatureScheme {
-    return SignatureScheme.withHeader('supabase', options.authorizationHeader);
+    return SignatureScheme.given('supabase', 'HeaderTokenOptions', options, SignatureScheme.withHeader('supabase', options.authorizationHeader));
   }
 
   /** Discord interactions: `X-Signature-Ed25519` over timestamp + body with the application's public key; answers PING after verifying. */
@@ -719,7 +722,7 @@ export class SignatureScheme {
    * topics; subscription confirmations confirmed for those topics only. The source has no secret.
    */
   public static sns(options: SnsOptions): SignatureScheme {
-    return new SignatureScheme({ type: 'sns', topicArns: options.topicArns });
+    return SignatureScheme.given('sns', 'SnsOptions', options, new SignatureScheme({ type: 'sns', topicArns: options.topicArns }));
   }
 
   /**
@@ -727,7 +730,7 @@ export class SignatureScheme {
    * keys, the audience and the service account. The token binds no body. The source has no secret.
    */
   public static pubsub(options: PubSubOptions): SignatureScheme {
-    return new SignatureScheme({ type: 'pubsub', audience: options.audience, serviceAccountEmail: options.serviceAccountEmail });
+    return SignatureScheme.given('pubsub', 'PubSubOptions', options, new SignatureScheme({ type: 'pubsub', audience: options.audience, serviceAccountEmail: options.serviceAccountEmail }));
   }
 
   /**
@@ -735,7 +738,7 @@ export class SignatureScheme {
    * secret the source's secret holds), and the body's SHA-256 it carries.
    */
   public static plaid(options: PlaidOptions): SignatureScheme {
-    return new SignatureScheme({ type: 'plaid', clientId: options.clientId, environment: (options.environment ?? PlaidEnvironment.PRODUCTION) as 'production' | 'sandbox' });
+    return SignatureScheme.given('plaid', 'PlaidOptions', options, new SignatureScheme({ type: 'plaid', clientId: options.clientId, environment: (options.environment ?? PlaidEnvironment.PRODUCTION) as 'production' | 'sandbox' }));
   }
 
   /**
@@ -744,7 +747,7 @@ export class SignatureScheme {
    * source has no secret.
    */
   public static paypal(options: PayPalOptions): SignatureScheme {
-    return new SignatureScheme({ type: 'paypal', webhookId: options.webhookId, environment: (options.environment ?? PayPalEnvironment.LIVE) as 'live' | 'sandbox' });
+    return SignatureScheme.given('paypal', 'PayPalOptions', options, new SignatureScheme({ type: 'paypal', webhookId: options.webhookId, environment: (options.environment ?? PayPalEnvironment.LIVE) as 'live' | 'sandbox' }));
   }
 
   /**
@@ -754,7 +757,7 @@ export class SignatureScheme {
    * allowlist of Salesforce's ranges).
    */
   public static salesforce(options: SalesforceOptions): SignatureScheme {
-    return new SignatureScheme({ type: 'salesforce', organizationId: options.organizationId });
+    return SignatureScheme.given('salesforce', 'SalesforceOptions', options, new SignatureScheme({ type: 'salesforce', organizationId: options.organizationId }));
   }
 
   /**
@@ -763,12 +766,12 @@ export class SignatureScheme {
    * environment. The source has no secret.
    */
   public static appleAppStore(options: AppleAppStoreOptions): SignatureScheme {
-    return new SignatureScheme({
+    return SignatureScheme.given('appleAppStore', 'AppleAppStoreOptions', options, new SignatureScheme({
       type: 'apple-app-store',
       bundleId: options.bundleId,
       environment: (options.environment ?? AppleAppStoreEnvironment.PRODUCTION) as 'Production' | 'Sandbox',
       ...(options.appAppleId !== undefined ? { appAppleId: options.appAppleId } : {}),
-    });
+    }));
   }
 
   /** Any HMAC sender, described by its algorithm, header, encoding and signed content. */
@@ -786,7 +789,16 @@ export class SignatureScheme {
       ...(options.timestampFormat !== undefined ? { timestampFormat: options.timestampFormat as GenericHmacSchemeConfig['timestampFormat'] } : {}),
       ...(tolerance !== undefined ? { toleranceSeconds: tolerance.toSeconds() } : {}),
     };
-    return new SignatureScheme(config);
+    return SignatureScheme.given('hmac', 'GenericHmacOptions', options, new SignatureScheme(config));
+  }
+
+  /**
+   * The scheme a preset built, carrying a problem per key of its options that the options' interface
+   * lacks (from JavaScript or a jsii language), for the endpoint to report with its other problems.
+   */
+  private static given(preset: string, options: keyof typeof SCHEME_OPTIONS, given: unknown, scheme: SignatureScheme): SignatureScheme {
+    scheme._optionProblems = unknownKeyProblems(`SignatureScheme.${preset}() options`, given, SCHEME_OPTIONS[options]);
+    return scheme;
   }
 
   /** A sender whose token travels in a header its user may name (Okta, Strapi, Supabase): the default header unless one is given. */
@@ -818,6 +830,11 @@ export class SignatureScheme {
    * @internal
    */
   public readonly _config: SchemeConfig;
+  /**
+   * Keys of the preset's options that its options interface lacks, as problems (see known-props.ts).
+   * @internal
+   */
+  public _optionProblems: readonly string[] = [];
   private readonly required: readonly string[];
   private readonly signatures: readonly string[];
   private readonly secrets: readonly string[];

@@ -22,6 +22,7 @@ import { KeySource } from './key-source';
 import { checkSenderIpRanges, SenderIpRanges } from './sender-ip-ranges';
 import { SigningSecret } from './signing-secret';
 import { Problems, isConcrete } from './validation';
+import { checkSourceOptionKeys } from './known-props';
 
 /** Options of one sender. */
 export interface WebhookSourceOptions {
@@ -221,6 +222,9 @@ export function checkSourceOptions(problems: Problems, name: string, options: We
     problems.add(`source name "${name}" must be 1-40 characters of a-z, 0-9 and "-", starting with a letter or digit (it becomes /webhooks/${name})`);
   }
   const label = `source "${name}"`;
+  checkSourceOptionKeys(problems, name, options);
+  for (const problem of options.scheme?._optionProblems ?? []) problems.add(`${label}: ${problem}`);
+  for (const problem of options.senderIpRanges?._optionProblems ?? []) problems.add(`${label}: ${problem}`);
   if (options.group !== undefined && !GROUP_NAME.test(options.group)) {
     problems.add(`${label}: group "${options.group}" must be 1-20 characters of a-z, 0-9 and "-", starting with a letter or digit (it names a nested stack and its alarms)`);
   }

@@ -1,4 +1,5 @@
 import type { SchemeConfig } from '../../lib/runtime';
+import { didYouMean, suggestion } from '../../lib/suggest';
 
 /**
  * Finding a deployed endpoint from its stack name alone. The template says what is what: each source's
@@ -212,9 +213,11 @@ export function findSource(endpoints: readonly DiscoveredEndpoint[], stackName: 
   const known = endpoints.flatMap((e) => e.sources.map((s) => (endpoints.length > 1 ? `${s.name} (endpoint ${e.name})` : s.name)));
   if (candidates.length === 0) {
     if (endpoint !== undefined && !endpoints.some((e) => e.name === endpoint)) {
-      throw new UnknownNameError(`stack ${stackName} has no endpoint named ${endpoint}; its endpoints: ${endpoints.map((e) => e.name).join(', ')}`);
+      const names = endpoints.map((e) => e.name);
+      throw new UnknownNameError(`stack ${stackName} has no endpoint named ${endpoint}${suggestion(endpoint, names, 'endpoints')}`);
     }
-    throw new UnknownNameError(`stack ${stackName} has no source named ${name}; its sources: ${known.join(', ')}`);
+    const sourceNames = [...new Set(endpoints.flatMap((e) => e.sources.map((s) => s.name)))];
+    throw new UnknownNameError(`stack ${stackName} has no source named ${name}${didYouMean(name, sourceNames) ? `${didYouMean(name, sourceNames)} Its` : '; its'} sources: ${known.join(', ')}`);
   }
   throw new UnknownNameError(`stack ${stackName} has a source named ${name} on several endpoints (${candidates.map((c) => c.endpoint).join(', ')}); add --endpoint <name>`);
 }
@@ -227,7 +230,7 @@ export function selectEndpoints(endpoints: readonly DiscoveredEndpoint[], stackN
   }
   if (options.endpoint === undefined) return [...endpoints];
   const selected = endpoints.filter((e) => e.name === options.endpoint);
-  if (selected.length === 0) throw new UnknownNameError(`stack ${stackName} has no endpoint named ${options.endpoint}; its endpoints: ${endpoints.map((e) => e.name).join(', ')}`);
+  if (selected.length === 0) throw new UnknownNameError(`stack ${stackName} has no endpoint named ${options.endpoint}${suggestion(options.endpoint, endpoints.map((e) => e.name), 'endpoints')}`);
   return selected;
 }
 

@@ -1,5 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SchemeFactory } from '../../runtime/schemes/factory';
@@ -24,7 +23,15 @@ export function verifierEntry(schemes: SchemeFactory, published?: VerifierDeps['
     // Only for a source that takes bodies above the inline limit (claim-check). A 4.3 MiB PutObject
     // takes well under a second from Lambda; 4 s each for two attempts still ends before the default
     // 10 s function timeout, so a stalled put becomes a 503 with the claim released.
-    s3: config.bodyBucket ? new S3Client({ maxAttempts: 2, requestHandler: { ...handler, requestTimeout: 4000 } }) : undefined,
+    // Loaded only then: the S3 client is a module as large as the other three, and every other source
+    // would pay for it on each cold start.
+    s3: config.bodyBucket ? new (s3Module().S3Client)({ maxAttempts: 2, requestHandler: { ...handler, requestTimeout: 4000 } }) : undefined,
     published,
   });
+}
+
+/** The S3 client's module, required when a source claim-checks (the Lambda runtime carries it). */
+export function s3Module(): typeof import('@aws-sdk/client-s3') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('@aws-sdk/client-s3');
 }
