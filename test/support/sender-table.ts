@@ -87,8 +87,8 @@ export function describeType(type: string): SchemeDescription | undefined {
 
 export function senderTable(): string {
   const lines = [
-    '| `type` | signature | body bound | replay control | dedupe key | handshake | metadata attributes | key | IP ranges |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| `type` | signature | must send | body bound | replay control | dedupe key | handshake | metadata attributes | key | IP ranges |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const type of SCHEME_TYPES) {
     const scheme = schemeFor(exampleConfig(type));
@@ -115,9 +115,12 @@ export function senderTable(): string {
     // list to copy into allowedSourceCidrs.
     const followed = publishedIpList(type);
     const ipRanges = entry?.ipRanges ?? (family as { ipRanges?: string } | undefined)?.ipRanges;
+    // The headers without which a delivery is refused (400 missing_header); every other header the
+    // sender sends is read when present and only missed as metadata.
+    const mustSend = scheme.requiredHeaders.length ? scheme.requiredHeaders.map((h) => `\`${h}\``).join(', ') : '—';
     const ipCell = followed ? `[published list](${followed.url}) (followed)` : ipRanges ? `[listed](${ipRanges})` : '—';
     lines.push(
-      `| [\`${type}\`](${docs?.startsWith('http') ? docs : '#senders'}) | ${cell(alias ? `same as \`standard-webhooks\`: ${docs}` : described?.signature ?? 'see docs')} | ${type === 'hmac' ? '`signed` (`unsigned` for a template without `{body}`)' : `\`${scheme.bodyBinding}\``} | ${cell(described?.replay ?? '')} | ${cell(described?.dedupe ?? '')} | ${cell(handshake)} | ${described?.metadata.length ? described.metadata.map((m) => `\`${m}\``).join(', ') : '—'} | ${key} | ${ipCell} |`,
+      `| [\`${type}\`](${docs?.startsWith('http') ? docs : '#senders'}) | ${cell(alias ? `same as \`standard-webhooks\`: ${docs}` : described?.signature ?? 'see docs')} | ${mustSend} | ${type === 'hmac' ? '`signed` (`unsigned` for a template without `{body}`)' : `\`${scheme.bodyBinding}\``} | ${cell(described?.replay ?? '')} | ${cell(described?.dedupe ?? '')} | ${cell(handshake)} | ${described?.metadata.length ? described.metadata.map((m) => `\`${m}\``).join(', ') : '—'} | ${key} | ${ipCell} |`,
     );
   }
   return lines.join('\n');

@@ -9,8 +9,10 @@ import { HmacScheme, SignInput } from './scheme';
  * on the body's hash, and that dedupe record is the only replay control.
  */
 export class GitHubScheme extends HmacScheme {
-  readonly requiredHeaders = ['x-hub-signature-256', 'x-github-delivery'];
-  readonly optionalHeaders = ['x-github-event', 'x-github-hook-id'];
+  // The delivery id is metadata only (duplicates are keyed on the body's hash): a delivery without it
+  // is verified and queued, just without `unsigned.eventId`.
+  readonly requiredHeaders = ['x-hub-signature-256'];
+  readonly optionalHeaders = ['x-github-delivery', 'x-github-event', 'x-github-hook-id'];
   readonly signatureHeaders = ['x-hub-signature-256', 'x-hub-signature'];
   readonly contentTypes = ['application/json', 'application/x-www-form-urlencoded'];
   readonly bodyBinding = 'signed';
@@ -29,8 +31,8 @@ export class GitHubScheme extends HmacScheme {
   }
 
   protected parse(headers: readonly (string | undefined)[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
-    const [signature, delivery, event, hook] = headers as [string, string, string | undefined, string | undefined];
-    if (!isEventId(delivery) || (event !== undefined && !isEventId(event)) || (hook !== undefined && !isEventId(hook))) return 'malformed_header';
+    const [signature, delivery, event, hook] = headers as [string, string | undefined, string | undefined, string | undefined];
+    if ([delivery, event, hook].some((value) => value !== undefined && !isEventId(value))) return 'malformed_header';
     if (!signature.startsWith('sha256=') || !out.addSignature(signature.slice(7), 'hex')) return 'malformed_header';
     out.unsignedEventId = delivery;
     out.unsignedEventType = event;

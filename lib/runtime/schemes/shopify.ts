@@ -9,8 +9,10 @@ import { HmacScheme, SignInput } from './scheme';
  * unsigned metadata and duplicates are keyed on the body's hash.
  */
 export class ShopifyScheme extends HmacScheme {
-  readonly requiredHeaders = ['x-shopify-hmac-sha256', 'x-shopify-webhook-id'];
-  readonly optionalHeaders = ['x-shopify-topic', 'x-shopify-shop-domain', 'x-shopify-api-version'];
+  // The webhook id is metadata only (duplicates are keyed on the body's hash): a delivery without it
+  // is verified and queued, just without `unsigned.eventId`.
+  readonly requiredHeaders = ['x-shopify-hmac-sha256'];
+  readonly optionalHeaders = ['x-shopify-webhook-id', 'x-shopify-topic', 'x-shopify-shop-domain', 'x-shopify-api-version'];
   readonly signatureHeaders = ['x-shopify-hmac-sha256'];
   readonly contentTypes = ['application/json'];
   readonly bodyBinding = 'signed';
@@ -28,9 +30,8 @@ export class ShopifyScheme extends HmacScheme {
   }
 
   protected parse(headers: readonly (string | undefined)[], _request: WebhookRequest, out: SignedContent): RejectionReason | undefined {
-    const [signature, id, topic, shop, version] = headers as [string, string, string | undefined, string | undefined, string | undefined];
-    if (!isEventId(id) || (topic !== undefined && !isEventId(topic))) return 'malformed_header';
-    if ((shop !== undefined && !isEventId(shop)) || (version !== undefined && !isEventId(version))) return 'malformed_header';
+    const [signature, id, topic, shop, version] = headers as [string, string | undefined, string | undefined, string | undefined, string | undefined];
+    if ([id, topic, shop, version].some((value) => value !== undefined && !isEventId(value))) return 'malformed_header';
     if (!out.addSignature(signature, 'base64')) return 'malformed_header';
     out.unsignedEventId = id;
     out.unsignedEventType = topic;
