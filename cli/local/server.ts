@@ -4,7 +4,7 @@ import { AddressInfo } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { errorFields, VerifierHandler } from '../../lib/handlers/verifier/verifier';
 import { createVerifierHandler } from '../../lib/handlers/verifier/any-sender';
 import { gatewayEvent } from './gateway-event';
@@ -117,6 +117,8 @@ interface RouteDeps {
 /** One source's route: its verifier, one per public URL where the scheme signs the URL. */
 class Route {
   private readonly handlers = new Map<string, VerifierHandler>();
+  /** The header names each request in flight sent (by request id), for saying which one was missing. */
+  private readonly sent = new Map<string, Map<string, number>>();
 
   constructor(
     readonly source: LocalSource,
@@ -161,12 +163,44 @@ class Route {
     return handler;
   }
 
-  /** The verifier's audit line, reduced to what a developer reads: every request it did not queue. */
+  /** Runs the verifier on one request, remembering which headers it sent while it runs. */
+  async invoke(requestUrl: string, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+    const requestId = event.requestContext.requestId;
+    const counts = new Map<string, number>();
+    for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
+      counts.set(name.toLowerCase(), (counts.get(name.toLowerCase()) ?? 0) + (Array.isArray(values) ? values.length : 0));
+    }
+    this.sent.set(requestId, counts);
+    try {
+      return await this.handler(requestUrl)(event);
+    } finally {
+      this.sent.delete(requestId);
+    }
+  }
+
+  /**
+   * The verifier's audit line, reduced to what a developer reads: every request it did not queue.
+   * Locally, and only here, a refusal for a header says which: the deployed verifier answers every
+   * sender alike and never names one.
+   */
   private audit(line: string): void {
     const record = JSON.parse(line) as Record<string, unknown>;
     if (record.reason === undefined) return;
     const { status, outcome, reason, requestId, error, errorCode } = record;
-    this.deps.onOther({ source: this.source.name, status, outcome, reason, requestId, ...(error ? { error } : {}), ...(errorCode ? { errorCode } : {}) });
+    this.deps.onOther({ source: this.source.name, status, outcome, reason, requestId, ...this.headerDetail(reason, requestId), ...(error ? { error } : {}), ...(errorCode ? { errorCode } : {}) });
+  }
+
+  private headerDetail(reason: unknown, requestId: unknown): { headers?: string[]; detail?: string } {
+    const counts = typeof requestId === 'string' ? this.sent.get(requestId) : undefined;
+    if (!counts) return {};
+    const { scheme } = this.source;
+    if (reason === 'missing_header') {
+      const missing = scheme.requiredHeaders.filter((name) => !counts.get(name.toLowerCase()));
+      if (missing.length > 0) return { headers: missing, detail: `${this.source.typeText} must send ${missing.join(', ')}; the request had no ${missing.length === 1 ? 'such header' : 'such headers'}` };
+      const signatures = scheme.signatureHeaders.filter((name) => counts.get(name.toLowerCase()));
+      if (signatures.length === 0) return { headers: scheme.signatureHeaders.slice(), detail: `${this.source.typeText} signs with ${scheme.signatureHeaders.join(' or ')}; the request had none` };
+    }
+    return {};
   }
 }
 
@@ -194,7 +228,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, routes
   const requestUrl = `http://${request.headers.host ?? '127.0.0.1'}${path}${query ? `?${query}` : ''}`;
   let result: APIGatewayProxyResult;
   try {
-    result = await route.handler(requestUrl)(event);
+    result = await route.invoke(requestUrl, event);
   } catch (error) {
     // A Lambda that throws: API Gateway answers 502 with its DEFAULT_5XX response.
     onOther({ source: route.source.name, status: 502, reason: 'verifier_threw', requestId, ...errorFields(error), message: error instanceof Error ? error.message : String(error) });

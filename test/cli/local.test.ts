@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -87,6 +87,21 @@ describe('serve: the verifier Lambda behind a local endpoint', () => {
     expect(again).toEqual({ status: 200, body: { received: true, duplicate: true, requestId: expect.any(String) } });
     expect(serve.stdoutLines()).toHaveLength(before + 1);
     expect(serve.stderrLines()).toContainEqual({ source: 'billing', status: 200, outcome: 'Duplicate', reason: 'duplicate', requestId: again.body.requestId });
+  });
+
+  test('a refusal for a header says on stderr which header; the response stays generic', async () => {
+    // GitHub without its signature header, and with no delivery id (no longer required: metadata only).
+    const unsigned = await post(route('repo'), { 'content-type': 'application/json' }, BODY);
+    expect(unsigned).toEqual({ status: 400, body: { error: 'Bad request', requestId: expect.any(String) } });
+    expect(serve.stderrLines()).toContainEqual({
+      source: 'repo', status: 400, outcome: 'Malformed', reason: 'missing_header', requestId: unsigned.body.requestId,
+      headers: ['x-hub-signature-256'], detail: 'github must send x-hub-signature-256; the request had no such header',
+    });
+    // Its own body: the one the other tests send must not be a duplicate of this one.
+    const own = '{"id":"evt_headers","type":"push"}';
+    const signature = `sha256=${createHmac('sha256', GITHUB_SECRET).update(own).digest('hex')}`;
+    const accepted = await post(route('repo'), { 'content-type': 'application/json', 'x-hub-signature-256': signature }, own);
+    expect(accepted.status).toBe(200);
   });
 
   test('rejects a tampered delivery with 401 and one line on stderr', async () => {
