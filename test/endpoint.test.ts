@@ -599,9 +599,10 @@ describe('dedupe table and sender presets', () => {
 
   test.each([
     ['stripe', SignatureScheme.stripe(), ['stripe-signature'], true],
-    ['github', SignatureScheme.github(), ['x-hub-signature-256', 'x-github-delivery'], false],
+    // Delivery ids nothing signs are metadata only: not required at the API either.
+    ['github', SignatureScheme.github(), ['x-hub-signature-256'], false],
     ['slack', SignatureScheme.slack(), ['x-slack-signature', 'x-slack-request-timestamp'], false],
-    ['shopify', SignatureScheme.shopify(), ['x-shopify-hmac-sha256', 'x-shopify-webhook-id'], true],
+    ['shopify', SignatureScheme.shopify(), ['x-shopify-hmac-sha256'], true],
     ['twilio', SignatureScheme.twilio(), ['x-twilio-signature'], false],
     ['hmac', SignatureScheme.hmac({ algorithm: HmacAlgorithm.SHA512, signatureHeader: 'X-Sig', encoding: SignatureEncoding.BASE64, signedContent: HmacSignedContent.TIMESTAMP_BODY, timestampHeader: 'X-Ts' }), ['x-sig', 'x-ts'], true],
   ])('%s: the route requires its headers, and answers POST only', (name, scheme, headers) => {
