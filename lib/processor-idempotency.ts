@@ -4,8 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { transientTable } from './dedupe-table';
 import { keyUseVia } from './encryption-key';
-import { acknowledge } from './nag-acknowledgements';
 
 /** The environment variable a lambda.Function processor finds the idempotency table's name in. */
 export const IDEMPOTENCY_TABLE_ENV = 'IDEMPOTENCY_TABLE_NAME';
@@ -71,24 +71,12 @@ export class ProcessorIdempotency extends Construct {
 
   constructor(scope: Construct, id: string, props: ProcessorIdempotencyProps) {
     super(scope, id);
-    this.table = new dynamodb.Table(this, 'IdempotencyTable', {
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: props.encryptionKey,
+    this.table = transientTable(this, 'IdempotencyTable', {
+      ...props,
+      partitionKey: 'id',
       timeToLiveAttribute: 'expiration',
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: props.deletionProtection,
-      removalPolicy: props.removalPolicy,
+      holds: "transient idempotency records (a hash of each delivery's source and dedupe key, its status, and what the processor returned) that expire through TTL",
     });
-    acknowledge(
-      this.table,
-      ...['NIST.800.53.R5-DynamoDBInBackupPlan', 'HIPAA.Security-DynamoDBInBackupPlan'].map((findingId) => ({
-        id: findingId,
-        reason:
-          'The table holds only transient idempotency records (a hash of each delivery\'s source and dedupe key, its status, and what the processor returned) that expire through TTL; point-in-time recovery is on. A backup plan would preserve nothing worth restoring.',
-      })),
-    );
 
     tableOwners.set(props.processor, scope.node.path);
     const keyUse = keyUseVia(this, props.encryptionKey, 'dynamodb');

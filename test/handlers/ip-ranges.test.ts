@@ -520,6 +520,8 @@ describe('the scheduled refresh', () => {
         { source: 'unknown', outcome: 'refused', reason: 'unknown-sender' },
       ],
     });
+    // Two sources follow GitHub's list: it is fetched once in the run.
+    expect(w.fetched).toEqual([GITHUB_META]);
     expect((await ipSet(first.v4)).addresses).toEqual(sorted(V4));
     expect((await ipSet(second.v4)).addresses).toEqual(sorted([...V4, '20.201.28.0/24']));
     // The set that cannot be read has no age to tell: it counts as the oldest there is, and no count.

@@ -93,6 +93,16 @@ export function refreshEvent(event: unknown): RefreshEvent {
 
 /** Refreshes every source of the event in turn; one source's failure is its own result, never the others'. */
 export async function refreshAll(deps: RefreshDeps, event: RefreshEvent): Promise<SourceResult[]> {
+  // One fetch per list in a run, however many sources follow it (jira, bitbucket and atlassian share
+  // Atlassian's; two GitHub sources share /meta, whose unauthenticated rate limit is per address).
+  const fetched = new Map<string, Promise<string>>();
+  const { fetch } = deps;
+  const fetchOnce = (url: string) => {
+    let text = fetched.get(url);
+    if (!text) fetched.set(url, (text = fetch(url)));
+    return text;
+  };
+  deps = { ...deps, fetch: fetchOnce };
   const results: SourceResult[] = [];
   for (const source of event.sources) {
     if (deps.deadline !== undefined && deps.now() >= deps.deadline) {
