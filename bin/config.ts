@@ -1,7 +1,7 @@
 import { Duration, Size } from 'aws-cdk-lib';
 import { HardenedWebhookEndpointProps, SenderIpRanges, SignatureScheme, WebhookSourceOptions } from '../lib';
 import { SCHEME_TYPES } from '../lib/runtime';
-import { meant } from '../lib/suggest';
+import { meant } from '../lib/runtime/suggest';
 
 /** One environment of the example app, as written in cdk.json under "hardened-webhook:environments". */
 export interface EnvironmentConfig {

@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { buildSync } from 'esbuild';
-import { acknowledge } from '../lib/nag-acknowledgements';
+import { acknowledge } from '../lib/constructs/nag-acknowledgements';
 
 const ENTRY = join(__dirname, 'processor', 'index.ts');
 

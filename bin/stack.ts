@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { HardenedWebhookEndpoint, PRODUCTION_ENVIRONMENTS } from '../lib';
 import { ExampleEndpointProps } from './config';
 import { ExampleProcessor } from './example-processor';
-import { acknowledge } from '../lib/nag-acknowledgements';
+import { acknowledge } from '../lib/constructs/nag-acknowledgements';
 
 /** The example app's stack: one endpoint, with its URLs and secret ARNs as outputs. */
 export class WebhookStack extends Stack {

@@ -3,8 +3,8 @@
 // verifier is bundled once per family of senders (lib/handlers/verifier/entries/<family>.ts into
 // assets/verifier-<family>/index.js): a source's function carries only its own family's code.
 // `--if-stale` (this repo's example app, `npm test`) bundles only when a bundle is missing or older than
-// lib/, cli/, the lockfile or this script: nothing runs it at `npm install` (no `prepare` in a published package).
-// It also bundles the command line (cli/index.ts) into dist/cli/index.js, with its dependencies
+// lib/ (with lib/cli/), the lockfile or this script: nothing runs it at `npm install` (no `prepare` in a published package).
+// It also bundles the command line (lib/cli/index.ts) into dist/cli/index.js, with its dependencies
 // (commander, the AWS SDK clients) inside: the published package has no runtime dependencies.
 import { build } from 'esbuild';
 import { readdirSync, rmSync, statSync } from 'node:fs';
@@ -27,7 +27,7 @@ if (process.argv.includes('--if-stale')) {
   const outputs = [...names.map((name) => mtime(join(root, 'assets', name, 'index.js'))), mtime(join(root, 'dist', 'cli', 'index.js'))];
   const inputs = [
     ...readdirSync(join(root, 'lib'), { recursive: true }).map((path) => join(root, 'lib', path)),
-    ...readdirSync(join(root, 'cli'), { recursive: true }).map((path) => join(root, 'cli', path)),
+    ...readdirSync(join(root, 'lib', 'cli'), { recursive: true }).map((path) => join(root, 'lib', 'cli', path)),
     join(root, 'package-lock.json'),
     new URL(import.meta.url).pathname,
   ];
@@ -38,7 +38,7 @@ if (process.argv.includes('--if-stale')) {
 rmSync(join(root, 'assets'), { recursive: true, force: true });
 rmSync(join(root, 'dist', 'cli'), { recursive: true, force: true });
 const cli = build({
-  entryPoints: [join(root, 'cli', 'index.ts')],
+  entryPoints: [join(root, 'lib', 'cli', 'index.ts')],
   outfile: join(root, 'dist', 'cli', 'index.js'),
   bundle: true,
   platform: 'node',

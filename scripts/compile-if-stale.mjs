@@ -16,7 +16,7 @@ const inputs = [
   ...readdirSync(join(root, 'lib'), { recursive: true }).filter((p) => p.endsWith('.ts')).map((p) => join(root, 'lib', p)),
   ...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((p) => join(root, p)),
 ];
-const complete = ['dist/lib/index.js', 'dist/lib/runtime/index.js', 'dist/lib/consumer/index.js', 'dist/lib/testing/index.js', 'dist/lib/nag/index.js'].every((p) => existsSync(join(root, p)));
+const complete = ['dist/lib/index.js', 'dist/lib/runtime/index.js', 'dist/lib/runtime/consumer/index.js', 'dist/lib/constructs/testing/index.js', 'dist/lib/constructs/nag/index.js'].every((p) => existsSync(join(root, p)));
 if (!complete || inputs.some((path) => mtime(path) > mtime(stamp))) {
   console.log('dist/ is missing or older than lib/: npm run compile');
   const started = Date.now();

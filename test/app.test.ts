@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, ENVIRONMENTS_CONTEXT_KEY, resolveEnvironment } from '../bin/config';
 import { WebhookStack } from '../bin/stack';
-import { normalizedTemplate } from '../lib/testing';
+import { normalizedTemplate } from '../lib/constructs/testing';
 
 const { [ENVIRONMENTS_CONTEXT_KEY]: environments, ...featureFlags } = JSON.parse(readFileSync(join(__dirname, '..', 'cdk.json'), 'utf8')).context;
 

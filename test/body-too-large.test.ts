@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
 import { LARGEST_BODY_BYTES } from '../lib';
-import { greaterThanPattern } from '../lib/body-limits';
+import { greaterThanPattern } from '../lib/runtime/body-limits';
 import { defaultEndpoint } from './support/stacks';
 
 // A body whose event Lambda would refuse never reaches a verifier: WAF answers it 413 on its

@@ -6,8 +6,8 @@ import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PC
 import * as nag2 from 'cdk-nag-2';
 import { IConstruct } from 'constructs';
 import { HardenedWebhookEndpoint, INLINE_BODY_BYTES, LARGEST_BODY_BYTES, SignatureScheme } from '../lib';
-import { EVENT_OVERHEAD_BYTES, LAMBDA_SYNC_PAYLOAD_BYTES } from '../lib/body-limits';
-import { claimCheckExpiration } from '../lib/claim-check-bucket';
+import { EVENT_OVERHEAD_BYTES, LAMBDA_SYNC_PAYLOAD_BYTES } from '../lib/runtime/body-limits';
+import { claimCheckExpiration } from '../lib/constructs/claim-check-bucket';
 import { defaultEndpoint, newProcessor, newStack } from './support/stacks';
 import { Statement, verifierPermissions } from './support/verifier-policies';
 

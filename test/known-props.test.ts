@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { HardenedWebhookEndpoint, SenderIpRanges, SignatureScheme, WebhookSourceOptions } from '../lib';
-import { ENDPOINT_PROPS, SCHEME_OPTIONS, SENDER_IP_RANGES_OPTIONS, SOURCE_OPTIONS } from '../lib/known-props';
+import { ENDPOINT_PROPS, SCHEME_OPTIONS, SENDER_IP_RANGES_OPTIONS, SOURCE_OPTIONS } from '../lib/constructs/known-props';
 import { defaultEndpoint, newStack } from './support/stacks';
 
 interface JsiiType {

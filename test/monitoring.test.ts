@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_THRESHOLDS, SignatureScheme } from '../lib';
 import { Telemetry } from '../lib/handlers/shared/telemetry';
-import { contributorInsightsRule } from '../lib/webhook-monitoring';
+import { contributorInsightsRule } from '../lib/constructs/webhook-monitoring';
 import { defaultEndpoint } from './support/stacks';
 
 type Resource = { Properties: Record<string, any> };

@@ -6,7 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import * as nag2 from 'cdk-nag-2';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledge } from '../lib/nag-acknowledgements';
+import { acknowledge } from '../lib/constructs/nag-acknowledgements';
 import { SenderIpRanges, SignatureScheme } from '../lib';
 import { customisedEndpoint, defaultEndpoint, everyTypeEndpoint, newStack } from './support/stacks';
 

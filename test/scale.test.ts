@@ -6,7 +6,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import * as nag2 from 'cdk-nag-2';
 import { HardenedWebhookEndpoint, HardenedWebhookEndpointProps, SignatureScheme, WebhookSourceOptions } from '../lib';
-import { deploymentLimitProblems, MAX_RESOURCES, MAX_TEMPLATE_BYTES } from '../lib/deployment-limits';
+import { deploymentLimitProblems, MAX_RESOURCES, MAX_TEMPLATE_BYTES } from '../lib/constructs/deployment-limits';
 import { newStack } from './support/stacks';
 
 const PROD: HardenedWebhookEndpointProps = { environment: 'prod', endpointName: 'hundred', allowedSourceCidrs: ['203.0.113.0/24'], alarmEmail: 'oncall@example.com' };

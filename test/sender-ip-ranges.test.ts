@@ -322,15 +322,16 @@ describe('validation', () => {
   });
 });
 
-describe('the README', () => {
-  const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+describe('the documentation', () => {
+  const read = (file: string) => readFileSync(join(__dirname, '..', file), 'utf8');
 
-  test('has a runbook entry for every alarm anchor', () => {
-    for (const anchor of new Set(Object.values(RUNBOOK))) expect(readme).toContain(`\n#### ${anchor}\n`);
+  test('docs/runbook.md has a runbook entry for every alarm anchor', () => {
+    const runbook = read('docs/runbook.md');
+    for (const anchor of new Set(Object.values(RUNBOOK))) expect(runbook).toContain(`\n#### ${anchor}\n`);
   });
 
-  test('names exactly the senders with a published list', () => {
-    const listed = /<!-- ip-lists:start -->(.*?)<!-- ip-lists:end -->/.exec(readme)?.[1];
+  test.each(['README.md', 'docs/ip-allowlists.md'])('%s names exactly the senders with a published list', (file) => {
+    const listed = /<!-- ip-lists:start -->(.*?)<!-- ip-lists:end -->/.exec(read(file))?.[1];
     expect(listed).toBe(
       Object.keys(PUBLISHED_IP_LISTS)
         .sort()

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { closest, didYouMean, editDistance, suggestion, suggestionThreshold, unknownKeyProblems, unknownKeys } from '../lib/suggest';
+import { closest, didYouMean, editDistance, suggestion, suggestionThreshold, unknownKeyProblems, unknownKeys } from '../lib/runtime/suggest';
 
 describe('editDistance', () => {
   test.each([

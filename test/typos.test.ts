@@ -1,6 +1,6 @@
 import { SenderIpRanges, SignatureScheme } from '../lib';
 import { resolveEnvironment } from '../bin/config';
-import { DiscoveredEndpoint, findSource, selectEndpoints } from '../cli/aws/discovery';
+import { DiscoveredEndpoint, findSource, selectEndpoints } from '../lib/cli/aws/discovery';
 import { defaultEndpoint } from './support/stacks';
 
 describe('a misspelt name is pointed at the one meant', () => {

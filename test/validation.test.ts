@@ -4,7 +4,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { HardenedWebhookEndpoint, HardenedWebhookEndpointProps, HmacAlgorithm, HmacSignedContent, SignatureEncoding, SignatureScheme, WebhookSourceOptions } from '../lib';
-import { checkCidr } from '../lib/validation';
+import { checkCidr } from '../lib/constructs/validation';
 import { newStack } from './support/stacks';
 
 const scheme = SignatureScheme.standardWebhooks();

@@ -10,7 +10,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { parseWebhookRecord, S3ClientLike, WebhookRecord } from '../../lib/consumer';
+import { parseWebhookRecord, S3ClientLike, WebhookRecord } from '../../lib/runtime/consumer';
 
 /** What one delivery's processing returned; Powertools keeps it and returns it again for a duplicate. */
 export interface Outcome {

@@ -2,6 +2,7 @@
 // so can a user's own code: `import { verifyWebhook } from 'cdk-hardened-webhook/runtime'` (package.json
 // "exports"; test/runtime/entry-point.test.ts keeps it free of aws-cdk-lib and the AWS SDK).
 export * from './types';
+export { SchemeConfig } from './scheme-config';
 export { DUPLICATE, HeaderValue, headerValue, pickHeaders } from './headers';
 export * from './key-set';
 export { Scheme } from './schemes/scheme';

@@ -1,24 +1,13 @@
 import type { KeyObject } from 'node:crypto';
-import type { AliasSender, CatalogueSender } from './schemes/catalogue';
 
-/** Which signature scheme a source uses, as plain data so it can cross from synth time to the handler. */
-export type SchemeConfig =
-  | StandardWebhooksSchemeConfig
-  | { readonly type: 'stripe' }
-  | { readonly type: 'github' }
-  | { readonly type: 'slack' }
-  | { readonly type: 'shopify' }
-  | { readonly type: 'twilio' }
-  | { readonly type: CatalogueSender | AliasSender }
-  | OktaSchemeConfig
-  | HeaderTokenSchemeConfig
-  | SnsSchemeConfig
-  | PubSubSchemeConfig
-  | PlaidSchemeConfig
-  | PayPalSchemeConfig
-  | SalesforceSchemeConfig
-  | AppleAppStoreSchemeConfig
-  | GenericHmacSchemeConfig;
+/**
+ * A scheme configuration as the scheme factories read it: data whose `type` names the scheme, each
+ * factory checking its own fields. The typed union of every configuration, `SchemeConfig`, names each
+ * catalogue sender, so it is declared above the catalogue (../scheme-config.ts), not here.
+ */
+export interface SchemeConfigData {
+  readonly type: string;
+}
 
 /**
  * AWS SNS HTTPS subscriptions: each message is signed by SNS (SignatureVersion 1, SHA1withRSA, or 2,

@@ -1,5 +1,6 @@
 import { Scheme } from './schemes/scheme';
-import { ActiveKey, SchemeConfig, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from './types';
+import { SchemeConfig } from './scheme-config';
+import { ActiveKey, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from './types';
 import { ALIASES, SENDERS } from './schemes/catalogue';
 import { ALIAS_KEYS_GENERATED, CORE_TYPES, coreScheme, GENERIC_TYPES } from './schemes/core';
 import { genericScheme } from './schemes/hmac';

@@ -2,8 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import { Template as CdkTemplate } from 'aws-cdk-lib/assertions';
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { HardenedWebhookEndpoint, SignatureScheme } from '../../lib';
-import { UsageError } from '../../cli/local/command';
-import { explainAwsError } from '../../cli/aws/context';
+import { UsageError } from '../../lib/cli/local/command';
+import { explainAwsError } from '../../lib/cli/aws/context';
 import {
   DiscoveredEndpoint,
   discoverEndpoints,
@@ -14,15 +14,15 @@ import {
   StackDescription,
   Template,
   UnknownNameError,
-} from '../../cli/aws/discovery';
-import { table } from '../../cli/aws/format';
-import { KeyState } from '../../cli/aws/keys';
-import { formatPutKey, keyDocument } from '../../cli/aws/put-key';
-import { formatRedrive } from '../../cli/aws/redrive';
-import { formatRotation } from '../../cli/aws/rotate';
-import { classifyAlarms, describeKeys, formatStatus, StatusReport } from '../../cli/aws/status';
-import { formatTail, groupRejections, parseRejection } from '../../cli/aws/tail';
-import { formatDuration, parseDurationSeconds, parseSince, parseTimeout } from '../../cli/aws/time';
+} from '../../lib/cli/aws/discovery';
+import { table } from '../../lib/cli/aws/format';
+import { KeyState } from '../../lib/cli/aws/keys';
+import { formatPutKey, keyDocument } from '../../lib/cli/aws/put-key';
+import { formatRedrive } from '../../lib/cli/aws/redrive';
+import { formatRotation } from '../../lib/cli/aws/rotate';
+import { classifyAlarms, describeKeys, formatStatus, StatusReport } from '../../lib/cli/aws/status';
+import { formatTail, groupRejections, parseRejection } from '../../lib/cli/aws/tail';
+import { formatDuration, parseDurationSeconds, parseSince, parseTimeout } from '../../lib/cli/aws/time';
 import { newStack } from '../support/stacks';
 import { runCli } from './support/cli';
 import { TEST_NOW } from '../support/clock';

@@ -2,11 +2,11 @@ import { CreateIPSetCommand, DeleteIPSetCommand, GetIPSetCommand, WAFV2Client } 
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { Template as CdkTemplate } from 'aws-cdk-lib/assertions';
 import { HardenedWebhookEndpoint, SenderIpRanges, SignatureScheme } from '../../lib';
-import { AwsContext } from '../../cli/aws/context';
-import { DiscoveredEndpoint, DiscoveredIpSet, discoverEndpoints, StackDescription, Template } from '../../cli/aws/discovery';
-import { groupWafBlocks, ipListText, parseWafBlock, readIpLists, sourceOfUri } from '../../cli/aws/ip-lists';
-import { formatStatus, StatusReport } from '../../cli/aws/status';
-import { formatTail, tail } from '../../cli/aws/tail';
+import { AwsContext } from '../../lib/cli/aws/context';
+import { DiscoveredEndpoint, DiscoveredIpSet, discoverEndpoints, StackDescription, Template } from '../../lib/cli/aws/discovery';
+import { groupWafBlocks, ipListText, parseWafBlock, readIpLists, sourceOfUri } from '../../lib/cli/aws/ip-lists';
+import { formatStatus, StatusReport } from '../../lib/cli/aws/status';
+import { formatTail, tail } from '../../lib/cli/aws/tail';
 import { formatStamp } from '../../lib/handlers/ip-ranges/stamp';
 import { MotoServer, startMoto } from '../e2e/support/moto';
 import { TEST_NOW } from '../support/clock';

@@ -3,7 +3,7 @@ import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { Context, SQSRecord } from 'aws-lambda';
 import { createProcessor } from '../../bin/processor';
-import { WebhookRecord } from '../../lib/consumer';
+import { WebhookRecord } from '../../lib/runtime/consumer';
 import { addMetadata, sqsBody } from '../../lib/handlers/verifier/verifier';
 import { startDynalite } from '../support/dynalite';
 import { isoAt } from '../support/clock';

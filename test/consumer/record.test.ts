@@ -3,7 +3,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import * as fc from 'fast-check';
-import { parseWebhookRecord, S3ClientLike, WebhookRecordError } from '../../lib/consumer';
+import { parseWebhookRecord, S3ClientLike, WebhookRecordError } from '../../lib/runtime/consumer';
 import { addMetadata, sqsBody } from '../../lib/handlers/verifier/verifier';
 import { isoAt } from '../support/clock';
 

@@ -17,7 +17,7 @@ import {
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { bundleExampleProcessor } from '../../bin/example-processor';
 import type { createProcessor as CreateProcessor } from '../../bin/processor';
-import type { WebhookRecord } from '../../lib/consumer';
+import type { WebhookRecord } from '../../lib/runtime/consumer';
 import { signWebhook } from '../../lib/runtime';
 import { AwsGapProxy } from './support/gap-proxy';
 import { delivery, runCli } from './support/cli';

@@ -3,7 +3,7 @@ import { PutObjectCommand, PutObjectCommandInput, S3Client } from '@aws-sdk/clie
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createHash, createHmac } from 'node:crypto';
-import { INLINE_BODY_BYTES, LARGEST_BODY_BYTES } from '../../lib/body-limits';
+import { INLINE_BODY_BYTES, LARGEST_BODY_BYTES } from '../../lib/runtime/body-limits';
 import { createVerifierHandler } from '../../lib/handlers/verifier/any-sender';
 import { configFromEnv, VerifierConfig } from '../../lib/handlers/verifier/verifier';
 import { startDynalite, withAllOld } from '../support/dynalite';

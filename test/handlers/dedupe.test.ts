@@ -492,7 +492,7 @@ describe('answered handshakes are recorded: SNS', () => {
     await ddb.createTable(tableName);
     const dynamodb = withAllOld(new DynamoDBClient({ endpoint: ddb.url }));
     const handler = createFamilyVerifierHandler(
-      (config) => schemeFor(config),
+      (config) => schemeFor(config as SchemeConfig),
       {
         endpoint: 'e',
         source: 'orders',

@@ -5,7 +5,7 @@ import { CustomResourceResponse, NO_SET } from '../../lib/handlers/ip-ranges/cus
 import { createIpRangesHandler, IpRangesDeps, ListFetchError, pinnedListFetcher } from '../../lib/handlers/ip-ranges/refresher';
 import { httpsResponder, isResponseHost } from '../../lib/handlers/ip-ranges/respond';
 import { formatStamp, parseIsoUtc, parseStamp } from '../../lib/handlers/ip-ranges/stamp';
-import { IP_RANGES_METRIC, METRIC_NAMESPACE } from '../../lib/metrics-contract';
+import { IP_RANGES_METRIC, METRIC_NAMESPACE } from '../../lib/runtime/metrics-contract';
 import { MotoServer, startMoto } from '../e2e/support/moto';
 import { DAY, HOUR, isoAt, testClock, TEST_NOW } from '../support/clock';
 import { createLocalCa, LocalCa } from '../runtime/senders/support/local-ca';

@@ -229,7 +229,7 @@ describe('verifier handler with the SNS scheme (certificate from a local authori
     };
     const lines: string[] = [];
     const handler = createFamilyVerifierHandler(
-      (config) => schemeFor(config),
+      (config) => schemeFor(config as SchemeConfig),
       { endpoint: 'e', source: 'orders', scheme: { type: 'sns', topicArns: [TOPIC] }, queueUrl: `${aws.url}/123456789012/webhooks`, maxBodyBytes: 65536, cacheTtlMs: 1, missRefreshIntervalMs: 1, maxStaleMs: 1 },
       { sqs: new SQSClient({}), secrets: new SecretsManagerClient({}), published: publishedKeys(fetch), now: () => NOW, write: (line) => lines.push(line) },
     );
@@ -289,7 +289,7 @@ describe('verifier handler with the Pub/Sub scheme: a kid is a key id, whatever 
     const lines: string[] = [];
     const config = { type: 'pubsub', audience: AUDIENCE, serviceAccountEmail: EMAIL } as SchemeConfig;
     const handler = createFamilyVerifierHandler(
-      (c) => schemeFor(c),
+      (c) => schemeFor(c as SchemeConfig),
       { endpoint: 'e', source: 'push', scheme: config, queueUrl: `${aws.url}/123456789012/webhooks`, maxBodyBytes: 65536, cacheTtlMs: 1, missRefreshIntervalMs: 1, maxStaleMs: 1 },
       { sqs: new SQSClient({}), secrets: new SecretsManagerClient({}), published: publishedKeys(fetch), now: () => TEST_NOW, write: (line) => lines.push(line) },
     );

@@ -44,7 +44,7 @@ function setup(tableName?: string) {
   aws.reset();
   const secretId = aws.putSecret(`webhooks/test/${Math.random()}`, JSON.stringify({ current: SECRET }));
   return createFamilyVerifierHandler(
-    (config) => withAnswers(schemeFor(config)),
+    (config) => withAnswers(schemeFor(config as SchemeConfig)),
     {
       endpoint: 'test-endpoint',
       source: 'src',

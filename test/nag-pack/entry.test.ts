@@ -6,13 +6,13 @@ import { join, relative, sep } from 'node:path';
 // typesVersions), built on whichever cdk-nag the project has, typed by that major's declarations, and
 // never loaded by the main entry, which does not depend on cdk-nag at all.
 const root = join(__dirname, '..', '..');
-const nagDir = join(root, 'lib', 'nag');
+const nagDir = join(root, 'lib', 'constructs', 'nag');
 
 const withoutComments = (code: string) => code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
 const sources = (dir: string): string[] => readdirSync(dir, { recursive: true }).map(String).filter((p) => p.endsWith('.ts')).map((p) => join(dir, p));
 const imports = (file: string) => [...withoutComments(readFileSync(file, 'utf8')).matchAll(/^(import type|import|export)[^'"]*from\s*['"]([^'"]+)['"]|(require)(?:\.resolve)?\(\s*['"]([^'"]+)['"]/gm)].map((m) => ({ how: m[1] ?? m[3], spec: m[2] ?? m[4] }));
 
-test('lib/nag loads only aws-cdk-lib, constructs and its own files; cdk-nag only by require in one place, elsewhere its types', () => {
+test('lib/constructs/nag loads only aws-cdk-lib, constructs and its own files; cdk-nag only by require in one place, elsewhere its types', () => {
   const found = sources(nagDir).flatMap((file) =>
     imports(file)
       .filter(({ spec }) => !(spec.startsWith('.') && join(file, '..', spec).startsWith(nagDir)))
@@ -20,19 +20,19 @@ test('lib/nag loads only aws-cdk-lib, constructs and its own files; cdk-nag only
       .map(({ how, spec }) => `${relative(root, file)}: ${how} ${spec}`),
   );
   expect([...new Set(found)].sort()).toEqual([
-    'lib/nag/cdk-nag.ts: import type cdk-nag',
-    'lib/nag/cdk-nag.ts: require cdk-nag',
-    'lib/nag/rule.ts: import type cdk-nag',
-    'lib/nag/webhook-checks.ts: import type cdk-nag',
+    'lib/constructs/nag/cdk-nag.ts: import type cdk-nag',
+    'lib/constructs/nag/cdk-nag.ts: require cdk-nag',
+    'lib/constructs/nag/rule.ts: import type cdk-nag',
+    'lib/constructs/nag/webhook-checks.ts: import type cdk-nag',
   ]);
 });
 
-test('the library reaches into lib/nag only for the sender-issued tag, a constant that imports nothing', () => {
+test('the library reaches into lib/constructs/nag only for the sender-issued tag, a constant that imports nothing', () => {
   const inNag = (file: string, spec: string) => spec.startsWith('.') && join(file, '..', spec).startsWith(nagDir + sep);
   const found = sources(join(root, 'lib'))
     .filter((file) => !file.startsWith(nagDir + sep))
     .flatMap((file) => imports(file).filter(({ spec }) => inNag(file, spec)).map(({ spec }) => `${relative(root, file)}: ${spec}`));
-  expect(found).toEqual(['lib/signing-secret.ts: ./nag/sender-issued']);
+  expect(found).toEqual(['lib/constructs/signing-secret.ts: ./nag/sender-issued']);
   expect(imports(join(nagDir, 'sender-issued.ts'))).toEqual([]);
 });
 
@@ -44,7 +44,7 @@ test('the package exports the pack as cdk-hardened-webhook/nag, built on the ins
     const { WebhookChecks, rules, SENDER_ISSUED_TAG } = require('cdk-hardened-webhook/nag');
     const { NagPack } = require('cdk-nag');
     console.log(JSON.stringify({ resolved: require.resolve('cdk-hardened-webhook/nag'), isNagPack: new WebhookChecks() instanceof NagPack, rules: Object.keys(rules).length, tag: SENDER_ISSUED_TAG }));`);
-  expect(out).toEqual({ resolved: join(root, 'dist', 'lib', 'nag', 'index.js'), isNagPack: true, rules: 11, tag: { key: 'webhook:key-source', value: 'sender-issued' } });
+  expect(out).toEqual({ resolved: join(root, 'dist', 'lib', 'constructs', 'nag', 'index.js'), isNagPack: true, rules: 11, tag: { key: 'webhook:key-source', value: 'sender-issued' } });
 });
 
 test('loading the main entry loads no cdk-nag', () => {

@@ -3,7 +3,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as nag2 from 'cdk-nag-2';
 import { IConstruct } from 'constructs';
-import { WebhookChecks } from '../../lib/nag';
+import { WebhookChecks } from '../../lib/constructs/nag';
 import { customisedEndpoint, defaultEndpoint, everyKindEndpoint } from '../support/stacks';
 import { plainStack, RULE_CASES } from './cases';
 

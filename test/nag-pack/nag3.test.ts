@@ -5,7 +5,7 @@ import { NagPack } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { WebhookChecks } from '../../lib/nag';
+import { WebhookChecks } from '../../lib/constructs/nag';
 import { customisedEndpoint, defaultEndpoint, everyKindEndpoint, everyTypeEndpoint } from '../support/stacks';
 import { plainStack, RULE_CASES, RULE_IDS } from './cases';
 

@@ -2,7 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import * as nag3 from 'cdk-nag';
 import * as nag2 from 'cdk-nag-2';
 import { DEFAULT_TLS_POLICY, TLS12_OR_NEWER_POLICIES } from '../../lib';
-import { Compliance, longestRotationGapDays, rules, WEBHOOK_RULES } from '../../lib/nag';
+import { Compliance, longestRotationGapDays, rules, WEBHOOK_RULES } from '../../lib/constructs/nag';
 import { everyKindEndpoint } from '../support/stacks';
 import { plainStack, RULE_IDS } from './cases';
 

@@ -19,7 +19,7 @@ function handlerWith(answerHeaders: Record<string, string>, config: SchemeConfig
       handshake: { description: 'test', unsigned: (body: string | Uint8Array) => (body.length === 0 ? { body: 'ok', contentType: 'text/plain', headers: answerHeaders } : undefined) },
     });
   return createFamilyVerifierHandler(
-    (c) => wrap(schemeFor(c)),
+    (c) => wrap(schemeFor(c as SchemeConfig)),
     { endpoint: 'e', source: 'src', scheme: config, secretId, queueUrl: `${aws.url}/123456789012/webhooks`, maxBodyBytes: 4096, cacheTtlMs: 300_000, missRefreshIntervalMs: 30_000, maxStaleMs: 3_600_000, keySource: 'imported' },
     { sqs: new SQSClient({}), secrets: new SecretsManagerClient({}), now: () => TEST_NOW, write: () => undefined },
   );

@@ -57,14 +57,15 @@ describe('R2-1 (high): the verifier can overwrite (and so destroy) a queued body
 describe('R2-2 (low, docs incomplete): the Responses table\'s 413 names only the verifier', () => {
   // lib/webhook-firewall.ts's BodyTooLarge rule answers 413 (JSON {"error":"Payload too large"}, no
   // verifier outcome, counted only in WAF's <acl>-BodyTooLarge metric) for Content-Length above
-  // LARGEST_BODY_BYTES. "### Body size limits" now says so; the "## Responses" table, which the issue
-  // asks to "say exactly what size gets what", still lists 413 only as the verifier's `Malformed`.
-  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  // LARGEST_BODY_BYTES. "Body size limits" now says so; the "Responses" table (both in docs/limits.md),
+  // which the issue asks to "say exactly what size gets what", still lists 413 only as the verifier's `Malformed`.
+  const limits = readFileSync(join(__dirname, '..', '..', 'docs', 'limits.md'), 'utf8');
 
   test('the firewall answers 413 above LARGEST_BODY_BYTES (what the Responses table must also say)', () => {
-    const firewall = readFileSync(join(__dirname, '..', '..', 'lib', 'webhook-firewall.ts'), 'utf8');
+    const firewall = readFileSync(join(__dirname, '..', '..', 'lib', 'constructs', 'webhook-firewall.ts'), 'utf8');
     expect(firewall).toMatch(/name: 'BodyTooLarge'/);
-    const responses = readme.slice(readme.indexOf('\n## Responses'), readme.indexOf('\n### Body size limits'));
+    const responses = limits.slice(limits.indexOf('\n## Responses'), limits.indexOf('\n## Body size limits'));
+    expect(responses).toContain('| 413');
     const rows413 = responses.split('\n').filter((l) => /^\| 413/.test(l));
     expect(rows413.join('\n')).toMatch(/WAF|BodyTooLarge/);
   });
@@ -74,23 +75,26 @@ describe('R2-4 (medium, docs wrong): what an operator reads about a claim-checke
   // H3 keeps bodies 2 x max(queue, DLQ retention) + 1 days because a redrive (StartMessageMoveTask)
   // enqueues a message anew ("The redrive task resets the retention period", SQS developer guide): one
   // redrive late in the DLQ is covered, a second is not (the body expires: an acknowledged delivery lost).
-  // README:413 ("What your processor receives") still says objects expire "after the queue's and
-  // dead-letter queue's retention", and #### runbook-dead-letter-queue says "the body is the raw webhook"
-  // and to redrive, with no word that a claim-checked message (bodyEncoding s3) carries a pointer, nor
-  // that redriving the same message again late in its life finds its body expired.
-  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const section = (heading: string) => {
-    const start = readme.indexOf(heading);
-    const end = readme.indexOf('\n#### ', start + heading.length);
-    return readme.slice(start, end);
+  // "What your processor receives" (now docs/processor.md) said objects expire "after the queue's and
+  // dead-letter queue's retention", and #### runbook-dead-letter-queue (now docs/runbook.md) said "the body
+  // is the raw webhook" and to redrive, with no word that a claim-checked message (bodyEncoding s3) carries
+  // a pointer, nor that redriving the same message again late in its life finds its body expired.
+  const read = (file: string) => readFileSync(join(__dirname, '..', '..', file), 'utf8');
+  const section = (text: string, heading: string) => {
+    const start = text.indexOf(heading);
+    expect(start).toBeGreaterThanOrEqual(0);
+    const end = text.indexOf('\n#### ', start + heading.length);
+    return text.slice(start, end < 0 ? undefined : end);
   };
 
   test('the consumer section states the lifecycle the construct sets (twice the longer retention, plus a day)', () => {
-    expect(readme).not.toMatch(/objects expire after\s+the queue's and dead-letter queue's retention/);
+    const processor = read('docs/processor.md');
+    expect(processor).toMatch(/twice the longer retention/);
+    expect(processor).not.toMatch(/objects expire after\s+the queue's and dead-letter queue's retention/);
   });
 
   test('the dead-letter runbook tells the operator about claim-checked bodies and the one covered redrive', () => {
-    const runbook = section('#### runbook-dead-letter-queue');
+    const runbook = section(read('docs/runbook.md'), '#### runbook-dead-letter-queue');
     expect(runbook).toMatch(/bodyEncoding|claim-check|bodyBucket|body bucket/);
     expect(runbook).toMatch(/redriv[a-z]* (?:again|twice|a second time)|second redrive|one redrive/);
   });

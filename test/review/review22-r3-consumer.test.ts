@@ -4,7 +4,7 @@ import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { Duration, Size } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { ClaimCheckedBodyNotReadableError, parseWebhookRecord, S3ClientLike, WebhookRecordError } from '../../lib/consumer';
+import { ClaimCheckedBodyNotReadableError, parseWebhookRecord, S3ClientLike, WebhookRecordError } from '../../lib/runtime/consumer';
 import { HardenedWebhookEndpoint, SignatureScheme } from '../../lib';
 import { newProcessor, newStack } from '../support/stacks';
 import { addMetadata } from '../../lib/handlers/verifier/verifier';

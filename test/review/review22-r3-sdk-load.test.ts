@@ -3,7 +3,7 @@
 // client given, fetchClaimChecked still loads the package (for GetObjectCommand) and fails without it.
 import { createHash } from 'node:crypto';
 import type { SQSRecord } from 'aws-lambda';
-import { parseWebhookRecord, S3ClientLike } from '../../lib/consumer';
+import { parseWebhookRecord, S3ClientLike } from '../../lib/runtime/consumer';
 import { isoAt } from '../support/clock';
 
 jest.mock('@aws-sdk/client-s3', () => {

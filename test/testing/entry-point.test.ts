@@ -19,7 +19,7 @@ test('the package exports the testing helpers as their own entry point, loading 
     }));`;
   const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' }));
   expect(out).toEqual({
-    resolved: join(root, 'dist', 'lib', 'testing', 'index.js'),
+    resolved: join(root, 'dist', 'lib', 'constructs', 'testing', 'index.js'),
     exports: ['ANALYTICS_PLACEHOLDER', 'ASSET_HASH_PLACEHOLDER', 'LIBRARY_VERSION_PLACEHOLDER', 'NAG_PACKS', 'SHIPPED_DATA_PLACEHOLDER', 'nagReport', 'normalizedTemplate', 'webhookSnapshotSerializer'],
     serializer: 'function function',
     loaded: [],

@@ -4,8 +4,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as nag3 from 'cdk-nag';
 import * as nag2 from 'cdk-nag-2';
 import { Aspects, Stack } from 'aws-cdk-lib';
-import { nagReport, NagReport } from '../../lib/testing';
-import { LibraryOwnership } from '../../lib/testing/ownership';
+import { nagReport, NagReport } from '../../lib/constructs/testing';
+import { LibraryOwnership } from '../../lib/constructs/testing/ownership';
 import { customisedEndpoint, defaultEndpoint } from '../support/stacks';
 
 const MAJORS: [string, object, 2 | 3][] = [

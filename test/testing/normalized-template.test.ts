@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { format } from 'pretty-format';
 import { HardenedWebhookEndpoint, SenderIpRanges, SignatureScheme } from '../../lib';
-import { ASSET_HASH_PLACEHOLDER, LIBRARY_VERSION_PLACEHOLDER, normalizedTemplate, SHIPPED_DATA_PLACEHOLDER, webhookSnapshotSerializer } from '../../lib/testing';
+import { ASSET_HASH_PLACEHOLDER, LIBRARY_VERSION_PLACEHOLDER, normalizedTemplate, SHIPPED_DATA_PLACEHOLDER, webhookSnapshotSerializer } from '../../lib/constructs/testing';
 
 const root = join(__dirname, '..', '..');
 const libraryAssets = join(root, 'assets');

@@ -2,7 +2,7 @@ import type { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { CidrsByVersion, splitCidrs } from '../../runtime/ip-ranges/cidrs';
 import { decideRefresh, RefreshRefusal } from '../../runtime/ip-ranges/decide';
 import type { PublishedIpList } from '../../runtime/ip-ranges/lists';
-import { IP_RANGES_METRIC, METRIC_NAMESPACE } from '../../metrics-contract';
+import { IP_RANGES_METRIC, METRIC_NAMESPACE } from '../../runtime/metrics-contract';
 import type { LineWriter } from '../shared/telemetry';
 import { getIpSet, IpSetState, IpVersion, isLockConflict, updateIpSet } from './ip-sets';
 import { formatStamp, parseStamp } from './stamp';

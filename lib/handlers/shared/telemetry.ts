@@ -14,7 +14,7 @@
  * Powertools Logger + Metrics do this too, but add ~34 KB minified to a handler whose whole budget is
  * 25 KB; this is the part of them the verifier needs.
  */
-import { METRIC_NAMESPACE, Outcome } from '../../metrics-contract';
+import { METRIC_NAMESPACE, Outcome } from '../../runtime/metrics-contract';
 
 export interface AuditRecord {
   readonly requestId: string;

@@ -1,3 +1,4 @@
+import type { SchemeConfig } from '../../runtime/scheme-config';
 import { schemeFor } from '../../runtime/verify';
 import { publishedKeys } from './published';
 import { createFamilyVerifierHandler, VerifierConfig, VerifierDeps, VerifierHandler } from './verifier';
@@ -7,5 +8,5 @@ import { createFamilyVerifierHandler, VerifierConfig, VerifierDeps, VerifierHand
  * are not bound by a Lambda bundle's size. A deployed function runs its family's bundle (./entry.ts).
  */
 export function createVerifierHandler(config: VerifierConfig, deps: VerifierDeps): VerifierHandler {
-  return createFamilyVerifierHandler((scheme) => schemeFor(scheme), config, { published: publishedKeys(), ...deps });
+  return createFamilyVerifierHandler((scheme) => schemeFor(scheme as SchemeConfig), config, { published: publishedKeys(), ...deps });
 }

@@ -12,12 +12,13 @@ import { activeKeyStrings, CapturedHandshake, captureRequestToken, KeySetDocumen
 import type { KeyFetcher, KeyFetchError, PublishedKeyCache, PublishedKeyCacheOptions, PublishedKeySource, ResolvedKeys } from '../../runtime/published-keys';
 import { SchemeFactory } from '../../runtime/schemes/factory';
 import { ImmediateAnswer } from '../../runtime/schemes/scheme';
-import { ActiveKey, RejectionReason, SchemeConfig } from '../../runtime/types';
+import { SchemeConfig } from '../../runtime/scheme-config';
+import { ActiveKey, RejectionReason } from '../../runtime/types';
 import { verifyWithKeys } from '../../runtime/verify-with-keys';
 import { KeyCache, KeyString } from '../shared/key-cache';
 import { DedupeClaims, DedupeOptions } from './dedupe';
-import { Outcome } from '../../metrics-contract';
-import { INLINE_BODY_BYTES } from '../../body-limits';
+import { Outcome } from '../../runtime/metrics-contract';
+import { INLINE_BODY_BYTES } from '../../runtime/body-limits';
 import { LineWriter, Telemetry } from '../shared/telemetry';
 
 export interface VerifierConfig {

@@ -1,4 +1,4 @@
-import type { SchemeConfig } from '../types';
+import type { SchemeConfigData } from '../types';
 import { SenderEntry } from './sender';
 import { CERTIFICATES } from './senders/certificates';
 import { DEVELOPER } from './senders/developer';
@@ -70,7 +70,7 @@ export type VerifierFamily = keyof typeof VERIFIER_FAMILIES;
  * The verifier bundle a source's function runs: its type's family, except that a generic HMAC
  * template runs `generic-template` (the row engine), so that neither generic bundle passes 40 KB.
  */
-export function bundleOf(config: SchemeConfig): string {
+export function bundleOf(config: SchemeConfigData): string {
   if (config.type === 'hmac') return (config as { signedContent?: unknown }).signedContent === 'template' ? 'generic-template' : 'generic';
   return familyOf(config.type) ?? 'core';
 }

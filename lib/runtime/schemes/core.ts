@@ -1,4 +1,4 @@
-import { SchemeConfig } from '../types';
+import { SchemeConfigData, StandardWebhooksSchemeConfig } from '../types';
 import { SchemeFactory } from './factory';
 import { GitHubScheme } from './github';
 import { ShopifyScheme } from './shopify';
@@ -44,12 +44,12 @@ export const CORE_TYPES: readonly string[] = ['standard-webhooks', 'stripe', 'gi
  */
 export const GENERIC_TYPES: readonly string[] = ['hmac'];
 
-export const coreScheme: SchemeFactory = (config: SchemeConfig) => {
+export const coreScheme: SchemeFactory = (config: SchemeConfigData) => {
   const type = (config as { type?: unknown } | undefined)?.type;
   if (typeof type === 'string' && Object.prototype.hasOwnProperty.call(ALIASES, type)) return new StandardWebhooksScheme(ALIASES[type as AliasSender]);
   switch (type) {
     case 'standard-webhooks':
-      return new StandardWebhooksScheme(config as Extract<SchemeConfig, { type: 'standard-webhooks' }>);
+      return new StandardWebhooksScheme(config as StandardWebhooksSchemeConfig);
     case 'stripe':
       return new StripeScheme();
     case 'github':

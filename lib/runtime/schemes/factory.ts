@@ -1,4 +1,4 @@
-import { SchemeConfig, WebhookConfigurationError } from '../types';
+import { SchemeConfigData, WebhookConfigurationError } from '../types';
 import { Scheme } from './scheme';
 import type { CodeSender } from './sender';
 import { SenderEntry, SenderScheme } from './sender';
@@ -8,7 +8,7 @@ import { SenderEntry, SenderScheme } from './sender';
  * verifier bundle holds one factory (one family of senders), so a source's function carries only its
  * own family's code; `schemeFor` chains them all.
  */
-export type SchemeFactory = (config: SchemeConfig) => Scheme | undefined;
+export type SchemeFactory = (config: SchemeConfigData) => Scheme | undefined;
 
 /**
  * A factory over code senders only: for families with no rows, so their bundle carries no
@@ -40,7 +40,7 @@ export function senderFactory(senders: Readonly<Record<string, SenderEntry>>): S
 }
 
 /** The first factory's scheme for `config`, or a configuration error naming the types `known` lists. */
-export function firstScheme(factories: readonly SchemeFactory[], config: SchemeConfig, known: () => readonly string[]): Scheme {
+export function firstScheme(factories: readonly SchemeFactory[], config: SchemeConfigData, known: () => readonly string[]): Scheme {
   for (const factory of factories) {
     const scheme = factory(config);
     if (scheme) return scheme;

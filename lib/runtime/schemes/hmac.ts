@@ -1,4 +1,4 @@
-import { GenericHmacSchemeConfig, RejectionReason, SchemeConfig, WebhookConfigurationError, WebhookRequest } from '../types';
+import { GenericHmacSchemeConfig, RejectionReason, SchemeConfigData, WebhookConfigurationError, WebhookRequest } from '../types';
 import { isEventId, SignedContent } from './common';
 import { randomUUID } from 'node:crypto';
 import { HmacScheme, Scheme, SignInput } from './scheme';
@@ -42,10 +42,10 @@ export function templateHmacScheme(config: GenericHmacSchemeConfig): Scheme {
 }
 
 /** The generic HMAC scheme factory, both forms (what `schemeFor` chains). */
-export const genericScheme = (config: SchemeConfig): Scheme | undefined => ((config as { type?: unknown } | undefined)?.type === 'hmac' ? genericHmacScheme(config as GenericHmacSchemeConfig) : undefined);
+export const genericScheme = (config: SchemeConfigData): Scheme | undefined => ((config as { type?: unknown } | undefined)?.type === 'hmac' ? genericHmacScheme(config as GenericHmacSchemeConfig) : undefined);
 
 /** Whether a generic HMAC config is a template (read by the row engine: a verifier bundle of its own, `generic-template`). */
-export function isHmacTemplate(config: SchemeConfig): boolean {
+export function isHmacTemplate(config: SchemeConfigData): boolean {
   return (config as { type?: unknown; signedContent?: unknown } | undefined)?.type === 'hmac' && (config as { signedContent?: unknown }).signedContent === 'template';
 }
 

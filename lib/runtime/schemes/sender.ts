@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { HeaderValue, pickHeaders, DUPLICATE } from '../headers';
-import { ActiveKey, BodyBinding, HeaderInput, SchemeConfig, RejectionReason, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
+import { ActiveKey, BodyBinding, HeaderInput, SchemeConfigData, RejectionReason, VerifiedWebhook, VerifyResult, WebhookConfigurationError, WebhookRequest } from '../types';
 import { accepted, isEventId, matchedKeyOf, parseTimestamp, rejected, SignatureEncoding, SignedContent, verifySigned } from './common';
 import { DIGEST_BYTES, hmac, HmacAlgorithm } from './mac';
 import { Handshake, ImmediateAnswer, Scheme, SignInput } from './scheme';
@@ -70,7 +70,7 @@ export interface CodeSender {
   readonly ipRanges?: string;
   readonly issuesKey: boolean;
   /** Builds the scheme from the source's configuration (its `type`, and what the sender's config type adds). */
-  readonly create: (config: SchemeConfig) => Scheme;
+  readonly create: (config: SchemeConfigData) => Scheme;
 }
 
 /** One catalogue entry: a row of data, or code. */

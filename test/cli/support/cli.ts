@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { buildProgram } from '../../../cli';
-import { closeLocalServers } from '../../../cli/local/server';
+import { buildProgram } from '../../../lib/cli';
+import { closeLocalServers } from '../../../lib/cli/local/server';
 
 export interface CliRun {
   readonly code: number;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SchemeConfig, WebhookConfigurationError } from '../../types';
+import { SchemeConfigData, WebhookConfigurationError } from '../../types';
 import { CodeSender } from '../sender';
 import { StaticTokenScheme, StaticTokenSpec } from '../static-token';
 
@@ -51,7 +51,7 @@ const BASIC_AUTH = {
  * headers): `Authorization: Bearer <token>` by default; with `authorizationHeader` (as Okta's), that
  * header's whole value is the token. The scheme word belongs to the `Authorization` header only.
  */
-function headerToken(type: string, config: SchemeConfig, base: StaticTokenSpec): StaticTokenScheme {
+function headerToken(type: string, config: SchemeConfigData, base: StaticTokenSpec): StaticTokenScheme {
   const header = (config as { authorizationHeader?: unknown }).authorizationHeader;
   if (header === undefined) return new StaticTokenScheme(type, base);
   if (typeof header !== 'string' || !HEADER_NAME.test(header)) {

@@ -17,4 +17,4 @@ export {
   WebhookRecord,
   WebhookRecordError,
 } from './record';
-export { BodyBinding } from '../runtime/types';
+export { BodyBinding } from '../types';

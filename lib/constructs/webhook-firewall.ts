@@ -3,7 +3,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { greaterThanPattern, LARGEST_BODY_BYTES } from './body-limits';
+import { greaterThanPattern, LARGEST_BODY_BYTES } from '../runtime/body-limits';
 import { IpVersion } from './validation';
 
 const TOO_LARGE_BODY_KEY = 'payload-too-large';

@@ -8,10 +8,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { HardenedFunction } from './hardened-function';
 import { acknowledge, nagResourceName } from './nag-acknowledgements';
-import { IP_RANGES_SNAPSHOT, PUBLISHED_IP_LISTS, publishedIpList, splitCidrs, UNPUBLISHED_IP_LISTS } from './runtime/ip-ranges';
+import { IP_RANGES_SNAPSHOT, PUBLISHED_IP_LISTS, publishedIpList, splitCidrs, UNPUBLISHED_IP_LISTS } from '../runtime/ip-ranges';
 import { SignatureScheme } from './signature-scheme';
 import { isConcrete, Problems } from './validation';
-import { meant, unknownKeyProblems } from './suggest';
+import { meant, unknownKeyProblems } from '../runtime/suggest';
 import { SENDER_IP_RANGES_OPTIONS } from './known-props';
 
 /** Options of a source's published sender IP ranges. */

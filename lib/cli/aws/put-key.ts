@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
-import { CapturedHandshake, captureRequestToken, InvalidKeySetError, KeySetDocument, parseCapturedHandshake, parseImportedSecret, schemeFor, WebhookConfigurationError } from '../../lib/runtime';
+import { CapturedHandshake, captureRequestToken, InvalidKeySetError, KeySetDocument, parseCapturedHandshake, parseImportedSecret, schemeFor, WebhookConfigurationError } from '../../runtime';
 import { UsageError } from '../local/command';
 import { AwsContext, explainAwsError } from './context';
 import { DiscoveredSource } from './discovery';

@@ -1,6 +1,6 @@
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetIPSetCommand } from '@aws-sdk/client-wafv2';
-import { parseStamp } from '../../lib/handlers/ip-ranges/stamp';
+import { parseStamp } from '../../handlers/ip-ranges/stamp';
 import { AwsContext, explainAwsError, isAwsError } from './context';
 import { DiscoveredEndpoint, DiscoveredIpSet } from './discovery';
 import { plural, table } from './format';

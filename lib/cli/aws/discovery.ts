@@ -1,5 +1,5 @@
-import type { SchemeConfig } from '../../lib/runtime';
-import { didYouMean, suggestion } from '../../lib/suggest';
+import type { SchemeConfig } from '../../runtime';
+import { didYouMean, suggestion } from '../../runtime/suggest';
 
 /**
  * Finding a deployed endpoint from its stack name alone. The template says what is what: each source's

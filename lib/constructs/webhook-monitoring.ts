@@ -9,7 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AlarmTopicPublisher } from './alarm-topic-publisher';
 import { acknowledge } from './nag-acknowledgements';
-import { IP_RANGES_METRIC, METRIC_NAMESPACE, Outcome } from './metrics-contract';
+import { IP_RANGES_METRIC, METRIC_NAMESPACE, Outcome } from '../runtime/metrics-contract';
 import { WebhookSource } from './webhook-source';
 
 /** Alarm thresholds, each labelled by what it counts. Every one has a documented default. */

@@ -3,7 +3,7 @@
 // of a Lambda bundle, and never compiled by jsii.
 import { Command } from 'commander';
 // Inlined by the bundler: the version of the package this command line was built from.
-import { version } from '../package.json';
+import { version } from '../../package.json';
 import { registerAwsCommands } from './commands/aws';
 import { registerLocalCommands } from './commands/local';
 import { LocalCommand } from './local/command';

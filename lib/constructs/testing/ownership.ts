@@ -1,6 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import * as library from '../index';
+import * as library from '../../index';
 
 const PACKAGE = 'cdk-hardened-webhook';
 const JSII_RTTI = Symbol.for('jsii.rtti');

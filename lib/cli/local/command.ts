@@ -1,5 +1,5 @@
 import { Command, CommanderError, ErrorOptions } from 'commander';
-import { WebhookConfigurationError } from '../../lib/runtime';
+import { WebhookConfigurationError } from '../../runtime';
 
 /** Exit codes of the local commands: scripts tell "the endpoint said no" from "called wrongly". */
 export const EXIT = { success: 0, failure: 1, usage: 2 } as const;

@@ -4,7 +4,6 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag-acknowledgements';
 import { isConcrete, Problems } from './validation';
-import type { HardenedWebhookEndpointProps } from './hardened-webhook-endpoint';
 
 export interface WebhookQueueProps {
   readonly encryptionKey: kms.IKey;
@@ -52,13 +51,17 @@ export class WebhookQueue extends Construct {
  * own props as given, and the consumer's timeout where known (processorTimeout, or a lambda.Function
  * processor's).
  */
-export type BroughtQueueOptions = Pick<
-  HardenedWebhookEndpointProps,
-  'deadLetterQueue' | 'queueEncryptionKey' | 'maxReceiveCount' | 'queueRetentionPeriod' | 'processorTimeout'
-> & {
+export interface BroughtQueueOptions {
   readonly queue: sqs.IQueue;
+  /** The consumer's timeout where known (processorTimeout, or a lambda.Function processor's). */
   readonly consumerTimeout?: Duration;
-};
+  /** The endpoint props of the same names, as given: each is checked against the brought queue. */
+  readonly deadLetterQueue?: sqs.IQueue;
+  readonly queueEncryptionKey?: kms.IKey;
+  readonly maxReceiveCount?: number;
+  readonly queueRetentionPeriod?: Duration;
+  readonly processorTimeout?: Duration;
+}
 
 /** What the endpoint alarms on and grants for a brought queue, and what it cannot see (synth warnings). */
 export interface BroughtQueue {

@@ -18,7 +18,7 @@ import { AlarmTopicPublisher } from './alarm-topic-publisher';
 import { DedupeTable } from './dedupe-table';
 import { allowServicesToUseKey, createEndpointKey, keyUseVia, requiredKeyPolicyStatements } from './encryption-key';
 import { DEFAULT_RUNTIME } from './hardened-function';
-import { Outcome } from './metrics-contract';
+import { Outcome } from '../runtime/metrics-contract';
 import { acknowledge } from './nag-acknowledgements';
 import { CustomDomainOptions, DEFAULT_TLS_POLICY, TLS12_OR_NEWER_POLICIES, WebhookApi } from './webhook-api';
 import { WebhookFirewall } from './webhook-firewall';
@@ -32,7 +32,7 @@ import { deploymentLimitProblems } from './deployment-limits';
 import { SourceGroup } from './source-group';
 import { functionEnvironment, ProcessorIdempotency, processorIdempotencyProblems } from './processor-idempotency';
 import { checkIpRangesSchedule, DEFAULT_IP_RANGES_MAX_AGE, DEFAULT_IP_RANGES_REFRESH_INTERVAL, SenderIpRangesRefresher, senderOf } from './sender-ip-ranges';
-import { closest, suggestion } from './suggest';
+import { closest, suggestion } from '../runtime/suggest';
 import { checkEndpointPropKeys } from './known-props';
 
 /** Where alarm descriptions point unless runbookUrl is given. */

@@ -1,5 +1,5 @@
 import { DescribeSecretCommand, ListSecretVersionIdsCommand, SecretVersionsListEntry } from '@aws-sdk/client-secrets-manager';
-import { captureRequestToken } from '../../lib/runtime';
+import { captureRequestToken } from '../../runtime';
 import { AwsCommandError, AwsContext, isAwsError } from './context';
 import { DiscoveredSource } from './discovery';
 import { UsageError } from '../local/command';

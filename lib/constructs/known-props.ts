@@ -2,7 +2,7 @@
 // compiler did not check (JavaScript, jsii languages) is refused by name instead of ignored.
 // test/known-props.test.ts keeps each list equal to its interface in the jsii assembly.
 import { Problems } from './validation';
-import { unknownKeyProblems } from './suggest';
+import { unknownKeyProblems } from '../runtime/suggest';
 
 /** HardenedWebhookEndpointProps. */
 export const ENDPOINT_PROPS: readonly string[] = [

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { BODY_BINDINGS, BodyBinding } from '../runtime/types';
-import { uniqueKeys } from '../runtime/schemes/strict-json';
+import { BODY_BINDINGS, BodyBinding } from '../types';
+import { uniqueKeys } from '../schemes/strict-json';
 
 /**
  * The message attributes the verifier puts on every message it queues (lib/handlers/verifier/verifier.ts),

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
-import { Scheme, SCHEME_TYPES, SchemeConfig, schemeFor, WebhookConfigurationError } from '../../lib/runtime';
+import { Scheme, SCHEME_TYPES, SchemeConfig, schemeFor, WebhookConfigurationError } from '../../runtime';
 import { UsageError } from './command';
 
 export const HMAC_EXAMPLE = '{"type":"hmac","algorithm":"sha256","signatureHeader":"X-Signature","encoding":"hex","signedContent":"body"}';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetSecretValueCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
 import { MessageAttributeValue, SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { KeySetDocument } from '../../lib/runtime';
+import type { KeySetDocument } from '../../runtime';
 
 /** A message as the queue carries it: what a processor receives, with its attributes as plain strings. */
 export interface QueuedMessage {

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { SCHEME_TYPES, SchemeConfig, signDelivery } from '../../lib/runtime';
+import { SCHEME_TYPES, SchemeConfig, signDelivery } from '../../runtime';
 import { UsageError } from './command';
 import { HMAC_EXAMPLE, parseScheme, readBody, readSecret, readStdinBytes, unixSeconds } from './inputs';
 

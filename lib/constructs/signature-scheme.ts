@@ -1,7 +1,7 @@
 import { Duration, Size, Token } from 'aws-cdk-lib';
-import { bundleOf, GenericHmacSchemeConfig, keyIssuedBySender, SCHEME_TYPES, SchemeConfig, schemeFor } from './runtime';
+import { bundleOf, GenericHmacSchemeConfig, keyIssuedBySender, SCHEME_TYPES, SchemeConfig, schemeFor } from '../runtime';
 import { KeySource } from './key-source';
-import { meant, unknownKeyProblems } from './suggest';
+import { meant, unknownKeyProblems } from '../runtime/suggest';
 import { SCHEME_OPTIONS } from './known-props';
 
 /** The hash of a generic HMAC signature. */
