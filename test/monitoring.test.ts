@@ -41,7 +41,7 @@ describe('alarms', () => {
       expect(alarm).toMatchObject({ Namespace: namespace, MetricName: metricName, Statistic: statistic, Period: 300 });
     }
     expect(alarm.Threshold).toBe(threshold);
-    expect(alarm.AlarmDescription).toMatch(/Runbook: https:\/\/github\.com\/cdk-hardened-webhook\/cdk-hardened-webhook\/blob\/main\/README\.md#runbook-[a-z-]+$/);
+    expect(alarm.AlarmDescription).toMatch(/Runbook: https:\/\/github\.com\/cdk-hardened-webhook\/cdk-hardened-webhook\/blob\/main\/docs\/runbook\.md#runbook-[a-z-]+$/);
     if (paged) expect(alarm.AlarmActions).toEqual([topic]);
     else expect(alarm.AlarmActions).toBeUndefined();
   });

@@ -36,7 +36,7 @@ import { closest, suggestion } from '../runtime/suggest';
 import { checkEndpointPropKeys } from './known-props';
 
 /** Where alarm descriptions point unless runbookUrl is given. */
-export const DEFAULT_RUNBOOK = 'https://github.com/cdk-hardened-webhook/cdk-hardened-webhook/blob/main/README.md';
+export const DEFAULT_RUNBOOK = 'https://github.com/cdk-hardened-webhook/cdk-hardened-webhook/blob/main/docs/runbook.md';
 
 /** Environment names treated as production: stricter checks, longer retention, resources retained. */
 export const PRODUCTION_ENVIRONMENTS = ['prod', 'production'];
@@ -280,7 +280,7 @@ export interface HardenedWebhookEndpointProps {
   readonly alarmThresholds?: AlarmThresholds;
   /**
    * Where the runbook lives; each alarm's description points at its section (`#runbook-...`).
-   * @default - this library's README
+   * @default - this library's runbook, docs/runbook.md on GitHub
    */
   readonly runbookUrl?: string;
   /**
