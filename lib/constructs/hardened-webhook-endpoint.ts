@@ -274,7 +274,7 @@ export interface HardenedWebhookEndpointProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Alarm thresholds, each overridable (defaults in DEFAULT_THRESHOLDS and the README).
+   * Alarm thresholds, each overridable (defaults in DEFAULT_THRESHOLDS and docs/props.md).
    * @default DEFAULT_THRESHOLDS
    */
   readonly alarmThresholds?: AlarmThresholds;

@@ -4,7 +4,7 @@ export enum KeySource {
   GENERATED = 'generated',
   /**
    * Issued by the sender (Stripe's whsec_, Slack's signing secret, Shopify's app secret, Twilio's auth
-   * token) and imported with put-secret-value; the replaced key keeps verifying for the grace window.
+   * token) and imported with the CLI's `put-key` (a Secrets Manager put-secret-value); the replaced key keeps verifying for the grace window.
    */
   IMPORTED = 'imported',
   /**

@@ -40,7 +40,7 @@ export function processorIdempotencyProblems(processor: lambda.IFunction): strin
   const owner = tableOwners.get(processor);
   if (owner !== undefined) {
     return [
-      `processorIdempotency: the processor ${processor.node.path} already has the idempotency table of the endpoint ${owner} (processorIdempotency there too), and one ${IDEMPOTENCY_TABLE_ENV} cannot name two tables: set processorIdempotency on one of the endpoints only (its table serves the processor for both), and put the queue in the idempotency key (the record's eventSourceARN with source and dedupeKey: two endpoints may have sources of one name and see the same key; README "Processing each delivery once")`,
+      `processorIdempotency: the processor ${processor.node.path} already has the idempotency table of the endpoint ${owner} (processorIdempotency there too), and one ${IDEMPOTENCY_TABLE_ENV} cannot name two tables: set processorIdempotency on one of the endpoints only (its table serves the processor for both), and put the queue in the idempotency key (the record's eventSourceARN with source and dedupeKey: two endpoints may have sources of one name and see the same key; docs/processor.md, "Processing each delivery once")`,
     ];
   }
   const environment = functionEnvironment(processor);

@@ -246,7 +246,7 @@ export class SignatureScheme {
 
   /**
    * Stripe: `Stripe-Signature: t=...,v1=...` over `t.body`, HMAC-SHA256 hex, the `whsec_` endpoint
-   * secret used as-is, 5 minute tolerance. Stripe issues the secret: import it (see README).
+   * secret used as-is, 5 minute tolerance. Stripe issues the secret: import it (docs/signing-keys.md).
    * Duplicates are recognised by the payload's SHA-256.
    */
   public static stripe(): SignatureScheme {
@@ -289,7 +289,7 @@ export class SignatureScheme {
 
   /**
    * A sender of the catalogue by its runtime type name (`square`, `coinbase-commerce`, ...; the list
-   * is in the README's sender table): the same as the named preset.
+   * is in the sender table, docs/senders.md): the same as the named preset.
    */
   public static sender(typeName: string): SignatureScheme {
     if (!SCHEME_TYPES.includes(typeName) || typeName === 'hmac') {
@@ -817,7 +817,7 @@ export class SignatureScheme {
   public readonly credentialInBody: boolean;
   /**
    * How much of the body the sender's signature vouches for: `signed` (every byte), `partial` (some of
-   * it: the README's sender table says which part), or `unsigned` (none: a shared token, Basic auth).
+   * it: the sender table, docs/senders.md, says which part), or `unsigned` (none: a shared token, Basic auth).
    * Queued messages carry it as their `bodyBinding` attribute.
    */
   public readonly bodyBinding: string;

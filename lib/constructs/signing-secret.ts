@@ -62,7 +62,7 @@ export class SigningSecret extends Construct {
       description:
         props.keySource === KeySource.GENERATED
           ? 'Webhook signing key set {"current", "previous": [{key, notAfter}]}, rotated by its rotation function'
-          : "Webhook signing key issued by the sender: put-secret-value the sender's key (see README)",
+          : "Webhook signing key issued by the sender: put it with cdk-hardened-webhook put-key (docs/signing-keys.md)",
       encryptionKey: props.encryptionKey,
       generateSecretString: {
         // A sender that hands its key over in an unsigned handshake (Notion) finds the secret waiting:
@@ -78,7 +78,7 @@ export class SigningSecret extends Construct {
 
     if (props.keySource === KeySource.IMPORTED) {
       const reason =
-        "The sender issues this key (Stripe, Slack, Shopify, Twilio): it is rotated at the sender and imported with put-secret-value, where the replaced key stays valid for the grace window; a rotation function could only generate a key the sender would not use.";
+        "The sender issues this key (Stripe, Slack, Shopify, Twilio): it is rotated at the sender and imported with put-key (a put-secret-value), where the replaced key stays valid for the grace window; a rotation function could only generate a key the sender would not use.";
       acknowledge(this.secret, ...NO_ROTATION_RULES.map((ackId) => ({ id: ackId, reason })));
       // The mark WebhookChecks (Webhook-SecretRotation) and a reviewer read in place of a rotation schedule.
       (this.secret.node.defaultChild as secretsmanager.CfnSecret).tags.setTag(SENDER_ISSUED_TAG.key, SENDER_ISSUED_TAG.value);

@@ -55,7 +55,7 @@ export const DEFAULT_THRESHOLDS: Required<AlarmThresholds> = {
   oldestMessageAgeSeconds: 900,
 };
 
-/** The README runbook section of each alarm. */
+/** The section of docs/runbook.md for each alarm. */
 export const RUNBOOK = {
   signatureFailures: 'runbook-signature-failures',
   replays: 'runbook-replays',

@@ -83,7 +83,7 @@ export interface WebhookSourceOptions {
   readonly timeout?: Duration;
   /**
    * Where the signing keys come from: generated and rotated here, or issued by the sender and
-   * imported with put-secret-value.
+   * imported with the CLI's `put-key`.
    * @default - KeySource.IMPORTED for Stripe, Slack, Shopify and Twilio (they issue the key),
    * KeySource.GENERATED otherwise
    */
@@ -496,7 +496,7 @@ export class WebhookSource extends Construct {
    */
   public grantRevoke(grantee: iam.IGrantable): iam.Grant {
     if (!this.rotationFunction) {
-      throw new Error(`Source "${this.sourceName}" uses keys issued by the sender: revoke by putting the new key with "revokePrevious": true (see README)`);
+      throw new Error(`Source "${this.sourceName}" uses keys issued by the sender: revoke by putting the new key with "revokePrevious": true (docs/signing-keys.md, "Emergency revoke")`);
     }
     return this.rotationFunction.grantInvoke(grantee);
   }

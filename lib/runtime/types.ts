@@ -239,7 +239,7 @@ export const REJECTION_REASONS: readonly RejectionReason[] = [
  * - `partial`: some of it: what the sender signs is read from the body (Mailgun's `timestamp` and
  *   `token`, SNS's message fields, Twilio's sorted form parameters as one string), or the body is
  *   bound only through a checksum anyone can forge (PayPal's CRC32). What the rest says is not
- *   vouched for; each sender's row in the README says what is.
+ *   vouched for; each sender's row in docs/senders.md says what is.
  * - `unsigned`: none of it: a shared token (GitLab, Okta) or a bearer token (Google Pub/Sub) proves
  *   who sent the request, not what it carries.
  */

@@ -264,7 +264,7 @@ function parseScheme(value: unknown): SchemeConfig | undefined {
   }
 }
 
-/** The scheme as the README's sender table names it: Svix is Standard Webhooks under svix-* headers. */
+/** The scheme as the sender table (docs/senders.md) names it: Svix is Standard Webhooks under svix-* headers. */
 function schemeLabel(scheme: SchemeConfig | undefined): string {
   if (!scheme) return 'unknown';
   if (scheme.type === 'standard-webhooks' && (scheme as { headerPrefix?: string }).headerPrefix === 'svix') return 'svix';

@@ -14,7 +14,7 @@ export interface PublishedIpList {
   readonly url: string;
   /** The sender's page that documents the list. */
   readonly docs: string;
-  /** In words, which entries of the list are its webhook senders (for the README and the runbook). */
+  /** In words, which entries of the list are its webhook senders (for docs/ip-allowlists.md and the runbook). */
   readonly entries: string;
   /**
    * The webhook senders' addresses (CIDRs or single addresses, as the list spells them) from the
