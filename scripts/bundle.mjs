@@ -27,7 +27,6 @@ if (process.argv.includes('--if-stale')) {
   const outputs = [...names.map((name) => mtime(join(root, 'assets', name, 'index.js'))), mtime(join(root, 'dist', 'cli', 'index.js'))];
   const inputs = [
     ...readdirSync(join(root, 'lib'), { recursive: true }).map((path) => join(root, 'lib', path)),
-    ...readdirSync(join(root, 'lib', 'cli'), { recursive: true }).map((path) => join(root, 'lib', 'cli', path)),
     join(root, 'package-lock.json'),
     new URL(import.meta.url).pathname,
   ];
