@@ -10,7 +10,7 @@ import { isoAt } from '../support/clock';
 const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 const RECEIVED_AT = isoAt(0);
 
-/** The attributes the verifier sends, as SendMessage takes them (lib/handlers/verifier/verifier.ts). */
+/** The attributes the verifier sends, as SendMessage takes them (lib/handlers/verifier/stages/enqueue.ts). */
 function verifierAttributes(body: Buffer, encoding: string, metadata: Record<string, string> = {}, source = 'github'): Record<string, MessageAttributeValue> {
   const text = (value: string): MessageAttributeValue => ({ DataType: 'String', StringValue: value });
   const attributes: Record<string, MessageAttributeValue> = {

@@ -11,7 +11,7 @@ import { apiEvent } from '../support/events';
 import { useFakeAws } from '../support/fake-aws';
 import { TEST_NOW } from '../support/clock';
 
-// The verifier's claim-check path (lib/handlers/verifier/verifier.ts) with an injected S3 client, SQS
+// The verifier's claim-check path (lib/handlers/verifier/stages/enqueue.ts) with an injected S3 client, SQS
 // and Secrets Manager on the fake AWS server, the dedupe table on dynalite: a body above the inline
 // limit is put in the bucket after the dedupe claim and before the send, and its message says where.
 

@@ -27,11 +27,11 @@ const actions = (s: Statement) => [s.Action ?? []].flat();
 
 describe('R2-1 (high): the verifier can overwrite (and so destroy) a queued body under its prefix', () => {
   // lib/webhook-source.ts:461 grants s3:PutObject on <bucket>/<source>/* with no condition. If-None-Match
-  // is only what the code sends (verifier.ts claimCheck), not what IAM enforces: a PutObject without it
+  // is only what the code sends (stages/enqueue.ts), not what IAM enforces: a PutObject without it
   // (or a CreateMultipartUpload/CompleteMultipartUpload, also s3:PutObject) replaces a body already
   // queued. The bucket is unversioned, so the original bytes are gone; the consumer's sha256 check then
   // fails on a delivery that was acknowledged 200. The design ("the verifier must not be able to delete
-  // queued bodies"), verifier.ts:414 ("cannot delete (nor overwrite)"), claim-check-bucket.ts:36/67 and
+  // queued bodies"), stages/enqueue.ts ("cannot delete (nor overwrite)"), claim-check-bucket.ts:36/67 and
   // README:922 all claim otherwise. S3 has condition keys for exactly this (s3:if-none-match; see
   // "Enforce conditional writes on Amazon S3 buckets" in the S3 user guide).
   test('every verifier s3:PutObject statement requires If-None-Match (s3:if-none-match), or the bucket policy denies a put without it', () => {

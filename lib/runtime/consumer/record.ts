@@ -3,7 +3,7 @@ import { BODY_BINDINGS, BodyBinding } from '../types';
 import { uniqueKeys } from '../schemes/strict-json';
 
 /**
- * The message attributes the verifier puts on every message it queues (lib/handlers/verifier/verifier.ts),
+ * The message attributes the verifier puts on every message it queues (lib/handlers/verifier/stages/enqueue.ts),
  * besides the sender's metadata (`signed.<name>`, `unsigned.<name>`, and `metadata` for what did not
  * fit in SQS's 10 attributes).
  */
@@ -152,7 +152,7 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const METADATA_NAME = /^(signed|unsigned)\.(.+)$/s;
 const CLAIM_KEYS = ['bucket', 'key', 'size', 'sha256'];
-// What the verifier writes after `<source>/`: the UTC day of receipt and a random UUID (verifier.ts).
+// What the verifier writes after `<source>/`: the UTC day of receipt and a random UUID (lib/handlers/verifier/stages/enqueue.ts).
 const CLAIM_KEY_TAIL = /^\d{4}\/(?:0[1-9]|1[0-2])\/(?:0[1-9]|[12]\d|3[01])\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A value's JSON type, and a string's length: what an error may say of a field that could be body content. */

@@ -1,4 +1,5 @@
 import { coreScheme } from '../../../runtime/schemes/core';
 import { verifierEntry } from '../entry';
+import { signedUrl } from '../stages/signed-url';
 
-export const handler = verifierEntry(coreScheme);
+export const handler = verifierEntry(coreScheme, { signedUrl });

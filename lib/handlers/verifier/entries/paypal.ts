@@ -3,4 +3,4 @@ import { PAYPAL } from '../../../runtime/schemes/senders/paypal-family';
 import { verifierEntry } from '../entry';
 import { publishedKeys } from '../published';
 
-export const handler = verifierEntry(codeSenderFactory(PAYPAL), publishedKeys());
+export const handler = verifierEntry(codeSenderFactory(PAYPAL), { published: publishedKeys() });

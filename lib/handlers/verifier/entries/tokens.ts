@@ -3,4 +3,4 @@ import { TOKENS } from '../../../runtime/schemes/senders/tokens';
 import { verifierEntry } from '../entry';
 import { publishedKeys } from '../published';
 
-export const handler = verifierEntry(codeSenderFactory(TOKENS), publishedKeys());
+export const handler = verifierEntry(codeSenderFactory(TOKENS), { published: publishedKeys() });
