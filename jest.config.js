@@ -11,5 +11,6 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!@octokit/)'],
   moduleNameMapper: { '^@octokit/webhooks-methods$': '<rootDir>/node_modules/@octokit/webhooks-methods/dist-node/index.js' },
   testTimeout: 60000,
-  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
+  // scripts/jest-figures-reporter.js: a full run counts the tests for the docs' figure:tests (and fails when it is stale).
+  reporters: ['default', '<rootDir>/scripts/jest-figures-reporter.js', '<rootDir>/test/support/summary-reporter.js'],
 };

@@ -27,7 +27,7 @@ export interface ExampleEndpointProps extends HardenedWebhookEndpointProps {
 }
 
 export interface SourceConfig {
-  /** svix, or a sender type from the README's sender table (standard-webhooks, stripe, github, zoom, meta, ...). */
+  /** svix, or a sender type from the sender table, docs/senders.md (standard-webhooks, stripe, github, zoom, meta, ...). */
   readonly scheme: string;
   readonly allowedSourceCidrs?: string[];
   /** `"published"`: the route follows the list of addresses the scheme's sender publishes, kept current. */
@@ -47,7 +47,7 @@ export class ConfigError extends Error {
   public readonly name = 'ConfigError';
 }
 
-/** `svix`, or any sender type of the catalogue (the README's sender table), except the generic `hmac`. */
+/** `svix`, or any sender type of the catalogue (the sender table, docs/senders.md), except the generic `hmac`. */
 const SCHEMES: Record<string, () => SignatureScheme> = {
   svix: () => SignatureScheme.svix(),
   ...Object.fromEntries(SCHEME_TYPES.filter((t) => t !== 'hmac').map((t) => [t, () => SignatureScheme.sender(t)])),

@@ -39,7 +39,7 @@ export class WebhookStack extends Stack {
           value: source.secret.secretArn,
           description:
             source.keySource === 'imported'
-              ? `Signing key of ${source.sourceName}: put the sender's key here with put-secret-value`
+              ? `Signing key of ${source.sourceName}: put the sender's key here with npx cdk-hardened-webhook put-key`
               : `Signing key set of ${source.sourceName}: give its "current" key to the sender`,
         });
       }

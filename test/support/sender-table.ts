@@ -3,7 +3,7 @@ import { describeScheme } from '../../lib/runtime/schemes/describe-row';
 import { publishedIpList } from '../../lib/runtime/ip-ranges';
 import { exampleConfig } from './example-configs';
 
-// The README's sender table, generated from the catalogue itself (test/readme.test.ts keeps the README
+// The sender table of docs/senders.md, generated from the catalogue itself (test/docs/senders.test.ts keeps the page
 // equal to it; `npm run docs:senders` rewrites it). The seven families written as code describe
 // themselves here.
 const FAMILIES: Record<string, SchemeDescription & { docs: string; ipRanges?: string }> = {
@@ -79,7 +79,7 @@ const FAMILIES: Record<string, SchemeDescription & { docs: string; ipRanges?: st
 };
 
 
-/** A scheme type as the README's table describes it (its own description, or its family's here). */
+/** A scheme type as the sender table describes it (its own description, or its family's here). */
 export function describeType(type: string): SchemeDescription | undefined {
   const alias = (ALIASES as Record<string, unknown>)[type];
   return alias ? FAMILIES['standard-webhooks'] : FAMILIES[type] ?? describeScheme(schemeFor(exampleConfig(type)));

@@ -2,7 +2,7 @@ import { Scheme, SchemeDescription } from './scheme';
 import { SenderRow, SenderScheme } from './sender';
 
 /**
- * A catalogue row in words, for the README's sender table. Kept out of the row engine (`SenderScheme`)
+ * A catalogue row in words, for the sender table, docs/senders.md. Kept out of the row engine (`SenderScheme`)
  * so that no verifier bundle carries text only the docs read.
  */
 export function describeRow(row: SenderRow): SchemeDescription {

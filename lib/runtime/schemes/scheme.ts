@@ -24,7 +24,7 @@ export interface Scheme {
   readonly signsUrl: boolean;
   /**
    * How much of the body the signature vouches for, at the least (see {@link BodyBinding}): what the
-   * README's sender table says. A verified result says it for its own delivery, which may be more
+   * sender table (docs/senders.md) says. A verified result says it for its own delivery, which may be more
    * (a Twilio JSON delivery, bound by its signed `bodySHA256`, is `signed`; the scheme is `partial`).
    */
   readonly bodyBinding: BodyBinding;
@@ -108,7 +108,7 @@ export interface Scheme {
    * the body is sent as given, with `sign`'s headers.
    */
   signDelivery?(input: SignInput, secret: string): { readonly headers: Record<string, string>; readonly body: string | Uint8Array };
-  /** How the scheme reads for people (the README's sender table is generated from it). */
+  /** How the scheme reads for people (the sender table, docs/senders.md is generated from it). */
   describe?(): SchemeDescription;
   /**
    * The answer a sender expects for a delivery that was queued (or was a duplicate of one), where it

@@ -56,7 +56,7 @@ export interface SenderRow {
   readonly handshake?: Handshake;
   /** Several signatures at once (a sender rolling its secret). @default 1, or 8 for `list` and `headers` */
   readonly maxSignatures?: number;
-  /** Where the signature is, in the README's words, when the row's own spelling would not read well (DocuSign's hundred headers). */
+  /** Where the signature is, in the sender table's words, when the row's own spelling would not read well (DocuSign's hundred headers). */
   readonly signatureText?: string;
 }
 
@@ -169,7 +169,7 @@ export class SenderScheme implements Scheme {
 
   constructor(
     readonly type: string,
-    /** The catalogue row this scheme reads (the README's sender table describes it: ./describe-row.ts). */
+    /** The catalogue row this scheme reads (the sender table, docs/senders.md describes it: ./describe-row.ts). */
     readonly row: SenderRow,
   ) {
     this.isToken = row.algorithm === 'token';

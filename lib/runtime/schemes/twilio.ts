@@ -110,7 +110,7 @@ export class TwilioScheme extends HmacScheme {
  * the one Twilio signed. What no check can restore is where each name ends and its value begins
  * (`Body=hi` and `Bodyh=i` give the same string; so do `From=x&FromCity=y` and `From=xFromCityy`),
  * nor the order of a name's values: Twilio does not sign them, so the scheme's `bodyBinding` is
- * `partial` and the README says what a consumer may rely on. No check on names closes it: a moved
+ * `partial` and docs/processor.md says what a consumer may rely on. No check on names closes it: a moved
  * `=` makes names of the very characters Twilio's own are made of (`Bodyh`, `SmsSidSM…`), a merge
  * leaves only names Twilio sends, and Twilio's names are not a closed list (`SipHeader_<name>`, the
  * parameters a Studio flow or a TwiML app adds).

@@ -30,7 +30,7 @@ import { DEFAULT_TOLERANCE_SECONDS } from '../tolerance';
  *   inside the window. Keying duplicates on a hash of the raw body would let that forgery through as
  *   a new event; they key on the signed transmission id instead, so the forgery is a duplicate of the
  *   delivery it was made from (it gets through only by arriving before it). The body's `id` and
- *   `event_type` travel as unsigned metadata for the same reason. describe() says so in the README.
+ *   `event_type` travel as unsigned metadata for the same reason. describe() says so in docs/senders.md.
  * - PayPal documents no window for the transmission time: the library's 5 minutes apply.
  * - The webhook id and transmission id are checked against PayPal's documented forms
  *   (verify-webhook-signature: webhook_id `^[a-zA-Z0-9]+$`, at most 50; transmission_id at most 50).

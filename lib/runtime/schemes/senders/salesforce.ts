@@ -14,7 +14,7 @@ import { CodeSender } from '../sender';
  * customer's messages also come from), use TLS, check the client certificate Salesforce can present,
  * and check that each message carries your organization's id. What is checked here is the last: the
  * `OrganizationId` of the one `notifications` element must be the configured org's id; the rest is
- * the endpoint's (README: mTLS or an IP allowlist). Nothing binds the body: `unsigned`, kept from
+ * the endpoint's (docs/ip-allowlists.md: mTLS or an IP allowlist). Nothing binds the body: `unsigned`, kept from
  * replays only by the dedupe record (SHA-256 of the body). Salesforce retries until it reads the
  * documented `notificationsResponse` `Ack`, given once the message is queued (acknowledge).
  *
