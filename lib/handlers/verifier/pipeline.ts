@@ -28,7 +28,8 @@ export function verifierPipeline(schemes: SchemeFactory, config: VerifierConfig,
   const scheme = schemes(config.scheme);
   if (!scheme) throw new Error(`This verifier bundle does not carry scheme type ${JSON.stringify(config.scheme?.type)}: the construct picks the bundle by scheme type`);
   const now = deps.now ?? Date.now;
-  if ((scheme.published || scheme.settle) && !deps.published) throw new Error(`Scheme type ${JSON.stringify(config.scheme.type)} fetches published keys, and this bundle cannot`);
+  // A published-key scheme also needs the bundle's published-keys stage (deps.published.keys).
+  if ((scheme.published || scheme.settle) && !(deps.published && (!scheme.published || deps.published.keys))) throw new Error(`Scheme type ${JSON.stringify(config.scheme.type)} fetches published keys, and this bundle cannot`);
   // A stage the scheme needs and this bundle lacks (./entries gives each family the ones its senders need).
   const { handshake } = scheme;
   const missing =

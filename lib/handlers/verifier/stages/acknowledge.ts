@@ -9,8 +9,7 @@ import { Answered, Delivery, errorFields, Verified, Verifier } from './context';
 /** The 200 for a queued request, whether or not its claim could be marked completed (logged when not). */
 export async function acknowledge(v: Verifier, d: Delivery, verified: Verified, messageId: string | undefined): Promise<Answered> {
   const { dedupe } = v;
-  const { audit } = verified;
-  const acknowledgement = v.scheme.acknowledge?.(verified.result);
+  const { audit, acknowledgement } = verified;
   if (dedupe) {
     try {
       // Another delivery took the claim over after its lock ran out: it may queue a second copy.

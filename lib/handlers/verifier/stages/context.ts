@@ -127,6 +127,8 @@ export interface Verified {
    * event can repeat and so pass another delivery's claim off as its own.
    */
   readonly claimToken: string;
+  /** What the sender expects back for an accepted delivery (Salesforce's SOAP Ack), where it expects more than the JSON. */
+  readonly acknowledgement?: ImmediateAnswer;
 }
 
 /**

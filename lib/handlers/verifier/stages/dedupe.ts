@@ -20,7 +20,7 @@ export async function claim(v: Verifier, d: Delivery, verified: Verified): Promi
   } catch (error) {
     return dedupeUnavailable(d, verified, error);
   }
-  if (claimed.state === 'duplicate') return d.finish(200, 'Duplicate', { reason: 'duplicate', ...audit }, v.scheme.acknowledge?.(verified.result));
+  if (claimed.state === 'duplicate') return d.finish(200, 'Duplicate', { reason: 'duplicate', ...audit }, verified.acknowledgement);
   // Another delivery of this event holds the claim: retryable (a 4xx would end SNS's retries), and
   // a duplicate once that one has completed.
   if (claimed.state === 'in_progress') return d.finish(503, 'InProgress', { reason: 'in_progress', ...audit });

@@ -27,14 +27,16 @@ export function receive(event: APIGatewayProxyEvent, telemetry: Pick<Telemetry, 
   const sourceIp = event.requestContext?.identity?.sourceIp;
   // With binary media type */* on the API, every body arrives base64-encoded: the exact bytes the
   // sender signed, which is what is verified. (A text body, from a test or another integration, is
-  // taken as its UTF-8 bytes.) API Gateway passes an empty body as null.
-  const body: string | Buffer = !event.body ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
+  // taken as its UTF-8 bytes.) API Gateway passes an empty body as null. Only a POST's body is read:
+  // any other method is answered by the method check (request.ts) without it.
+  const method = (event.httpMethod ?? 'POST').toUpperCase();
+  const body: string | Buffer = !event.body || method !== 'POST' ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64') : event.body;
   return {
     event,
     requestId,
     receivedAt,
     sourceIp,
-    method: (event.httpMethod ?? 'POST').toUpperCase(),
+    method,
     headers: event.multiValueHeaders ?? event.headers ?? {},
     body,
     size: typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length,

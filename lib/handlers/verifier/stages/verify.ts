@@ -39,5 +39,7 @@ export async function verify(v: Verifier, d: Delivery, signed: Signed, keys: rea
     audit: { eventId, unsignedEventId, unsignedEventType, payloadSha256, size },
     recordKey: `${config.source}#${result.dedupeKey}`,
     claimToken: randomUUID(),
+    // Asked of the scheme before anything is claimed or queued, so a scheme that cannot answer leaves nothing behind.
+    acknowledgement: scheme.acknowledge?.(result),
   };
 }
