@@ -15,7 +15,8 @@ export class WebhookStack extends Stack {
   constructor(scope: Construct, id: string, { exampleProcessor, ...endpointProps }: ExampleEndpointProps, props?: StackProps) {
     super(scope, id, props);
     if (exampleProcessor) {
-      const production = PRODUCTION_ENVIRONMENTS.includes(endpointProps.environment ?? 'prod');
+      // As the endpoint decides it: the name, or one of its "-"-separated words, is a production one.
+      const production = (endpointProps.environment ?? 'prod').split('-').some((word) => PRODUCTION_ENVIRONMENTS.includes(word));
       const removalPolicy = endpointProps.removalPolicy ?? (production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
       this.processor = new ExampleProcessor(this, 'Processor', { removalPolicy });
       endpointProps = { ...endpointProps, processor: this.processor.function, processorIdempotency: true };

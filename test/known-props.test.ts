@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { HardenedWebhookEndpoint, SenderIpRanges, SignatureScheme, WebhookSourceOptions } from '../lib';
-import { ENDPOINT_PROPS, SCHEME_OPTIONS, SENDER_IP_RANGES_OPTIONS, SOURCE_OPTIONS } from '../lib/constructs/known-props';
+import { ENDPOINT_PROP_KINDS, ENDPOINT_PROPS, PropKind, SCHEME_OPTIONS, SENDER_IP_RANGES_OPTIONS, SOURCE_OPTION_KINDS, SOURCE_OPTIONS } from '../lib/constructs/known-props';
 import { defaultEndpoint, newStack } from './support/stacks';
 
 interface JsiiType {
@@ -113,5 +113,52 @@ describe('unknown props are refused, naming the key, a suggestion and the known 
   test('typed callers are not affected: known keys, and keys set to undefined by spreading, pass', () => {
     const { endpoint } = defaultEndpoint();
     expect(() => endpoint.addSource('paypal', { scheme: SignatureScheme.paypal({ webhookId: '8PT597110X687430LKGECATA', environment: undefined }), dedupeWindow: undefined })).not.toThrow();
+  });
+});
+
+describe('props given a value of the wrong kind (untyped code) are refused by name, all together, never as a raw TypeError', () => {
+  const KIND_OF_TYPE: Record<string, PropKind> = {
+    'primitive:number': 'number',
+    'primitive:string': 'string',
+    'primitive:boolean': 'boolean',
+    'array:primitive:string': 'string[]',
+    'aws-cdk-lib.Duration': 'Duration',
+    'aws-cdk-lib.Size': 'Size',
+    [fqn('SignatureScheme')]: 'SignatureScheme',
+    [fqn('SenderIpRanges')]: 'SenderIpRanges',
+  };
+  const kindsOf = (name: string) => {
+    const type = assembly.types[fqn(name)] as { properties?: { name: string; type: { primitive?: string; fqn?: string; collection?: { kind: string; elementtype: { primitive?: string } } } }[] };
+    const key = (t: { primitive?: string; fqn?: string; collection?: { kind: string; elementtype: { primitive?: string } } }) =>
+      t.primitive ? `primitive:${t.primitive}` : t.collection ? `${t.collection.kind}:primitive:${t.collection.elementtype.primitive}` : t.fqn!;
+    return Object.fromEntries((type.properties ?? []).filter((p) => KIND_OF_TYPE[key(p.type)] !== undefined).map((p) => [p.name, KIND_OF_TYPE[key(p.type)]]));
+  };
+
+  test.each([
+    ['HardenedWebhookEndpointProps', ENDPOINT_PROP_KINDS],
+    ['WebhookSourceOptions', SOURCE_OPTION_KINDS],
+  ])('%s: every prop of a checked kind is checked, as the assembly types it', (name, kinds) => {
+    expect(kinds).toEqual(kindsOf(name));
+  });
+
+  test('rejects a number for a Size or a Duration, and a string for a scheme, naming each with the fix', () => {
+    // GIVEN an endpoint, WHEN a source is added from untyped code with three wrong kinds
+    const endpoint = new HardenedWebhookEndpoint(new Stack(new App(), 'S'), 'E', { environment: 'dev', allowAnySourceIp: true });
+    const wrong = { scheme: 'github', maxBodySize: 1000, dedupeWindow: 3600 } as unknown as WebhookSourceOptions;
+    // THEN one error names all three and what to give instead
+    expect(() => endpoint.addSource('b', wrong)).toThrow(
+      /Invalid source "b":\n {2}- scheme is "github"; give a SignatureScheme, e\.g\. SignatureScheme\.github\(\)\n {2}- dedupeWindow is 3600 \(a number\); give a Duration, e\.g\. Duration\.minutes\(5\)\n {2}- maxBodySize is 1000 \(a number\); give a Size, e\.g\. Size\.kibibytes\(256\)/,
+    );
+  });
+
+  test('rejects a string for a number among the endpoint props', () => {
+    expect(() => new HardenedWebhookEndpoint(new Stack(new App(), 'S'), 'E', { environment: 'dev', allowAnySourceIp: true, rateLimit: '100' as unknown as number })).toThrow(
+      /Invalid HardenedWebhookEndpointProps:\n {2}- rateLimit is "100"; give a number/,
+    );
+  });
+
+  test('accepts the right kinds', () => {
+    const endpoint = new HardenedWebhookEndpoint(new Stack(new App(), 'S'), 'E', { environment: 'dev', allowAnySourceIp: true });
+    expect(() => endpoint.addSource('ok', { scheme: SignatureScheme.github(), dedupeWindow: Duration.hours(1), senderIpRanges: SenderIpRanges.published() })).not.toThrow();
   });
 });

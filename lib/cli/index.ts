@@ -12,7 +12,7 @@ export function buildProgram(): Command {
   // Its usage errors (an unknown command, a bad option) exit 2, as the subcommands' do.
   const program = new LocalCommand('cdk-hardened-webhook')
     .description('Sign, send and serve webhooks locally with the verifier the Lambda runs; operate a deployed endpoint.')
-    .version(version, '-V, --version', 'print the version of cdk-hardened-webhook this command line is')
+    .version(version, '-V, --version', 'print the version of cdk-hardened-webhook (this command line and the library it came with)')
     .showHelpAfterError('(add --help for usage)')
     .configureHelp({ sortSubcommands: false });
   registerLocalCommands(program);

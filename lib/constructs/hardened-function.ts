@@ -7,8 +7,16 @@ import { Construct } from 'constructs';
 import { handlerCode } from './handler-code';
 import { acknowledge } from './nag-acknowledgements';
 
-/** The newest Node.js runtime aws-cdk-lib knows. */
-export const DEFAULT_RUNTIME = lambda.Runtime.NODEJS_24_X;
+/**
+ * The newest Node.js runtime the app's aws-cdk-lib knows when the endpoint is built (at least Node.js 24, which the bundles
+ * target): cdk-nag's latest-runtime rules (AwsSolutions-L1, Serverless-LambdaLatestVersion) judge
+ * against that same list, so a user on a newer aws-cdk-lib is never flagged for a runtime this
+ * library pinned.
+ */
+export function defaultRuntime(): lambda.Runtime {
+  const version = (runtime: lambda.Runtime) => Number(/^nodejs(\d+)\.x$/.exec(runtime.name)?.[1] ?? NaN);
+  return lambda.Runtime.ALL.filter((runtime) => version(runtime) >= 24).reduce((newest, runtime) => (version(runtime) > version(newest) ? runtime : newest), lambda.Runtime.NODEJS_24_X);
+}
 
 export interface HardenedFunctionProps {
   /** The bundle: `rotation`, or `verifier-<family>` (see VERIFIER_FAMILIES). */

@@ -17,7 +17,7 @@ import { Construct } from 'constructs';
 import { AlarmTopicPublisher } from './alarm-topic-publisher';
 import { DedupeTable } from './dedupe-table';
 import { allowServicesToUseKey, createEndpointKey, keyUseVia, requiredKeyPolicyStatements } from './encryption-key';
-import { DEFAULT_RUNTIME } from './hardened-function';
+import { defaultRuntime } from './hardened-function';
 import { Outcome } from '../runtime/metrics-contract';
 import { acknowledge } from './nag-acknowledgements';
 import { CustomDomainOptions, DEFAULT_TLS_POLICY, TLS12_OR_NEWER_POLICIES, WebhookApi } from './webhook-api';
@@ -38,12 +38,29 @@ import { checkEndpointPropKeys } from './known-props';
 /** Where alarm descriptions point unless runbookUrl is given. */
 export const DEFAULT_RUNBOOK = 'https://github.com/cdk-hardened-webhook/cdk-hardened-webhook/blob/main/docs/runbook.md';
 
-/** Environment names treated as production: stricter checks, longer retention, resources retained. */
+/**
+ * The words that make an environment production (stricter checks, longer retention, resources
+ * retained): the name itself or one of its "-"-separated words, so "prod-eu" and "eu-production" are.
+ */
 export const PRODUCTION_ENVIRONMENTS = ['prod', 'production'];
+
+function isProductionEnvironment(environment: string): boolean {
+  return environment.split('-').some((word) => PRODUCTION_ENVIRONMENTS.includes(word));
+}
+
+/** The production word a word of a non-production name is one typo from ("prdo", "prodution"), if any. */
+function productionNearMiss(environment: string): string | undefined {
+  for (const word of environment.split('-')) {
+    const match = closest(word, PRODUCTION_ENVIRONMENTS);
+    if (match !== undefined) return match;
+  }
+  return undefined;
+}
 
 export interface HardenedWebhookEndpointProps {
   /**
-   * The deployment environment. `prod`/`production` require an allowlist (or an explicit
+   * The deployment environment. `prod`/`production`, or a name with either as a "-"-separated word
+   * (`prod-eu`), require an allowlist (or an explicit
    * `allowAnySourceIp`), an alarm destination and an `endpointName`, keep logs a year and retain data
    * on delete.
    * @default 'prod' (the strict one: relaxing is a decision to write down)
@@ -228,7 +245,7 @@ export interface HardenedWebhookEndpointProps {
   readonly cloudWatchRole?: boolean;
   /**
    * Runtime of the verifier and rotation functions (Node.js only).
-   * @default lambda.Runtime.NODEJS_24_X
+   * @default - the newest Node.js runtime the app's aws-cdk-lib knows (Node.js 24 or later), the one cdk-nag's latest-runtime rules expect
    */
   readonly runtime?: lambda.Runtime;
   /**
@@ -398,9 +415,15 @@ export class HardenedWebhookEndpoint extends Construct {
     const problems = new Problems();
     checkEndpointPropKeys(problems, props);
     this.environment = props.environment ?? 'prod';
-    this.production = PRODUCTION_ENVIRONMENTS.includes(this.environment);
+    this.production = isProductionEnvironment(this.environment);
     if (!/^[a-z][a-z0-9-]{0,31}$/.test(this.environment)) {
       problems.add(`environment "${this.environment}" must be 1-32 characters of a-z, 0-9 and "-" (e.g. "dev", "staging", "prod")`);
+    }
+    const nearMiss = this.production ? undefined : productionNearMiss(this.environment);
+    if (nearMiss) {
+      problems.add(
+        `environment "${this.environment}": did you mean "${nearMiss}"? Only names with a "-"-separated word "prod" or "production" (e.g. "prod", "prod-eu") get production's rules (an allowlist, an alarm destination and an endpointName required, logs kept a year, data retained); any other name gets development's (data destroyed with the stack). Correct the name, or pick one that is not one edit from "prod" (e.g. "dev", "staging")`,
+      );
     }
     const derivedName = Names.uniqueResourceName(this, { maxLength: 48, separator: '-' });
     this.endpointName = props.endpointName ?? derivedName;
@@ -481,7 +504,7 @@ export class HardenedWebhookEndpoint extends Construct {
     }
     if (props.processorIdempotency && props.processor) for (const problem of processorIdempotencyProblems(props.processor)) problems.add(problem);
     const processorTimeout = props.processorTimeout ?? (props.processor instanceof lambda.Function ? props.processor.timeout : undefined) ?? Duration.minutes(15);
-    this.runtime = props.runtime ?? DEFAULT_RUNTIME;
+    this.runtime = props.runtime ?? defaultRuntime();
     if (this.runtime.family !== lambda.RuntimeFamily.NODEJS) {
       problems.add(`runtime ${this.runtime.name} is not Node.js; the verifier and rotation handlers are Node.js bundles`);
     }

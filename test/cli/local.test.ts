@@ -247,7 +247,7 @@ describe('sign', () => {
 
 describe('usage errors exit 2 and name the fix', () => {
   test.each([
-    [['sign', '--scheme', 'strpe', '--secret', STRIPE_SECRET, '--body', BODY], /unknown scheme type "strpe"; give one of .*\bstripe\b/],
+    [['sign', '--scheme', 'strpe', '--secret', STRIPE_SECRET, '--body', BODY], /unknown scheme type "strpe" \(did you mean "stripe"\?\); give one of .*\bstripe\b/],
     [['sign', '--scheme', 'stripe', '--body', BODY], /give the signing secret: --secret-env <VAR>, --secret - \(stdin\)/],
     [['sign', '--scheme', 'stripe', '--secret', STRIPE_SECRET], /give the body: --body <text> or --body-file <file>/],
     [['sign', '--scheme', 'stripe', '--secret', STRIPE_SECRET, '--body', BODY, '--body-file', 'x'], /'--body <text>' cannot be used with option '--body-file <file>'/],

@@ -1,3 +1,4 @@
+import { closest } from '../suggest';
 import { SchemeConfigData, WebhookConfigurationError } from '../types';
 import { Scheme } from './scheme';
 import type { CodeSender } from './sender';
@@ -46,5 +47,7 @@ export function firstScheme(factories: readonly SchemeFactory[], config: SchemeC
     if (scheme) return scheme;
   }
   const type = (config as { type?: unknown } | undefined)?.type;
-  throw new WebhookConfigurationError(`Unknown signature scheme type ${JSON.stringify(type)}: give one of ${known().join(', ')}`);
+  const match = typeof type === 'string' ? closest(type, known()) : undefined;
+  const typo = match === undefined || match === type ? '' : ` (did you mean "${match}"?)`;
+  throw new WebhookConfigurationError(`Unknown signature scheme type ${JSON.stringify(type)}${typo}: give one of ${known().join(', ')}`);
 }
