@@ -104,6 +104,33 @@ describe('serve: the verifier Lambda behind a local endpoint', () => {
     expect(accepted.status).toBe(200);
   });
 
+  test('a repeated or unreadable signed header is named on stderr too; the response stays generic', async () => {
+    // GIVEN GitHub's signature header twice (two header lines: fetch would merge them), THEN duplicate_header names it
+    const own = '{"id":"evt_repeat","type":"push"}';
+    const signature = `sha256=${createHmac('sha256', GITHUB_SECRET).update(own).digest('hex')}`;
+    const repeated = await new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+      const request = httpRequest(route('repo'), { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': [signature, signature] } }, (response) => {
+        let text = '';
+        response.on('data', (chunk) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+      });
+      request.on('error', reject);
+      request.end(own);
+    });
+    expect(repeated).toEqual({ status: 400, body: { error: 'Bad request', requestId: expect.any(String) } });
+    expect(serve.stderrLines()).toContainEqual({
+      source: 'repo', status: 400, outcome: 'Malformed', reason: 'duplicate_header', requestId: repeated.body.requestId,
+      headers: ['x-hub-signature-256'], detail: 'github sends x-hub-signature-256 once; the request repeated it',
+    });
+    // WHEN the signature is not in GitHub's format, THEN malformed_header names the header it read
+    const unreadable = await post(route('repo'), { 'content-type': 'application/json', 'x-hub-signature-256': 'not-a-signature' }, own);
+    expect(unreadable.status).toBe(400);
+    expect(serve.stderrLines()).toContainEqual({
+      source: 'repo', status: 400, outcome: 'Malformed', reason: 'malformed_header', requestId: unreadable.body.requestId,
+      headers: ['x-hub-signature-256'], detail: "x-hub-signature-256 is not in github's format",
+    });
+  });
+
   test('rejects a tampered delivery with 401 and one line on stderr', async () => {
     const headers = { 'content-type': 'application/json', 'stripe-signature': stripe.webhooks.generateTestHeaderString({ payload: BODY, secret: STRIPE_SECRET }) };
     const before = serve.stdoutLines().length;

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { FailureError, UsageError, writeErr, writeOut } from '../local/command';
 import { AWS_HELP, awsCommand, endpointOption, readKey, runsAws } from '../aws/command';
 import { AwsOptions } from '../aws/context';
@@ -44,6 +44,11 @@ function registerStatus(program: Command): void {
   });
 }
 
+/** `--timeout <duration>`, held in milliseconds and shown in --help as a person writes it (`30m`). */
+function timeoutOption(description: string, minutes: number): Option {
+  return new Option('--timeout <duration>', description).argParser(parseTimeout).default(minutes * 60_000, `${minutes}m`);
+}
+
 function registerRedrive(program: Command): void {
   const command = awsCommand(program, 'redrive')
     .description("Move the dead-letter queue's messages back to the queue (an SQS message move task) and follow it until done. Fix the processor first.")
@@ -51,7 +56,7 @@ function registerRedrive(program: Command): void {
     .option('--source <name>', "the queue this source's verifier sends to (a move task moves every message of the dead-letter queue, whatever its source)")
     .option('--rate <n>', 'messages per second (default: as fast as SQS allows, up to 500)', positiveInteger)
     .option('--no-wait', 'start the task and return; run redrive again to follow it')
-    .option('--timeout <duration>', 'how long to follow the task', parseTimeout, 30 * 60_000)
+    .addOption(timeoutOption('how long to follow the task', 30))
     .addHelpText('after', `${AWS_HELP}\n\nExamples:\n  $ cdk-hardened-webhook redrive --stack HardenedWebhook-prod\n  $ cdk-hardened-webhook redrive --stack HardenedWebhook-prod --rate 10 --no-wait\n`);
   runsAws(command, async (context, options: AwsOptions & WaitOptions & { endpoint?: string; source?: string; rate?: number }) => {
     const { stack, endpoints } = await context.loadStack();
@@ -71,7 +76,7 @@ function rotationCommand(program: Command, name: 'rotate' | 'revoke', descriptio
     .requiredOption('--source <name>', 'the source whose key to change')
     .addOption(endpointOption())
     .option('--no-wait', 'start it and return; status shows when it completes')
-    .option('--timeout <duration>', 'how long to wait for it to complete', parseTimeout, 5 * 60_000)
+    .addOption(timeoutOption('how long to wait for it to complete', 5))
     .addHelpText('after', `${AWS_HELP}\n\nExamples:\n${examples}`);
 }
 

@@ -200,6 +200,15 @@ class Route {
       const signatures = scheme.signatureHeaders.filter((name) => counts.get(name.toLowerCase()));
       if (signatures.length === 0) return { headers: scheme.signatureHeaders.slice(), detail: `${this.source.typeText} signs with ${scheme.signatureHeaders.join(' or ')}; the request had none` };
     }
+    const known = [...new Set([...scheme.signatureHeaders, ...scheme.requiredHeaders])];
+    if (reason === 'duplicate_header') {
+      const repeated = known.filter((name) => (counts.get(name.toLowerCase()) ?? 0) > 1);
+      if (repeated.length > 0) return { headers: repeated, detail: `${this.source.typeText} sends ${repeated.join(', ')} once; the request repeated ${repeated.length === 1 ? 'it' : 'them'}` };
+    }
+    if (reason === 'malformed_header') {
+      const present = known.filter((name) => counts.get(name.toLowerCase()));
+      if (present.length > 0) return { headers: present, detail: `${present.length === 1 ? present[0] : `one of ${present.join(', ')}`} is not in ${this.source.typeText}'s format` };
+    }
     return {};
   }
 }
