@@ -1,6 +1,7 @@
 import { CfnElement, CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { HardenedWebhookEndpoint, PRODUCTION_ENVIRONMENTS } from '../lib';
+import { HardenedWebhookEndpoint } from '../lib';
+import { isProductionEnvironment } from '../lib/constructs/production';
 import { ExampleEndpointProps } from './config';
 import { ExampleProcessor } from './example-processor';
 import { acknowledge } from '../lib/constructs/nag-acknowledgements';
@@ -15,8 +16,7 @@ export class WebhookStack extends Stack {
   constructor(scope: Construct, id: string, { exampleProcessor, ...endpointProps }: ExampleEndpointProps, props?: StackProps) {
     super(scope, id, props);
     if (exampleProcessor) {
-      // As the endpoint decides it: the name, or one of its "-"-separated words, is a production one.
-      const production = (endpointProps.environment ?? 'prod').split('-').some((word) => PRODUCTION_ENVIRONMENTS.includes(word));
+      const production = isProductionEnvironment(endpointProps.environment ?? 'prod');
       const removalPolicy = endpointProps.removalPolicy ?? (production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
       this.processor = new ExampleProcessor(this, 'Processor', { removalPolicy });
       endpointProps = { ...endpointProps, processor: this.processor.function, processorIdempotency: true };

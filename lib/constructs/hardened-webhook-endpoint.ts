@@ -33,29 +33,13 @@ import { SourceGroup } from './source-group';
 import { functionEnvironment, ProcessorIdempotency, processorIdempotencyProblems } from './processor-idempotency';
 import { checkIpRangesSchedule, DEFAULT_IP_RANGES_MAX_AGE, DEFAULT_IP_RANGES_REFRESH_INTERVAL, SenderIpRangesRefresher, senderOf } from './sender-ip-ranges';
 import { closest, suggestion } from '../runtime/suggest';
+import { isProductionEnvironment, productionNearMiss } from './production';
 import { checkEndpointPropKeys } from './known-props';
 
 /** Where alarm descriptions point unless runbookUrl is given. */
 export const DEFAULT_RUNBOOK = 'https://github.com/cdk-hardened-webhook/cdk-hardened-webhook/blob/main/docs/runbook.md';
 
-/**
- * The words that make an environment production (stricter checks, longer retention, resources
- * retained): the name itself or one of its "-"-separated words, so "prod-eu" and "eu-production" are.
- */
-export const PRODUCTION_ENVIRONMENTS = ['prod', 'production'];
-
-function isProductionEnvironment(environment: string): boolean {
-  return environment.split('-').some((word) => PRODUCTION_ENVIRONMENTS.includes(word));
-}
-
-/** The production word a word of a non-production name is one typo from ("prdo", "prodution"), if any. */
-function productionNearMiss(environment: string): string | undefined {
-  for (const word of environment.split('-')) {
-    const match = closest(word, PRODUCTION_ENVIRONMENTS);
-    if (match !== undefined) return match;
-  }
-  return undefined;
-}
+export { PRODUCTION_ENVIRONMENTS } from './production';
 
 export interface HardenedWebhookEndpointProps {
   /**

@@ -69,11 +69,12 @@ export function meant(name: string, candidates: readonly string[]): string {
 
 /**
  * What follows a name that matched nothing: `; did you mean "github"? Its sources: a, b` or, with
- * nothing close, `; its sources: a, b` (`label` is "sources", "props", ...).
+ * nothing close, `; its sources: a, b` (`label` is "sources", "props", ...). `listed` is what the
+ * list shows when it says more than the bare candidates (e.g. each source with its endpoint).
  */
-export function suggestion(name: string, candidates: readonly string[], label: string): string {
+export function suggestion(name: string, candidates: readonly string[], label: string, listed: readonly string[] = candidates): string {
   const hint = didYouMean(name, candidates);
-  const list = candidates.length > 0 ? candidates.join(', ') : '(none)';
+  const list = listed.length > 0 ? listed.join(', ') : '(none)';
   return hint ? `${hint} Its ${label}: ${list}` : `; its ${label}: ${list}`;
 }
 

@@ -1,5 +1,5 @@
 import type { SchemeConfig } from '../../runtime';
-import { didYouMean, suggestion } from '../../runtime/suggest';
+import { suggestion } from '../../runtime/suggest';
 
 /**
  * Finding a deployed endpoint from its stack name alone. The template says what is what: each source's
@@ -217,7 +217,7 @@ export function findSource(endpoints: readonly DiscoveredEndpoint[], stackName: 
       throw new UnknownNameError(`stack ${stackName} has no endpoint named ${endpoint}${suggestion(endpoint, names, 'endpoints')}`);
     }
     const sourceNames = [...new Set(endpoints.flatMap((e) => e.sources.map((s) => s.name)))];
-    throw new UnknownNameError(`stack ${stackName} has no source named ${name}${didYouMean(name, sourceNames) ? `${didYouMean(name, sourceNames)} Its` : '; its'} sources: ${known.join(', ')}`);
+    throw new UnknownNameError(`stack ${stackName} has no source named ${name}${suggestion(name, sourceNames, 'sources', known)}`);
   }
   throw new UnknownNameError(`stack ${stackName} has a source named ${name} on several endpoints (${candidates.map((c) => c.endpoint).join(', ')}); add --endpoint <name>`);
 }

@@ -1,18 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from 'commander';
 import { Scheme, SCHEME_TYPES, SchemeConfig, schemeFor, WebhookConfigurationError } from '../../runtime';
-import { closest } from '../../runtime/suggest';
+import { meant } from '../../runtime/suggest';
 import { UsageError } from './command';
 
 export const HMAC_EXAMPLE = '{"type":"hmac","algorithm":"sha256","signatureHeader":"X-Signature","encoding":"hex","signedContent":"body"}';
 
 /** A scheme type of the runtime's registry, or a JSON scheme config (`hmac`, Svix header names). */
-/** ` (did you mean "stripe"?)` for a scheme type one slip from a known one. */
-function typoHint(text: string): string {
-  const match = closest(text, SCHEME_TYPES);
-  return match === undefined || match === text ? '' : ` (did you mean "${match}"?)`;
-}
-
 export function parseScheme(text: string, label = '--scheme'): { config: SchemeConfig; scheme: Scheme } {
   let config: SchemeConfig;
   if (text.trim().startsWith('{')) {
@@ -22,7 +16,7 @@ export function parseScheme(text: string, label = '--scheme'): { config: SchemeC
       throw new UsageError(`${label}: ${JSON.stringify(text)} is not valid JSON; give a type (${SCHEME_TYPES.join(', ')}) or a JSON scheme config such as '${HMAC_EXAMPLE}'`);
     }
   } else {
-    if (!SCHEME_TYPES.includes(text)) throw new UsageError(`${label}: unknown scheme type ${JSON.stringify(text)}${typoHint(text)}; give one of ${SCHEME_TYPES.join(', ')}`);
+    if (!SCHEME_TYPES.includes(text)) throw new UsageError(`${label}: unknown scheme type ${JSON.stringify(text)}${meant(text, SCHEME_TYPES)}; give one of ${SCHEME_TYPES.join(', ')}`);
     if (text === 'hmac') throw new UsageError(`${label}: hmac needs its configuration; give it as JSON, e.g. '${HMAC_EXAMPLE}'`);
     config = { type: text } as SchemeConfig;
   }

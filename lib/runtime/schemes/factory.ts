@@ -1,4 +1,4 @@
-import { closest } from '../suggest';
+import { meant } from '../suggest';
 import { SchemeConfigData, WebhookConfigurationError } from '../types';
 import { Scheme } from './scheme';
 import type { CodeSender } from './sender';
@@ -47,7 +47,6 @@ export function firstScheme(factories: readonly SchemeFactory[], config: SchemeC
     if (scheme) return scheme;
   }
   const type = (config as { type?: unknown } | undefined)?.type;
-  const match = typeof type === 'string' ? closest(type, known()) : undefined;
-  const typo = match === undefined || match === type ? '' : ` (did you mean "${match}"?)`;
+  const typo = typeof type === 'string' ? meant(type, known()) : '';
   throw new WebhookConfigurationError(`Unknown signature scheme type ${JSON.stringify(type)}${typo}: give one of ${known().join(', ')}`);
 }
